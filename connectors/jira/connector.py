@@ -1,0 +1,30 @@
+"""The Jira connector declaration."""
+
+from shared.connector import Connector
+
+from .runtime import JiraRuntime
+from .settings import JiraSettings
+
+INSTRUCTIONS = (
+    "Jira for this workspace, acting with the signed-in user's permissions. Use search/fetch for quick lookups and "
+    "jira_search_issues for filtered lists (it accepts people's names, \"me\", sprint \"current\", and relative dates "
+    "in English or French). Writes resolve names themselves: pass the person's name or e-mail, never ask for account "
+    "ids. If a name is ambiguous the tool lists the candidates: ask the user which one. Use dry_run to preview a "
+    "create, and reuse the same idempotency_key when retrying a create."
+)
+
+
+def _sandbox_env(base_url: str, login: dict[str, str]) -> dict[str, str]:
+    return {"JIRA_URL": base_url, "JIRA_EMAIL": login["email"], "JIRA_API_TOKEN": login["token"]}
+
+
+connector = Connector(
+    name="jira",
+    title="Jira",
+    default_port=8001,
+    settings=JiraSettings,
+    instructions=INSTRUCTIONS,
+    runtime=JiraRuntime,
+    sandbox="atlassian",
+    sandbox_env=_sandbox_env,
+)

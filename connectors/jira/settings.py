@@ -1,0 +1,36 @@
+"""Jira settings: environment variables prefixed JIRA_ (secrets also from files, see shared.settings)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServerSettings
+
+
+class JiraSettings(ServerSettings):
+    model_config = SettingsConfigDict(env_prefix="JIRA_", extra="ignore")
+
+    url: str = Field(..., description="Jira site URL, e.g. https://acme.atlassian.net")
+    email: str | None = Field(None, description="Atlassian account e-mail (Jira Cloud, with JIRA_API_TOKEN)")
+    api_token: SecretStr | None = Field(None, description="Atlassian API token (Jira Cloud)")
+    pat: SecretStr | None = Field(None, description="Personal access token (Jira Data Center)")
+    projects: str = Field("", description="Optional comma list of project keys the connector may touch")
+
+    @model_validator(mode="after")
+    def _credentials(self) -> "JiraSettings":
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ValueError("JIRA_URL must start with https:// (e.g. https://acme.atlassian.net)")
+        if self.pat is None and not (self.email and self.api_token):
+            raise ValueError(
+                "credentials are missing: set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT (Data Center)"
+            )
+        return self
+
+    @property
+    def site(self) -> str:
+        return self.url.rstrip("/")
+
+    @property
+    def cloud(self) -> bool:
+        return self.pat is None

@@ -1,0 +1,149 @@
+"""Jira objects -> compact markdown for the model, with a browse URL on everything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.shaping import table
+
+from .adf import adf_to_markdown, adf_to_text
+
+SUMMARY_COLUMNS = ["key", "summary", "status", "assignee", "priority", "updated"]
+
+
+def short_date(value: str | None) -> str:
+    """"2026-11-20T14:03:11.000+0000" -> "2026-11-20 14:03"."""
+    return value[:16].replace("T", " ") if value else ""
+
+
+def plain(value: Any) -> str:
+    """Any Jira field value as short text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return short_date(value) if len(value) >= 19 and value[10:11] == "T" and value[:4].isdigit() else value
+    if isinstance(value, (int, float, bool)):
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(plain(v) for v in value)
+    if isinstance(value, dict):
+        if value.get("type") == "doc":
+            return adf_to_text(value)
+        for key in ("displayName", "name", "value", "key"):
+            if key in value:
+                return str(value[key])
+    return str(value)
+
+
+def rich(value: Any) -> str:
+    """A rich-text field (ADF in v3, wiki markup string in v2) as markdown."""
+    if isinstance(value, dict):
+        return adf_to_markdown(value)
+    return value or ""
+
+
+def cell_value(issue: dict, column: str, names: dict[str, str]) -> str:
+    fields = issue.get("fields", {})
+    if column == "key":
+        return issue["key"]
+    field_id = names.get(column, column)
+    return plain(fields.get(field_id))
+
+
+def issue_table(issues: list[dict], columns: list[str], names: dict[str, str], browse) -> str:
+    """Rows of issues: the key links to the issue; other columns are short text."""
+    headers = [c.capitalize() if c in SUMMARY_COLUMNS else c for c in columns]
+    rows = []
+    for issue in issues:
+        row = [f"[{issue['key']}]({browse(issue['key'])})"]
+        row += [cell_value(issue, c, names) for c in columns[1:]]
+        rows.append(row)
+    return table(headers, rows)
+
+
+DETAIL_FIELDS = [
+    ("Type", "issuetype"),
+    ("Status", "status"),
+    ("Priority", "priority"),
+    ("Assignee", "assignee"),
+    ("Reporter", "reporter"),
+    ("Labels", "labels"),
+    ("Parent", "parent"),
+    ("Resolution", "resolution"),
+    ("Created", "created"),
+    ("Updated", "updated"),
+    ("Due", "duedate"),
+]
+
+
+def issue_document(issue: dict, url: str, extra: dict[str, str] | None = None) -> str:
+    """One issue as markdown: a facts line block, then the description."""
+    fields = issue.get("fields", {})
+    lines = [f"# {issue['key']}: {fields.get('summary', '')}", f"URL: {url}", ""]
+    for label, field_id in DETAIL_FIELDS:
+        text = plain(fields.get(field_id))
+        if text:
+            lines.append(f"- **{label}**: {text}")
+    for label, text in (extra or {}).items():
+        if text:
+            lines.append(f"- **{label}**: {text}")
+    description = rich(fields.get("description"))
+    lines += ["", "## Description", "", description or "_(no description)_"]
+    return "\n".join(lines)
+
+
+def comments_section(comments: list[dict], total: int) -> str:
+    if not comments:
+        return ""
+    shown = f"{len(comments)} most recent of {total}" if total > len(comments) else str(total)
+    parts = [f"## Comments ({shown})"]
+    for c in comments:
+        author = plain(c.get("author"))
+        parts.append(f"**{author}**, {short_date(c.get('created'))}:\n\n{rich(c.get('body'))}")
+    return "\n\n".join(parts)
+
+
+def changelog_section(histories: list[dict]) -> str:
+    if not histories:
+        return ""
+    lines = ["## History"]
+    for h in histories:
+        for item in h.get("items", []):
+            lines.append(
+                f"- {short_date(h.get('created'))} {plain(h.get('author'))}: **{item.get('field')}** "
+                f"{item.get('fromString') or '∅'} → {item.get('toString') or '∅'}"
+            )
+    return "\n".join(lines)
+
+
+def links_section(links: list[dict], browse) -> str:
+    if not links:
+        return ""
+    lines = ["## Links"]
+    for link in links:
+        kind = link.get("type", {})
+        if "outwardIssue" in link:
+            other, phrase = link["outwardIssue"], kind.get("outward", "relates to")
+        else:
+            other, phrase = link.get("inwardIssue", {}), kind.get("inward", "relates to")
+        status = plain(other.get("fields", {}).get("status"))
+        summary = other.get("fields", {}).get("summary", "")
+        lines.append(f"- {phrase} [{other.get('key')}]({browse(other.get('key'))}) {summary} ({status})")
+    return "\n".join(lines)
+
+
+def attachments_section(attachments: list[dict]) -> str:
+    if not attachments:
+        return ""
+    lines = ["## Attachments"]
+    for a in attachments:
+        size = a.get("size") or 0
+        lines.append(f"- {a.get('filename')} ({a.get('mimeType')}, {size // 1024 or 1} KB) by {plain(a.get('author'))}")
+    return "\n".join(lines)
+
+
+def transitions_section(transitions: list[dict]) -> str:
+    if not transitions:
+        return ""
+    names = ", ".join(f"{t['name']} → {t.get('to', {}).get('name', '?')}" for t in transitions)
+    return f"## Available transitions\n\n{names}"

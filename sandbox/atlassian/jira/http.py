@@ -1,0 +1,126 @@
+"""Request plumbing shared by the Jira route modules: auth, versions, base URLs, errors."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .. import users as U
+from .jql.ast import JQLError
+from .store import Store
+from .writes import WriteError
+
+AUTH_REQUIRED = "Client must be authenticated to access this resource."
+ISSUE_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, messages: list[str] | None = None, errors: dict | None = None):
+        super().__init__(f"{status} {messages} {errors}")
+        self.status, self.messages, self.errors = status, messages or [], errors or {}
+
+
+def error(status: int, *messages: str, errors: dict | None = None) -> JSONResponse:
+    return JSONResponse({"errorMessages": list(messages), "errors": errors or {}}, status_code=status)
+
+
+def unauthorized() -> JSONResponse:
+    resp = error(401, AUTH_REQUIRED)
+    resp.headers["WWW-Authenticate"] = 'Basic realm="protected-by-api-token"'
+    return resp
+
+
+@dataclass
+class Ctx:
+    request: Request
+    user: U.User
+    version: int
+    site: "object"
+
+    @property
+    def store(self) -> Store:
+        return self.site.store
+
+    @property
+    def now(self) -> datetime:
+        return self.site.store.clock.now()
+
+    @property
+    def base(self) -> str:
+        base = str(self.request.base_url).rstrip("/")
+        cloud = self.request.path_params.get("cloudId")
+        return f"{base}/ex/jira/{cloud}" if cloud else base
+
+    @property
+    def q(self):
+        return self.request.query_params
+
+    def int_param(self, name: str, default: int, *, lo: int = 0, hi: int | None = None) -> int:
+        raw = self.q.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            v = int(raw)
+        except ValueError:
+            raise ApiError(400, [f"The '{name}' parameter must be an integer."]) from None
+        v = max(lo, v)
+        return min(v, hi) if hi is not None else v
+
+    async def body(self) -> dict:
+        raw = await self.request.body()
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise ApiError(400, ["Unexpected character in the request body: not valid JSON."]) from None
+        if not isinstance(data, dict):
+            raise ApiError(400, ["The request body must be a JSON object."])
+        return data
+
+
+def endpoint(*, versioned: bool = True):
+    def deco(fn):
+        @wraps(fn)
+        async def handler(request: Request) -> Response:
+            version = 3
+            if versioned:
+                ver = request.path_params.get("ver")
+                if ver not in ("2", "3", "latest"):
+                    return error(404, f"null for uri: {request.url}")
+                version = 2 if ver == "2" else 3
+            user = U.authenticate(request.headers.get("authorization"))
+            if user is None:
+                return unauthorized()
+            request.state.sandbox_account = user.account_id
+            ctx = Ctx(request, user, version, request.app.state.jira)
+            try:
+                with ctx.store.lock:
+                    return await fn(ctx)
+            except ApiError as exc:
+                return error(exc.status, *exc.messages, errors=exc.errors)
+            except WriteError as exc:
+                return error(exc.status, *exc.messages, errors=exc.errors)
+            except JQLError as exc:
+                return error(400, str(exc))
+        return handler
+    return deco
+
+
+def get_issue_or_404(ctx: Ctx, id_or_key: str):
+    issue = ctx.store.get(id_or_key)
+    if issue is None:
+        raise ApiError(404, [ISSUE_NOT_FOUND])
+    return issue
+
+
+def csv(value) -> set[str]:
+    if value is None:
+        return set()
+    if isinstance(value, list):
+        value = ",".join(map(str, value))
+    return {p.strip() for p in str(value).split(",") if p.strip()}

@@ -1,0 +1,1 @@
+"""A subset of JQL: grammar, parser and evaluator."""

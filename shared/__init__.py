@@ -1,0 +1,1 @@
+"""The common library every connector is built on. It knows no connector."""

@@ -1,0 +1,99 @@
+"""Dates as people say them, in English and French.
+
+- `parse_duration("48h")` -> timedelta ("30m", "48h", "7d", "2w", "3 days", "2 jours").
+- `parse_range("this week", tz)` -> (start, end): named periods are calendar ranges in the
+  configured time zone ("this week" and "cette semaine" are the current ISO week, Monday 00:00
+  to now); a duration means "from that long ago until now"; any other text is one point in
+  time (ISO date, "yesterday", "il y a 3 jours", ...) parsed by dateparser, until now.
+- `parse_point(text, tz)` -> aware datetime.
+All results are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dateparser
+
+from .errors import InvalidInput
+
+_UNITS = {
+    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
+    "heure": "hours", "heures": "hours",
+    "d": "days", "day": "days", "days": "days", "j": "days", "jour": "days", "jours": "days",
+    "w": "weeks", "week": "weeks", "weeks": "weeks", "semaine": "weeks", "semaines": "weeks",
+}  # fmt: skip
+_DURATION = re.compile(r"^\s*-?\s*(\d+)\s*([a-zA-Z]+)\s*$")
+
+_PERIODS = {
+    "today": ("day", 0), "aujourd'hui": ("day", 0), "aujourdhui": ("day", 0),
+    "yesterday": ("day", -1), "hier": ("day", -1),
+    "this week": ("week", 0), "cette semaine": ("week", 0),
+    "last week": ("week", -1), "la semaine dernière": ("week", -1), "semaine dernière": ("week", -1),
+    "la semaine derniere": ("week", -1),
+    "this month": ("month", 0), "ce mois-ci": ("month", 0), "ce mois": ("month", 0),
+    "last month": ("month", -1), "le mois dernier": ("month", -1), "mois dernier": ("month", -1),
+}  # fmt: skip
+
+HOW_TO = 'Use an ISO date ("2026-11-02"), a duration ("48h", "7d"), or a period ("this week", "cette semaine").'
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f'Unknown time zone "{name}". Use an IANA name such as "Europe/Paris".') from None
+
+
+def parse_duration(text: str) -> timedelta | None:
+    match = _DURATION.match(text or "")
+    if not match or match.group(2).lower() not in _UNITS:
+        return None
+    return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+
+
+def _period(kind: str, offset: int, now: datetime) -> tuple[datetime, datetime]:
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if kind == "day":
+        start = day + timedelta(days=offset)
+        return start, min(now, start + timedelta(days=1))
+    if kind == "week":
+        start = day - timedelta(days=day.weekday()) + timedelta(weeks=offset)
+        return start, min(now, start + timedelta(weeks=1))
+    start = day.replace(day=1)
+    if offset:
+        start = (start - timedelta(days=1)).replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, min(now, following)
+
+
+def parse_point(text: str, tz: str = "UTC", *, now: datetime | None = None) -> datetime:
+    now = now or datetime.now(timezone.utc)
+    duration = parse_duration(text)
+    if duration is not None:
+        return now - duration
+    settings = {
+        "PREFER_DATES_FROM": "past",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "TIMEZONE": tz,
+        "TO_TIMEZONE": "UTC",
+        "RELATIVE_BASE": now.astimezone(zone(tz)).replace(tzinfo=None),
+        "DATE_ORDER": "YMD" if re.match(r"^\d{4}", text.strip()) else "DMY",
+    }
+    parsed = dateparser.parse(text, languages=["en", "fr"], settings=settings)
+    if parsed is None:
+        raise InvalidInput(f'Could not understand the date "{text}". {HOW_TO}')
+    return parsed.astimezone(timezone.utc)
+
+
+def parse_range(text: str, tz: str = "UTC", *, now: datetime | None = None) -> tuple[datetime, datetime]:
+    now = now or datetime.now(timezone.utc)
+    key = " ".join(text.lower().split())
+    if key in _PERIODS:
+        kind, offset = _PERIODS[key]
+        start, end = _period(kind, offset, now.astimezone(zone(tz)))
+        return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return parse_point(text, tz, now=now), now

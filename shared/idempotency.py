@@ -1,0 +1,60 @@
+"""Idempotency keys for writes whose upstream has none (Jira create, Confluence create...).
+
+A record per (identity, key): `pending` while the write is in flight or ended without an
+answer (the write may have happened), `done` with the result once it succeeded. A retry with
+the same key returns the stored result; a retry after an uncertain outcome lets the connector
+look upstream before writing again. The same key with a different request is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from cachetools import TTLCache
+
+from .errors import InvalidInput
+
+
+def fingerprint(request: Any) -> str:
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Record:
+    fingerprint: str
+    result: Any = None
+
+    @property
+    def pending(self) -> bool:
+        return self.result is None
+
+
+class IdempotencyStore:
+    def __init__(self, ttl_seconds: float = 24 * 3600, maxsize: int = 100_000):
+        self._records: TTLCache = TTLCache(maxsize=maxsize, ttl=ttl_seconds)
+        self._locks: dict[Hashable, anyio.Lock] = {}
+
+    def lock(self, identity: str, key: str) -> anyio.Lock:
+        return self._locks.setdefault((identity, key), anyio.Lock())
+
+    def get(self, identity: str, key: str, request_fingerprint: str) -> Record | None:
+        record = self._records.get((identity, key))
+        if record is not None and record.fingerprint != request_fingerprint:
+            raise InvalidInput(
+                "idempotency_key was already used for a different request. Use a new key for a new request."
+            )
+        return record
+
+    def begin(self, identity: str, key: str, request_fingerprint: str) -> None:
+        self._records[(identity, key)] = Record(request_fingerprint)
+
+    def complete(self, identity: str, key: str, result: Any) -> None:
+        self._records[(identity, key)].result = result
+
+    def forget(self, identity: str, key: str) -> None:
+        self._records.pop((identity, key), None)

@@ -1,0 +1,109 @@
+"""Outbound rate limiting: token buckets keyed by (identity, upstream).
+
+A bucket refills continuously at `rate` tokens per second up to `capacity`. Upstream answers
+teach it: a 429's `Retry-After`, or `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset`,
+pause the bucket so every thread sharing it waits instead of hammering the upstream.
+Calls run on worker threads (the client libraries are synchronous), so waiting is a plain sleep.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+from . import metrics
+
+
+class TokenBucket:
+    def __init__(self, rate: float, capacity: float | None = None, clock=time.monotonic, sleep=time.sleep):
+        self.rate = rate
+        self.capacity = capacity if capacity is not None else max(1.0, rate)
+        self._tokens = self.capacity
+        self._paused_until = 0.0
+        self._updated = clock()
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    def reserve(self) -> float:
+        """Take one token; return how long the caller must wait before using it."""
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            self._tokens -= 1
+            wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+            return max(wait, self._paused_until - now)
+
+    def acquire(self, labels: Mapping[str, str] | None = None) -> float:
+        wait = self.reserve()
+        if wait > 0:
+            metrics.RATE_LIMIT_WAITS.labels(**(labels or {"upstream": "?"})).inc()
+            self._sleep(wait)
+        return wait
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Learn from the upstream's rate-limit headers."""
+        retry_after = parse_retry_after(headers.get("Retry-After"))
+        if retry_after is not None:
+            self.pause(retry_after)
+        remaining = headers.get("X-RateLimit-Remaining")
+        if remaining is not None and remaining.strip() == "0":
+            reset = _seconds_until(headers.get("X-RateLimit-Reset"))
+            if reset:
+                self.pause(reset)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """`Retry-After` as seconds, from either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _seconds_until(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class BucketRegistry:
+    """One bucket per (identity, upstream): one user's burst never starves another's."""
+
+    def __init__(self, rate: float, capacity: float | None = None):
+        self.rate, self.capacity = rate, capacity
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def get(self, identity: str, upstream: str) -> TokenBucket:
+        key = (identity, upstream)
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = TokenBucket(self.rate, self.capacity)
+            return bucket

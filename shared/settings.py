@@ -1,0 +1,72 @@
+"""Settings: environment variables with a per-connector prefix, secrets readable from files.
+
+Each connector subclasses `ServerSettings` with its own `env_prefix` (JIRA_, CONFLUENCE_...).
+A secret `JIRA_API_TOKEN` can also come from a file named `jira_api_token` in the directory
+given by `CONNECTORS_SECRETS_DIR` (default /run/secrets, where Kubernetes mounts Secrets).
+`load_settings` validates at start and turns any problem into one clear `ConfigError` that
+names the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .errors import ConfigError
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class ServerSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="CONNECTOR_")
+
+    host: str = Field("127.0.0.1", description="Address to listen on")
+    port: int = Field(0, ge=0, le=65535, description="Port to listen on (0 = the connector's default)")
+    allowed_hosts: CommaList = Field(
+        default_factory=list, description="Extra Host header values accepted (public host names), comma separated"
+    )
+    allow_unauthenticated: bool = Field(
+        False, description="Allow listening beyond loopback without inbound auth (behind an authenticating proxy)"
+    )
+    read_only: bool = Field(False, description="Register read tools only")
+    toolsets: CommaList = Field(default_factory=list, description="Enabled toolsets, comma separated (empty = all)")
+    timezone: str = Field("UTC", description="Time zone for relative dates such as 'this week'")
+    rate_limit_per_second: float = Field(20.0, gt=0, description="Outbound requests per second per user")
+    cache_ttl_seconds: float = Field(300.0, ge=0, description="Lifetime of cached lookups (fields, users, sprints)")
+    http_timeout_seconds: float = Field(20.0, gt=0, description="Timeout of one upstream request")
+
+    @field_validator("allowed_hosts", "toolsets", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def secrets_dir() -> str | None:
+    path = os.environ.get("CONNECTORS_SECRETS_DIR", "/run/secrets")
+    return path if os.path.isdir(path) else None
+
+
+def load_settings(cls: type[ServerSettings], **overrides: Any) -> ServerSettings:
+    try:
+        return cls(_secrets_dir=secrets_dir(), **overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            if not error["loc"]:  # a whole-model rule: its message names the variables itself
+                problems.append(error["msg"].removeprefix("Value error, "))
+                continue
+            field = str(error["loc"][0])
+            info = cls.model_fields.get(field)
+            hint = f" ({info.description})" if info is not None and info.description else ""
+            what = "is missing" if error["type"] == "missing" else f"is invalid: {error['msg']}"
+            problems.append(f"{cls.env_name(field)} {what}{hint}")
+        raise ConfigError("Configuration error: " + "; ".join(problems)) from None

@@ -1,0 +1,331 @@
+"""The Helm chart: lint, render, Kubernetes schemas, security posture, values schema."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import helm_python as helm
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from deploy_support import AVAILABLE_CONNECTORS, CHART, DEFAULT_PORTS, check_argv
+
+MAX_VALUES = CHART / "ci" / "max-values.yaml"
+SERVICEMONITOR_SCHEMA = json.loads(
+    (Path(__file__).parent / "schemas" / "servicemonitor.schema.json").read_text()
+)
+# Oldest supported (Chart.yaml kubeVersion >=1.27) and the newest schema kubernetes-validate ships.
+KUBE_VERSIONS = ("1.27.0", kubernetes_validate.latest_version())
+NAMESPACE = "connectors"
+
+
+def max_values() -> dict:
+    return yaml.safe_load(MAX_VALUES.read_text())
+
+
+@lru_cache(maxsize=None)
+def chart() -> helm.Chart:
+    return helm.Chart.load(CHART)
+
+
+def render(values: dict | None) -> list[dict]:
+    """Schema-check then render like `helm template`; the manifests as dicts."""
+    merged = chart().merge_values(values)
+    chart().validate_schema(merged)
+    out = chart().render(values, name="rel", namespace=NAMESPACE, is_install=True)
+    docs = []
+    for path, text in sorted(out.items()):
+        if path.endswith("NOTES.txt"):
+            continue
+        docs.extend(d for d in yaml.safe_load_all(text) if d)
+    return docs
+
+
+@lru_cache(maxsize=None)
+def _rendered(which: str) -> str:
+    return json.dumps(render(None if which == "default" else max_values()))
+
+
+def rendered(which: str) -> list[dict]:
+    return json.loads(_rendered(which))
+
+
+def of_kind(docs: list[dict], kind: str) -> list[dict]:
+    return [d for d in docs if d["kind"] == kind]
+
+
+def schema_error(values: dict) -> str:
+    with pytest.raises(helm.HelmValuesError) as caught:
+        chart().validate_schema(chart().merge_values(values))
+    return str(caught.value)
+
+
+# ---------------------------------------------------------------- lint and render
+
+
+@pytest.mark.parametrize("which", ["default", "max"])
+def test_chart_lints_clean(which):
+    report = helm.lint(
+        CHART, None if which == "default" else max_values(), kube_version="v1.30.0", namespace=NAMESPACE
+    )
+    problems = [m for m in report["messages"] if m["severity"] >= 2]  # 2=warning, 3=error
+    assert not report["errors"] and not problems, report
+
+
+@pytest.mark.parametrize("which", ["default", "max"])
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
+def test_every_manifest_validates_against_kubernetes_schema(which, kube_version):
+    docs = rendered(which)
+    assert docs
+    for doc in docs:
+        where = f"{doc['kind']}/{doc['metadata']['name']}"
+        if doc["kind"] == "ServiceMonitor":
+            # A CRD: kubernetes-validate has no schema for it; our own subset schema instead.
+            jsonschema.Draft202012Validator(SERVICEMONITOR_SCHEMA).validate(doc)
+            continue
+        try:
+            kubernetes_validate.validate(doc, kube_version, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            pytest.fail(f"{where} invalid for Kubernetes {kube_version}: {error.message} at {list(error.path)}")
+
+
+def test_default_values_render_jira_only():
+    docs = rendered("default")
+    kinds = sorted(d["kind"] for d in docs)
+    assert kinds == sorted(
+        ["ConfigMap", "Deployment", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]
+    )
+    assert {d["metadata"]["labels"]["app.kubernetes.io/component"] for d in docs} == {"jira"}
+
+
+def test_max_values_render_every_kind_for_every_connector():
+    docs = rendered("max")
+    expected = {
+        "ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy",
+        "PodDisruptionBudget", "Service", "ServiceAccount", "ServiceMonitor",
+    }
+    for name in AVAILABLE_CONNECTORS:
+        kinds = {d["kind"] for d in docs if d["metadata"]["labels"]["app.kubernetes.io/component"] == name}
+        assert kinds == expected, name
+    for doc in docs:
+        assert doc["metadata"]["namespace"] == NAMESPACE
+
+
+def test_max_values_file_enables_every_connector_in_the_schema():
+    known = set(json.loads((CHART / "values.schema.json").read_text())["properties"]["connectors"]["properties"])
+    assert known == set(AVAILABLE_CONNECTORS)
+    assert {n for n, c in max_values()["connectors"].items() if c["enabled"]} == known
+
+
+# ---------------------------------------------------------------- the pod
+
+
+def containers(which: str):
+    for dep in of_kind(rendered(which), "Deployment"):
+        yield dep, dep["spec"]["template"]["spec"], dep["spec"]["template"]["spec"]["containers"][0]
+
+
+@pytest.mark.parametrize("which", ["default", "max"])
+def test_pods_are_locked_down(which):
+    for dep, pod, ctr in containers(which):
+        psc, sc = pod["securityContext"], ctr["securityContext"]
+        assert psc["runAsNonRoot"] is True and psc["runAsUser"] == 10001
+        assert psc["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert sc["readOnlyRootFilesystem"] is True
+        assert sc["allowPrivilegeEscalation"] is False
+        assert sc["capabilities"]["drop"] == ["ALL"]
+        assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert pod["automountServiceAccountToken"] is False
+        tmp = next(v for v in pod["volumes"] if v["name"] == "tmp")
+        assert "emptyDir" in tmp
+        assert {"name": "tmp", "mountPath": "/tmp"} in ctr["volumeMounts"]
+        assert ctr["resources"]["requests"] and ctr["resources"]["limits"]
+        assert int(ctr["lifecycle"]["preStop"]["exec"]["command"][1]) < pod["terminationGracePeriodSeconds"]
+
+
+@pytest.mark.parametrize("which", ["default", "max"])
+def test_probes_and_ports_follow_the_cli_contract(which):
+    for dep, pod, ctr in containers(which):
+        name = dep["metadata"]["labels"]["app.kubernetes.io/component"]
+        assert ctr["command"] == ["connectors"]
+        args = check_argv(ctr["args"])
+        assert (args.command, args.name, args.host) == ("serve", name, "0.0.0.0")
+        assert args.port == DEFAULT_PORTS[name] == ctr["ports"][0]["containerPort"]
+        assert ctr["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+        assert ctr["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+        assert ctr["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+
+
+def test_allow_unauthenticated_only_when_values_say_so():
+    for _, _, ctr in containers("default"):
+        assert "--allow-unauthenticated" not in ctr["args"]
+        assert not any(k.endswith("_ALLOW_UNAUTHENTICATED") for k in (e["name"] for e in ctr.get("env", [])))
+    for _, _, ctr in containers("max"):
+        assert ctr["args"][-1] == "--allow-unauthenticated"
+        assert check_argv(ctr["args"]).allow_unauthenticated
+
+
+def test_secrets_by_reference_files_or_env():
+    docs = rendered("max")
+    by_name = {d["metadata"]["name"]: d for d in of_kind(docs, "Deployment")}
+    jira = by_name["ec-jira"]["spec"]["template"]["spec"]
+    vol = next(v for v in jira["volumes"] if v["name"] == "credentials")
+    assert vol["secret"]["secretName"] == "jira-credentials"
+    assert vol["secret"]["items"] == [{"key": "jira_api_token", "path": "jira_api_token"}]
+    mount = next(m for m in jira["containers"][0]["volumeMounts"] if m["name"] == "credentials")
+    assert mount == {"name": "credentials", "mountPath": "/run/secrets", "readOnly": True}
+    conf = by_name["ec-confluence"]["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in conf["env"]}
+    assert env["CONFLUENCE_API_TOKEN"]["valueFrom"]["secretKeyRef"] == {
+        "name": "confluence-credentials", "key": "confluence_api_token"}
+    assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"]["name"] == "connectors-backends"
+    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "database_url"
+    # no secret value ever lands in a ConfigMap
+    for cm in of_kind(docs, "ConfigMap"):
+        assert not any(k.endswith(("_API_TOKEN", "_PAT")) for k in cm["data"])
+        assert cm["data"]["CONNECTORS_SECRETS_DIR"] == "/run/secrets"
+
+
+def test_configmap_carries_the_prefixed_settings():
+    cms = {c["metadata"]["name"]: c["data"] for c in of_kind(rendered("max"), "ConfigMap")}
+    jira = cms["ec-jira"]
+    assert jira["JIRA_URL"] == "https://acme.atlassian.net"
+    assert jira["JIRA_READ_ONLY"] == "true"
+    assert jira["JIRA_TOOLSETS"] == "issues,sprints"
+    assert jira["JIRA_CACHE_TTL"] == "60"
+    hosts = jira["JIRA_ALLOWED_HOSTS"].split(",")
+    assert hosts[0] == "jira.mcp.acme.example"
+    assert f"ec-jira.{NAMESPACE}.svc" in hosts and "ec-jira" in hosts
+    assert not any(":" in h for h in hosts) and "jira.internal.acme.example" in hosts
+    assert cms["ec-confluence"]["CONFLUENCE_URL"].endswith("/wiki")
+
+
+def test_ingress_publishes_only_mcp_over_tls():
+    for ing in of_kind(rendered("max"), "Ingress"):
+        rule = ing["spec"]["rules"][0]
+        assert [p["path"] for p in rule["http"]["paths"]] == ["/mcp"]
+        assert ing["spec"]["tls"][0]["hosts"] == [rule["host"]]
+    tls = {i["metadata"]["name"]: i["spec"]["tls"][0]["secretName"] for i in of_kind(rendered("max"), "Ingress")}
+    assert tls == {"ec-jira": "ec-jira-tls", "ec-confluence": "confluence-mcp-tls"}
+
+
+def test_hpa_owns_replicas_and_pdb_exists():
+    docs = rendered("max")
+    for dep in of_kind(docs, "Deployment"):
+        assert "replicas" not in dep["spec"]
+    for hpa in of_kind(docs, "HorizontalPodAutoscaler"):
+        assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 10)
+    assert all(p["spec"]["minAvailable"] == 2 for p in of_kind(docs, "PodDisruptionBudget"))
+    assert all(d["spec"]["replicas"] == 2 for d in of_kind(rendered("default"), "Deployment"))
+
+
+def test_network_policy_limits_ingress_to_the_server_port():
+    for np in of_kind(rendered("max"), "NetworkPolicy"):
+        assert np["spec"]["policyTypes"] == ["Ingress", "Egress"]
+        assert np["spec"]["ingress"][0]["ports"] == [{"port": "http", "protocol": "TCP"}]
+        assert len(np["spec"]["egress"]) == 3  # DNS, listed ports, one extra rule
+
+
+def test_service_monitor_scrapes_metrics():
+    for sm in of_kind(rendered("max"), "ServiceMonitor"):
+        assert sm["spec"]["endpoints"][0]["path"] == "/metrics"
+        assert sm["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+
+
+# ---------------------------------------------------------------- values.schema.json
+
+
+BAD_VALUES = {
+    "unknown connector": (
+        {"connectors": {"github": {"enabled": True, "port": 8009}}},
+        ["/connectors", "additional properties 'github' not allowed"],
+    ),
+    "port above range": (
+        {"connectors": {"jira": {"port": 70000}}},
+        ["/connectors/jira/port", "maximum"],
+    ),
+    "privileged port": (
+        {"connectors": {"jira": {"port": 80}}},
+        ["/connectors/jira/port", "minimum"],
+    ),
+    "enabled without existingSecret": (
+        {"connectors": {"confluence": {"enabled": True, "url": "https://acme.atlassian.net/wiki"}}},
+        ["/connectors/confluence/credentials/existingSecret", "minLength"],
+    ),
+    "enabled without url": (
+        {"connectors": {"confluence": {"enabled": True, "credentials": {"existingSecret": "c"}}}},
+        ["/connectors/confluence/url", "does not match pattern"],
+    ),
+    "ingress host with scheme": (
+        {"connectors": {"jira": {"ingress": {"enabled": True, "host": "https://jira.example.com"}}}},
+        ["/connectors/jira/ingress/host", "'https://jira.example.com' does not match pattern"],
+    ),
+    "ingress host not a DNS name": (
+        {"connectors": {"jira": {"ingress": {"enabled": True, "host": "Jira_MCP"}}}},
+        ["/connectors/jira/ingress/host", "'Jira_MCP' does not match pattern"],
+    ),
+    "writable root filesystem": (
+        {"defaults": {"securityContext": {"readOnlyRootFilesystem": False}}},
+        ["/defaults/securityContext/readOnlyRootFilesystem", "value must be true"],
+    ),
+    "env credentials without keys": (
+        {"connectors": {"jira": {"credentials": {"existingSecret": "j", "mountAs": "env"}}}},
+        ["/connectors/jira/credentials/keys", "minItems"],
+    ),
+    "typo in a key": (
+        {"connectors": {"jira": {"replicas": 3}}},
+        ["/connectors/jira", "additional properties 'replicas' not allowed"],
+    ),
+    "bad image digest": (
+        {"image": {"repository": "r", "digest": "latest"}},
+        ["/image/digest", "does not match pattern"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_VALUES))
+def test_schema_rejects_bad_values_with_a_clear_message(case):
+    values, fragments = BAD_VALUES[case]
+    message = schema_error(values)
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_schema_accepts_both_shipped_values_files():
+    chart().validate_schema(chart().merge_values(None))
+    chart().validate_schema(chart().merge_values(max_values()))
+
+
+def test_render_fails_clearly_on_rules_the_schema_cannot_express():
+    no_host = {"connectors": {"jira": {"ingress": {"enabled": True}}}}
+    with pytest.raises(helm.HelmError, match=r"connectors.jira.ingress.host is required"):
+        chart().render(no_host, name="rel", namespace=NAMESPACE)
+    token_over_secrets = {"defaults": {"serviceAccount": {"automountToken": True}}}
+    with pytest.raises(helm.HelmError, match=r"credentials.mountPath outside /run/secrets"):
+        chart().render(token_over_secrets, name="rel", namespace=NAMESPACE)
+
+
+def test_defaults_and_connector_entries_share_the_same_tuning_schema():
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    tuning = schema["definitions"]["defaults"]["properties"]
+    connector = schema["definitions"]["connector"]["properties"]
+    for key, sub in tuning.items():
+        assert connector.get(key) == sub, f"schema for {key!r} differs between defaults and connector"
+    assert set(tuning) <= set(yaml.safe_load((CHART / "values.yaml").read_text())["defaults"])
+
+
+def test_connector_override_merges_over_defaults():
+    values = copy.deepcopy(max_values())
+    values["connectors"]["jira"]["autoscaling"] = {"enabled": False}
+    values["connectors"]["jira"]["replicaCount"] = 4
+    docs = render(values)
+    deps = {d["metadata"]["name"]: d for d in of_kind(docs, "Deployment")}
+    assert deps["ec-jira"]["spec"]["replicas"] == 4  # false overrides a true default
+    assert "replicas" not in deps["ec-confluence"]["spec"]
+    jira = deps["ec-jira"]["spec"]["template"]["spec"]["containers"][0]["resources"]
+    assert jira == {"limits": {"cpu": "2", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "192Mi"}}
