@@ -362,6 +362,9 @@ def _make_patch(orig: Any, derived: Any) -> Any:
         raise _Unrepresentable("shape differs")
     if orig.get("text") != derived.get("text"):
         raise _Unrepresentable("text differs")
+    kinds = {orig.get("type"), derived.get("type")}
+    if len(kinds) != 1 and kinds != {"tableHeader", "tableCell"}:
+        raise _Unrepresentable("type differs")
     patch: dict[str, Any] = {}
     for key in orig.keys() | derived.keys():
         if orig.get(key, ...) == derived.get(key, ...):
@@ -370,8 +373,8 @@ def _make_patch(orig: Any, derived: Any) -> Any:
             patch.setdefault("-", []).append(key)
         elif key == "content" and _same_length_lists(orig[key], derived.get(key)):
             patch["content"] = [_make_patch(o, d) for o, d in zip(orig[key], derived[key])]
-        elif key == "content" and orig[key] and derived.get(key):
-            raise _Unrepresentable("content differs")
+        elif key == "content" and (orig[key] or derived.get(key)):
+            raise _Unrepresentable("content differs")  # only [] vs missing is patchable
         else:
             patch[key] = orig[key]
     if "-" in patch:
@@ -407,8 +410,22 @@ def adf_to_markdown(doc: dict | None) -> str:
     """Convert an ADF ``doc`` (or None) to Markdown."""
     if not doc or not doc.get("content"):
         return ""
-    parts = [_top_level_block(node) for node in doc["content"]]
-    return _join_blocks(doc["content"], parts) + "\n"
+    nodes = doc["content"]
+    parts = [_top_level_block(node) for node in nodes]
+    for _ in range(len(nodes)):  # blocks can interact (e.g. an unclosed fence)
+        markdown = _join_blocks(nodes, parts) + "\n"
+        bad = _first_mismatch(nodes, markdown_to_adf(markdown)["content"])
+        if bad is None:
+            return markdown
+        parts[bad] = _fence(_dumps(nodes[bad]), ADF_FENCE)
+    return _join_blocks(nodes, parts) + "\n"
+
+
+def _first_mismatch(nodes: list[Node], derived: list[Node]) -> int | None:
+    for i, node in enumerate(nodes):
+        if i >= len(derived) or derived[i] != node:
+            return i
+    return None if len(derived) == len(nodes) else len(nodes) - 1
 
 
 def _top_level_block(node: Node) -> str:
@@ -794,8 +811,10 @@ def _escape_line(line: str, ctx: _Ctx) -> str:
             out.append("\\" + ch)
         elif ch == "_" and not (prev.isalnum() and nxt.isalnum()):
             out.append("\\_")
-        elif ch == "~" and "~" in (prev, nxt):
-            out.append("\\~")
+        elif ch == "~" and prev in ("~", "") or ch == "~" and nxt in ("~", ""):
+            out.append("\\~")  # a lone "~" inside text is safe; at an edge it may join "~~"
+        elif ch == "!" and nxt in ("[", ""):
+            out.append("\\!")  # "![" would start an image
         elif ch == "&" and _ENTITY_LIKE.match(line, i):
             out.append("\\&")
         else:

@@ -9,6 +9,7 @@ shared errors here, once.
 from __future__ import annotations
 
 import functools
+from functools import cached_property
 from typing import Any
 
 import anyio
@@ -43,23 +44,29 @@ def _detail(response: requests.Response) -> str:
 
 class JiraClient:
     def __init__(self, settings: JiraSettings, bucket: TokenBucket, breaker: CircuitBreaker):
+        self.settings, self.bucket, self.breaker = settings, bucket, breaker
         self.site = settings.site
-        session = resilient_session(UPSTREAM, bucket, breaker, RetryPolicy(timeout=settings.http_timeout_seconds))
+        self.api_root = "rest/api/3" if settings.cloud else "rest/api/2"
+
+    @cached_property
+    def _api(self) -> JiraCloud:
+        """Built on first use, so declaring the tools needs no credentials."""
+        settings = self.settings
+        policy = RetryPolicy(timeout=settings.http_timeout_seconds)
         auth: dict[str, Any] = (
             {"username": settings.email, "password": settings.api_token.get_secret_value()}
             if settings.cloud
             else {"token": settings.pat.get_secret_value()}
         )
-        self._api = JiraCloud(
+        return JiraCloud(
             self.site,
             api_version=3 if settings.cloud else 2,
-            session=session,
+            session=resilient_session(UPSTREAM, self.bucket, self.breaker, policy),
             timeout=settings.http_timeout_seconds,
             retry_with_header=False,
             backoff_and_retry=False,
             **auth,
         )
-        self.api_root = "rest/api/3" if settings.cloud else "rest/api/2"
 
     def browse_url(self, key: str) -> str:
         return f"{self.site}/browse/{key}"

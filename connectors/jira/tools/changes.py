@@ -127,7 +127,7 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
             ]
             lines += [f"  - {c}" for c in changes] or ["  - (edited; no field history after the cursor)"]
             blocks.append("\n".join(lines))
-        return f"{len(issues)} issues changed:\n\n" + "\n".join(blocks)
+        return f"{len(issues)} issue{'s' if len(issues) != 1 else ''} changed:\n\n" + "\n".join(blocks)
 
     return [
         Tool("jira_get_changes", "Get changes", "Sync: issues changed since a time or cursor, with what changed, and the next cursor.", get_changes, Effect.READ, "sync", output=Changes,

@@ -211,7 +211,8 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
             result, reused = await write(), False
         issue_key = result["key"]
         url = client.browse_url(issue_key)
-        facts = [f"in {key}", f"assigned to {assignee}" if assignee else "", f"in sprint {sprint_name}" if sprint_name else ""]
+        person = (await lk.user(assignee, key))["displayName"] if assignee else ""  # cached: no request
+        facts = [f"in {key}", f"assigned to {person}" if person else "", f"in sprint {sprint_name}" if sprint_name else ""]
         verb = "Already created (same idempotency_key)" if reused else "Created"
         return Reply(
             f"{verb} [{issue_key}]({url}): {summary} ({', '.join(f for f in facts if f)})",

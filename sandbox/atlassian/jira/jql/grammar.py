@@ -36,7 +36,7 @@ function: WORD "(" [operand ("," operand)*] ")"
 order_by: ORDER BY sort_key ("," sort_key)*
 sort_key: field DIRECTION?
 
-OPERATOR: "!=" | ">=" | "<=" | "!~" | "=" | "~" | ">" | "<"
+OPERATOR.3: "!=" | ">=" | "<=" | "!~" | "=" | "~" | ">" | "<"
 CF.3: /cf\[\d+\]/i
 AND.2: /and(?![\w.\-])/i | "&&"
 OR.2: /or(?![\w.\-])/i | "||"
