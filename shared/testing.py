@@ -39,3 +39,51 @@ def serve_in_thread(app, *, port: int | None = None, lifespan: str = "on", timeo
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def assert_snapshot(path, data) -> None:
+    """Compare `data` with the JSON file at `path`; UPDATE_SNAPSHOTS=1 rewrites it instead."""
+    import json
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return
+    assert path.exists(), f"no snapshot {path}; run the tests with UPDATE_SNAPSHOTS=1 to create it"
+    assert path.read_text() == text, f"{path.name} changed; review it, then UPDATE_SNAPSHOTS=1 to accept"
+
+
+async def listed_tools(server) -> list[dict]:
+    """tools/list as the wire carries it (camelCase, no nulls), through an in-memory MCP client."""
+    from mcp import Client
+
+    async with Client(server) as client:
+        result = await client.list_tools()
+    return [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in result.tools]
+
+
+def tool_surface_problems(tool: dict) -> list[str]:
+    """What a tool declaration lacks (ChatGPT and our conventions): empty list if none."""
+    problems = []
+    hints = tool.get("annotations", {})
+    for hint in ("readOnlyHint", "destructiveHint", "openWorldHint", "idempotentHint"):
+        if not isinstance(hints.get(hint), bool):
+            problems.append(f"{tool['name']}: {hint} not explicit")
+    if hints.get("readOnlyHint") and hints.get("destructiveHint"):
+        problems.append(f"{tool['name']}: both read-only and destructive")
+    for key in ("title", "description", "outputSchema"):
+        if not tool.get(key):
+            problems.append(f"{tool['name']}: no {key}")
+    meta = tool.get("_meta", {})
+    for key in ("openai/toolInvocation/invoking", "openai/toolInvocation/invoked"):
+        if not meta.get(key) or len(meta[key]) > 64:
+            problems.append(f"{tool['name']}: {key} missing or longer than 64")
+    if "$ref" in str(tool) or "anyOf" in str(tool.get("inputSchema")):
+        problems.append(f"{tool['name']}: schema uses $ref or anyOf")
+    if tool.get("inputSchema", {}).get("additionalProperties") is not False:
+        problems.append(f"{tool['name']}: input schema accepts unknown arguments")
+    return problems

@@ -49,13 +49,14 @@ class IssueState(IssueRef):
     status: str
 
 
-class Updated(IssueRef):
-    warnings: list[str] = Field(description="Fields Jira did not store as sent")
+class Written(IssueRef):
+    """A write's result; a dry run has no key yet, only the fields it would send."""
 
-
-class Preview(BaseModel):
-    dry_run: bool = True
-    fields: dict[str, Any]
+    key: str = ""
+    url: str = ""
+    dry_run: bool = False
+    fields: dict[str, Any] | None = None
+    warnings: list[str] | None = None
 
 
 def tools(rt: "JiraRuntime") -> list[Tool]:
@@ -198,7 +199,7 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         if problems:
             raise InvalidInput("Nothing was created: " + "; ".join(problems) + ".")
         if dry_run:
-            return Reply(f"Dry run: would create a {issue_type_obj['name']} in {key} with these fields.", Preview(fields=payload))
+            return Reply(f"Dry run: would create a {issue_type_obj['name']} in {key} with these fields.", Written(dry_run=True, fields=payload))
 
         async def write() -> dict:
             props = [{"key": IDEMPOTENCY_PROPERTY, "value": {"idempotency_key": idempotency_key}}] if idempotency_key else None
@@ -216,7 +217,7 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         verb = "Already created (same idempotency_key)" if reused else "Created"
         return Reply(
             f"{verb} [{issue_key}]({url}): {summary} ({', '.join(f for f in facts if f)})",
-            IssueRef(key=issue_key, url=url),
+            Written(key=issue_key, url=url),
             target=issue_key,
         )
 
@@ -306,7 +307,7 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         if not payload and not update and not sprint:
             raise InvalidInput("Nothing to change: give at least one field to update.")
         if dry_run:
-            return Reply(f"Dry run: would update {key}.", Preview(fields={**payload, **({"update": update} if update else {})}))
+            return Reply(f"Dry run: would update {key}.", Written(dry_run=True, fields={**payload, **({"update": update} if update else {})}))
         warnings: list[str] = []
         if payload or update:
             stored = await client.update_issue(key, payload, update)
@@ -321,7 +322,7 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         text = f"Updated [{key}]({url}): {', '.join(changed)}."
         if warnings:
             text += "\n\nWarning: " + "; ".join(warnings)
-        return Reply(text, Updated(key=key, url=url, warnings=warnings), target=key)
+        return Reply(text, Written(key=key, url=url, warnings=warnings), target=key)
 
     async def transition_issue(
         key: str,
@@ -357,8 +358,9 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         if key == other_key:
             raise InvalidInput("An issue cannot be linked to itself.")
         type_name, outward = await lk.link_type(link)
-        # The outward issue carries the outward phrase: "A blocks B" = outwardIssue A, inwardIssue B.
-        inward_key, outward_key = (other_key, key) if outward else (key, other_key)
+        # Jira links run from inwardIssue to outwardIssue, read with the outward phrase:
+        # "A blocks B" is inwardIssue A, outwardIssue B; "A is blocked by B" is the reverse.
+        inward_key, outward_key = (key, other_key) if outward else (other_key, key)
         await client.link(type_name, inward_key, outward_key)
         url = client.browse_url(key)
         return Reply(f"Linked: [{key}]({url}) {link} [{other_key}]({client.browse_url(other_key)}).", IssueRef(key=key, url=url), target=key)
@@ -369,9 +371,9 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         Tool("jira_get_issue", "Get issue", "One issue as markdown, with the parts asked for.", get_issue, Effect.READ, "issues", output=IssueState,
              invoking="Reading issue…", invoked="Read issue"),
         Tool("jira_create_issue", "Create issue", "Create an issue; names are resolved (assignee \"Paul\", sprint \"current\", fields by name).", create_issue,
-             Effect.ADD, "issues", output=IssueRef, invoking="Creating issue…", invoked="Created issue", target_arg="project"),
+             Effect.ADD, "issues", output=Written, invoking="Creating issue…", invoked="Created issue", target_arg="project"),
         Tool("jira_update_issue", "Update issue", "Change the given fields, reassign, or move to a sprint; reports fields Jira did not store.", update_issue, Effect.CHANGE, "issues",
-             output=Updated, idempotent=True, invoking="Updating issue…", invoked="Updated issue", target_arg="key"),
+             output=Written, idempotent=True, invoking="Updating issue…", invoked="Updated issue", target_arg="key"),
         Tool("jira_transition_issue", "Change status", "Move an issue to a status; optional comment, resolution.", transition_issue, Effect.CHANGE, "issues", output=IssueState,
              invoking="Changing status…", invoked="Changed status", target_arg="key"),
         Tool("jira_add_comment", "Add comment", "Add a markdown comment to an issue.", add_comment, Effect.ADD,
