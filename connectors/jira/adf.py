@@ -16,7 +16,8 @@ markdown-it-py's token stream. Conventions for what plain Markdown can't say:
 * Unknown *inline* node (status, date, emoji, inlineCard, ...) and text carrying
   a mark Markdown can't express (underline, textColor, subsup, ...): an inline
   code span whose content is ``adf:`` + the node's compact JSON, e.g.
-  ``adf:{"type":"status","attrs":{...}}``. ``|`` in that JSON is written
+  ``adf:{"type":"status","attrs":{...}}``; adjacent ones share one span holding
+  a JSON list (``adf:[{...},{...}]``). ``|`` in that JSON is written
   ``\\u007c`` so the span is safe inside table cells.
 * Extra attributes Markdown has no syntax for (``localId``, table ``layout``,
   cell ``attrs: {}``, mention ``accessLevel``, a header-less table...) are kept
@@ -31,8 +32,10 @@ markdown-it-py's token stream. Conventions for what plain Markdown can't say:
 * Soft line breaks are ``"\\n"`` inside ADF text; hard breaks are ``\\`` + newline.
 
 Every top-level block rendered to Markdown is re-parsed and compared with the
-original; if it does not come back identical (even with a patch), it is emitted
-as an ``adf`` fence instead, so ``adf -> md -> adf`` is always exact.
+original; if it does not come back identical, it is retried with all styled
+text as ``adf:`` spans, then with a patch, and finally emitted as an ``adf``
+fence; the whole document is checked once more. So ``adf -> md -> adf`` is
+exact by construction, at the cost of readability in rare edge cases.
 """
 
 from __future__ import annotations
@@ -623,7 +626,16 @@ def _render_inline(nodes: list[Node], ctx: _Ctx) -> str:
         last = i == len(nodes) - 1 and not open_marks
         out.append(_render_inline_node(node, ctx, at_start, last))
     out.extend(_close_mark(m) for m in reversed(open_marks))
-    return "".join(out)
+    return _escape_image_bangs(out)
+
+
+def _escape_image_bangs(pieces: list[str]) -> str:
+    """A text ending in "!" followed by a link would read as an image: escape the "!"."""
+    for i in range(1, len(pieces)):
+        prev = pieces[i - 1]
+        if pieces[i].startswith("[") and prev.endswith("!") and not prev.endswith("\\!"):
+            pieces[i - 1] = prev[:-1] + "\\!"
+    return "".join(pieces)
 
 
 def _group_code_spans(nodes: list[Node], ctx: _Ctx) -> list[Node]:
@@ -813,7 +825,7 @@ def _escape_line(line: str, ctx: _Ctx) -> str:
             out.append("\\_")
         elif ch == "~" and prev in ("~", "") or ch == "~" and nxt in ("~", ""):
             out.append("\\~")  # a lone "~" inside text is safe; at an edge it may join "~~"
-        elif ch == "!" and nxt in ("[", ""):
+        elif ch == "!" and nxt == "[":
             out.append("\\!")  # "![" would start an image
         elif ch == "&" and _ENTITY_LIKE.match(line, i):
             out.append("\\&")

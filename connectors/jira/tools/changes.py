@@ -42,7 +42,7 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
     client = rt.client
 
     async def get_changes(
-        since: Annotated[str, Field(description='First sync from: "24h", "2026-11-01"')] = "",
+        since: Annotated[str, Field(description='e.g. "24h", "2026-11-01"')] = "",
         cursor: Annotated[str, Field(description="next_cursor of the last call")] = "",
         project: Annotated[str, Field()] = "",
         limit: Annotated[int, Field(ge=1, le=100)] = 50,

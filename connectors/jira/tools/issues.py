@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from shared.errors import ConnectorError, InvalidInput, UncertainWrite
+from shared.errors import ConnectorError, InvalidInput, NotFound, UncertainWrite
 from shared.idempotency import fingerprint
 from shared.shaping import DEFAULT_BUDGET, clip
 from shared.tools import Effect, Reply, Tool
@@ -55,7 +56,6 @@ class Written(IssueRef):
     key: str = ""
     url: str = ""
     dry_run: bool = False
-    fields: dict[str, Any] | None = None
     warnings: list[str] | None = None
 
 
@@ -167,9 +167,9 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         priority: str = "",
         labels: list[str] = [],
         parent: Annotated[str, Field(description="Parent issue key")] = "",
-        fields: Annotated[dict[str, Any], Field(description='Other fields by name, e.g. {"Story Points": 3}')] = {},
-        idempotency_key: Annotated[str, Field(description="Reuse on retry: returns the first issue")] = "",
-        dry_run: Annotated[bool, Field(description="Validate and preview only")] = False,
+        fields: Annotated[dict[str, Any], Field(description="By display name")] = {},
+        idempotency_key: Annotated[str, Field(description="Same key, same issue")] = "",
+        dry_run: Annotated[bool, Field(description="Preview only")] = False,
     ) -> Reply:
         proj = await lk.project(project)
         key = proj["key"]
@@ -199,7 +199,10 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         if problems:
             raise InvalidInput("Nothing was created: " + "; ".join(problems) + ".")
         if dry_run:
-            return Reply(f"Dry run: would create a {issue_type_obj['name']} in {key} with these fields.", Written(dry_run=True, fields=payload))
+            return Reply(
+                f"Dry run, nothing created. Would create a {issue_type_obj['name']} in {key} with: {json.dumps(payload)}",
+                Written(dry_run=True),
+            )
 
         async def write() -> dict:
             props = [{"key": IDEMPOTENCY_PROPERTY, "value": {"idempotency_key": idempotency_key}}] if idempotency_key else None
@@ -247,7 +250,15 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         query = f"project = {q.quote(project_key)} AND reporter = currentUser() AND created >= -1d ORDER BY created DESC"
         page = await client.search(query, ["summary"], 50, properties=[IDEMPOTENCY_PROPERTY])
         for issue in page.get("issues", []):
-            stored = (issue.get("properties") or {}).get(IDEMPOTENCY_PROPERTY) or {}
+            if "properties" in issue:
+                stored = issue["properties"].get(IDEMPOTENCY_PROPERTY) or {}
+            elif issue["fields"].get("summary") == summary:  # properties not in search: ask the issue
+                try:
+                    stored = ((await client.issue_property(issue["key"], IDEMPOTENCY_PROPERTY)) or {}).get("value", {})
+                except NotFound:
+                    stored = {}
+            else:
+                continue
             if stored.get("idempotency_key") == idem_key:
                 return {"key": issue["key"]}
         return None
@@ -284,7 +295,7 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         add_labels: list[str] = [],
         remove_labels: list[str] = [],
         parent: str = "",
-        fields: Annotated[dict[str, Any], Field(description="Other fields by name")] = {},
+        fields: Annotated[dict[str, Any], Field(description="By display name")] = {},
         dry_run: bool = False,
     ) -> Reply:
         key = ref(key)
@@ -307,7 +318,8 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
         if not payload and not update and not sprint:
             raise InvalidInput("Nothing to change: give at least one field to update.")
         if dry_run:
-            return Reply(f"Dry run: would update {key}.", Written(dry_run=True, fields={**payload, **({"update": update} if update else {})}))
+            preview = json.dumps({"fields": payload, **({"update": update} if update else {})})
+            return Reply(f"Dry run, nothing changed. Would update {key} with: {preview}", Written(dry_run=True))
         warnings: list[str] = []
         if payload or update:
             stored = await client.update_issue(key, payload, update)

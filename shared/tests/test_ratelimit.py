@@ -1,0 +1,129 @@
+"""Token buckets: burst, steady rate, and pauses learnt from upstream headers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from shared.ratelimit import BucketRegistry, TokenBucket, parse_retry_after
+
+from .fakes import FakeTime
+
+
+def make_bucket(rate: float, capacity: float | None = None) -> tuple[TokenBucket, FakeTime]:
+    time = FakeTime()
+    return TokenBucket(rate, capacity, clock=time.clock, sleep=time.sleep), time
+
+
+def test_burst_up_to_capacity_without_waiting():
+    bucket, time = make_bucket(rate=2, capacity=3)
+    assert [bucket.acquire() for _ in range(3)] == [0, 0, 0]
+    assert time.sleeps == []
+
+
+@pytest.mark.parametrize("rate", [2.0, 4.0, 10.0])
+def test_after_the_burst_each_call_waits_one_token_interval(rate):
+    bucket, time = make_bucket(rate=rate, capacity=3)
+    for _ in range(3):
+        bucket.acquire()
+    for _ in range(4):
+        bucket.acquire()
+    assert time.sleeps == pytest.approx([1 / rate] * 4)
+
+
+def test_concurrent_reservations_queue_up_proportionally():
+    bucket, _ = make_bucket(rate=5, capacity=1)
+    # Nobody sleeps in between: each reservation waits one more token interval.
+    assert [bucket.reserve() for _ in range(4)] == pytest.approx([0, 0.2, 0.4, 0.6])
+
+
+def test_default_capacity_is_the_rate_but_at_least_one():
+    assert TokenBucket(20).capacity == 20
+    assert TokenBucket(0.5).capacity == 1.0
+
+
+def test_refill_is_capped_at_capacity():
+    bucket, time = make_bucket(rate=1, capacity=2)
+    time.advance(3600)
+    assert [bucket.reserve() for _ in range(3)] == pytest.approx([0, 0, 1])
+
+
+def test_pause_makes_the_next_call_wait_even_with_tokens():
+    bucket, time = make_bucket(rate=10, capacity=10)
+    bucket.pause(5)
+    assert bucket.acquire() == pytest.approx(5)
+    assert time.sleeps == pytest.approx([5])
+    assert bucket.acquire() == 0  # the pause is over once waited out
+
+
+def test_a_shorter_pause_does_not_shorten_a_longer_one():
+    bucket, _ = make_bucket(rate=10)
+    bucket.pause(30)
+    bucket.pause(2)
+    assert bucket.reserve() == pytest.approx(30)
+
+
+def test_observe_retry_after_seconds_pauses():
+    bucket, _ = make_bucket(rate=10)
+    bucket.observe({"Retry-After": "7"})
+    assert bucket.reserve() == pytest.approx(7)
+
+
+def test_observe_remaining_zero_pauses_until_reset():
+    bucket, _ = make_bucket(rate=10)
+    reset = (datetime.now(timezone.utc) + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
+    bucket.observe({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
+    assert bucket.reserve() == pytest.approx(30, abs=2)
+
+
+def test_observe_ignores_remaining_above_zero_or_without_reset():
+    bucket, _ = make_bucket(rate=10)
+    reset = (datetime.now(timezone.utc) + timedelta(seconds=30)).isoformat()
+    bucket.observe({"X-RateLimit-Remaining": "5", "X-RateLimit-Reset": reset})
+    bucket.observe({"X-RateLimit-Remaining": "0"})
+    bucket.observe({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "not a date"})
+    bucket.observe({})
+    assert bucket.reserve() == 0
+
+
+def test_observe_retry_after_http_date():
+    bucket, _ = make_bucket(rate=10)
+    when = datetime.now(timezone.utc) + timedelta(seconds=45)
+    bucket.observe({"Retry-After": format_datetime(when, usegmt=True)})
+    assert bucket.reserve() == pytest.approx(45, abs=2)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("120", 120.0), (" 3 ", 3.0), ("1.5", 1.5), ("0", 0.0), ("-5", 0.0), (None, None), ("", None), ("soon", None)],
+)
+def test_parse_retry_after_seconds(value, expected):
+    assert parse_retry_after(value) == expected
+
+
+def test_parse_retry_after_http_date_in_the_future():
+    when = datetime.now(timezone.utc) + timedelta(seconds=90)
+    assert parse_retry_after(format_datetime(when, usegmt=True)) == pytest.approx(90, abs=2)
+
+
+def test_parse_retry_after_http_date_in_the_past_is_zero():
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_registry_has_one_bucket_per_identity_and_upstream():
+    registry = BucketRegistry(rate=3, capacity=5)
+    bucket = registry.get("alice", "jira")
+    assert registry.get("alice", "jira") is bucket
+    assert registry.get("bob", "jira") is not bucket
+    assert registry.get("alice", "confluence") is not bucket
+    assert (bucket.rate, bucket.capacity) == (3, 5)
+
+
+def test_one_identity_draining_its_bucket_does_not_slow_another():
+    registry = BucketRegistry(rate=1, capacity=1)
+    alice = registry.get("alice", "jira")
+    alice.reserve()
+    alice.pause(60)
+    assert registry.get("bob", "jira").reserve() == 0

@@ -1,0 +1,437 @@
+"""Benchmark of the Jira MCP server against the Atlassian sandbox.
+
+    python -m tests.bench                 # print the table (about a minute)
+    python -m tests.bench --write-docs    # also write it to docs/benchmarks.md
+
+What runs: `connectors sandbox` and `connectors serve jira` as subprocesses on free loopback
+ports (so the client load in this process does not share a GIL with either), and the `mcp`
+SDK's `Client` over Streamable HTTP for every measurement. Sizes are raw HTTP response bodies
+captured under the client (httpx2 response hook). Tokens are approximated as bytes / 4.
+
+Measured:
+- `tools/list` body size in both protocol eras, and the model-facing part alone (names,
+  descriptions, input schemas as compact JSON);
+- the wire size of a 20-issue `jira_search_issues` result and of a `search` result;
+- tool-call latency at concurrency 1 with sandbox latency 0 (server + emulator time; there is no
+  configured latency to subtract);
+- calls per second at concurrency 32 (one Client per task) with 50 ms sandbox latency, bounded by
+  a duration and a call count: once with default settings (outbound limit 20 req/s per user,
+  sandbox rate limits on) and once with the outbound limit raised and sandbox limits off, which
+  shows the server's own capacity;
+- upstream requests per call from the sandbox's request log, server CPU from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import AsyncExitStack, ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import anyio
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from sandbox.common.control import SandboxControl
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs" / "benchmarks.md"
+LOGIN = {"JIRA_EMAIL": "alice@example.com", "JIRA_API_TOKEN": "token-alice"}
+ISSUE_KEYS = [f"SHOP-{n}" for n in range(1, 141)]
+SEARCH_20 = {"project": "SHOP", "limit": 20}
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JIRA_", "CONNECTOR_", "CONNECTORS_"))}
+    env.update(CONNECTORS_SECRETS_DIR=str(REPO / ".bench" / "no-secrets"), LOG_LEVEL="WARNING", **extra)
+    return env
+
+
+@dataclass
+class Proc:
+    name: str
+    url: str
+    popen: subprocess.Popen
+    log: Path
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the process, from /proc (Linux)."""
+        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=15)
+
+
+def _start(name: str, args: list[str], env: dict[str, str], health: str, logdir: Path, timeout: float = 30) -> Proc:
+    log = logdir / f"{name}.log"
+    with log.open("wb") as handle:
+        popen = subprocess.Popen([sys.executable, "-m", "shared.cli", *args], cwd=REPO, env=env,
+                                 stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while True:
+        if popen.poll() is not None:
+            raise SystemExit(f"{name} exited with {popen.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(health, timeout=2) as response:
+                if response.status == 200:
+                    break
+        except (OSError, urllib.error.HTTPError):
+            pass
+        if time.monotonic() > deadline:
+            popen.kill()
+            raise SystemExit(f"{name} did not answer {health} within {timeout}s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.05)  # polling interval
+    base = health.rsplit("/", 1)[0] if "/__sandbox" not in health else health.split("/__sandbox")[0]
+    return Proc(name, base, popen, log)
+
+
+def start_sandbox(logdir: Path) -> Proc:
+    port = _free_port()
+    return _start("sandbox", ["sandbox", "--port", str(port)], _env(), f"http://127.0.0.1:{port}/__sandbox/config",
+                  logdir)
+
+
+def start_jira(name: str, sandbox_url: str, logdir: Path, **env: str) -> Proc:
+    port = _free_port()
+    return _start(name, ["serve", "jira", "--port", str(port)], _env(JIRA_URL=sandbox_url, **LOGIN, **env),
+                  f"http://127.0.0.1:{port}/healthz", logdir)
+
+
+def metric_total(base_url: str, name: str) -> float:
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return sum(float(m.group(1)) for m in re.finditer(rf"^{name}(?:\{{[^}}]*\}})? ([0-9.e+-]+)$", text, re.M))
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+class Capture:
+    """Records (JSON-RPC method, response body) of every HTTP exchange under a Client."""
+
+    def __init__(self) -> None:
+        self.exchanges: list[tuple[str | None, bytes]] = []
+
+    async def on_response(self, response: httpx2.Response) -> None:
+        await response.aread()
+        method = None
+        try:
+            method = json.loads(response.request.content).get("method")
+        except (ValueError, AttributeError):
+            pass
+        self.exchanges.append((method, response.content))
+
+    def last(self, method: str) -> bytes:
+        return [body for m, body in self.exchanges if m == method][-1]
+
+
+async def measure_sizes(mcp_url: str) -> dict:
+    sizes: dict = {}
+    for mode, era in (("legacy", "2025-11-25"), ("auto", "2026-07-28")):
+        capture = Capture()
+        async with httpx2.AsyncClient(event_hooks={"response": [capture.on_response]},
+                                      timeout=httpx2.Timeout(30, read=120)) as http:
+            async with Client(streamable_http_client(mcp_url, http_client=http), mode=mode) as client:
+                assert client.protocol_version == era, client.protocol_version
+                tools = (await client.list_tools()).tools
+                search20 = await client.call_tool("jira_search_issues", SEARCH_20)
+                issues = len(search20.structured_content["keys"])
+                assert not search20.is_error and issues == 20, search20.content
+                search_body = capture.last("tools/call")
+                search = await client.call_tool("search", {"query": "checkout"})
+                assert not search.is_error, search.content
+                deep_body = capture.last("tools/call")
+        model_facing = json.dumps(
+            [{"name": t.name, "description": t.description, "inputSchema": t.input_schema} for t in tools],
+            separators=(",", ":"), ensure_ascii=False,
+        ).encode()
+        search_text = next(c.text for c in search.content if c.type == "text")
+        compact = json.dumps(search.structured_content, separators=(",", ":"), ensure_ascii=False)
+        sizes[era] = {
+            "tools": len(tools),
+            "tools_list_bytes": len(capture.last("tools/list")),
+            "model_facing_bytes": len(model_facing),
+            "search20_bytes": len(search_body),
+            "search20_text_chars": sum(len(c.text) for c in search20.content if c.type == "text"),
+            "search_bytes": len(deep_body),
+            "search_results": len(search.structured_content["results"]),
+            "search_text_chars": len(search_text),
+            "search_compact_chars": len(compact),
+        }
+    return sizes
+
+
+async def measure_latency(mcp_url: str, control: SandboxControl, calls: int) -> dict:
+    control.configure(latency_ms=0)
+    plans = {
+        "jira_get_issue": lambda i: {"key": ISSUE_KEYS[i % len(ISSUE_KEYS)]},
+        "jira_search_issues": lambda i: dict(SEARCH_20),
+        "search": lambda i: {"query": "checkout"},
+    }
+    out = {}
+    async with Client(mcp_url) as client:
+        for tool, args in plans.items():
+            for i in range(10):  # warm-up: connections, caches, code paths
+                await client.call_tool(tool, args(i))
+            control.clear_requests()
+            latencies, errors = [], 0
+            for i in range(calls):
+                started = time.perf_counter()
+                result = await client.call_tool(tool, args(i))
+                latencies.append(time.perf_counter() - started)
+                errors += bool(result.is_error)
+            upstream = len(control.requests())
+            out[tool] = {
+                "calls": calls, "errors": errors,
+                "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
+                "upstream_per_call": upstream / calls,
+            }
+    return out
+
+
+async def measure_throughput(server: Proc, control: SandboxControl, *, concurrency: int, latency_ms: int,
+                             duration: float, max_calls: int, sandbox_rate_limits: bool) -> dict:
+    control.configure(latency_ms=latency_ms, rate_limits=sandbox_rate_limits)
+    mcp_url = f"{server.url}/mcp"
+    latencies: list[float] = []
+    errors = 0
+    issued = 0
+    connected = 0
+    all_connected = anyio.Event()
+    go = anyio.Event()
+    window = {"deadline": 0.0}
+
+    async def worker(index: int) -> None:
+        nonlocal issued, errors, connected
+        async with Client(mcp_url) as client:
+            connected += 1
+            if connected == concurrency:
+                all_connected.set()
+            await go.wait()
+            while issued < max_calls and time.perf_counter() < window["deadline"]:
+                issued += 1
+                key = ISSUE_KEYS[(issued * 7 + index) % len(ISSUE_KEYS)]
+                started = time.perf_counter()
+                try:
+                    result = await client.call_tool("jira_get_issue", {"key": key})
+                    errors += bool(result.is_error)
+                except Exception:  # noqa: BLE001 - counted, the run goes on
+                    errors += 1
+                latencies.append(time.perf_counter() - started)
+
+    waits_before = metric_total(server.url, "connector_rate_limit_waits_total")
+    async with anyio.create_task_group() as group:
+        for index in range(concurrency):
+            group.start_soon(worker, index)
+        with anyio.fail_after(60):
+            await all_connected.wait()
+        control.clear_requests()
+        cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
+        window["deadline"] = wall_before + duration
+        go.set()
+    elapsed = time.perf_counter() - wall_before
+    cpu = server.cpu_seconds() - cpu_before
+    log = control.requests()
+    control.configure(latency_ms=0, rate_limits=True)
+    done = len(latencies)
+    return {
+        "concurrency": concurrency, "latency_ms": latency_ms, "calls": done, "errors": errors,
+        "seconds": elapsed, "calls_per_s": done / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
+        "upstream_per_call": len(log) / max(done, 1),
+        "upstream_429": sum(1 for entry in log if entry.get("status") == 429),
+        "rate_limit_waits": metric_total(server.url, "connector_rate_limit_waits_total") - waits_before,
+        "server_cpu_per_call_ms": cpu / max(done, 1) * 1000,
+        "server_cores_busy": cpu / elapsed,
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _pkg(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
+def machine_facts() -> dict:
+    cpu = "?"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True,
+                               timeout=10).stdout.strip()
+        commit = f"{commit}{' + uncommitted changes' if dirty else ''}"
+    except (OSError, subprocess.SubprocessError):
+        commit = "?"
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "mcp": _pkg("mcp"), "uvicorn": _pkg("uvicorn"), "enterprise-connectors": _pkg("enterprise-connectors"),
+        "commit": commit,
+    }
+
+
+def _tok(n: int) -> str:
+    return f"{n:,} B (≈{round(n / 4):,} tokens)"
+
+
+def render(facts: dict, sizes: dict, latency: dict, loads: list[tuple[str, dict]]) -> str:
+    modern, legacy = sizes["2026-07-28"], sizes["2025-11-25"]
+    rows = [
+        ("`tools/list` response body, 2026-07-28", _tok(modern["tools_list_bytes"]),
+         f"{modern['tools']} tools; whole JSON-RPC body incl. output schemas, annotations, `_meta`"),
+        ("`tools/list` response body, 2025-11-25", _tok(legacy["tools_list_bytes"]), "legacy era (`initialize`)"),
+        ("tool definitions the model reads", _tok(modern["model_facing_bytes"]),
+         "names + descriptions + input schemas, compact JSON (§14.5 budget: well under 5,000 tokens)"),
+        ("`jira_search_issues` 20 issues, on the wire", _tok(modern["search20_bytes"]),
+         f"`{json.dumps(SEARCH_20)}`, 2026-07-28 body; markdown text item {modern['search20_text_chars']:,} chars; "
+         f"2025-11-25 body {legacy['search20_bytes']:,} B"),
+        ("`search` \"checkout\", on the wire", _tok(modern["search_bytes"]),
+         f"{modern['search_results']} results; JSON text item {modern['search_text_chars']:,} chars "
+         f"(compact JSON would be {modern['search_compact_chars']:,})"),
+    ]
+    for tool, r in latency.items():
+        rows.append((f"`{tool}` latency, concurrency 1", f"p50 {r['p50_ms']:.1f} ms · p95 {r['p95_ms']:.1f} ms",
+                     f"{r['calls']} calls, sandbox latency 0, {r['errors']} errors, "
+                     f"{r['upstream_per_call']:.2f} upstream requests/call"))
+    for label, r in loads:
+        rows.append((f"throughput, {label}", f"{r['calls_per_s']:.1f} calls/s",
+                     f"`jira_get_issue`, {r['concurrency']} clients, sandbox latency {r['latency_ms']} ms: "
+                     f"{r['calls']} calls in {r['seconds']:.1f} s, {r['errors']} errors, "
+                     f"p50 {r['p50_ms']:.0f} ms / p95 {r['p95_ms']:.0f} ms, "
+                     f"{r['upstream_per_call']:.2f} upstream requests/call, {r['upstream_429']} upstream 429s, "
+                     f"{r['rate_limit_waits']:.0f} outbound rate-limit waits, server CPU "
+                     f"{r['server_cpu_per_call_ms']:.1f} ms/call ({r['server_cores_busy']:.2f} cores busy)"))
+    lines = ["| Measure | Result | Conditions |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    lines += [
+        "",
+        f"Machine: {facts['nproc']} CPUs ({facts['cpu']}), {facts['os']}, Python {facts['python']}; "
+        f"mcp {facts['mcp']}, uvicorn {facts['uvicorn']}, enterprise-connectors {facts['enterprise-connectors']} "
+        f"at {facts['commit']}; run {facts['date']}.",
+    ]
+    return "\n".join(lines)
+
+
+DOC_HEAD = """# Benchmarks
+
+Produced by `python -m tests.bench --write-docs` (or `python3 dev.py bench --write-docs`); rerun it
+after changes that touch tool descriptions, result shaping, the HTTP client or the server stack.
+
+Method: `connectors sandbox` and `connectors serve jira` run as subprocesses on loopback; the
+benchmark drives them with the `mcp` SDK `Client` over Streamable HTTP (the default `auto` mode
+negotiates 2026-07-28; one `Client` per concurrent task). Sizes are raw HTTP response bodies
+captured under the client; tokens are approximated as bytes / 4 (no tokenizer). Latency at
+concurrency 1 runs with sandbox latency 0, so it is server time plus the emulator's own
+processing (nothing configured to subtract). Throughput runs are bounded by time and call
+count; "default settings" keeps the outbound limit of `JIRA_RATE_LIMIT_PER_SECOND=20` per user
+and the sandbox's Jira-like rate limits, so it measures the throttle, while "throttles off"
+raises the outbound limit and disables the sandbox limits to show the server's own capacity.
+Upstream requests per call come from the sandbox request log; server CPU from `/proc`.
+Client, server and sandbox share the same machine, so throughput is a lower bound.
+
+"""
+
+
+async def run_all(args: argparse.Namespace, sandbox: Proc, servers: dict[str, Proc]) -> tuple:
+    control = SandboxControl(sandbox.url)
+    default = servers["default"]
+    sizes = await measure_sizes(f"{default.url}/mcp")
+    latency = await measure_latency(f"{default.url}/mcp", control, args.calls)
+    loads = []
+    load = dict(concurrency=args.concurrency, latency_ms=args.load_latency_ms, duration=args.duration,
+                max_calls=args.max_calls)
+    loads.append(("default settings", await measure_throughput(default, control, sandbox_rate_limits=True, **load)))
+    if "unthrottled" in servers:
+        loads.append(("throttles off", await measure_throughput(servers["unthrottled"], control,
+                                                                sandbox_rate_limits=False, **load)))
+    return sizes, latency, loads
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=200, help="calls per tool at concurrency 1")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--load-latency-ms", type=int, default=50, help="sandbox latency during throughput runs")
+    parser.add_argument("--duration", type=float, default=15.0, help="max seconds per throughput run")
+    parser.add_argument("--max-calls", type=int, default=1000, help="max calls per throughput run")
+    parser.add_argument("--skip-unthrottled", action="store_true", help="only the default-settings throughput run")
+    parser.add_argument("--write-docs", action="store_true", help=f"write the table to {DOCS.relative_to(REPO)}")
+    args = parser.parse_args(argv)
+
+    facts = machine_facts()
+    started = time.monotonic()
+    with ExitStack() as stack:
+        logdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        sandbox = start_sandbox(logdir)
+        stack.callback(sandbox.stop)
+        servers = {"default": start_jira("jira", sandbox.url, logdir)}
+        stack.callback(servers["default"].stop)
+        if not args.skip_unthrottled:
+            servers["unthrottled"] = start_jira("jira-unthrottled", sandbox.url, logdir,
+                                                JIRA_RATE_LIMIT_PER_SECOND="100000")
+            stack.callback(servers["unthrottled"].stop)
+        sizes, latency, loads = anyio.run(run_all, args, sandbox, servers)
+    table = render(facts, sizes, latency, loads)
+    print(table)
+    print(f"\n(benchmark took {time.monotonic() - started:.0f} s)", file=sys.stderr)
+    if args.write_docs:
+        DOCS.write_text(DOC_HEAD + table + "\n")
+        print(f"wrote {DOCS.relative_to(REPO)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
