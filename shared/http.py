@@ -87,6 +87,9 @@ class ResilientAdapter(HTTPAdapter):
         attempt = 0
         while True:
             self.breaker.before_call()
+            paused = self.bucket.paused_for()
+            if paused > self.policy.max_retry_after:  # the upstream asked for a long pause: say so, don't block
+                raise RateLimited(self.upstream, paused)
             self.bucket.acquire(self._labels)
             try:
                 response = super().send(request, **kwargs)

@@ -14,11 +14,16 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 audit_log = logging.getLogger("audit")
 
 # Never let a credential reach a log line, whatever a library decided to print.
-_SECRET = re.compile(r"(?i)(authorization|api[_-]?token|password|secret|bearer|basic)(\W{1,3})([^\s,;\"']+)")
+_SCHEME = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]+")
+_SECRET = re.compile(r"(?i)(authorization|api[_-]?token|password|secret|pat)(\W{1,3})([^\s,;\"']+)")
 
 
 def redact(text: str) -> str:
-    return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
+    text = _SCHEME.sub(lambda m: f"{m.group(1)} [redacted]", text)
+    return _SECRET.sub(
+        lambda m: m.group(0) if m.group(3) in ("Basic", "Bearer", "[redacted]") else f"{m.group(1)}{m.group(2)}[redacted]",
+        text,
+    )
 
 
 class JsonFormatter(logging.Formatter):

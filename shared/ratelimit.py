@@ -46,6 +46,11 @@ class TokenBucket:
             self._sleep(wait)
         return wait
 
+    def paused_for(self) -> float:
+        """Seconds left in a pause the upstream asked for (0 if none)."""
+        with self._lock:
+            return max(0.0, self._paused_until - self._clock())
+
     def pause(self, seconds: float) -> None:
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)

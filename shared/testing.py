@@ -112,11 +112,14 @@ def npm_package(name: str, version: str):
 
         env = dict(os.environ, PATH=node_bin_dir() + os.pathsep + os.environ.get("PATH", ""),
                    npm_config_cache=str(cache / "npm-cache"), npm_config_update_notifier="false")  # fmt: skip
-        done = npm(
-            ["pack", f"{name}@{version}", "--silent", "--pack-destination", str(cache)],
-            return_completed_process=True, env=env, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        if done.returncode != 0:
+        for _attempt in range(3):  # the registry is the network: a transient failure gets two more tries
+            done = npm(
+                ["pack", f"{name}@{version}", "--silent", "--pack-destination", str(cache)],
+                return_completed_process=True, env=env, capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            if done.returncode == 0:
+                break
+        else:
             raise RuntimeError(f"npm pack {name}@{version} failed: {done.stderr[-2000:]}")
         out = done.stdout.strip().splitlines()[-1]
         with tarfile.open(cache / out) as archive:

@@ -25,7 +25,6 @@ from enum import Enum
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
@@ -95,6 +94,11 @@ def enabled(tools: Iterable[Tool], *, read_only: bool, toolsets: Iterable[str] =
     ]
 
 
+def _error(message: str) -> CallToolResult:
+    """An `isError` result carrying exactly our message (raising would prefix it with SDK text)."""
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
+
+
 def _to_result(value: Any) -> Any:
     if isinstance(value, Reply):
         return CallToolResult(
@@ -103,8 +107,8 @@ def _to_result(value: Any) -> Any:
         )
     if isinstance(value, BaseModel):  # the object twice, as the search/fetch contract asks: compact JSON
         return CallToolResult(
-            content=[TextContent(type="text", text=value.model_dump_json())],
-            structured_content=value.model_dump(mode="json"),
+            content=[TextContent(type="text", text=value.model_dump_json(exclude_none=True))],
+            structured_content=value.model_dump(mode="json", exclude_none=True),
         )
     return value
 
@@ -129,14 +133,15 @@ def _bounded(tool: Tool, identity: Callable[[], str]) -> Callable[..., Any]:
             return _to_result(value)
         except ConnectorError as exc:
             outcome = type(exc).__name__
-            raise ToolError(str(exc)) from None
+            log.info("tool %s refused: %s", tool.name, exc)
+            return _error(str(exc))
         except Exception:
             outcome = "internal_error"
             log.exception("tool %s failed", tool.name)
-            raise ToolError(
+            return _error(
                 f"Internal error in {tool.name} (request {rid}). Nothing more is known to the caller; "
                 "the operators can trace it with this request id."
-            ) from None
+            )
         finally:
             metrics.TOOL_CALLS.labels(tool=tool.name, outcome=outcome).inc()
             metrics.TOOL_LATENCY.labels(tool=tool.name).observe(time.perf_counter() - started)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .connector import Connector
+from .shaping import cell
 from .tools import Effect
 
 _EFFECT = {
@@ -26,6 +27,6 @@ def markdown_table(selected: list[Connector]) -> str:
         rows = [f"### {connector.title} (`connectors serve {connector.name}`, port {connector.default_port})", "",
                 "| tool | effect | toolset | what it does |", "|---|---|---|---|"]  # fmt: skip
         for tool in declared_tools(connector):
-            rows.append(f"| `{tool.name}` | {_EFFECT[tool.effect]} | {tool.toolset} | {tool.description} |")
+            rows.append(f"| `{tool.name}` | {_EFFECT[tool.effect]} | {tool.toolset} | {cell(tool.description)} |")
         blocks.append("\n".join(rows))
     return "\n\n".join(blocks)

@@ -215,10 +215,7 @@ def text_of(result) -> str:
     return result.content[0].text
 
 
-pytestmark_anyio = pytest.mark.anyio
-
-
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_listed_tools_carry_hints_meta_and_compact_schemas(client):
     listed = {t.name: t for t in (await client.list_tools()).tools}
     get = listed["get_issue"]
@@ -236,7 +233,7 @@ async def test_listed_tools_carry_hints_meta_and_compact_schemas(client):
     }
 
 
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_nested_models_are_inlined_in_the_input_schema(client):
     listed = {t.name: t for t in (await client.list_tools()).tools}
     schema = listed["search"].input_schema
@@ -249,7 +246,7 @@ async def test_nested_models_are_inlined_in_the_input_schema(client):
     assert text_of(result) == "status=done labels=['x'] q="
 
 
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_successful_call_returns_the_model(client):
     result = await client.call_tool("get_issue", {"key": "PROJ-1", "limit": 5})
     assert not result.is_error
@@ -257,7 +254,7 @@ async def test_successful_call_returns_the_model(client):
     assert calls == [{"key": "PROJ-1", "limit": 5}]
 
 
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_unknown_argument_is_an_error_naming_it(client):
     result = await client.call_tool("get_issue", {"key": "PROJ-1", "maxResults": 5})
     assert result.is_error
@@ -265,7 +262,7 @@ async def test_unknown_argument_is_an_error_naming_it(client):
     assert calls == []  # the tool never ran
 
 
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_connector_error_reaches_the_model_with_its_message(client):
     result = await client.call_tool("get_issue", {"key": "MISSING-1"})
     assert result.is_error
@@ -274,7 +271,7 @@ async def test_connector_error_reaches_the_model_with_its_message(client):
     assert "Traceback" not in text
 
 
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_connector_error_text_is_exactly_its_message(client):
     """errors.py promises the isError text *is* the ConnectorError message.
 
@@ -287,7 +284,7 @@ async def test_connector_error_text_is_exactly_its_message(client):
     assert text_of(result) == "Issue MISSING-1 does not exist or you cannot see it."
 
 
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_unexpected_exception_is_generic_with_a_traceable_request_id(client):
     lines: list[str] = []
     handler = logging.Handler()
@@ -310,7 +307,7 @@ async def test_unexpected_exception_is_generic_with_a_traceable_request_id(clien
     assert "hunter2" not in logged["error"]
 
 
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_reply_sends_markdown_and_structured_data_without_nulls(client, caplog):
     caplog.set_level(logging.INFO, logger="audit")
     result = await client.call_tool("create_issue", {"project": "PROJ", "summary": "Fix login"})
@@ -321,7 +318,7 @@ async def test_reply_sends_markdown_and_structured_data_without_nulls(client, ca
     assert audit.fields == {"audit": True, "identity": "alice@example.com", "tool": "create_issue", "target": "PROJ-9", "outcome": "ok"}
 
 
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_failed_write_is_audited_with_its_outcome(client, caplog):
     caplog.set_level(logging.INFO, logger="audit")
     result = await client.call_tool("create_issue", {"project": "FAIL", "summary": "x"})
@@ -331,7 +328,7 @@ async def test_failed_write_is_audited_with_its_outcome(client, caplog):
     assert audit.fields["target"] == "FAIL"
 
 
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_reads_and_dry_runs_are_not_audited(client, caplog):
     caplog.set_level(logging.INFO, logger="audit")
     await client.call_tool("get_issue", {"key": "PROJ-1"})
@@ -342,7 +339,7 @@ async def test_reads_and_dry_runs_are_not_audited(client, caplog):
     assert audit.fields["target"] == "PROJ-3"
 
 
-@pytestmark_anyio
+@pytest.mark.anyio
 async def test_optional_output_field_left_empty_is_a_valid_result(client):
     """A tool returning a model whose optional field is None must still succeed.
 

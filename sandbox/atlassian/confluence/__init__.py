@@ -1,0 +1,1 @@
+"""Confluence emulator (Cloud REST v2 + the v1 search, user and label endpoints)."""

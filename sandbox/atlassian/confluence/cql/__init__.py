@@ -1,0 +1,1 @@
+"""CQL (Confluence Query Language) subset: grammar, parser, evaluator."""
