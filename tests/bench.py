@@ -235,20 +235,33 @@ async def measure_latency(mcp_url: str, control: SandboxControl, calls: int, too
 
 
 def measure_emulator(sandbox_url: str, calls: int) -> dict:
-    """The emulator's own time for jira_get_issue's upstream request, asked directly (no MCP server)."""
+    """The emulator's own time for each tool's upstream request, asked directly (no MCP server)."""
     import requests
 
+    def jql(query: str, fields: list[str], limit: int):
+        return lambda http, i: http.post(f"{sandbox_url}/rest/api/3/search/jql", timeout=10,
+                                         json={"jql": query, "fields": fields, "maxResults": limit})
+
+    plans = {
+        "jira_get_issue": lambda http, i: http.get(
+            f"{sandbox_url}/rest/api/3/issue/{ISSUE_KEYS[i % len(ISSUE_KEYS)]}",
+            params={"fields": "*all", "expand": "names"}, timeout=10),
+        "jira_search_issues": jql('project = "SHOP" ORDER BY updated DESC', ["summary", "status", "assignee",
+                                                                             "priority", "updated"], 20),
+        "search": jql('text ~ "checkout" ORDER BY updated DESC', ["summary"], 10),
+    }
+    out = {}
     with requests.Session() as http:
         http.auth = (LOGIN["JIRA_EMAIL"], LOGIN["JIRA_API_TOKEN"])
-        latencies = []
-        for i in range(calls + 10):
-            started = time.perf_counter()
-            response = http.get(f"{sandbox_url}/rest/api/3/issue/{ISSUE_KEYS[i % len(ISSUE_KEYS)]}",
-                                params={"fields": "*all", "expand": "names"}, timeout=10)
-            response.raise_for_status()
-            if i >= 10:
-                latencies.append(time.perf_counter() - started)
-    return {"p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000}
+        for tool, call in plans.items():
+            latencies = []
+            for i in range(calls + 10):
+                started = time.perf_counter()
+                call(http, i).raise_for_status()
+                if i >= 10:
+                    latencies.append(time.perf_counter() - started)
+            out[tool] = {"p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000}
+    return out
 
 
 async def measure_throughput(server: Proc, control: SandboxControl, *, concurrency: int, latency_ms: int,
@@ -365,10 +378,8 @@ def render(facts: dict, report: dict) -> str:
          f"(as compact JSON: {modern['search_compact_chars']:,})"),
     ]
     for tool, r in report["latency"].items():
-        note = ""
-        if tool == "jira_get_issue":
-            note = (f"; the emulator alone answers its upstream GET in p50 {emulator['p50_ms']:.1f} ms / "
-                    f"p95 {emulator['p95_ms']:.1f} ms")
+        e = emulator[tool]
+        note = f"; the emulator alone answers that upstream request in p50 {e['p50_ms']:.1f} ms / p95 {e['p95_ms']:.1f} ms"
         rows.append((f"`{tool}` latency, concurrency 1", f"p50 {r['p50_ms']:.1f} ms · p95 {r['p95_ms']:.1f} ms",
                      f"{r['calls']} back-to-back calls, sandbox latency 0, throttles off, {r['errors']} errors, "
                      f"{r['upstream_per_call']:.2f} upstream requests/call{note}"))
@@ -425,7 +436,7 @@ async def run_all(args: argparse.Namespace, sandbox: Proc, servers: dict[str, Pr
     # would set the pace of back-to-back calls instead of the server.
     control.configure(rate_limits=False)
     report["latency"] = await measure_latency(f"{unthrottled.url}/mcp", control, args.calls, list(LATENCY_PLANS))
-    report["emulator"] = measure_emulator(sandbox.url, args.calls)
+    report["emulator"] = measure_emulator(sandbox.url, args.calls // 2)
     control.configure(rate_limits=True)
     report["latency_default"] = await measure_latency(f"{default.url}/mcp", control, args.calls // 2,
                                                       ["jira_get_issue"])

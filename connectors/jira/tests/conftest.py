@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -25,6 +26,15 @@ class Upstream:
 
     def requests(self, method: str | None = None) -> list[dict]:
         return [r for r in self.control.requests() if method is None or r["method"] == method]
+
+    def requests_when(self, ready, timeout: float = 10.0) -> list[dict]:
+        """The request log once `ready(log)` holds (requests still in flight land a bit later)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.requests()
+            if ready(log) or time.monotonic() > deadline:
+                return log
+            time.sleep(0.02)  # polling a condition with a deadline, not guessing a delay
 
 
 @pytest.fixture(scope="session")

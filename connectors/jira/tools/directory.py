@@ -52,7 +52,10 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
             raise InvalidInput("query is empty: give part of a name or an e-mail.")
         project_key = (await lk.project(project))["key"] if project else None
         users = [u for u in await client.users(query, project_key) if u.get("active", True)]
-        rows = [(u.get("displayName"), u.get("emailAddress", ""), u["accountId"]) for u in users[:25]]
+        rows = [
+            (f"[{u.get('displayName')}]({client.site}/jira/people/{u['accountId']})", u.get("emailAddress", ""), u["accountId"])
+            for u in users[:25]
+        ]
         text = table(["Name", "E-mail", "Account id"], rows) if rows else f'Nobody matches "{query}".'
         return Reply(text, Listing(ids=[u["accountId"] for u in users[:25]]))
 
@@ -69,7 +72,8 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
             (s["id"], s["name"], s["state"], short_date(s.get("startDate"))[:10], short_date(s.get("endDate"))[:10], s.get("goal", ""))
             for s in sprints
         ]
-        text = f"Sprints of {board_obj['name']}:\n\n" + table(["Id", "Name", "State", "Start", "End", "Goal"], rows) if rows else "No sprints in that state."
+        board_url = f"{client.site}/secure/RapidBoard.jspa?rapidView={board_obj['id']}"
+        text = f"Sprints of [{board_obj['name']}]({board_url}):\n\n" + table(["Id", "Name", "State", "Start", "End", "Goal"], rows) if rows else "No sprints in that state."
         return Reply(text, Listing(ids=[str(s["id"]) for s in sprints]))
 
     return [

@@ -209,8 +209,6 @@ def _clause(cl: Clause, ctx: Context):
     if name in USER_FIELDS:
         raise CQLError(f"{BAD_REQUEST}: Could not parse cql : {ctx.cql} (the field '{cl.field}' is only supported "
                        f"by the user search: /wiki/rest/api/search/user)")
-    if name == "lastmodified" or name == "lastModified".lower():
-        name = "lastmodified"
     if name not in FIELDS:
         raise could_not_parse(ctx.cql, f"unknown field '{cl.field}'")
     op = cl.op.lower()
@@ -228,15 +226,12 @@ def _clause(cl: Clause, ctx: Context):
             return wrap(lambda c: text_match(value, *_index(("s", c.space_id), store.spaces[c.space_id].name)))
         title_only = name == "title"
         return wrap(lambda c: text_match(value, *_doc(c, store, title_only)))
-    if name in DATE_OPS and False:  # pragma: no cover
-        pass
     if name in ("created", "lastmodified"):
         at, date_only = resolve_date(cl.values[0], ctx)
         get = (lambda c: c.created) if name == "created" else (lambda c: c.updated)
         if op in ("=", "!="):
-            lo = at if not date_only else at
+            lo = at if date_only else _minute(at)
             hi = lo + (timedelta(days=1) if date_only else timedelta(minutes=1))
-            lo = _minute(lo) if not date_only else lo
             return wrap(lambda c: lo <= get(c) < hi)
         at_m = _minute(at) if not date_only else at
         cmp = {">": lambda x: x > at_m, ">=": lambda x: x >= at_m, "<": lambda x: x < at_m, "<=": lambda x: x <= at_m}[op]

@@ -1,0 +1,1 @@
+"""Confluence Cloud connector: pages as markdown with lossless round-trips, CQL search, decisions, sync."""

@@ -1,0 +1,30 @@
+"""The Confluence connector declaration."""
+
+from shared.connector import Connector
+
+from .runtime import ConfluenceRuntime
+from .settings import ConfluenceSettings
+
+INSTRUCTIONS = (
+    "Confluence for this workspace, acting with the signed-in user's permissions. Use search/fetch for quick lookups, "
+    "confluence_search_pages for filtered lists (space, label, contributor \"me\", relative dates in English or French), "
+    "and confluence_find_decisions for decisions of a project over a period. Pages read as markdown in which "
+    "[[...#N]] placeholders stand for macros: keep them exactly as they are when writing a page back, and pass the "
+    "version you read; on a conflict, re-read the page and apply the change again."
+)
+
+
+def _sandbox_env(base_url: str, login: dict[str, str]) -> dict[str, str]:
+    return {"CONFLUENCE_URL": base_url, "CONFLUENCE_EMAIL": login["email"], "CONFLUENCE_API_TOKEN": login["token"]}
+
+
+connector = Connector(
+    name="confluence",
+    title="Confluence",
+    default_port=8002,
+    settings=ConfluenceSettings,
+    instructions=INSTRUCTIONS,
+    runtime=ConfluenceRuntime,
+    sandbox="atlassian",
+    sandbox_env=_sandbox_env,
+)
