@@ -4,6 +4,9 @@ A record per (identity, key): `pending` while the write is in flight or ended wi
 answer (the write may have happened), `done` with the result once it succeeded. A retry with
 the same key returns the stored result; a retry after an uncertain outcome lets the connector
 look upstream before writing again. The same key with a different request is refused.
+
+`IdempotencyStore` keeps records in process; `shared.state` hands out a Redis-backed subclass
+(records with a TTL, a lock per key shared by every replica) when REDIS_URL is set.
 """
 
 from __future__ import annotations
@@ -36,10 +39,12 @@ class Record:
 
 class IdempotencyStore:
     def __init__(self, ttl_seconds: float = 24 * 3600, maxsize: int = 100_000):
+        self.ttl_seconds = ttl_seconds
         self._records: TTLCache = TTLCache(maxsize=maxsize, ttl=ttl_seconds)
         self._locks: dict[Hashable, anyio.Lock] = {}
 
-    def lock(self, identity: str, key: str) -> anyio.Lock:
+    def lock(self, identity: str, key: str):
+        """An async context manager held while one request with this key runs."""
         return self._locks.setdefault((identity, key), anyio.Lock())
 
     def get(self, identity: str, key: str, request_fingerprint: str) -> Record | None:
@@ -54,7 +59,9 @@ class IdempotencyStore:
         self._records[(identity, key)] = Record(request_fingerprint)
 
     def complete(self, identity: str, key: str, result: Any) -> None:
-        self._records[(identity, key)].result = result
+        record = self._records.get((identity, key))
+        if record is not None:
+            record.result = result
 
     def forget(self, identity: str, key: str) -> None:
         self._records.pop((identity, key), None)

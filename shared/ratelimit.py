@@ -98,7 +98,11 @@ def _seconds_until(value: str | None) -> float | None:
 
 
 class BucketRegistry:
-    """One bucket per (identity, upstream): one user's burst never starves another's."""
+    """One bucket per (identity, upstream): one user's burst never starves another's.
+
+    In process by default; `shared.state` hands out a Redis-backed registry (same interface)
+    when several replicas must share one upstream limit.
+    """
 
     def __init__(self, rate: float, capacity: float | None = None):
         self.rate, self.capacity = rate, capacity
@@ -110,5 +114,8 @@ class BucketRegistry:
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = self._buckets[key] = TokenBucket(self.rate, self.capacity)
+                bucket = self._buckets[key] = self._new_bucket(identity, upstream)
             return bucket
+
+    def _new_bucket(self, identity: str, upstream: str) -> TokenBucket:
+        return TokenBucket(self.rate, self.capacity)

@@ -1,0 +1,194 @@
+"""Turning what people say into Confluence ids: spaces, projects, people, pages.
+
+Lookups of slow-changing data (the caller, spaces, people's names) are cached per caller
+(shared.cache). Ambiguity is an error listing the candidates, never a guess; a miss is an error
+naming close matches.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from shared.cache import IdentityCache
+from shared.errors import Ambiguous, InvalidInput, NotFound
+
+from . import cql as q
+from .client import ConfluenceClient, next_cursor
+
+ME = ("me", "moi", "myself", "currentuser()", "current user")
+
+
+def close(value: str, options: list[str], n: int = 3) -> list[str]:
+    lowered = {o.lower(): o for o in options}
+    return [lowered[m] for m in difflib.get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.5)]
+
+
+@dataclass
+class Scope:
+    """What "project X" turned out to be: a space, or a label."""
+
+    kind: str  # "space" | "label"
+    value: str  # space key or label name
+    stated: str  # the resolution, in words, for the result
+    space: dict | None = None
+
+    @property
+    def cql(self) -> str:
+        return f"space = {q.quote(self.value)}" if self.kind == "space" else f"label = {q.quote(self.value)}"
+
+
+class Lookups:
+    def __init__(self, client: ConfluenceClient, cache: IdentityCache, identity: str):
+        self.client, self.cache, self.identity = client, cache, identity
+
+    async def _cached(self, namespace: str, key: Any, load) -> Any:
+        return await self.cache.get_or_load(self.identity, namespace, key, load)
+
+    async def me(self) -> dict:
+        return await self._cached("me", None, self.client.current_user)
+
+    async def profile_timezone(self, fallback: str) -> str:
+        """The zone Confluence reads CQL dates in: the caller's profile zone."""
+        return (await self.me()).get("timeZone") or fallback
+
+    # -- spaces ----------------------------------------------------------------------------------
+    async def spaces(self) -> list[dict]:
+        async def load() -> list[dict]:
+            values, cursor = [], None
+            while True:
+                page = await self.client.spaces(cursor)
+                values += page.get("results", [])
+                cursor = next_cursor(page)
+                if not cursor or len(values) >= 2000:
+                    return values
+
+        return await self._cached("spaces", None, load)
+
+    async def space_by_id(self, space_id: Any) -> dict | None:
+        return next((s for s in await self.spaces() if str(s.get("id")) == str(space_id)), None)
+
+    async def space_key(self, space_id: Any) -> str:
+        space = await self.space_by_id(space_id)
+        return space["key"] if space else ""
+
+    async def space(self, ref: str) -> dict:
+        wanted = ref.strip().lower()
+        spaces = await self.spaces()
+        for s in spaces:
+            if wanted in (s["key"].lower(), str(s.get("id"))):
+                return s
+        named = [s for s in spaces if (s.get("name") or "").lower() == wanted]
+        if len(named) == 1:
+            return named[0]
+        partial = named or [s for s in spaces if wanted and wanted in (s.get("name") or "").lower()]
+        if len(partial) == 1:
+            return partial[0]
+        if len(partial) > 1:
+            raise Ambiguous("Space", ref, [f"{s['key']} ({s['name']})" for s in partial[:10]], "Use the space key.")
+        options = [s["key"] for s in spaces] + [s.get("name", "") for s in spaces]
+        raise InvalidInput(
+            f'Unknown space "{ref}". Use a space key or name; see confluence_list_spaces.',
+            candidates=close(ref, options) or [f"{s['key']} ({s['name']})" for s in spaces[:5]],
+        )
+
+    async def scope(self, ref: str) -> Scope:
+        """"project X": a space key, a space name (exact, then partial), else a label with pages."""
+        wanted = ref.strip()
+        spaces = await self.spaces()
+        lowered = wanted.lower()
+        for test, how in (
+            (lambda s: s["key"].lower() == lowered, "space key"),
+            (lambda s: (s.get("name") or "").lower() == lowered, "space name"),
+            (lambda s: lowered in (s.get("name") or "").lower(), "space name containing it"),
+        ):
+            found = [s for s in spaces if test(s)]
+            if len(found) == 1:
+                s = found[0]
+                return Scope("space", s["key"], f'"{wanted}" is the space {s["key"]} ({s["name"]}), matched by {how}.', s)
+            if len(found) > 1:
+                raise Ambiguous(
+                    "Project", wanted, [f"{s['key']} ({s['name']})" for s in found[:10]], "Name the space key."
+                )
+        label = "-".join(lowered.split())
+        hits = await self.client.search(f"label = {q.quote(label)}", limit=1)
+        if hits.get("results"):
+            return Scope("label", label, f'"{wanted}" is not a space; it was matched as the label "{label}".')
+        options = [s["key"] for s in spaces] + [s.get("name", "") for s in spaces]
+        raise NotFound(
+            f'"{wanted}" is neither a space (key or name) nor a label with pages. Spaces: '
+            + ", ".join(f"{s['key']} ({s['name']})" for s in spaces[:15])
+            + "."
+            + (f" Did you mean: {', '.join(close(wanted, options))}?" if close(wanted, options) else "")
+        )
+
+    # -- people ----------------------------------------------------------------------------------
+    async def names(self, account_ids: list[str]) -> dict[str, str]:
+        """Display names by account id (cached one by one, fetched in one bulk request)."""
+        out, missing = {}, []
+        for account_id in {a for a in account_ids if a}:
+            known = self.cache.peek(self.identity, "person", account_id)
+            if known is None:
+                missing.append(account_id)
+            else:
+                out[account_id] = known
+        for start in range(0, len(missing), 100):
+            chunk = missing[start : start + 100]
+            for user in await self.client.users(chunk):
+                name = user.get("displayName") or user.get("publicName") or user.get("accountId")
+                self.cache.put(self.identity, "person", user.get("accountId"), name)
+                out[user.get("accountId")] = name
+        for account_id in missing:
+            out.setdefault(account_id, "(unknown user)")
+        return out
+
+    async def person(self, query: str) -> tuple[str, str]:
+        """(CQL user value, display name): "me" is currentUser(); else a unique name or e-mail match."""
+        text = query.strip()
+        if text.lower() in ME:
+            me = await self.me()
+            return "currentUser()", me.get("displayName", "you")
+        found = await self._cached("users", text.lower(), lambda: self.client.find_users(text))
+        exact = [u for u in found if text.lower() in ((u.get("displayName") or "").lower(), (u.get("email") or "").lower())]
+        matches = exact or found
+        if len(matches) == 1:
+            return q.quote(matches[0]["accountId"]), matches[0].get("displayName", "")
+        if not matches:
+            raise NotFound(f'Nobody matching "{query}". Check the spelling, or use "me".')
+        raise Ambiguous(
+            "Person",
+            query,
+            [f"{u.get('displayName')} ({u.get('email')})" if u.get("email") else str(u.get("displayName")) for u in matches[:10]],
+            "Say which one, by full name or e-mail.",
+        )
+
+    # -- pages -----------------------------------------------------------------------------------
+    async def page_by_title(self, title: str, space_ref: str) -> dict:
+        space = await self.space(space_ref)
+        found = await self.client.pages_by_title(str(space["id"]), title.strip())
+        if not found:
+            hits = await self.client.search(f"space = {q.quote(space['key'])} AND title ~ {q.text_query(title)} AND type = page", limit=5)
+            titles = [h.get("title") or (h.get("content") or {}).get("title") for h in hits.get("results", [])]
+            raise NotFound(
+                f'No page titled "{title}" in {space["key"]}.'
+                + (f" Close titles: {'; '.join(t for t in titles if t)}." if titles else "")
+            )
+        return found[0]
+
+
+async def gather(calls: list, limit: int = 8) -> list:
+    """Run coroutine factories concurrently (bounded), results in order."""
+    results: list = [None] * len(calls)
+    gate = anyio.Semaphore(limit)
+
+    async def one(index: int, call) -> None:
+        async with gate:
+            results[index] = await call()
+
+    async with anyio.create_task_group() as group:
+        for index, call in enumerate(calls):
+            group.start_soon(one, index, call)
+    return results

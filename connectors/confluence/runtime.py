@@ -1,0 +1,62 @@
+"""A configured Confluence connector: client, lookups, caches, and its tools."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from shared.cache import IdentityCache
+from shared.circuit import CircuitBreaker
+from shared.connector import Check
+from shared.errors import ConnectorError
+from shared.idempotency import IdempotencyStore
+from shared.ratelimit import BucketRegistry
+from shared.tools import Tool
+
+from .client import UPSTREAM, ConfluenceClient
+from .resolve import Lookups
+from .settings import ConfluenceSettings
+
+
+class ConfluenceRuntime:
+    def __init__(self, settings: ConfluenceSettings):
+        self.settings = settings
+        self.cache = IdentityCache(ttl_seconds=settings.cache_ttl_seconds)
+        self.idempotency = IdempotencyStore()
+        # One runtime per server process: its buckets and breaker are that process's view of Confluence.
+        self.buckets = BucketRegistry(settings.rate_limit_per_second)
+        self.breaker = CircuitBreaker(UPSTREAM)
+
+    def identity(self) -> str:
+        """Who the upstream sees. Until per-user OAuth, the configured account."""
+        return f"confluence:{self.settings.email or 'pat'}@{self.settings.site}"
+
+    @cached_property
+    def client(self) -> ConfluenceClient:
+        return ConfluenceClient(self.settings, self.buckets.get(self.identity(), UPSTREAM), self.breaker)
+
+    @cached_property
+    def lookups(self) -> Lookups:
+        return Lookups(self.client, self.cache, self.identity())
+
+    async def cql_timezone(self) -> str:
+        """The zone Confluence reads CQL date literals in (the caller's profile zone)."""
+        return await self.lookups.profile_timezone(self.settings.timezone)
+
+    @cached_property
+    def tools(self) -> list[Tool]:
+        from .tools import all_tools
+
+        return all_tools(self)
+
+    async def checks(self) -> list[Check]:
+        try:
+            me = await self.client.current_user()
+        except ConnectorError as exc:
+            return [Check("confluence credentials", False, str(exc))]
+        checks = [Check("confluence credentials", True, f"signed in to {self.settings.wiki} as {me.get('displayName')}")]
+        try:
+            spaces = await self.lookups.spaces()
+            checks.append(Check("confluence spaces", bool(spaces), f"{len(spaces)} spaces visible"))
+        except ConnectorError as exc:
+            checks.append(Check("confluence spaces", False, str(exc)))
+        return checks
