@@ -48,12 +48,15 @@ class IdempotencyStore:
         return self._locks.setdefault((identity, key), anyio.Lock())
 
     def get(self, identity: str, key: str, request_fingerprint: str) -> Record | None:
-        record = self._records.get((identity, key))
+        record = self._load(identity, key)
         if record is not None and record.fingerprint != request_fingerprint:
             raise InvalidInput(
                 "idempotency_key was already used for a different request. Use a new key for a new request."
             )
         return record
+
+    def _load(self, identity: str, key: str) -> Record | None:
+        return self._records.get((identity, key))
 
     def begin(self, identity: str, key: str, request_fingerprint: str) -> None:
         self._records[(identity, key)] = Record(request_fingerprint)

@@ -302,10 +302,12 @@ async def measure_throughput(server: Proc, control: SandboxControl, *, concurren
             await all_connected.wait()
         control.clear_requests()
         cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
+        client_cpu_before = time.process_time()
         window["deadline"] = wall_before + duration
         go.set()
     elapsed = time.perf_counter() - wall_before
     cpu = server.cpu_seconds() - cpu_before
+    client_cpu = time.process_time() - client_cpu_before
     log = control.requests()
     control.configure(latency_ms=0, rate_limits=True)
     done = len(latencies)
@@ -318,6 +320,7 @@ async def measure_throughput(server: Proc, control: SandboxControl, *, concurren
         "rate_limit_waits": metric_total(server.url, "connector_rate_limit_waits_total") - waits_before,
         "server_cpu_per_call_ms": cpu / max(done, 1) * 1000,
         "server_cores_busy": cpu / elapsed,
+        "client_cores_busy": client_cpu / elapsed,
     }
 
 
@@ -395,7 +398,8 @@ def render(facts: dict, report: dict) -> str:
                      f"p50 {r['p50_ms']:.0f} ms / p95 {r['p95_ms']:.0f} ms, "
                      f"{r['upstream_per_call']:.2f} upstream requests/call, {r['upstream_429']} upstream 429s, "
                      f"{r['rate_limit_waits']:.0f} outbound rate-limit waits, server CPU "
-                     f"{r['server_cpu_per_call_ms']:.1f} ms/call ({r['server_cores_busy']:.2f} cores busy)"))
+                     f"{r['server_cpu_per_call_ms']:.1f} ms/call ({r['server_cores_busy']:.2f} cores busy), "
+                     f"load generator {r['client_cores_busy']:.2f} cores busy"))
     lines = ["| Measure | Result | Conditions |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     lines += [

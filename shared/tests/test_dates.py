@@ -110,9 +110,17 @@ def test_day_first_dates_are_read_european_style():
     assert parse_point("02/03/2026", "UTC", now=NOW) == utc(2026, 3, 2)
 
 
-def test_relative_phrases_in_both_languages():
-    assert parse_point("il y a 3 jours", "UTC", now=NOW) == NOW - timedelta(days=3)
-    assert parse_point("3 days ago", "UTC", now=NOW) == NOW - timedelta(days=3)
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Paris", "America/New_York"])
+def test_relative_phrases_in_both_languages_are_relative_to_now_in_any_zone(tz):
+    assert parse_point("il y a 3 jours", tz, now=NOW) == NOW - timedelta(days=3)
+    assert parse_point("3 days ago", tz, now=NOW) == NOW - timedelta(days=3)
+    assert parse_point("2 hours ago", tz, now=NOW) == NOW - timedelta(hours=2)
+
+
+@pytest.mark.parametrize(("tz", "expected"), [("Europe/Paris", utc(2026, 3, 18, 9)), ("America/New_York", utc(2026, 3, 18, 14))])
+def test_wall_clock_times_are_read_in_the_zone(tz, expected):
+    assert parse_point("yesterday at 10:00", tz, now=NOW) == expected
+    assert parse_point("hier à 10h", tz, now=NOW) == expected
 
 
 @pytest.mark.parametrize("text", ["garbage", "blorp zzz", "not a date at all", "", "   "])

@@ -420,6 +420,13 @@ def build_store(seed: int = 42, now: datetime | None = None, clock: Clock | None
                    last=now - timedelta(days=1400), n=2, authors=["former", "frank"], labels=["archive"])
     old.status = "archived"
     fx["archived_page"] = old.id
+    # a restricted page (only Heidi and Grace can see it; everybody else gets 404 / no search hit)
+    hr = by_key["HR"]
+    policies = next(c for c in store.contents.values() if c.space_id == hr.id and c.title == "Policies")
+    secret = add_page(hr, policies, "Salary bands 2027", "policy", 99, created=now - timedelta(days=40),
+                      last=now - timedelta(days=20), n=2, authors=["heidi", "grace"], labels=["policy", "confidential"])
+    secret.restricted_to = frozenset({_acct("heidi"), _acct("grace")})
+    fx["restricted_page"] = secret.id
     # a few ordinary pages edited this week (no decisions)
     pool = sorted((c for c in store.contents.values() if c.type == "page" and c.space_id in (eng.id, ops.id)
                    and c.status == "current" and c.id not in (macro_page.id, large.id)), key=lambda c: c.id)

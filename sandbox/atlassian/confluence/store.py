@@ -78,6 +78,7 @@ class Content:
     position: int = 0
     owner_id: str | None = None
     labels: list[int] = field(default_factory=list)  # label ids
+    restricted_to: frozenset | None = None  # account ids allowed to view (None: everyone)
     _text_cache: tuple | None = field(default=None, repr=False)
 
     @property
@@ -178,12 +179,16 @@ class Store:
     def label_names(self, c: Content) -> list[str]:
         return [self.labels[i].name for i in c.labels]
 
-    def page(self, cid, *, types=("page",), statuses=("current", "draft", "archived")) -> Content | None:
+    @staticmethod
+    def visible(c: Content, account_id: str) -> bool:
+        return c.restricted_to is None or account_id in c.restricted_to
+
+    def page(self, cid, account_id: str, *, types=("page",), statuses=("current", "draft", "archived")) -> Content | None:
         try:
             c = self.contents.get(int(cid))
         except (TypeError, ValueError):
             return None
-        if c is None or c.type not in types or c.status not in statuses:
+        if c is None or c.type not in types or c.status not in statuses or not self.visible(c, account_id):
             return None
         return c
 
