@@ -93,7 +93,9 @@ class ResilientAdapter(HTTPAdapter):
             self.bucket.acquire(self._labels)
             try:
                 response = super().send(request, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                if not kwargs.get("stream"):
+                    response.content  # read the body here: a stalled or cut body meets the same policy
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 self.breaker.record_failure()
                 metrics.UPSTREAM_REQUESTS.labels(upstream=self.upstream, status="error").inc()
                 if (replayable or _never_sent(exc)) and attempt + 1 < self.policy.attempts:
@@ -122,9 +124,9 @@ class ResilientAdapter(HTTPAdapter):
             if status != 429 and not replayable:
                 return response  # a 5xx on a write may have executed: report it, never replay
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            response.close()
             if retry_after is not None and retry_after > self.policy.max_retry_after:
                 raise RateLimited(self.upstream, retry_after)
-            response.close()
             self._retry(attempt, str(status), retry_after)
             attempt += 1
 

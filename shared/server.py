@@ -19,9 +19,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import metrics
+from . import metrics, tracing
 from .connector import Connector, Runtime
 from .errors import ConfigError
+from .observability import RequestIdMiddleware
 from .settings import ServerSettings
 from .tools import enabled, register
 
@@ -69,6 +70,8 @@ def build_server(connector: Connector, settings: ServerSettings, runtime: Runtim
         cache_hints={"tools/list": CacheHint(ttl_ms=300_000, scope="private")},
     )
     tools = enabled(runtime.tools, read_only=settings.read_only, toolsets=settings.toolsets)
+    if tracing.configure_from_env(connector.name):  # OTEL_EXPORTER_OTLP_ENDPOINT set (or configured by a test)
+        tools = [tracing.traced(tool) for tool in tools]
     register(server, tools, identity=runtime.identity)
     return server
 
@@ -106,6 +109,7 @@ def build_app(
     app = server.streamable_http_app(
         stateless_http=True, json_response=True, transport_security=transport_security(settings)
     )
+    app.add_middleware(RequestIdMiddleware)
     app.state.mcp_server = server
     app.state.readiness = readiness
     return app

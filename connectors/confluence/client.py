@@ -185,7 +185,10 @@ class ConfluenceClient:
         try:
             return await self.call("PUT", f"{V2}/pages/{page['id']}", body=body)
         except Conflict:
-            current = await self.page(str(page["id"]), body=False)
+            current = await self.page(str(page["id"]))
+            stored = ((current.get("body") or {}).get("storage") or {}).get("value")
+            if int(current["version"]["number"]) == number + 1 and stored == storage and current.get("title") == title:
+                return current  # our own write, applied before a lost answer and replayed: not a conflict
             raise version_conflict(str(page["id"]), int(current["version"]["number"]), number) from None
 
     async def children(self, page_id: str, limit: int = 50) -> dict:

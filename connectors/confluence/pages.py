@@ -64,7 +64,17 @@ async def load(rt: "ConfluenceRuntime", ident: str, *, blogposts: bool = True) -
         page.setdefault("type", "blogpost")
     body = ((page.get("body") or {}).get("storage") or {}).get("value", "")
     authors = [(page.get("version") or {}).get("authorId"), page.get("authorId")]
-    names = await rt.lookups.names([a for a in authors + storage.account_ids(body) if a])
+    wanted = [a for a in authors + storage.account_ids(body) if a]
+    names = await rt.lookups.names(wanted)
+    if any(names.get(a, "").startswith("user ") for a in authors if a):
+        # No people directory on this site: the page's own history names its contributors (one search).
+        hits = await client.search(f"id = {ident}", 1, expand="content.version,content.history.contributors")
+        for hit in hits.get("results", []):
+            content = hit.get("content") or {}
+            history = content.get("history") or {}
+            publishers = ((history.get("contributors") or {}).get("publishers") or {}).get("users") or []
+            rt.lookups.learn((content.get("version") or {}).get("by"), history.get("createdBy"), *publishers)
+        names = await rt.lookups.names(wanted)
     space = await rt.lookups.space_by_id(page.get("spaceId"))
     url = client.page_url(page, space["key"] if space else "")
     doc = storage.read(body, lambda account_id: names.get(account_id, account_id))

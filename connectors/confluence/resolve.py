@@ -49,7 +49,9 @@ class Lookups:
         return await self.cache.get_or_load(self.identity, namespace, key, load)
 
     async def me(self) -> dict:
-        return await self._cached("me", None, self.client.current_user)
+        me = await self._cached("me", None, self.client.current_user)
+        self.learn(me)
+        return me
 
     async def profile_timezone(self, fallback: str) -> str:
         """The zone Confluence reads CQL dates in: the caller's profile zone."""
@@ -126,8 +128,14 @@ class Lookups:
         )
 
     # -- people ----------------------------------------------------------------------------------
+    def learn(self, *users: dict | None) -> None:
+        """Remember the names of people met in v1 objects (version.by, history.createdBy)."""
+        for user in users:
+            if user and user.get("accountId") and user.get("displayName"):
+                self.cache.put(self.identity, "person", user["accountId"], user["displayName"])
+
     async def names(self, account_ids: list[str]) -> dict[str, str]:
-        """Display names by account id (cached one by one, fetched in one bulk request)."""
+        """Display names by account id: cached one by one, the rest fetched in one bulk request."""
         out, missing = {}, []
         for account_id in {a for a in account_ids if a}:
             known = self.cache.peek(self.identity, "person", account_id)
@@ -135,14 +143,19 @@ class Lookups:
                 missing.append(account_id)
             else:
                 out[account_id] = known
-        for start in range(0, len(missing), 100):
-            chunk = missing[start : start + 100]
-            for user in await self.client.users(chunk):
-                name = user.get("displayName") or user.get("publicName") or user.get("accountId")
-                self.cache.put(self.identity, "person", user.get("accountId"), name)
-                out[user.get("accountId")] = name
+        if self.cache.peek(self.identity, "users-bulk", None) is None:
+            for start in range(0, len(missing), 100):
+                try:
+                    found = await self.client.users(missing[start : start + 100])
+                except NotFound:  # a site (or proxy) without users-bulk: names learned from searches only
+                    self.cache.put(self.identity, "users-bulk", None, "unavailable")
+                    break
+                for user in found:
+                    name = user.get("displayName") or user.get("publicName") or user.get("accountId")
+                    self.cache.put(self.identity, "person", user.get("accountId"), name)
+                    out[user.get("accountId")] = name
         for account_id in missing:
-            out.setdefault(account_id, "(unknown user)")
+            out.setdefault(account_id, self.cache.peek(self.identity, "person", account_id) or f"user {account_id[-6:]}")
         return out
 
     async def person(self, query: str) -> tuple[str, str]:
@@ -151,7 +164,12 @@ class Lookups:
         if text.lower() in ME:
             me = await self.me()
             return "currentUser()", me.get("displayName", "you")
-        found = await self._cached("users", text.lower(), lambda: self.client.find_users(text))
+        try:
+            found = await self._cached("users", text.lower(), lambda: self.client.find_users(text))
+        except NotFound:  # no people search on this site: an e-mail is still understood by CQL
+            if "@" in text:
+                return q.quote(text), text
+            raise InvalidInput(f'People search is not available here: give "{query}" as an e-mail address, or "me".') from None
         exact = [u for u in found if text.lower() in ((u.get("displayName") or "").lower(), (u.get("email") or "").lower())]
         matches = exact or found
         if len(matches) == 1:

@@ -577,7 +577,7 @@ class Reader:
             return f"{title} ({colour.lower()})" if colour and title else title
         if name in ("anchor", "include", "excerpt-include"):
             return node.param("") or node.param("name")
-        return node.param("title")
+        return node.param("title") or node.param("name") or node.param("diagramName")
 
 
 @dataclass

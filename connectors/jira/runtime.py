@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from shared.cache import IdentityCache
+from shared import state as shared_state
 from shared.circuit import CircuitBreaker
 from shared.connector import Check
 from shared.errors import ConnectorError
-from shared.idempotency import IdempotencyStore
-from shared.ratelimit import BucketRegistry
 from shared.tools import Tool
 
 from .client import UPSTREAM, JiraClient
@@ -18,13 +16,15 @@ from .settings import JiraSettings
 
 
 class JiraRuntime:
-    def __init__(self, settings: JiraSettings):
+    def __init__(self, settings: JiraSettings, state: shared_state.State | None = None):
         self.settings = settings
-        self.cache = IdentityCache(ttl_seconds=settings.cache_ttl_seconds)
-        self.idempotency = IdempotencyStore()
-        # One runtime per server process: its buckets and breaker are that process's view of Jira.
-        self.buckets = BucketRegistry(settings.rate_limit_per_second)
-        self.breaker = CircuitBreaker(UPSTREAM)
+        # In process, or Redis when REDIS_URL is set: then every replica draws from one bucket
+        # per (identity, Jira) and shares warm caches, idempotency records and locks.
+        self.state = state if state is not None else shared_state.from_env()
+        self.cache = self.state.cache(settings.cache_ttl_seconds)
+        self.idempotency = self.state.idempotency()
+        self.buckets = self.state.buckets(settings.rate_limit_per_second)
+        self.breaker = CircuitBreaker(UPSTREAM)  # each replica judges Jira's health for itself
 
     def identity(self) -> str:
         """Who the upstream sees. Until per-user OAuth, the configured account."""
@@ -58,4 +58,8 @@ class JiraRuntime:
             checks.append(Check("jira projects", bool(projects), f"{len(projects)} projects visible"))
         except ConnectorError as exc:
             checks.append(Check("jira projects", False, str(exc)))
+        if self.state.backend != "memory":
+            ok = self.state.healthy()
+            detail = self.state.describe() + ("" if ok else ": unreachable, falling back to in-process state")
+            checks.append(Check("shared state", ok, detail))
         return checks

@@ -1,4 +1,4 @@
-"""Atlassian Cloud site emulator (Jira platform v2/v3 + Agile 1.0) as a Starlette app."""
+"""Atlassian Cloud site emulator (Jira platform v2/v3 + Agile 1.0, Confluence v2 + v1 search) as a Starlette app."""
 from __future__ import annotations
 
 import json
@@ -14,6 +14,8 @@ from ..common.middleware import Hooks, SandboxState, default_template
 from .jira import catalog as C
 from .jira import routes_agile, routes_issues, routes_meta
 from .jira.site import JiraSite
+from .confluence import mount as confluence
+from .confluence.site import ConfluenceSite
 
 
 async def tenant_info(request: Request):
@@ -63,12 +65,19 @@ def create_app(*, seed: int = 42, latency_ms: int = 0, rate_limits: bool | dict 
                now: datetime | None = None) -> SandboxApp:
     """Build the emulator. ``rate_limits``: True (Jira defaults), False, or ``{"GET": n, "POST": n, "PUT": n}``."""
     site = JiraSite(seed=seed, now=now)
+    wiki = ConfluenceSite(seed=seed, now=now)
+
+    def reset_all():
+        site.reset()
+        wiki.reset()
     state = SandboxState(latency_ms=latency_ms, rate_limits=rate_limits)
     hooks = Hooks(tenant_for=_tenant, template_for=_template, error_body=_error_body, expired_credentials=_expired,
-                  rate_limit_reason="jira-burst-based", on_reset=site.reset)
-    routes = [Route("/_edge/tenant_info", tenant_info, methods=["GET"])] + _jira_routes() + [
+                  rate_limit_reason="jira-burst-based", on_reset=reset_all)
+    routes = [Route("/_edge/tenant_info", tenant_info, methods=["GET"])] + confluence.routes(wiki) + _jira_routes() + [
         Mount("/ex/jira/{cloudId}", routes=_jira_routes())]
-    app = SandboxApp(routes=routes, exception_handlers={HTTPException: _not_found},
-                     sandbox_state=state, sandbox_hooks=hooks)
+    app = confluence.AtlassianSiteApp(routes=routes, exception_handlers={HTTPException: _not_found},
+                                      sandbox_state=state, sandbox_hooks=hooks,
+                                      confluence_hooks=confluence.hooks(reset_all))
     app.state.jira = site
+    app.state.confluence = wiki
     return app

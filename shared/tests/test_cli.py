@@ -171,7 +171,6 @@ def test_parser_requires_a_command():
 
 
 def test_markdown_table_escapes_pipes_in_descriptions():
-    """KNOWN BUG (fails today): toolstable.markdown_table writes `tool.description` raw, so a "|"
-    in a description adds a column and breaks the README row (shaping.cell() escapes it)."""
+    """Regression: a raw "|" in a description added a column and broke the README row."""
     row = next(line for line in markdown_table([DEMO]).splitlines() if "`demo_search`" in line)
     assert row == "| `demo_search` | read | search | Find things \\| fast. |"

@@ -58,3 +58,9 @@ def test_lock_is_shared_per_identity_and_key():
     assert store.lock("alice", "k1") is store.lock("alice", "k1")
     assert store.lock("alice", "k1") is not store.lock("bob", "k1")
     assert store.lock("alice", "k1") is not store.lock("alice", "k2")
+
+
+def test_complete_after_the_record_is_gone_is_harmless():
+    store = IdempotencyStore()
+    store.complete("alice", "never-begun", {"key": "PROJ-1"})
+    assert store.get("alice", "never-begun", fingerprint({})) is None

@@ -275,9 +275,7 @@ async def test_connector_error_reaches_the_model_with_its_message(client):
 async def test_connector_error_text_is_exactly_its_message(client):
     """errors.py promises the isError text *is* the ConnectorError message.
 
-    KNOWN MISMATCH (fails today): the SDK prefixes every ToolError with
-    "Error executing tool <name>: ", and shared.tools raises ToolError instead of returning
-    CallToolResult(is_error=True, ...) itself.
+    Regression: raising ToolError let the SDK prefix the text with "Error executing tool <name>: ".
     """
     result = await client.call_tool("get_issue", {"key": "MISSING-1"})
     assert result.is_error
@@ -343,9 +341,8 @@ async def test_reads_and_dry_runs_are_not_audited(client, caplog):
 async def test_optional_output_field_left_empty_is_a_valid_result(client):
     """A tool returning a model whose optional field is None must still succeed.
 
-    KNOWN BUG (fails today): `_tighten` runs `compact_schema` on the *output* schema, turning
-    `note: str | None` into `{"type": "string"}`, while the SDK still sends `"note": null` in
-    structuredContent; the MCP client then rejects the result ("None is not of type 'string'").
+    Regression: `_tighten` publishes `note: str | None` as `{"type": "string"}` (compact output
+    schema), so a `"note": null` in structuredContent made the MCP client reject the result.
     """
     result = await client.call_tool("get_issue", {"key": "NONE-1"})
     assert not result.is_error

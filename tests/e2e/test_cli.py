@@ -211,18 +211,27 @@ def test_sigterm_fails_readiness_while_draining(sandbox, e2e_logs):
 
 @pytest.mark.anyio
 async def test_demo_runs_sandbox_and_every_server(e2e_logs):
-    busy = [port for port in (8001, 9100) if not port_is_free(port)]
+    from shared.connector import connectors, sandboxes
+
+    servers = {c.title: c.default_port for c in connectors().values()}
+    boxes = {name: s.default_port for name, s in sandboxes().items()}
+    assert servers.get("Jira") == 8001 and boxes.get("atlassian") == 9100, (servers, boxes)
+    busy = sorted(port for port in [*servers.values(), *boxes.values()] if not port_is_free(port))
     if busy:
         pytest.fail(
-            f"`connectors demo` uses fixed ports 8001 (Jira) and 9100 (sandbox); busy here: {busy}. "
-            "Stop whatever listens there (another demo?) and rerun."
+            f"`connectors demo` uses fixed ports {sorted(servers.values())} (servers) and {sorted(boxes.values())} "
+            f"(sandboxes); busy here: {busy}. Stop whatever listens there (another demo?) and rerun."
         )
     proc = start_cli(["demo"], e2e_logs / "demo.log", clean_env())
     try:
         wait_until_healthy(proc, "http://127.0.0.1:8001/healthz")
+        for port in servers.values():
+            wait_until_healthy(proc, f"http://127.0.0.1:{port}/healthz")
         output = proc.output()
-        assert "Jira: http://127.0.0.1:8001/mcp" in output, output
-        assert "sandbox atlassian: http://127.0.0.1:9100" in output, output
+        for title, port in servers.items():
+            assert f"{title}: http://127.0.0.1:{port}/mcp" in output, output
+        for name, port in boxes.items():
+            assert f"sandbox {name}: http://127.0.0.1:{port}" in output, output
         assert "Press Ctrl-C to stop." in output, output
         async with Client("http://127.0.0.1:8001/mcp") as client:
             result = await client.call_tool("search", {"query": "checkout"})

@@ -11,7 +11,6 @@ from shared.errors import ConnectorError, InvalidInput, UncertainWrite
 from shared.idempotency import fingerprint
 from shared.tools import Effect, Reply, Tool
 
-from .. import cql as q
 from .. import storage, views
 from ..client import version_conflict
 from ..pages import load, page_id, window
@@ -116,6 +115,8 @@ def tools(rt: "ConfluenceRuntime") -> list[Tool]:
         include: Annotated[list[Part], Field(description="Extra parts to add")] = [],
         cursor: Annotated[str, Field(description="next_cursor, to read on in a long page")] = "",
     ) -> Reply:
+        if cursor:
+            decode_offset(cursor)  # a bad cursor is an input error before anything is read
         if not id:
             if not (title and space):
                 raise InvalidInput("Give the page id, or its title and space.")
@@ -321,4 +322,4 @@ async def _empty() -> dict:
     return {"results": []}
 
 
-__all__ = ["tools", "q"]
+

@@ -58,6 +58,7 @@ def date_clauses(field: str, text: str, period_tz: str, cql_tz: str) -> list[str
 
 def result_row(rt: "ConfluenceRuntime", hit: dict) -> tuple[str, str, str, str, str]:
     content = hit.get("content") or {}
+    rt.lookups.learn((content.get("version") or {}).get("by"), (content.get("history") or {}).get("createdBy"))
     url = rt.client.web_url((content.get("_links") or {}).get("webui") or hit.get("url"))
     space = (content.get("space") or {}).get("key") or (hit.get("resultGlobalContainer") or {}).get("title", "")
     kind = "blog post" if content.get("type") == "blogpost" else "page"

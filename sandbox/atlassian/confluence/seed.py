@@ -287,7 +287,7 @@ def build_store(seed: int = 42, now: datetime | None = None, clock: Clock | None
     fx = Fixtures(this_week_meeting_notes=[], old_meeting_notes=[], blogposts=[], recently_edited=[], old_pages=[])
     store.fixtures = fx  # type: ignore[attr-defined]
     ws = week_start(now)
-    this_week_span = max(timedelta(minutes=30), now - ws - timedelta(minutes=5))
+    this_week_span = max(timedelta(0), now - ws - timedelta(minutes=5))
 
     def versions_for(kind_body, title: str, created: datetime, last: datetime, n: int, authors: list[str],
                      messages: list[str] | None = None) -> list[Version]:
