@@ -233,6 +233,14 @@ class RedisCache(IdentityCache):
     def __init__(self, link: RedisLink, prefix: str, ttl_seconds: float = 300, maxsize: int = 4096):
         super().__init__(ttl_seconds=ttl_seconds, maxsize=maxsize)
         self._link, self._prefix = link, prefix
+        self._local_mutex = threading.Lock()  # the fallback may be reached from worker threads
+
+    def _local(self, method: Callable[..., T], *args: Any) -> Callable[[], T]:
+        def call() -> T:
+            with self._local_mutex:
+                return method(*args)
+
+        return call
 
     def _space(self, identity: str, namespace: str) -> str:
         return f"{self._prefix}cache:{hashed(identity)}:{namespace}:"
@@ -253,7 +261,7 @@ class RedisCache(IdentityCache):
             except ValueError:
                 return False, None
 
-        return self._link.run("cache", op, functools.partial(super()._get, full_key))
+        return self._link.run("cache", op, self._local(super()._get, full_key))
 
     def _set(self, full_key: FullKey, value: Any) -> None:
         if self.ttl_seconds <= 0:
@@ -261,13 +269,13 @@ class RedisCache(IdentityCache):
         try:
             data = json.dumps(value, separators=(",", ":"))
         except (TypeError, ValueError):
-            super()._set(full_key, value)
+            self._local(super()._set, full_key, value)()
             return
         rkey, ttl_ms = self._rkey(full_key), max(1, int(self.ttl_seconds * 1000))
-        self._link.run("cache", lambda r: r.set(rkey, data, px=ttl_ms), functools.partial(super()._set, full_key, value))
+        self._link.run("cache", lambda r: r.set(rkey, data, px=ttl_ms), self._local(super()._set, full_key, value))
 
     def _drop(self, identity: str, namespace: str, key: Hashable | None) -> None:
-        super()._drop(identity, namespace, key)
+        self._local(super()._drop, identity, namespace, key)()
 
         def op(r: redis.Redis) -> None:
             if key is not None:

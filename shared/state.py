@@ -81,12 +81,18 @@ def from_env(environ: Mapping[str, str] | None = None) -> State:
         return LocalState()
     from .redis_state import RedisState  # only a scaled-out deployment needs the client loaded
 
-    return RedisState(
-        url,
-        prefix=env.get("REDIS_KEY_PREFIX", DEFAULT_PREFIX) or DEFAULT_PREFIX,
-        timeout=_seconds(env, "REDIS_TIMEOUT_SECONDS", 0.2),
-        retry_seconds=_seconds(env, "REDIS_RETRY_SECONDS", 5.0),
-    )
+    timeout, retry_seconds = _seconds(env, "REDIS_TIMEOUT_SECONDS", 0.2), _seconds(env, "REDIS_RETRY_SECONDS", 5.0)
+    try:
+        return RedisState(
+            url,
+            prefix=env.get("REDIS_KEY_PREFIX", DEFAULT_PREFIX) or DEFAULT_PREFIX,
+            timeout=timeout,
+            retry_seconds=retry_seconds,
+        )
+    except ValueError as exc:  # redis-py's URL parser: a malformed REDIS_URL
+        raise ConfigError(
+            f"Configuration error: REDIS_URL is invalid ({exc}); expected e.g. redis://redis:6379/0"
+        ) from None
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:

@@ -37,8 +37,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from contextlib import AsyncExitStack, ExitStack
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path

@@ -7,7 +7,6 @@ import json
 import logging
 import subprocess
 import sys
-import threading
 from contextlib import contextmanager
 
 import pytest
@@ -93,7 +92,6 @@ def test_every_line_of_a_tool_call_carries_its_request_id(sandbox):
             assert rid == given if given else len(rid) == 16
             # lines of the connector server: its event loop and the worker threads its client calls run on
             server_lines = [(t, e) for t, e in lines.seen if t not in ("MainThread", sandbox_thread)]
-            print("DBG", sorted({(t[:12], e["logger"]) for t, e in server_lines}))
             assert server_lines, "the call logged nothing?"
             assert {e["request_id"] for _, e in server_lines} == {rid}, [
                 (t, e["logger"], e["request_id"], e["msg"][:60]) for t, e in server_lines if e["request_id"] != rid

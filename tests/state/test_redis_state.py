@@ -45,6 +45,8 @@ def test_backend_comes_from_redis_url(prefix):
         assert "127.0.0.1:6379" in chosen.describe()
     finally:
         chosen.close()
+    with pytest.raises(ConfigError, match="REDIS_URL is invalid"):
+        shared_state.from_env({"REDIS_URL": "localhost:6379"})
     with pytest.raises(ConfigError, match="REDIS_TIMEOUT_SECONDS"):
         shared_state.from_env({"REDIS_URL": REDIS_URL, "REDIS_TIMEOUT_SECONDS": "soon"})
 

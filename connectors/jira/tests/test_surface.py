@@ -11,14 +11,12 @@ from connectors.jira.connector import connector
 from connectors.jira.runtime import JiraRuntime
 from shared.server import build_server
 from shared.testing import assert_snapshot, listed_tools, tool_surface_problems
-from shared.toolstable import markdown_table
 
 from .conftest import make_settings
 
 pytestmark = pytest.mark.anyio
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 WRITE_TOOLS = {"jira_create_issue", "jira_update_issue", "jira_transition_issue", "jira_add_comment", "jira_link_issues"}
-README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 async def tools_of(**overrides) -> list[dict]:
@@ -62,7 +60,3 @@ async def test_toolsets_filter_removes_tools_at_registration():
 async def test_tools_list_fits_the_budget():
     size = len(json.dumps({"tools": await tools_of()}, separators=(",", ":"), ensure_ascii=False).encode())
     assert size < 12_000, f"tools/list is {size} bytes; the goal is under 12 KB"
-
-
-def test_readme_tool_table_is_current():
-    assert markdown_table([connector]) in README.read_text(), "README tool table is stale: run `connectors tools`"
