@@ -34,7 +34,9 @@ class ServerSettings(BaseSettings):
     read_only: bool = Field(False, description="Register read tools only")
     toolsets: CommaList = Field(default_factory=list, description="Enabled toolsets, comma separated (empty = all)")
     timezone: str = Field("UTC", description="Time zone for relative dates such as 'this week'")
-    rate_limit_per_second: float = Field(20.0, gt=0, description="Outbound requests per second per user")
+    # Atlassian Cloud's documented burst limit for API tokens is 100 GET/POST per second per tenant;
+    # we stay at it proactively and slow down further when the upstream's headers say so.
+    rate_limit_per_second: float = Field(100.0, gt=0, description="Outbound requests per second per user")
     cache_ttl_seconds: float = Field(300.0, ge=0, description="Lifetime of cached lookups (fields, users, sprints)")
     http_timeout_seconds: float = Field(20.0, gt=0, description="Timeout of one upstream request")
 

@@ -13,6 +13,7 @@ from . import adf as A
 from . import catalog as C
 from . import render as R
 from . import writes as W
+from .. import users as U
 from .http import ApiError, Ctx, csv, endpoint, get_issue_or_404
 from .jql import evaluate as JQ
 
@@ -177,6 +178,34 @@ async def issue_edit(ctx: Ctx):
     return Response(status_code=204)
 
 
+@endpoint()
+async def issue_assign(ctx: Ctx):
+    """``PUT /issue/{key}/assignee`` (operationId assignIssue): 204; ``accountId`` null unassigns, "-1" sets the
+    project's default assignee (every emulated project has ``assigneeType: UNASSIGNED``)."""
+    issue = get_issue_or_404(ctx, ctx.request.path_params["key"])
+    body = await ctx.body()
+    given = [k for k in ("accountId", "name", "key") if k in body]
+    if not given:
+        raise ApiError(400, [], {"assignee": "accountId must be provided."})
+    if len(given) > 1:
+        raise ApiError(400, [], {"assignee": "Only one of name, key or accountId may be provided."})
+    if given != ["accountId"] and body[given[0]] not in (None, "-1"):
+        # Cloud removed user names and keys (GDPR): only accountId identifies a person
+        raise ApiError(400, [], {"assignee": "Specified user does not exist or you do not have required permissions"})
+    aid = body[given[0]]
+    if aid in (None, "-1"):
+        new = None  # "-1": the default assignee, which is "Unassigned" for every emulated project
+    else:
+        u = U.BY_ACCOUNT_ID.get(aid) if isinstance(aid, str) else None
+        if u is None or not u.active:
+            raise ApiError(400, [], {"assignee": "Specified user does not exist or you do not have required permissions"})
+        if u.localpart not in issue.project.members:
+            raise ApiError(400, [], {"assignee": f"User '{aid}' cannot be assigned issues."})
+        new = u.account_id
+    W.apply(ctx.store, issue, {"assignee": new}, ctx.user.account_id, ctx.now)
+    return Response(status_code=204)
+
+
 # ---------------------------------------------------------------- properties
 @endpoint()
 async def property_get(ctx: Ctx):
@@ -338,6 +367,7 @@ ROUTES = [
     Route("/rest/api/{ver}/changelog/bulkfetch", changelog_bulk, methods=["POST"]),
     Route("/rest/api/{ver}/issue/{key}/transitions", transitions_get, methods=["GET"]),
     Route("/rest/api/{ver}/issue/{key}/transitions", transitions_post, methods=["POST"]),
+    Route("/rest/api/{ver}/issue/{key}/assignee", issue_assign, methods=["PUT"]),
     Route("/rest/api/{ver}/issue/{key}/comment", comments_get, methods=["GET"]),
     Route("/rest/api/{ver}/issue/{key}/comment", comments_post, methods=["POST"]),
     Route("/rest/api/{ver}/issue/{key}/changelog", changelog_get, methods=["GET"]),
