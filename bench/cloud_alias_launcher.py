@@ -29,6 +29,10 @@ socket.getaddrinfo = _aliased_getaddrinfo
 
 if __name__ == "__main__":
     from mcp_atlassian import main
+    from mcp_atlassian.utils.urls import is_atlassian_cloud_url
 
+    for product in ("JIRA", "CONFLUENCE"):  # the bench checks this line: Cloud code paths, or no run
+        print(f"bench: {product} is_cloud={is_atlassian_cloud_url(os.environ.get(product + '_URL', ''))}",
+              file=sys.stderr, flush=True)
     sys.argv[0] = "mcp-atlassian"
     sys.exit(main())

@@ -26,6 +26,7 @@ class CircuitBreaker:
         self._state = CLOSED
         self._trial_running = False
         self._lock = threading.Lock()
+        metrics.CIRCUIT_STATE.labels(upstream=upstream).set(0)  # a sample from the start, not after a trip
 
     @property
     def state(self) -> str:

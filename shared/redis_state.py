@@ -86,6 +86,13 @@ if redis.call('PTTL', KEYS[1]) < want then redis.call('PEXPIRE', KEYS[1], want) 
 return 1
 """
 
+PAUSED_FOR = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local paused = tonumber(redis.call('HGET', KEYS[1], 'paused')) or 0
+return string.format('%.6f', math.max(0, paused - now))
+"""
+
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -121,6 +128,7 @@ class RedisLink:
         )
         self.take = self.client.register_script(TAKE)
         self.pause = self.client.register_script(PAUSE)
+        self.paused_for = self.client.register_script(PAUSED_FOR)
         self.release = self.client.register_script(RELEASE)
         self._clock = clock
         self._mutex = threading.Lock()
@@ -201,6 +209,11 @@ class RedisBucket(TokenBucket):
             "bucket",
             lambda r: max(0.0, float(self._link.take(keys=[self.key], args=args, client=r))),
             super().reserve,
+        )
+
+    def paused_for(self) -> float:
+        return self._link.run(
+            "bucket", lambda r: float(self._link.paused_for(keys=[self.key], client=r)), super().paused_for
         )
 
     def pause(self, seconds: float) -> None:

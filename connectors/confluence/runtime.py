@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from shared.cache import IdentityCache
-from shared.circuit import CircuitBreaker
 from shared.connector import Check
 from shared.errors import ConnectorError
-from shared.idempotency import IdempotencyStore
-from shared.ratelimit import BucketRegistry
+from shared.runtime import UpstreamRuntime
 from shared.tools import Tool
 
 from .client import UPSTREAM, ConfluenceClient
@@ -17,14 +14,9 @@ from .resolve import Lookups
 from .settings import ConfluenceSettings
 
 
-class ConfluenceRuntime:
-    def __init__(self, settings: ConfluenceSettings):
-        self.settings = settings
-        self.cache = IdentityCache(ttl_seconds=settings.cache_ttl_seconds)
-        self.idempotency = IdempotencyStore()
-        # One runtime per server process: its buckets and breaker are that process's view of Confluence.
-        self.buckets = BucketRegistry(settings.rate_limit_per_second)
-        self.breaker = CircuitBreaker(UPSTREAM)
+class ConfluenceRuntime(UpstreamRuntime):
+    upstream = UPSTREAM
+    settings: ConfluenceSettings
 
     def identity(self) -> str:
         """Who the upstream sees. Until per-user OAuth, the configured account."""
@@ -32,7 +24,7 @@ class ConfluenceRuntime:
 
     @cached_property
     def client(self) -> ConfluenceClient:
-        return ConfluenceClient(self.settings, self.buckets.get(self.identity(), UPSTREAM), self.breaker)
+        return ConfluenceClient(self.settings, self.bucket(), self.breaker)
 
     @cached_property
     def lookups(self) -> Lookups:
@@ -59,4 +51,4 @@ class ConfluenceRuntime:
             checks.append(Check("confluence spaces", bool(spaces), f"{len(spaces)} spaces visible"))
         except ConnectorError as exc:
             checks.append(Check("confluence spaces", False, str(exc)))
-        return checks
+        return checks + self.state_checks()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from shared import state as shared_state
-from shared.circuit import CircuitBreaker
 from shared.connector import Check
 from shared.errors import ConnectorError
+from shared.runtime import UpstreamRuntime
 from shared.tools import Tool
 
 from .client import UPSTREAM, JiraClient
@@ -15,16 +14,9 @@ from .resolve import Lookups
 from .settings import JiraSettings
 
 
-class JiraRuntime:
-    def __init__(self, settings: JiraSettings, state: shared_state.State | None = None):
-        self.settings = settings
-        # In process, or Redis when REDIS_URL is set: then every replica draws from one bucket
-        # per (identity, Jira) and shares warm caches, idempotency records and locks.
-        self.state = state if state is not None else shared_state.from_env()
-        self.cache = self.state.cache(settings.cache_ttl_seconds)
-        self.idempotency = self.state.idempotency()
-        self.buckets = self.state.buckets(settings.rate_limit_per_second)
-        self.breaker = CircuitBreaker(UPSTREAM)  # each replica judges Jira's health for itself
+class JiraRuntime(UpstreamRuntime):
+    upstream = UPSTREAM
+    settings: JiraSettings
 
     def identity(self) -> str:
         """Who the upstream sees. Until per-user OAuth, the configured account."""
@@ -32,7 +24,7 @@ class JiraRuntime:
 
     @cached_property
     def client(self) -> JiraClient:
-        return JiraClient(self.settings, self.buckets.get(self.identity(), UPSTREAM), self.breaker)
+        return JiraClient(self.settings, self.bucket(), self.breaker)
 
     @cached_property
     def lookups(self) -> Lookups:
@@ -58,8 +50,4 @@ class JiraRuntime:
             checks.append(Check("jira projects", bool(projects), f"{len(projects)} projects visible"))
         except ConnectorError as exc:
             checks.append(Check("jira projects", False, str(exc)))
-        if self.state.backend != "memory":
-            ok = self.state.healthy()
-            detail = self.state.describe() + ("" if ok else ": unreachable, falling back to in-process state")
-            checks.append(Check("shared state", ok, detail))
-        return checks
+        return checks + self.state_checks()

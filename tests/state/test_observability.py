@@ -60,14 +60,19 @@ class Lines(logging.Handler):
 @contextmanager
 def captured_lines():
     root = logging.getLogger()
-    handler, level = Lines(), root.level
+    handler = Lines()
+    # everything, even from loggers an earlier configure_logging() quietened (urllib3, atlassian)
+    loggers = [root, *(logging.getLogger(n) for n in ("urllib3", "atlassian", "shared", "mcp", "uvicorn"))]
+    levels = [logger.level for logger in loggers]
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
     try:
         yield handler
     finally:
         root.removeHandler(handler)
-        root.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def call_over_http(base: str, tool: str, arguments: dict, request_id: str | None = None) -> requests.Response:
@@ -161,7 +166,7 @@ def test_metrics_cover_calls_latency_upstream_retries_waits_cache_circuit_and_st
 # -- OpenTelemetry ------------------------------------------------------------------------------------
 @pytest.mark.anyio
 async def test_a_span_per_tool_call_with_name_and_outcome(sandbox):
-    sdk = pytest.importorskip("opentelemetry.sdk.trace")
+    import opentelemetry.sdk.trace as sdk
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
     from opentelemetry.trace import StatusCode
@@ -223,7 +228,7 @@ def test_without_an_otlp_endpoint_nothing_is_imported():
 
 
 def test_with_an_otlp_endpoint_spans_go_to_the_otlp_http_exporter():
-    pytest.importorskip("opentelemetry.exporter.otlp.proto.http")
+    import opentelemetry.exporter.otlp.proto.http  # noqa: F401 - installed with the test extra
     lines = probe(OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{free_port()}")
     assert lines[0].startswith("ENABLED")
     assert lines[1] == "opentelemetry.sdk.trace ['OTLPSpanExporter']"

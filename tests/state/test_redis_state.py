@@ -85,7 +85,9 @@ def test_identities_have_separate_buckets_and_keys_hide_them(replicas, redis_cli
 def test_retry_after_pauses_every_replica(replicas):
     a = replicas[0].buckets(rate=100).get(ALICE, "Jira")
     b = replicas[1].buckets(rate=100).get(ALICE, "Jira")
+    assert b.paused_for() == 0.0
     a.observe({"Retry-After": "3"})
+    assert 2.5 < b.paused_for() <= 3.0, "the pause is visible to every replica before it takes a token"
     assert 2.5 < b.reserve() <= 3.0
 
 

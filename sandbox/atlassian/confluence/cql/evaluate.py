@@ -1,6 +1,6 @@
 """Evaluate a parsed CQL query over the store's pages and blog posts.
 
-Supported fields: text, title, space (= space.key), space.title, label, type, creator, contributor, created,
+Supported fields: text, siteSearch (the web UI's search; here the same index as text), title, space (= space.key), space.title, label, type, creator, contributor, created,
 lastmodified, id/content, ancestor, parent. Operators per field as in Confluence (``~``/``!~`` for text fields,
 ``=``/``!=``/``in``/``not in`` for keys, comparisons for dates). Unknown fields, wrong operators and syntax errors
 answer 400 with a "Could not parse cql" message; the user fields (user, user.fullname, user.accountid,
@@ -24,12 +24,12 @@ from ..store import Content, Store
 from .ast import BAD_REQUEST, Clause, CQLError, Func, Query, Value, could_not_parse, parse
 
 USER_FIELDS = {"user", "user.fullname", "user.accountid", "user.userkey"}
-FIELDS = {"text", "title", "space", "space.key", "space.title", "label", "type", "creator", "contributor", "created",
-          "lastmodified", "id", "content", "ancestor", "parent"}
+FIELDS = {"text", "sitesearch", "title", "space", "space.key", "space.title", "label", "type", "creator",
+          "contributor", "created", "lastmodified", "id", "content", "ancestor", "parent"}
 TEXT_OPS = {"~", "!~"}
 EQ_OPS = {"=", "!=", "in", "not in"}
 DATE_OPS = {"=", "!=", ">", ">=", "<", "<="}
-FIELD_OPS = {"text": TEXT_OPS, "title": TEXT_OPS | EQ_OPS, "space": EQ_OPS, "space.key": EQ_OPS,
+FIELD_OPS = {"text": TEXT_OPS, "sitesearch": TEXT_OPS, "title": TEXT_OPS | EQ_OPS, "space": EQ_OPS, "space.key": EQ_OPS,
              "space.title": TEXT_OPS | EQ_OPS, "label": EQ_OPS, "type": EQ_OPS, "creator": EQ_OPS,
              "contributor": EQ_OPS, "created": DATE_OPS, "lastmodified": DATE_OPS, "id": EQ_OPS, "content": EQ_OPS,
              "ancestor": EQ_OPS, "parent": EQ_OPS}
@@ -220,7 +220,7 @@ def _clause(cl: Clause, ctx: Context):
     def wrap(pred):
         return (lambda c: not pred(c)) if neg else pred
 
-    if name in ("text", "title", "space.title") and op in TEXT_OPS:
+    if name in ("text", "sitesearch", "title", "space.title") and op in TEXT_OPS:
         value = _scalar(cl.values[0], ctx)
         if name == "space.title":
             return wrap(lambda c: text_match(value, *_index(("s", c.space_id), store.spaces[c.space_id].name)))
@@ -297,7 +297,7 @@ def highlight_terms(q: Query) -> list[str]:
                 return
             for a in n[1]:
                 walk(a)
-        elif isinstance(n, Clause) and n.field.lower() in ("text", "title") and n.op == "~":
+        elif isinstance(n, Clause) and n.field.lower() in ("text", "sitesearch", "title") and n.op == "~":
             v = n.values[0]
             if isinstance(v, Value):
                 phrases, words = terms_of(v.text)
