@@ -204,12 +204,12 @@ def start_sandbox(logdir: Path) -> Proc:
                   f"http://127.0.0.1:{port}", "/__sandbox/config", logdir)
 
 
-def start_ours(product: str, sandbox_url: str, logdir: Path) -> Proc:
+def start_ours(product: str, sandbox_url: str, logdir: Path, *, name: str = "", **extra: str) -> Proc:
     port = _free_port()
     prefix = product.upper()
     env = _clean_env(**{f"{prefix}_URL": sandbox_url, f"{prefix}_EMAIL": EMAIL, f"{prefix}_API_TOKEN": TOKEN},
-                     CONNECTORS_SECRETS_DIR=str(BENCH_DIR / "no-secrets"), LOG_LEVEL="WARNING")
-    return _start(f"ours-{product}", [sys.executable, "-m", "shared.cli", "serve", product, "--port", str(port)],
+                     CONNECTORS_SECRETS_DIR=str(BENCH_DIR / "no-secrets"), LOG_LEVEL="WARNING", **extra)
+    return _start(name or f"ours-{product}", [sys.executable, "-m", "shared.cli", "serve", product, "--port", str(port)],
                   env, f"http://127.0.0.1:{port}", "/healthz", logdir)
 
 
@@ -276,6 +276,20 @@ def _text(result) -> str:
     return "".join(c.text for c in result.content if c.type == "text")
 
 
+def failed(result) -> bool:
+    """An MCP error, or mcp-atlassian's way of failing: a normal result whose JSON is `{"error": …}`."""
+    if result.is_error:
+        return True
+    text = _text(result).lstrip()
+    if not text.startswith("{"):
+        return False
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and "error" in body and len(body) <= 2
+
+
 async def measure_static(url: str, side: str, control: SandboxControl, reps: int) -> dict:
     """tools/list and one result per workload (sizes), then upstream requests per call (steady state)."""
     capture = Capture()
@@ -298,14 +312,14 @@ async def measure_static(url: str, side: str, control: SandboxControl, reps: int
                 call = make(SIZE_SAMPLE.get(wl.key, 0))
                 result = await client.call_tool(call.tool, call.args)
                 entry = {"call": call, "bytes": len(capture.last("tools/call")), "text_chars": len(_text(result)),
-                         "error": bool(result.is_error), "text": _text(result)}
+                         "error": failed(result), "text": _text(result)}
                 # steady state: warm caches with the call above, then count upstream requests
                 control.clear_requests()
                 errors = 0
                 for i in range(1, reps + 1):
                     c = make(i)
                     r = await client.call_tool(c.tool, c.args)
-                    errors += bool(r.is_error)
+                    errors += failed(r)
                 log = _upstream(control)
                 entry["upstream_per_call"] = len(log) / reps
                 entry["upstream_paths"] = sorted({f"{e.get('method')} {e.get('path')}" for e in log})
@@ -323,7 +337,7 @@ def url_products(url: str) -> set[str]:
 
 
 async def measure_load(url: str, make, control: SandboxControl, *, concurrency: int, calls: int,
-                       duration: float) -> dict:
+                       duration: float, server: Proc | None = None, sandbox: Proc | None = None) -> dict:
     """`concurrency` clients, each connected first; then calls until `calls` are issued or `duration` passes."""
     latencies: list[float] = []
     errors, issued, connected = 0, 0, 0
@@ -344,7 +358,7 @@ async def measure_load(url: str, make, control: SandboxControl, *, concurrency: 
                 started = time.perf_counter()
                 try:
                     result = await client.call_tool(call.tool, call.args)
-                    if result.is_error:
+                    if failed(result):
                         errors += 1
                         first_error = first_error or _text(result)[:200]
                 except Exception as exc:  # noqa: BLE001 - counted; the run goes on
@@ -358,13 +372,19 @@ async def measure_load(url: str, make, control: SandboxControl, *, concurrency: 
         with anyio.fail_after(120):
             await all_connected.wait()
         control.clear_requests()
+        cpu0 = (server.cpu_seconds() if server else 0.0, sandbox.cpu_seconds() if sandbox else 0.0,
+                time.process_time())
         started = time.perf_counter()
         window["deadline"] = started + duration
         go.set()
     elapsed = time.perf_counter() - started
+    cpu1 = (server.cpu_seconds() if server else 0.0, sandbox.cpu_seconds() if sandbox else 0.0, time.process_time())
     log = _upstream(control)
     done = len(latencies)
     return {
+        "cores_busy": {"server": (cpu1[0] - cpu0[0]) / elapsed, "sandbox": (cpu1[1] - cpu0[1]) / elapsed,
+                       "load_generator": (cpu1[2] - cpu0[2]) / elapsed},
+        "server_cpu_ms_per_call": (cpu1[0] - cpu0[0]) / max(done, 1) * 1000,
         "concurrency": concurrency, "calls": done, "errors": errors, "first_error": first_error,
         "seconds": elapsed, "calls_per_s": done / elapsed,
         "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
@@ -377,7 +397,7 @@ async def measure_load(url: str, make, control: SandboxControl, *, concurrency: 
 
 
 async def run_all(args: argparse.Namespace, sandbox: Proc, ours: dict[str, Proc], theirs: Proc,
-                  theirs_default_toolsets: Proc | None) -> dict:
+                  theirs_default_toolsets: Proc | None, ours_unthrottled: Proc | None) -> dict:
     control = SandboxControl(sandbox.url)
     report: dict = {"static": {}, "load": {}}
     ours_urls = {p: f"{proc.url}/mcp" for p, proc in ours.items()}
@@ -407,12 +427,28 @@ async def run_all(args: argparse.Namespace, sandbox: Proc, ours: dict[str, Proc]
                                                  (args.concurrency, args.max_calls, args.duration)):
                 control.reset()  # writes do not accumulate; every run starts from the same seed
                 control.configure(latency_ms=args.latency_ms)
+                proc = ours[wl.product] if side == "ours" else theirs
                 result = await measure_load(url, make, control, concurrency=concurrency, calls=calls,
-                                            duration=duration)
+                                            duration=duration, server=proc, sandbox=sandbox)
                 report["load"][(wl.key, side, concurrency)] = result
                 print(f"  {wl.key:<10} {side:<6} c={concurrency:<3} {result['calls']:>4} calls "
                       f"{result['calls_per_s']:7.1f}/s p50 {result['p50_ms']:7.1f} ms p95 {result['p95_ms']:7.1f} ms "
                       f"errors {result['errors']}", file=sys.stderr)
+    # 3. capacity: the same c=32 runs for the two Jira reads with every throttle off (our outbound
+    #    limit raised, the sandbox's burst limits off; mcp-atlassian has no outbound limit by default)
+    report["capacity"] = {}
+    if ours_unthrottled is not None:
+        for wl in WORKLOADS[:2]:
+            for side, url, make, proc in (("ours", f"{ours_unthrottled.url}/mcp", wl.ours, ours_unthrottled),
+                                          ("theirs", theirs_url, wl.theirs, theirs)):
+                control.reset()
+                control.configure(latency_ms=args.latency_ms, rate_limits=False)
+                result = await measure_load(url, make, control, concurrency=args.concurrency, calls=args.max_calls,
+                                            duration=args.duration, server=proc, sandbox=sandbox)
+                report["capacity"][(wl.key, side)] = result
+                print(f"  capacity {wl.key:<10} {side:<6} {result['calls_per_s']:7.1f}/s "
+                      f"p50 {result['p50_ms']:7.1f} ms cores {result['cores_busy']}", file=sys.stderr)
+        control.configure(rate_limits=True)
     control.configure(latency_ms=0)
     control.reset()
     report["rss"] = {"ours": {p: proc.peak_rss() for p, proc in ours.items()}, "theirs": theirs.peak_rss()}
@@ -531,6 +567,18 @@ def render(facts: dict, report: dict, args: argparse.Namespace) -> str:
                      f"{t['calls_per_s']:.1f} ({t['calls']} calls, {t['errors']} errors, "
                      f"{t['upstream_429']} upstream 429)",
                      "–" if t_ok == 0 else _ratio(t["calls_per_s"], o["calls_per_s"], higher_is_better=True)))
+    for wl in WORKLOADS[:2]:
+        if (wl.key, "ours") not in report["capacity"]:
+            continue
+        o, t = report["capacity"][(wl.key, "ours")], report["capacity"][(wl.key, "theirs")]
+
+        def cell(r: dict) -> str:
+            c = r["cores_busy"]
+            return (f"{r['calls_per_s']:.1f} (p50 {r['p50_ms']:.0f} ms, {r['errors']} errors; cores busy: server "
+                    f"{c['server']:.2f}, load generator {c['load_generator']:.2f})")
+
+        rows.append((f"calls/s at c={args.concurrency}, every throttle off: {wl.label}", cell(o), cell(t),
+                     _ratio(t["calls_per_s"], o["calls_per_s"], higher_is_better=True)))
     rss_o, rss_t = report["rss"]["ours"], report["rss"]["theirs"]
     total = sum(rss_o.values())
     rows.append(("peak RSS of the server processes",
@@ -586,6 +634,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=5, help="calls per workload for upstream requests per call")
     parser.add_argument("--skip-default-toolsets", action="store_true",
                         help="do not start a second mcp-atlassian with TOOLSETS=default for its tools/list size")
+    parser.add_argument("--skip-capacity", action="store_true",
+                        help="skip the throttles-off runs (a second Jira server with the outbound limit raised)")
     parser.add_argument("--write-docs", action="store_true", help=f"write {DOCS.relative_to(REPO)}")
     parser.add_argument("--json", type=Path, help="also dump the raw report here")
     args = parser.parse_args(argv)
@@ -608,11 +658,17 @@ def main(argv: list[str] | None = None) -> int:
             theirs_default = start_theirs(theirs_python, sandbox.url, logdir, name="mcp-atlassian-default-toolsets",
                                           TOOLSETS="default")
             stack.callback(theirs_default.stop)
-        report = anyio.run(run_all, args, sandbox, ours, theirs, theirs_default)
+        unthrottled = None
+        if not args.skip_capacity:
+            unthrottled = start_ours("jira", sandbox.url, logdir, name="ours-jira-unthrottled",
+                                     JIRA_RATE_LIMIT_PER_SECOND="100000")
+            stack.callback(unthrottled.stop)
+        report = anyio.run(run_all, args, sandbox, ours, theirs, theirs_default, unthrottled)
         if args.json:
             args.json.write_text(json.dumps(
                 {"static": report["static"], "rss": report["rss"],
-                 "load": {"/".join(map(str, k)): v for k, v in report["load"].items()}},
+                 "load": {"/".join(map(str, k)): v for k, v in report["load"].items()},
+                 "capacity": {"/".join(map(str, k)): v for k, v in report["capacity"].items()}},
                 indent=2, default=lambda o: o.__dict__))
     table = render(facts, report, args)
     verdicts = goals(report, args)

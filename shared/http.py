@@ -17,18 +17,22 @@ it raises `UncertainWrite`. The library's own retry features must be switched of
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import anyio
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from . import metrics
 from .circuit import CircuitBreaker
-from .errors import RateLimited, UncertainWrite, UpstreamUnavailable
+from .errors import ConnectorError, RateLimited, UncertainWrite, UpstreamUnavailable, http_error
 from .ratelimit import TokenBucket, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -145,3 +149,37 @@ def resilient_session(
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+# -- calling a synchronous client library from async tools ------------------------------------
+
+_WORKERS = anyio.CapacityLimiter(64)  # threads for blocking client libraries, shared by a process
+
+
+async def in_worker(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run a blocking library call on a bounded worker thread, never on the event loop."""
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=_WORKERS)
+
+
+def checked_json(
+    upstream: str, send: Callable[[], requests.Response], detail: Callable[[requests.Response], str]
+) -> Any:
+    """Send through the library (raw response mode) and map the outcome once: JSON, or a shared error.
+
+    `detail` extracts the upstream's own error text (never headers or credentials).
+    """
+    try:
+        response = send()
+    except ConnectorError:
+        raise
+    except requests.RequestException as exc:
+        raise UpstreamUnavailable(f"Could not reach {upstream} ({type(exc).__name__}). Try again shortly.") from None
+    if response.status_code >= 400:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise http_error(upstream, response.status_code, detail(response), retry_after)
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise UpstreamUnavailable(f"{upstream} returned an unreadable response. Try again shortly.") from None

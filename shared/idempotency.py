@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
 from cachetools import TTLCache
 
-from .errors import InvalidInput
+from .errors import ConnectorError, InvalidInput, UncertainWrite
 
 
 def fingerprint(request: Any) -> str:
@@ -68,3 +68,38 @@ class IdempotencyStore:
 
     def forget(self, identity: str, key: str) -> None:
         self._records.pop((identity, key), None)
+
+
+async def run_once(
+    store: IdempotencyStore,
+    identity: str,
+    key: str,
+    request: Any,
+    write: Callable[[], Awaitable[Any]],
+    find_existing: Callable[[], Awaitable[Any | None]],
+) -> tuple[Any, bool]:
+    """Do `write` at most once per (identity, key); return (result, True if an earlier one was reused).
+
+    After an uncertain outcome (the write was sent, no answer came back) the record stays pending
+    and the next attempt asks `find_existing` upstream before writing again.
+    """
+    request_fingerprint = fingerprint(request)
+    async with store.lock(identity, key):
+        record = store.get(identity, key, request_fingerprint)
+        if record is not None and not record.pending:
+            return record.result, True
+        if record is not None:
+            found = await find_existing()
+            if found is not None:
+                store.complete(identity, key, found)
+                return found, True
+        store.begin(identity, key, request_fingerprint)
+        try:
+            result = await write()
+        except UncertainWrite:
+            raise  # stays pending: the next retry with this key looks upstream first
+        except ConnectorError:
+            store.forget(identity, key)
+            raise
+        store.complete(identity, key, result)
+        return result, False

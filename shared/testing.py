@@ -125,3 +125,19 @@ def npm_package(name: str, version: str):
         with tarfile.open(cache / out) as archive:
             archive.extractall(target, filter="data")
     return target / "package"
+
+
+async def call(client, tool: str, **arguments):
+    """Call a tool that must succeed; return (markdown text, structured content)."""
+    result = await client.call_tool(tool, arguments)
+    text = result.content[0].text if result.content else ""
+    assert not result.is_error, f"{tool} failed: {text}"
+    return text, result.structured_content
+
+
+async def fail(client, tool: str, **arguments) -> str:
+    """Call a tool that must fail; return its error text."""
+    result = await client.call_tool(tool, arguments)
+    text = result.content[0].text if result.content else ""
+    assert result.is_error, f"{tool} should have failed, got: {text[:300]}"
+    return text

@@ -13,25 +13,22 @@ limiter, retry policy and circuit breaker (shared.http). HTTP failures become sh
 
 from __future__ import annotations
 
-import functools
 import warnings
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import anyio
 import requests
 from atlassian import Confluence
 
 from shared.circuit import CircuitBreaker
-from shared.errors import Conflict, ConnectorError, UpstreamUnavailable, http_error
-from shared.http import RetryPolicy, resilient_session
-from shared.ratelimit import TokenBucket, parse_retry_after
+from shared.errors import Conflict
+from shared.http import RetryPolicy, checked_json, in_worker, resilient_session
+from shared.ratelimit import TokenBucket
 
 from .settings import ConfluenceSettings
 
 UPSTREAM = "Confluence"
-_WORKERS = anyio.CapacityLimiter(64)
 V2 = "api/v2"
 V1 = "rest/api"
 
@@ -105,27 +102,13 @@ class ConfluenceClient:
 
     # -- transport -----------------------------------------------------------------------------
     def _call(self, method: str, path: str, params: dict | None = None, body: Any = None) -> Any:
-        try:
-            response = self._api.request(method, path, params=params, json=body, advanced_mode=True)
-        except ConnectorError:
-            raise
-        except requests.RequestException as exc:
-            raise UpstreamUnavailable(f"Could not reach Confluence ({type(exc).__name__}). Try again shortly.") from None
-        if response.status_code >= 400:
-            raise http_error(
-                UPSTREAM, response.status_code, _detail(response), parse_retry_after(response.headers.get("Retry-After"))
-            )
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise UpstreamUnavailable("Confluence returned an unreadable response. Try again shortly.") from None
+        def send() -> requests.Response:
+            return self._api.request(method, path, params=params, json=body, advanced_mode=True)
+
+        return checked_json(UPSTREAM, send, _detail)
 
     async def call(self, method: str, path: str, params: dict | None = None, body: Any = None) -> Any:
-        return await anyio.to_thread.run_sync(
-            functools.partial(self._call, method, path, params, body), limiter=_WORKERS
-        )
+        return await in_worker(self._call, method, path, params, body)
 
     # -- people --------------------------------------------------------------------------------
     async def current_user(self) -> dict:

@@ -89,6 +89,7 @@ def test_every_line_of_a_tool_call_carries_its_request_id(sandbox):
     settings = settings_for(url)
     runtime = JiraRuntime(settings, state=shared_state.LocalState())
     with serve_in_thread(build_app(connector, settings, runtime)) as base:
+        earlier: set[str] = set()  # a previous call's teardown lines may land late; they keep its id
         for given in ("proxy-req-0001", None):  # an inbound X-Request-Id is kept; otherwise one is made
             control.fault(kind="status", status=503, method="GET", path="/rest/api/3/issue/SHOP-1$", times=1)
             with captured_lines() as lines:
@@ -98,9 +99,10 @@ def test_every_line_of_a_tool_call_carries_its_request_id(sandbox):
             # lines of the connector server: its event loop and the worker threads its client calls run on
             server_lines = [(t, e) for t, e in lines.seen if t not in ("MainThread", sandbox_thread)]
             assert server_lines, "the call logged nothing?"
-            assert {e["request_id"] for _, e in server_lines} == {rid}, [
+            assert {e["request_id"] for _, e in server_lines} - earlier == {rid}, [
                 (t, e["logger"], e["request_id"], e["msg"][:60]) for t, e in server_lines if e["request_id"] != rid
             ]
+            earlier.add(rid)
             workers = [e for t, e in server_lines if t.startswith("AnyIO worker thread")]
             assert any("retrying Jira request after 503" in e["msg"] for e in workers), "the retry line comes from a worker"
             assert any(e["logger"].startswith("urllib3") for e in workers), "client libraries' lines carry the id too"

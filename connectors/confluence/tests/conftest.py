@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from mcp import Client
 
 from connectors.confluence.connector import connector
 from connectors.confluence.runtime import ConfluenceRuntime
 from connectors.confluence.settings import ConfluenceSettings
-from sandbox.atlassian.app import create_app
+from sandbox.atlassian.testing import SiteUnderTest, running_site
 from sandbox.atlassian.users import DEMO_TOKEN, DEMO_USER
-from sandbox.common.control import SandboxControl
 from shared.server import build_app, build_server
 from shared.testing import serve_in_thread
 
 
-@dataclass
-class Upstream:
-    url: str
-    control: SandboxControl
-    app: object
-
+class Upstream(SiteUnderTest):
     @property
     def site(self):
         """The emulator's state (sandbox.atlassian.confluence.site.ConfluenceSite), re-seeded on reset."""
@@ -36,15 +28,11 @@ class Upstream:
     def fixtures(self) -> dict:
         return self.site.fixtures
 
-    def requests(self, method: str | None = None) -> list[dict]:
-        return [r for r in self.control.requests() if method is None or r["method"] == method]
-
 
 @pytest.fixture(scope="session")
 def atlassian():
-    app = create_app()
-    with serve_in_thread(app, lifespan="off") as url:
-        yield Upstream(url, SandboxControl(url), app)
+    with running_site(Upstream) as site:
+        yield site
 
 
 @pytest.fixture
@@ -82,19 +70,3 @@ def confluence_url(settings, runtime):
     """The Confluence MCP server over real Streamable HTTP."""
     with serve_in_thread(build_app(connector, settings, runtime)) as base:
         yield f"{base}/mcp"
-
-
-async def call(client, tool: str, **arguments):
-    """Call a tool that must succeed; return (markdown text, structured content)."""
-    result = await client.call_tool(tool, arguments)
-    text = result.content[0].text if result.content else ""
-    assert not result.is_error, f"{tool} failed: {text}"
-    return text, result.structured_content
-
-
-async def fail(client, tool: str, **arguments) -> str:
-    """Call a tool that must fail; return its error text."""
-    result = await client.call_tool(tool, arguments)
-    text = result.content[0].text if result.content else ""
-    assert result.is_error, f"{tool} should have failed, got: {text[:300]}"
-    return text

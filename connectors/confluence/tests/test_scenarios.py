@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from .conftest import call
+from shared.testing import call
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ import pytest
 
 from connectors.confluence import storage
 
-from .conftest import call, fail
+from shared.testing import call, fail
 from .test_storage import MACROS
 
 pytestmark = pytest.mark.anyio

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from shared.errors import ConnectorError, InvalidInput, UncertainWrite
-from shared.idempotency import fingerprint
+from shared.errors import InvalidInput
+from shared.idempotency import run_once
 from shared.tools import Effect, Reply, Tool
 
 from .. import storage, views
@@ -187,7 +187,9 @@ def tools(rt: "ConfluenceRuntime") -> list[Tool]:
                     "url": client.page_url(created, target["key"])}  # fmt: skip
 
         if idempotency_key:
-            result, reused = await idempotent(idempotency_key, request, target, write)
+            result, reused = await run_once(
+                rt.idempotency, rt.identity(), idempotency_key, request, write, lambda: find_created(request, target)
+            )
         else:
             result, reused = await write(), False
         verb = "Already created (same idempotency_key)" if reused else "Created"
@@ -197,30 +199,14 @@ def tools(rt: "ConfluenceRuntime") -> list[Tool]:
             target=result["id"],
         )
 
-    async def idempotent(key: str, request: dict, target: dict, write) -> tuple[dict, bool]:
-        identity, print_ = rt.identity(), fingerprint(request)
-        async with rt.idempotency.lock(identity, key):
-            record = rt.idempotency.get(identity, key, print_)
-            if record is not None and not record.pending:
-                return record.result, True
-            if record is not None:  # the earlier attempt ended without an answer: look before writing
-                found = await client.pages_by_title(str(target["id"]), request["title"])
-                me = await lk.me()
-                if found and found[0].get("authorId") == me.get("accountId"):
-                    result = {"id": str(found[0]["id"]), "version": int(found[0]["version"]["number"]),
-                              "url": client.page_url(found[0], target["key"])}  # fmt: skip
-                    rt.idempotency.complete(identity, key, result)
-                    return result, True
-            rt.idempotency.begin(identity, key, print_)
-            try:
-                result = await write()
-            except UncertainWrite:
-                raise  # stays pending: the next retry with this key looks upstream first
-            except ConnectorError:
-                rt.idempotency.forget(identity, key)
-                raise
-            rt.idempotency.complete(identity, key, result)
-            return result, False
+    async def find_created(request: dict, target: dict) -> dict | None:
+        """After an uncertain create: the page with that title in that space, if we wrote it."""
+        found = await client.pages_by_title(str(target["id"]), request["title"])
+        me = await lk.me()
+        if found and found[0].get("authorId") == me.get("accountId"):
+            return {"id": str(found[0]["id"]), "version": int(found[0]["version"]["number"]),
+                    "url": client.page_url(found[0], target["key"])}  # fmt: skip
+        return None
 
     async def update_page(
         id: Annotated[str, Field(description="Page id")],

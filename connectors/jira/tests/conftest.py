@@ -2,46 +2,29 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 import pytest
 from mcp import Client
 
 from connectors.jira.connector import connector
 from connectors.jira.runtime import JiraRuntime
 from connectors.jira.settings import JiraSettings
-from sandbox.atlassian.app import create_app
+from sandbox.atlassian.testing import SiteUnderTest, running_site
 from sandbox.atlassian.users import DEMO_TOKEN, DEMO_USER
-from sandbox.common.control import SandboxControl
 from shared.server import build_app, build_server
 from shared.testing import serve_in_thread
 
 
-@dataclass
-class Upstream:
-    url: str
-    control: SandboxControl
-    site: object  # the emulator's state (sandbox.atlassian.jira.site.JiraSite), for expectations
-
-    def requests(self, method: str | None = None) -> list[dict]:
-        return [r for r in self.control.requests() if method is None or r["method"] == method]
-
-    def requests_when(self, ready, timeout: float = 10.0) -> list[dict]:
-        """The request log once `ready(log)` holds (requests still in flight land a bit later)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            log = self.requests()
-            if ready(log) or time.monotonic() > deadline:
-                return log
-            time.sleep(0.02)  # polling a condition with a deadline, not guessing a delay
+class Upstream(SiteUnderTest):
+    @property
+    def site(self):
+        """The Jira emulator's state (sandbox.atlassian.jira.site.JiraSite), for expectations."""
+        return self.app.state.jira
 
 
 @pytest.fixture(scope="session")
 def atlassian():
-    app = create_app()
-    with serve_in_thread(app, lifespan="off") as url:
-        yield Upstream(url, SandboxControl(url), app.state.jira)
+    with running_site(Upstream) as site:
+        yield site
 
 
 @pytest.fixture
@@ -79,19 +62,3 @@ def jira_url(settings, runtime):
     """The Jira MCP server over real Streamable HTTP."""
     with serve_in_thread(build_app(connector, settings, runtime)) as base:
         yield f"{base}/mcp"
-
-
-async def call(client, tool: str, **arguments):
-    """Call a tool that must succeed; return (markdown text, structured content)."""
-    result = await client.call_tool(tool, arguments)
-    text = result.content[0].text if result.content else ""
-    assert not result.is_error, f"{tool} failed: {text}"
-    return text, result.structured_content
-
-
-async def fail(client, tool: str, **arguments) -> str:
-    """Call a tool that must fail; return its error text."""
-    result = await client.call_tool(tool, arguments)
-    text = result.content[0].text if result.content else ""
-    assert result.is_error, f"{tool} should have failed, got: {text[:300]}"
-    return text

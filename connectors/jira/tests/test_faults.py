@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import call, fail, make_settings
+from shared.testing import call, fail
+
+from .conftest import make_settings
 
 pytestmark = pytest.mark.anyio
 SEARCH = dict(project="SHOP", limit=5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from .conftest import call, fail
+from shared.testing import call, fail
 
 pytestmark = pytest.mark.anyio
 

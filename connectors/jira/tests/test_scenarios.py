@@ -9,7 +9,7 @@ from mcp import Client
 
 from sandbox.atlassian.users import user
 
-from .conftest import call, fail
+from shared.testing import call, fail
 
 pytestmark = pytest.mark.anyio
 

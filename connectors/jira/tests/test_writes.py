@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import call, fail
+from shared.testing import call, fail
 
 pytestmark = pytest.mark.anyio
 

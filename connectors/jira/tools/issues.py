@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from shared.errors import ConnectorError, InvalidInput, NotFound, UncertainWrite
-from shared.idempotency import fingerprint
+from shared.errors import InvalidInput, NotFound
+from shared.idempotency import run_once
 from shared.shaping import DEFAULT_BUDGET, clip
 from shared.tools import Effect, Reply, Tool
 
@@ -210,7 +210,10 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
             return {"key": created["key"]}
 
         if idempotency_key:
-            result, reused = await idempotent(idempotency_key, key, summary, payload, write)
+            result, reused = await run_once(
+                rt.idempotency, rt.identity(), idempotency_key, payload, write,
+                lambda: find_created(key, summary, idempotency_key),
+            )  # fmt: skip
         else:
             result, reused = await write(), False
         issue_key = result["key"]
@@ -223,28 +226,6 @@ def tools(rt: "JiraRuntime") -> list[Tool]:
             Written(key=issue_key, url=url),
             target=issue_key,
         )
-
-    async def idempotent(idem_key: str, project_key: str, summary: str, payload: dict, write) -> tuple[dict, bool]:
-        identity, print_ = rt.identity(), fingerprint(payload)
-        async with rt.idempotency.lock(identity, idem_key):
-            record = rt.idempotency.get(identity, idem_key, print_)
-            if record is not None and not record.pending:
-                return record.result, True
-            if record is not None:  # an earlier attempt ended without an answer: look before writing
-                found = await find_created(project_key, summary, idem_key)
-                if found:
-                    rt.idempotency.complete(identity, idem_key, found)
-                    return found, True
-            rt.idempotency.begin(identity, idem_key, print_)
-            try:
-                result = await write()
-            except UncertainWrite:
-                raise  # stays pending: the next retry with this key looks upstream first
-            except ConnectorError:
-                rt.idempotency.forget(identity, idem_key)
-                raise
-            rt.idempotency.complete(identity, idem_key, result)
-            return result, False
 
     async def find_created(project_key: str, summary: str, idem_key: str) -> dict | None:
         query = f"project = {q.quote(project_key)} AND reporter = currentUser() AND created >= -1d ORDER BY created DESC"
