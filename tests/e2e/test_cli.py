@@ -6,6 +6,7 @@ import http.client
 import json
 import re
 import signal
+import sys
 import time
 from urllib.parse import urlsplit
 
@@ -242,3 +243,20 @@ async def test_demo_runs_sandbox_and_every_server(e2e_logs):
         assert wait_for_exit(proc, timeout=20) == 0, proc.tail()
     finally:
         proc.stop()
+
+
+@pytest.mark.anyio
+async def test_stdio_for_local_clients(sandbox):
+    """`connectors serve jira --stdio`: MCP over stdin/stdout; logs stay on stderr."""
+    from mcp import StdioServerParameters
+
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "shared.cli", "serve", "jira", "--stdio"],
+        env=clean_env(JIRA_URL=sandbox.url, **JIRA_LOGIN),
+    )
+    async with Client(params) as client:
+        tools = await client.list_tools()
+        result = await client.call_tool("search", {"query": "checkout"})
+    assert "jira_create_issue" in {t.name for t in tools.tools}
+    assert not result.is_error and result.structured_content["results"]
