@@ -64,7 +64,7 @@ def write_doc(path: Path, facts: dict, table: str, verdicts: list[str], report: 
             f"(`ConfluenceFetcher.get_page_content` → `Confluence.get_page_by_id`; it switches to v2 only for OAuth). "
             f"Atlassian removed that endpoint and Cloud answers **410 Gone** (upstreams.md §1.2; "
             f"sooperset/mcp-atlassian#1598), which the sandbox reproduces. Its answer is "
-            f"`{theirs_page['text'].strip()[:160]}` — a normal (non-error) MCP result, so the "
+            f"`{' '.join(theirs_page['text'].split())[:170]}` — a normal (non-error) MCP result, so the "
             f"\"get a page\" row on their side measures a failure, not a page. This is an incompatibility of "
             f"mcp-atlassian 0.23.1 with current Cloud, not of the sandbox; we did not fake a v1 answer.\n"
         )
