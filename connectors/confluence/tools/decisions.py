@@ -123,8 +123,8 @@ def tools(rt: "ConfluenceRuntime") -> list[Tool]:
 
     return [
         Tool("confluence_find_decisions", "Find decisions",
-             'Decisions recorded in pages (decision lists, "Decisions"/"Décisions" sections) of a project or space over '
-             'a period such as "this week" or "cette semaine", each with status, page, author, date and URL.',
+             'Decisions recorded in a project\'s or space\'s pages over a period ("this week", "cette semaine"), '
+             "each with status, page, author, date and URL.",
              find_decisions, Effect.READ, "decisions", output=Decisions, invoking="Collecting decisions…",
              invoked="Collected decisions"),
     ]  # fmt: skip

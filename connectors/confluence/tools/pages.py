@@ -160,7 +160,7 @@ def tools(rt: "ConfluenceRuntime") -> list[Tool]:
         space: Annotated[str, Field(description="Space key or name")],
         title: str,
         body: Annotated[str, Field(description="Markdown")] = "",
-        parent: Annotated[str, Field(description="Parent page id or title (default: space home)")] = "",
+        parent: Annotated[str, Field(description="Parent page id or title")] = "",
         labels: list[str] = [],
         idempotency_key: Annotated[str, Field(description="Reuse on retry: returns the first page")] = "",
     ) -> Reply:
@@ -210,10 +210,10 @@ def tools(rt: "ConfluenceRuntime") -> list[Tool]:
 
     async def update_page(
         id: Annotated[str, Field(description="Page id")],
-        version: Annotated[int, Field(description="The version you read (from confluence_get_page)", ge=1)],
-        body: Annotated[str, Field(description="New whole body, markdown with the placeholders kept")] = "",
-        section: Annotated[str, Field(description="Heading whose section to change instead of the whole body")] = "",
-        section_body: Annotated[str, Field(description="Markdown for that section, without its heading")] = "",
+        version: Annotated[int, Field(description="The version you read", ge=1)],
+        body: Annotated[str, Field(description="Whole new body (markdown, placeholders kept)")] = "",
+        section: Annotated[str, Field(description="Heading of the section to change")] = "",
+        section_body: Annotated[str, Field(description="Markdown under that heading")] = "",
         mode: Annotated[Literal["replace", "append"], Field(description="For a section")] = "replace",
         title: Annotated[str, Field(description="New title")] = "",
         add_labels: list[str] = [],
@@ -287,15 +287,15 @@ def tools(rt: "ConfluenceRuntime") -> list[Tool]:
         Tool("fetch", "Fetch page", "One Confluence page (id from search) as markdown with its URL.", fetch,
              Effect.READ, "search", invoking="Opening page…", invoked="Opened page"),
         Tool("confluence_get_page", "Get page",
-             "A page by id or title+space as markdown ([[...#N]] placeholders stand for macros), its version, and "
-             "optional parts; long bodies page with cursor.",
+             "A page as markdown ([[...#N]] stand for macros) with its version and chosen parts; long pages continue "
+             "with cursor.",
              get_page, Effect.READ, "pages", output=PageInfo, invoking="Reading page…", invoked="Read page"),
         Tool("confluence_create_page", "Create page", "Create a page from markdown in a space, under a parent, with labels.",
              create_page, Effect.ADD, "pages", output=Written, invoking="Creating page…", invoked="Created page",
              target_arg="space"),
         Tool("confluence_update_page", "Update page",
-             "Replace the body, or replace/append one section under a heading, and labels; needs the version you read "
-             "and keeps placeholders' macros exactly.",
+             "Replace the body or one section, or append to a section; needs the version you read. Placeholders "
+             "keep their macros.",
              update_page, Effect.CHANGE, "pages", output=Written, idempotent=False, invoking="Updating page…",
              invoked="Updated page", target_arg="id"),
         Tool("confluence_add_comment", "Add comment", "Add a markdown footer comment to a page, or a reply to a comment.",

@@ -192,8 +192,8 @@ def tools(rt: "ConfluenceRuntime") -> list[Tool]:
         Tool("search", "Search Confluence", "Find Confluence pages and blog posts by words; ids go to fetch.", search,
              Effect.READ, "search", invoking="Searching Confluence…", invoked="Searched Confluence"),
         Tool("confluence_search_pages", "Search pages",
-             'Find pages by words or CQL plus filters (space, label, contributor "me", type, created/modified like '
-             '"this week" or "cette semaine"); compact table, paged with cursor.',
+             'Find pages by words or CQL plus filters (space, label, contributor "me", dates like "cette semaine"); '
+             "compact table; page with cursor.",
              search_pages, Effect.READ, "pages", output=PageList, invoking="Searching pages…", invoked="Found pages"),
         Tool("confluence_list_spaces", "List spaces", "Spaces visible to you, filterable by key, name or type.",
              list_spaces, Effect.READ, "spaces", output=SpaceList, invoking="Listing spaces…", invoked="Listed spaces"),
