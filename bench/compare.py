@@ -30,18 +30,13 @@ import json
 import math
 import os
 import platform
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import anyio
@@ -50,6 +45,9 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from sandbox.common.control import SandboxControl
+from shared.testing import free_port
+
+from .procs import Capture, Proc, package_version, percentile, start_process
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "benchmarks-vs-mcp-atlassian.md"
@@ -110,12 +108,6 @@ SIZE_SAMPLE = {"get_issue": 0, "get_page": PAGE_IDS.index("98618")}  # SHOP-1; t
 # --------------------------------------------------------------------------- processes
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _clean_env(**extra: str) -> dict[str, str]:
     drop = ("JIRA_", "CONFLUENCE_", "CONNECTOR_", "CONNECTORS_", "ATLASSIAN_", "TOOLSETS", "READ_ONLY",
             "ENABLED_TOOLS", "MCP_", "FASTMCP_")
@@ -123,63 +115,6 @@ def _clean_env(**extra: str) -> dict[str, str]:
            if not k.startswith(drop) and not k.lower().endswith("_proxy")}
     env.update(extra)
     return env
-
-
-@dataclass
-class Proc:
-    name: str
-    url: str
-    popen: subprocess.Popen
-    log: Path
-
-    def _status(self, field: str) -> int:
-        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-        return 0
-
-    def peak_rss(self) -> int:
-        return self._status("VmHWM")
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=15)
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status < 500
-    except urllib.error.HTTPError as exc:
-        return exc.code < 500
-    except OSError:
-        return False
-
-
-def _start(name: str, cmd: list[str], env: dict[str, str], base: str, probe: str, logdir: Path,
-           timeout: float = 60) -> Proc:
-    log = logdir / f"{name}.log"
-    with log.open("wb") as handle:
-        popen = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=handle,
-                                 stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while not _ready(base + probe):
-        if popen.poll() is not None:
-            raise SystemExit(f"{name} exited with {popen.returncode}:\n{log.read_text()[-3000:]}")
-        if time.monotonic() > deadline:
-            popen.kill()
-            raise SystemExit(f"{name} did not answer {base + probe} within {timeout}s:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)  # polling interval
-    return Proc(name, base, popen, log)
 
 
 def ensure_mcp_atlassian() -> Path:
@@ -199,23 +134,23 @@ def ensure_mcp_atlassian() -> Path:
 
 
 def start_sandbox(logdir: Path) -> Proc:
-    port = _free_port()
-    return _start("sandbox", [sys.executable, "-m", "shared.cli", "sandbox", "--port", str(port)], _clean_env(),
+    port = free_port()
+    return start_process("sandbox", [sys.executable, "-m", "shared.cli", "sandbox", "--port", str(port)], _clean_env(),
                   f"http://127.0.0.1:{port}", "/__sandbox/config", logdir)
 
 
 def start_ours(product: str, sandbox_url: str, logdir: Path, *, name: str = "", **extra: str) -> Proc:
-    port = _free_port()
+    port = free_port()
     prefix = product.upper()
     env = _clean_env(**{f"{prefix}_URL": sandbox_url, f"{prefix}_EMAIL": EMAIL, f"{prefix}_API_TOKEN": TOKEN},
                      CONNECTORS_SECRETS_DIR=str(BENCH_DIR / "no-secrets"), LOG_LEVEL="WARNING", **extra)
-    return _start(name or f"ours-{product}", [sys.executable, "-m", "shared.cli", "serve", product, "--port", str(port)],
+    return start_process(name or f"ours-{product}", [sys.executable, "-m", "shared.cli", "serve", product, "--port", str(port)],
                   env, f"http://127.0.0.1:{port}", "/healthz", logdir)
 
 
 def start_theirs(python: Path, sandbox_url: str, logdir: Path, *, name: str = "mcp-atlassian",
                  **extra: str) -> Proc:
-    port, sandbox_port = _free_port(), sandbox_url.rsplit(":", 1)[1]
+    port, sandbox_port = free_port(), sandbox_url.rsplit(":", 1)[1]
     site = f"http://{CLOUD_ALIAS}:{sandbox_port}"
     home = logdir / f"{name}-home"
     home.mkdir(exist_ok=True)
@@ -229,7 +164,7 @@ def start_theirs(python: Path, sandbox_url: str, logdir: Path, *, name: str = "m
     )
     cmd = [str(python), str(REPO / "bench" / "cloud_alias_launcher.py"), "--transport", "streamable-http",
            "--host", "127.0.0.1", "--port", str(port), "--path", "/mcp"]
-    proc = _start(name, cmd, env, f"http://127.0.0.1:{port}", "/mcp", logdir)
+    proc = start_process(name, cmd, env, f"http://127.0.0.1:{port}", "/mcp", logdir)
     text = proc.log.read_text(errors="replace")
     for product in ("JIRA", "CONFLUENCE"):
         if f"bench: {product} is_cloud=True" not in text:
@@ -238,34 +173,6 @@ def start_theirs(python: Path, sandbox_url: str, logdir: Path, *, name: str = "m
 
 
 # --------------------------------------------------------------------------- measurement helpers
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[max(1, min(len(ordered), math.ceil(p / 100 * len(ordered)))) - 1]
-
-
-class Capture:
-    """(JSON-RPC method, response body) of every POST exchange under one Client."""
-
-    def __init__(self) -> None:
-        self.exchanges: list[tuple[str | None, bytes]] = []
-
-    async def on_response(self, response: httpx2.Response) -> None:
-        if response.request.method != "POST":  # a standalone GET event stream never ends
-            return
-        await response.aread()
-        try:
-            method = json.loads(response.request.content).get("method")
-        except (ValueError, AttributeError):
-            method = None
-        self.exchanges.append((method, response.content))
-
-    def last(self, method: str) -> bytes:
-        return [body for m, body in self.exchanges if m == method][-1]
 
 
 def _upstream(control: SandboxControl) -> list[dict]:
@@ -458,13 +365,6 @@ async def run_all(args: argparse.Namespace, sandbox: Proc, ours: dict[str, Proc]
 # --------------------------------------------------------------------------- report
 
 
-def _pkg(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "?"
-
-
 def machine_facts(theirs_python: Path) -> dict:
     cpu = "?"
     try:
@@ -495,8 +395,8 @@ def machine_facts(theirs_python: Path) -> dict:
         "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "cpu": cpu, "mem": mem, "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
-        "ours": f"enterprise-connectors {_pkg('enterprise-connectors')} at {commit} (mcp {_pkg('mcp')}, "
-                f"atlassian-python-api {_pkg('atlassian-python-api')}, uvicorn {_pkg('uvicorn')})",
+        "ours": f"enterprise-connectors {package_version('enterprise-connectors')} at {commit} (mcp {package_version('mcp')}, "
+                f"atlassian-python-api {package_version('atlassian-python-api')}, uvicorn {package_version('uvicorn')})",
         "theirs": theirs.replace(" ", "=", 1).replace(" fastmcp ", ", fastmcp ").replace(" mcp ", ", mcp ")
                         .replace(" atlassian-python-api ", ", atlassian-python-api ").replace(" requests ", ", requests "),
     }

@@ -27,12 +27,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,9 +37,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import anyio
@@ -51,10 +46,13 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from sandbox.common.control import SandboxControl
+from bench.procs import Capture, Proc, package_version, percentile, start_process
+from shared.testing import free_port
 from shared.settings import ServerSettings
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "benchmarks.md"
+CLI = [sys.executable, "-m", "shared.cli"]
 EMAIL, TOKEN = "alice@example.com", "token-alice"
 LOGIN = {"JIRA_EMAIL": EMAIL, "JIRA_API_TOKEN": TOKEN}
 ISSUE_KEYS = [f"SHOP-{n}" for n in range(1, 141)]
@@ -71,12 +69,6 @@ DEFAULT_RATE = ServerSettings.model_fields["rate_limit_per_second"].default
 # --------------------------------------------------------------------------- processes
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("JIRA_", "CONFLUENCE_", "CONNECTOR_", "CONNECTORS_"))}
@@ -84,69 +76,25 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-@dataclass
-class Proc:
-    name: str
-    url: str
-    popen: subprocess.Popen
-    log: Path
-
-    def cpu_seconds(self) -> float:
-        """utime + stime of the process, from /proc (Linux)."""
-        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=15)
-
-
-def _start(name: str, args: list[str], env: dict[str, str], health: str, logdir: Path, timeout: float = 30) -> Proc:
-    log = logdir / f"{name}.log"
-    with log.open("wb") as handle:
-        popen = subprocess.Popen([sys.executable, "-m", "shared.cli", *args], cwd=REPO, env=env,
-                                 stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while True:
-        if popen.poll() is not None:
-            raise SystemExit(f"{name} exited with {popen.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(health, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except (OSError, urllib.error.HTTPError):
-            pass
-        if time.monotonic() > deadline:
-            popen.kill()
-            raise SystemExit(f"{name} did not answer {health} within {timeout}s:\n{log.read_text()[-3000:]}")
-        time.sleep(0.05)  # polling interval
-    base = health.rsplit("/", 1)[0] if "/__sandbox" not in health else health.split("/__sandbox")[0]
-    return Proc(name, base, popen, log)
-
-
 def start_sandbox(logdir: Path) -> Proc:
-    port = _free_port()
-    return _start("sandbox", ["sandbox", "--port", str(port)], _env(), f"http://127.0.0.1:{port}/__sandbox/config",
-                  logdir)
+    port = free_port()
+    return start_process("sandbox", [*CLI, "sandbox", "--port", str(port)], _env(), f"http://127.0.0.1:{port}", "/__sandbox/config",
+                 logdir, timeout=30)
 
 
 def start_jira(name: str, sandbox_url: str, logdir: Path, **env: str) -> Proc:
-    port = _free_port()
-    return _start(name, ["serve", "jira", "--port", str(port)], _env(JIRA_URL=sandbox_url, **LOGIN, **env),
-                  f"http://127.0.0.1:{port}/healthz", logdir)
+    port = free_port()
+    return start_process(name, [*CLI, "serve", "jira", "--port", str(port)], _env(JIRA_URL=sandbox_url, **LOGIN, **env),
+                 f"http://127.0.0.1:{port}", "/healthz", logdir, timeout=30)
 
 
 def start_confluence(name: str, sandbox_url: str, logdir: Path, **env: str) -> Proc:
     """CONFLUENCE_URL is the site root without /wiki, as for a real site."""
-    port = _free_port()
+    port = free_port()
     login = {"CONFLUENCE_EMAIL": EMAIL, "CONFLUENCE_API_TOKEN": TOKEN}
-    return _start(name, ["serve", "confluence", "--port", str(port)],
-                  _env(CONFLUENCE_URL=sandbox_url, **login, **env), f"http://127.0.0.1:{port}/healthz", logdir)
+    return start_process(name, [*CLI, "serve", "confluence", "--port", str(port)],
+                 _env(CONFLUENCE_URL=sandbox_url, **login, **env), f"http://127.0.0.1:{port}", "/healthz", logdir,
+                 timeout=30)
 
 
 def metric_total(base_url: str, name: str) -> float:
@@ -156,34 +104,6 @@ def metric_total(base_url: str, name: str) -> float:
 
 
 # --------------------------------------------------------------------------- measurements
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
-    return ordered[rank - 1]
-
-
-class Capture:
-    """Records (JSON-RPC method, response body) of every HTTP exchange under a Client."""
-
-    def __init__(self) -> None:
-        self.exchanges: list[tuple[str | None, bytes]] = []
-
-    async def on_response(self, response: httpx2.Response) -> None:
-        await response.aread()
-        method = None
-        try:
-            method = json.loads(response.request.content).get("method")
-        except (ValueError, AttributeError):
-            pass
-        self.exchanges.append((method, response.content))
-
-    def last(self, method: str) -> bytes:
-        return [body for m, body in self.exchanges if m == method][-1]
 
 
 # What each server is measured with: sized calls (key, tool, arguments), tools timed at concurrency 1
@@ -397,13 +317,6 @@ async def measure_throughput(server: Proc, sandbox: Proc, control: SandboxContro
 # --------------------------------------------------------------------------- report
 
 
-def _pkg(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "?"
-
-
 def machine_facts() -> dict:
     cpu = "?"
     try:
@@ -425,7 +338,7 @@ def machine_facts() -> dict:
         "cpu": cpu,
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
-        "mcp": _pkg("mcp"), "uvicorn": _pkg("uvicorn"), "enterprise-connectors": _pkg("enterprise-connectors"),
+        "mcp": package_version("mcp"), "uvicorn": package_version("uvicorn"), "enterprise-connectors": package_version("enterprise-connectors"),
         "commit": commit,
     }
 
@@ -627,11 +540,10 @@ def main(argv: list[str] | None = None) -> int:
         sandbox = start_sandbox(logdir)
         stack.callback(sandbox.stop)
         servers: dict[str, tuple[Proc, Proc]] = {}
-        for name, start, prefix in (("jira", start_jira, "JIRA_"), ("confluence", start_confluence, "CONFLUENCE_")):
-            default = start(name, sandbox.url, logdir)
+        for name, launch, prefix in (("jira", start_jira, "JIRA_"), ("confluence", start_confluence, "CONFLUENCE_")):
+            default = launch(name, sandbox.url, logdir)
             stack.callback(default.stop)
-            fast = start(f"{name}-unthrottled", sandbox.url, logdir,
-                         **{prefix + k: v for k, v in unthrottled.items()})
+            fast = launch(f"{name}-unthrottled", sandbox.url, logdir, **{prefix + k: v for k, v in unthrottled.items()})
             stack.callback(fast.stop)
             servers[name] = (default, fast)
         reports = anyio.run(run_all, args, sandbox, servers)
