@@ -7,6 +7,12 @@ Server/DC; `*.atlassian.net` is Cloud) and has no setting to force it. So the be
 `http://<alias>.atlassian.net:<port>` URLs and this wrapper resolves `BENCH_CLOUD_ALIAS`
 to 127.0.0.1 in-process (like a line in /etc/hosts, without touching the machine), then hands
 over to mcp-atlassian's own CLI entry point.
+
+With OAuth (3LO), mcp-atlassian calls the fixed gateway `https://api.atlassian.com/ex/{product}/{cloudId}`.
+When `BENCH_GATEWAY_URL` (the aliased site URL) is set, requests to that origin go to the sandbox
+instead, over plain HTTP on loopback: the role of a TLS-terminating proxy in front of the emulator's
+gateway paths. The alias host, not 127.0.0.1, because mcp-atlassian's SSRF guard refuses loopback
+addresses except for the hosts it was configured with.
 """
 
 import os
@@ -26,6 +32,21 @@ def _aliased_getaddrinfo(host, *args, **kwargs):
 
 
 socket.getaddrinfo = _aliased_getaddrinfo
+
+GATEWAY_ORIGIN = "https://api.atlassian.com/"
+GATEWAY_URL = os.environ.get("BENCH_GATEWAY_URL", "").rstrip("/")
+
+if GATEWAY_URL:
+    from requests.adapters import HTTPAdapter
+
+    _send = HTTPAdapter.send
+
+    def _gateway_send(self, request, *args, **kwargs):
+        if request.url.startswith(GATEWAY_ORIGIN):
+            request.url = GATEWAY_URL + "/" + request.url[len(GATEWAY_ORIGIN):]
+        return _send(self, request, *args, **kwargs)
+
+    HTTPAdapter.send = _gateway_send
 
 if __name__ == "__main__":
     from mcp_atlassian import main

@@ -13,7 +13,9 @@ with any server):
   mcp-atlassian decides "Cloud" from the host name only (127.0.0.1 is always Server/DC), so it gets
   `http://bench-site.atlassian.net:<port>` URLs and `bench/cloud_alias_launcher.py` resolves that
   name to 127.0.0.1 inside its process. It therefore runs its Cloud code paths, which the sandbox
-  answers as Cloud does (including 410 Gone for the removed Confluence v1 content API).
+  answers as Cloud does. Its Confluence side uses an OAuth access token (with an API token 0.23.1
+  reads pages through the removed v1 content API: 410 Gone); the launcher sends its
+  `https://api.atlassian.com` gateway calls to the sandbox's gateway paths.
 
 One driver for both: the `mcp` SDK `Client` over Streamable HTTP (default `auto` mode: 2026-07-28
 with our servers, which speak it; the 2025-11-25 `initialize` handshake with mcp-atlassian, which
@@ -44,6 +46,8 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from sandbox.atlassian.jira.catalog import CLOUD_ID
+from sandbox.atlassian.users import DEMO_OAUTH_TOKEN, DEMO_TOKEN, DEMO_USER
 from sandbox.common.control import SandboxControl
 from shared.testing import free_port
 
@@ -55,7 +59,7 @@ BENCH_DIR = REPO / ".bench"
 VENV = BENCH_DIR / "mcp-atlassian-venv"
 THEIRS_VERSION = "0.23.1"
 CLOUD_ALIAS = "bench-site.atlassian.net"
-EMAIL, TOKEN = "alice@example.com", "token-alice"
+EMAIL, TOKEN, OAUTH_TOKEN = DEMO_USER, DEMO_TOKEN, DEMO_OAUTH_TOKEN
 ISSUE_KEYS = [f"SHOP-{n}" for n in range(1, 141)]
 # Current, visible pages of the seed (98622 is restricted, 98620/98621 draft/archived).
 PAGE_IDS = [str(n) for n in range(98305, 98620)]
@@ -157,7 +161,10 @@ def start_theirs(python: Path, sandbox_url: str, logdir: Path, *, name: str = "m
     env = _clean_env(
         HOME=str(home), BENCH_CLOUD_ALIAS=CLOUD_ALIAS,
         JIRA_URL=site, JIRA_USERNAME=EMAIL, JIRA_API_TOKEN=TOKEN,
-        CONFLUENCE_URL=f"{site}/wiki", CONFLUENCE_USERNAME=EMAIL, CONFLUENCE_API_TOKEN=TOKEN,
+        # Confluence through OAuth (3LO), the only mode in which 0.23.1 reads pages with v2: with an API
+        # token it uses the removed v1 content API, which Cloud (and the sandbox) answer 410 Gone.
+        CONFLUENCE_URL=f"{site}/wiki", CONFLUENCE_OAUTH_ACCESS_TOKEN=OAUTH_TOKEN, ATLASSIAN_OAUTH_CLOUD_ID=CLOUD_ID,
+        BENCH_GATEWAY_URL=site,  # the alias: mcp-atlassian trusts its configured hosts (its SSRF guard)
         # Without this, its HTTP transport answers 401 to requests that carry no per-user token.
         ALLOW_GLOBAL_CRED_FALLBACK="true",
         FASTMCP_CHECK_FOR_UPDATES="off", FASTMCP_SHOW_CLI_BANNER="false", **extra,

@@ -16,7 +16,15 @@ HTTP client or the server stack.
 - **One sandbox, one machine.** `connectors sandbox` (the Atlassian Cloud emulator: Jira at `/`,
   Confluence at `/wiki`), our `connectors serve jira` and `connectors serve confluence`, and
   mcp-atlassian 0.23.1 all run as subprocesses on loopback, at their default settings. The demo user
-  (alice@example.com, API token) is used on both sides.
+  (alice@example.com) is used on both sides: API token for our two servers and for mcp-atlassian's
+  Jira; an OAuth 2.0 (3LO) access token for mcp-atlassian's Confluence (next point).
+- **mcp-atlassian's Confluence through OAuth.** With an API token, 0.23.1 reads pages through the v1
+  `GET /wiki/rest/api/content/{id}` (`Confluence.get_page_by_id`), which Atlassian removed: Cloud
+  answers 410 Gone (upstreams.md §1.2; sooperset/mcp-atlassian#1598) and so does the sandbox. It uses
+  the v2 pages API only in OAuth mode, so the bench gives it `CONFLUENCE_OAUTH_ACCESS_TOKEN` and
+  `ATLASSIAN_OAUTH_CLOUD_ID` (its "bring your own token" mode), the way a Cloud customer would make
+  page reads work today. It then calls the gateway `https://api.atlassian.com/ex/confluence/{cloudId}`;
+  the launcher sends that origin to the sandbox's gateway paths over plain HTTP (no TLS on either side).
 - **mcp-atlassian as Cloud.** It is installed from PyPI into its own virtual environment
   (`.bench/mcp-atlassian-venv`; never a dependency of the project) and started with
   `--transport streamable-http`. It decides Cloud vs Server/Data Center from the host name only
@@ -55,19 +63,11 @@ HTTP client or the server stack.
 
 def write_doc(path: Path, facts: dict, table: str, verdicts: list[str], report: dict, args) -> None:
     static = report["static"]
-    theirs_page = static["theirs"]["workloads"]["get_page"]
+    failing = [wl for wl, entry in static["theirs"]["workloads"].items() if entry["error"]]
     page_note = ""
-    if theirs_page["error"]:
-        page_note = (
-            f"\n- **mcp-atlassian cannot read a Confluence page on current Cloud with an API token.** In Cloud mode with "
-            f"basic auth, 0.23.1 reads pages through the v1 `GET /wiki/rest/api/content/{{id}}` "
-            f"(`ConfluenceFetcher.get_page_content` → `Confluence.get_page_by_id`; it switches to v2 only for OAuth). "
-            f"Atlassian removed that endpoint and Cloud answers **410 Gone** (upstreams.md §1.2; "
-            f"sooperset/mcp-atlassian#1598), which the sandbox reproduces. Its answer is "
-            f"`{' '.join(theirs_page['text'].split())[:170]}` — a normal (non-error) MCP result, so the "
-            f"\"get a page\" row on their side measures a failure, not a page. This is an incompatibility of "
-            f"mcp-atlassian 0.23.1 with current Cloud, not of the sandbox; we did not fake a v1 answer.\n"
-        )
+    if failing:
+        page_note = (f"\n- **mcp-atlassian failed these workloads in this run: {', '.join(failing)}.** First answer: "
+                     f"`{' '.join(static['theirs']['workloads'][failing[0]]['text'].split())[:200]}`.\n")
     ours_list = sum(s["tools_list_bytes"] for s in static["ours"].values())
     dflt = static.get("theirs_default_toolsets") or {}
     rss_o = sum(report["rss"]["ours"].values())
@@ -115,9 +115,8 @@ def write_doc(path: Path, facts: dict, table: str, verdicts: list[str], report: 
     fidelity = """
 ## Sandbox fidelity found by this benchmark
 
-mcp-atlassian completes the JQL search, get issue, create with assignee and Confluence search
-workloads against the sandbox without errors. Running it showed two gaps, now implemented as Cloud
-behaves (tests in `sandbox/tests/test_fidelity_mcp_atlassian.py`):
+mcp-atlassian completes every workload against the sandbox. Running it showed these gaps, now
+implemented as Cloud behaves (tests in `sandbox/tests/test_fidelity_mcp_atlassian.py`):
 
 - `PUT /rest/api/{2,3}/issue/{issueIdOrKey}/assignee` (assignIssue): mcp-atlassian creates the issue
   and then assigns it with this call; the sandbox answered 404 and the issue stayed unassigned.
@@ -129,5 +128,17 @@ behaves (tests in `sandbox/tests/test_fidelity_mcp_atlassian.py`):
   sandbox answered 400 "Could not parse cql" and mcp-atlassian silently retried with `text ~`, two
   upstream requests per search. Now `siteSearch` supports `~` and `!~` over the same index as `text`
   (title, body, labels) and highlights the terms in excerpts.
+- OAuth 2.0 (3LO) access tokens: the sandbox accepted only API tokens and PATs. Every user now also
+  has an already-granted 3LO token (`oauth-<localpart>`), accepted on the gateway paths
+  (`/ex/jira/{cloudId}`, `/ex/confluence/{cloudId}`) and refused with 401 on the site URL, as on
+  Cloud; `GET /oauth/token/accessible-resources` names the site, its cloudId and the scopes.
+- The Confluence gateway without `/wiki`: atlassian-python-api builds
+  `…/ex/confluence/{cloudId}/rest/api/search` and `…/api/v2/pages/{id}` for OAuth clients, and the real
+  gateway serves them (mcp-atlassian's live OAuth search tests pass, sooperset/mcp-atlassian#1599);
+  the sandbox answered 404. Both forms now reach the same emulator.
+- `GET /wiki/api/v2/pages/{id}/properties` (content properties; mcp-atlassian reads the title emoji
+  from it): the sandbox answered 404. Now served with `key` and `sort` filters and cursor paging; the
+  seed's design page carries a width and an emoji property. The v1 `content/{id}/property` API, gone
+  from the v1 spec, answers 410 like the rest of v1 content (mcp-atlassian ignores that failure).
 """
     path.write_text(HEAD + "## Results\n\n" + table + "\n" + goals_md + behind + fidelity)

@@ -13,6 +13,7 @@ from ..common.app import SandboxApp
 from ..common.middleware import Hooks, SandboxState, default_template
 from .jira import catalog as C
 from .jira import routes_agile, routes_issues, routes_meta
+from . import users as U
 from .jira.site import JiraSite
 from .confluence import mount as confluence
 from .confluence.site import ConfluenceSite
@@ -20,6 +21,22 @@ from .confluence.site import ConfluenceSite
 
 async def tenant_info(request: Request):
     return JSONResponse({"cloudId": C.CLOUD_ID})
+
+
+# Scopes of the sandbox's OAuth app: classic Jira and Confluence scopes, enough for every emulated call.
+OAUTH_SCOPES = ["read:jira-work", "write:jira-work", "read:jira-user", "manage:jira-project",
+                "read:confluence-content.all", "write:confluence-content", "search:confluence",
+                "read:confluence-space.summary", "read:confluence-user", "offline_access"]
+
+
+async def accessible_resources(request: Request):
+    """api.atlassian.com's site list for a 3LO token: how an OAuth client learns the cloudId."""
+    token = request.headers.get("authorization", "")
+    if U.authenticate(token, gateway=True) is None or not token.lower().startswith("bearer oauth-"):
+        return JSONResponse({"code": 401, "message": "Unauthorized"}, status_code=401)
+    site = str(request.base_url).rstrip("/")
+    return JSONResponse([{"id": C.CLOUD_ID, "name": request.url.hostname or "sandbox", "url": site,
+                          "scopes": OAUTH_SCOPES, "avatarUrl": f"{site}/images/site-avatar.png"}])
 
 
 async def _not_found(request: Request, exc: HTTPException):
@@ -73,7 +90,8 @@ def create_app(*, seed: int = 42, latency_ms: int = 0, rate_limits: bool | dict 
     state = SandboxState(latency_ms=latency_ms, rate_limits=rate_limits)
     hooks = Hooks(tenant_for=_tenant, template_for=_template, error_body=_error_body, expired_credentials=_expired,
                   rate_limit_reason="jira-burst-based", on_reset=reset_all)
-    routes = [Route("/_edge/tenant_info", tenant_info, methods=["GET"])] + confluence.routes(wiki) + _jira_routes() + [
+    routes = [Route("/_edge/tenant_info", tenant_info, methods=["GET"]),
+              Route("/oauth/token/accessible-resources", accessible_resources, methods=["GET"])] + confluence.routes(wiki) + _jira_routes() + [
         Mount("/ex/jira/{cloudId}", routes=_jira_routes())]
     app = confluence.AtlassianSiteApp(routes=routes, exception_handlers={HTTPException: _not_found},
                                       sandbox_state=state, sandbox_hooks=hooks,

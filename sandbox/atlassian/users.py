@@ -1,7 +1,9 @@
 """The Atlassian site's directory of people, shared by the Jira and Confluence emulators.
 
 Credentials: every user has a classic API token ``token-<localpart>`` (Basic auth with the e-mail
-address) and a Data Center style personal access token ``pat-<localpart>`` (Bearer).
+address), a Data Center style personal access token ``pat-<localpart>`` (Bearer), and an OAuth 2.0
+(3LO) access token ``oauth-<localpart>`` (Bearer) that, as on Cloud, is accepted only through the
+``api.atlassian.com`` gateway paths (``/ex/jira/{cloudId}``, ``/ex/confluence/{cloudId}``).
 """
 from __future__ import annotations
 
@@ -34,6 +36,11 @@ class User:
     @property
     def pat(self) -> str:
         return f"pat-{self.localpart}"
+
+    @property
+    def oauth_token(self) -> str:
+        """A 3LO access token already granted to the sandbox's OAuth app (no consent flow needed)."""
+        return f"oauth-{self.localpart}"
 
     def avatar_urls(self) -> dict:
         h = hashlib.md5(self.email.encode()).hexdigest()
@@ -108,6 +115,7 @@ BY_LOCALPART = {u.localpart: u for u in USERS}
 DEMO_USER = "alice@example.com"
 DEMO_TOKEN = "token-alice"
 DEMO_PAT = "pat-alice"
+DEMO_OAUTH_TOKEN = "oauth-alice"
 DEMO_ACCOUNT_ID = BY_EMAIL[DEMO_USER].account_id
 
 
@@ -115,8 +123,12 @@ def user(localpart: str) -> User:
     return BY_LOCALPART[localpart]
 
 
-def authenticate(authorization: str | None) -> User | None:
-    """Resolve an ``Authorization`` header (Basic email:token, or Bearer PAT) to an active user."""
+def authenticate(authorization: str | None, *, gateway: bool = False) -> User | None:
+    """Resolve an ``Authorization`` header to an active user.
+
+    Basic email:token and Bearer PAT anywhere; a Bearer OAuth access token only when the request
+    came through the gateway (``gateway``): Cloud refuses 3LO tokens on the site URL.
+    """
     if not authorization:
         return None
     scheme, _, cred = authorization.partition(" ")
@@ -132,8 +144,9 @@ def authenticate(authorization: str | None) -> User | None:
             return u
         return None
     if scheme == "bearer":
-        if cred.startswith("pat-"):
-            u = BY_LOCALPART.get(cred[4:])
+        kind, _, localpart = cred.partition("-")
+        if kind == "pat" or (kind == "oauth" and gateway):
+            u = BY_LOCALPART.get(localpart)
             if u and u.active:
                 return u
     return None

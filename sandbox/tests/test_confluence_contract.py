@@ -115,6 +115,8 @@ def test_v2_calls_validate(wiki, v2):
         ("GET", f"/api/v2/footer-comments/{comment}/children?body-format=storage", None, 200),
         ("GET", f"/api/v2/pages/{macro}/labels", None, 200),
         ("GET", f"/api/v2/pages/{macro}/attachments", None, 200),
+        ("GET", f"/api/v2/pages/{macro}/properties", None, 200),
+        ("GET", f"/api/v2/pages/{macro}/properties?key=emoji-title-published", None, 200),
         ("GET", f"/api/v2/attachments/{att}", None, 200),
         ("GET", f"/api/v2/pages/{macro}/versions?limit=3", None, 200),
         ("GET", f"/api/v2/pages/{macro}/versions/2", None, 200),

@@ -131,7 +131,7 @@ def endpoint(api: str = "v2"):
     def deco(fn):
         @wraps(fn)
         async def handler(request: Request) -> Response:
-            user = U.authenticate(request.headers.get("authorization"))
+            user = U.authenticate(request.headers.get("authorization"), gateway="cloudId" in request.path_params)
             if user is None:
                 return _unauthorized(api)
             request.state.sandbox_account = user.account_id

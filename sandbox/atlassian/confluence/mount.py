@@ -1,6 +1,7 @@
 """Mounting the Confluence emulator on the Atlassian site app.
 
-* ``/wiki/...`` and ``/ex/confluence/{cloudId}/wiki/...`` go to a Starlette sub-app (its own 404/405 shapes).
+* ``/wiki/...``, ``/ex/confluence/{cloudId}/wiki/...`` and ``/ex/confluence/{cloudId}/...`` (the gateway without
+  ``/wiki``) go to a Starlette sub-app (its own 404/405 shapes).
 * The sandbox middleware (faults, rate limits, request log, latency) is shared with Jira — one
   :class:`SandboxState`, so one control API — but Confluence requests run through a middleware instance with
   Confluence hooks: ``RateLimit-Reason: confluence-burst-based``, v1/v2 error bodies.
@@ -31,8 +32,10 @@ def is_confluence_path(path: str) -> bool:
 
 
 def _strip(path: str) -> str:
+    """The site-relative path: gateway prefix removed, ``/wiki`` restored when the gateway call left it out."""
     if path.startswith("/ex/confluence/"):
-        return "/" + "/".join(path.split("/")[4:])
+        rest = "/" + "/".join(path.split("/")[4:])
+        return rest if rest == "/wiki" or rest.startswith("/wiki/") else "/wiki" + rest
     return path
 
 
@@ -107,7 +110,10 @@ def confluence_app(site: ConfluenceSite) -> Starlette:
 
 def routes(site: ConfluenceSite) -> list:
     sub = confluence_app(site)
-    return [Mount("/wiki", app=sub), Mount("/ex/confluence/{cloudId}/wiki", app=sub)]
+    # The gateway serves Confluence with or without the `/wiki` segment
+    # (`…/ex/confluence/{cloudId}/rest/api/search` is what atlassian-python-api builds for OAuth clients).
+    return [Mount("/wiki", app=sub), Mount("/ex/confluence/{cloudId}/wiki", app=sub),
+            Mount("/ex/confluence/{cloudId}", app=sub)]
 
 
 class AtlassianSiteApp(SandboxApp):

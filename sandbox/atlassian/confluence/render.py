@@ -8,7 +8,7 @@ from urllib.parse import quote, quote_plus
 from .. import users as U
 from . import adf as A
 from .http import ApiError, iso
-from .store import Attachment, Comment, Content, Space, Store, Version
+from .store import Attachment, Comment, Content, ContentProperty, Space, Store, Version
 
 BODY_FORMATS_BULK = {"storage", "atlas_doc_format"}
 BODY_FORMATS_SINGLE = {"storage", "atlas_doc_format", "view", "export_view", "styled_view", "anonymous_export_view"}
@@ -114,6 +114,12 @@ def comment_json(cm: Comment, store: Store, base: str, fmt: str | None, *, foote
 def label_json(store: Store, label_id: int) -> dict:
     lab = store.labels[label_id]
     return {"id": str(lab.id), "name": lab.name, "prefix": lab.prefix}
+
+
+def property_json(p: ContentProperty) -> dict:
+    return {"id": str(p.id), "key": p.key, "value": p.value,
+            "version": {"createdAt": iso(p.created), "message": "", "number": 1, "minorEdit": False,
+                        "authorId": p.author_id}}
 
 
 def attachment_json(a: Attachment, store: Store, base: str) -> dict:

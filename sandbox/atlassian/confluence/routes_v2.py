@@ -538,6 +538,19 @@ async def content_labels(ctx: Ctx):
     return _listing(ctx, ids, lambda i: R.label_json(store, i), sort=ctx.q.get("sort"), sorts=sorts)
 
 
+PROPERTY_SORTS = {"key": lambda p: (p.key, p.id)}
+
+
+@endpoint()
+async def content_properties(ctx: Ctx):
+    ctype = "blogpost" if "/blogposts/" in ctx.request.url.path else "page"
+    c = _visible_page(ctx, ctx.request.path_params["id"], types=(ctype,))
+    key = ctx.q.get("key")
+    items = [p for p in c.properties if key in (None, "") or p.key == key]
+    return _listing(ctx, items, lambda p: R.property_json(p), sort=ctx.q.get("sort"), sorts=PROPERTY_SORTS,
+                    default_sort="key")
+
+
 ATT_SORTS = {"created-date": lambda a: (a.created, a.id), "modified-date": lambda a: (a.created, a.id),
              "id": lambda a: (a.id,)}
 
@@ -620,6 +633,7 @@ ROUTES = [
     Route(f"{P}/pages/{{id}}/inline-comments", page_inline_comments, methods=["GET"]),
     Route(f"{P}/pages/{{id}}/labels", content_labels, methods=["GET"]),
     Route(f"{P}/pages/{{id}}/attachments", content_attachments, methods=["GET"]),
+    Route(f"{P}/pages/{{id}}/properties", content_properties, methods=["GET"]),
     Route(f"{P}/pages/{{id}}/versions", content_versions, methods=["GET"]),
     Route(f"{P}/pages/{{id}}/versions/{{n}}", content_version_get, methods=["GET"]),
     Route(f"{P}/blogposts", blogposts, methods=["GET"]),

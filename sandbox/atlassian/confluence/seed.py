@@ -403,6 +403,9 @@ def build_store(seed: int = 42, now: datetime | None = None, clock: Clock | None
                           + "".join(S.h(3, f"Revision note {i}") + S.p(S.t(TOPIC_SENTENCES[i % 10])) for i in range(2, v + 1)),
                           labels=["service", "webshop", "architecture", "checkout"])
     fx["macro_page"] = macro_page.id
+    # what the editor stores for a full-width page with a title emoji (🛒)
+    for key, value in (("content-appearance-published", "full-width"), ("emoji-title-published", "1f6d2")):
+        store.set_property(macro_page, key, value, _acct("carol"), macro_page.updated)
     ops = by_key["OPS"]
     incidents = next(c for c in store.contents.values() if c.space_id == ops.id and c.title == "Incidents")
     big_body = _large_body(random.Random(seed + 7), ids)

@@ -6,6 +6,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from html import unescape
 
 from ..jira.store import Clock
@@ -65,6 +66,16 @@ class Space:
 
 
 @dataclass
+class ContentProperty:
+    """A content property (JSON value by key), e.g. the editor's page width or title emoji."""
+    id: int
+    key: str
+    value: Any
+    created: datetime
+    author_id: str
+
+
+@dataclass
 class Content:
     """A page or a blog post."""
     id: int
@@ -79,6 +90,7 @@ class Content:
     owner_id: str | None = None
     labels: list[int] = field(default_factory=list)  # label ids
     restricted_to: frozenset | None = None  # account ids allowed to view (None: everyone)
+    properties: list[ContentProperty] = field(default_factory=list)  # content properties (v2 /properties)
     _text_cache: tuple | None = field(default=None, repr=False)
 
     @property
@@ -155,6 +167,7 @@ class Store:
         self._label_by_name: dict[tuple[str, str], Label] = {}
         self._ids = itertools.count(98305)  # one id space for all content, like Confluence
         self._label_ids = itertools.count(1081345)
+        self._property_ids = itertools.count(2228225)
 
     # ------------------------------------------------------------ ids & lookups
     def next_id(self) -> int:
@@ -175,6 +188,11 @@ class Store:
             self.labels[lab.id] = lab
             self._label_by_name[k] = lab
         return lab
+
+    def set_property(self, c: Content, key: str, value: Any, author_id: str, when: datetime) -> ContentProperty:
+        prop = ContentProperty(next(self._property_ids), key, value, when, author_id)
+        c.properties = [p for p in c.properties if p.key != key] + [prop]
+        return prop
 
     def label_names(self, c: Content) -> list[str]:
         return [self.labels[i].name for i in c.labels]

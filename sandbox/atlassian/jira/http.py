@@ -93,7 +93,7 @@ def endpoint(*, versioned: bool = True):
                 if ver not in ("2", "3", "latest"):
                     return error(404, f"null for uri: {request.url}")
                 version = 2 if ver == "2" else 3
-            user = U.authenticate(request.headers.get("authorization"))
+            user = U.authenticate(request.headers.get("authorization"), gateway="cloudId" in request.path_params)
             if user is None:
                 return unauthorized()
             request.state.sandbox_account = user.account_id
