@@ -4,7 +4,8 @@
 (atlassian-python-api and friends), so every request the library makes goes through one
 policy, whatever method of the library issued it:
 
-- a token bucket per (identity, upstream) that honours `Retry-After` and `X-RateLimit-*`;
+- token buckets per (identity, upstream), or per endpoint and method (`EndpointBuckets`), that
+  honour `Retry-After` and `X-RateLimit-*`;
 - bounded, jittered retries, only where a replay cannot do a write twice: idempotent
   methods on 429/5xx/timeouts/resets, and any method on a 429 (Atlassian and Graph refuse
   a throttled request before executing it) or a failed connect (nothing was sent);
@@ -33,7 +34,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from . import metrics
 from .circuit import CircuitBreaker
 from .errors import ConnectorError, RateLimited, UncertainWrite, UpstreamUnavailable, http_error
-from .ratelimit import TokenBucket, parse_retry_after
+from .ratelimit import EndpointBuckets, TokenBucket, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,13 @@ class ResilientAdapter(HTTPAdapter):
     def __init__(
         self,
         upstream: str,
-        bucket: TokenBucket,
+        buckets: TokenBucket | EndpointBuckets,
         breaker: CircuitBreaker,
         policy: RetryPolicy = RetryPolicy(),
         sleep=time.sleep,
     ):
         super().__init__(max_retries=0, pool_connections=4, pool_maxsize=64)
-        self.upstream, self.bucket, self.breaker, self.policy = upstream, bucket, breaker, policy
+        self.upstream, self.buckets, self.breaker, self.policy = upstream, buckets, breaker, policy
         self._sleep = sleep
         self._labels = {"upstream": upstream}
 
@@ -88,13 +89,14 @@ class ResilientAdapter(HTTPAdapter):
             kwargs["timeout"] = min(kwargs["timeout"], self.policy.timeout)
         method = (request.method or "GET").upper()
         replayable = method in IDEMPOTENT
+        bucket = self.buckets.for_request(method, request.url or "")
         attempt = 0
         while True:
             self.breaker.before_call()
-            paused = self.bucket.paused_for()
+            paused = bucket.paused_for()
             if paused > self.policy.max_retry_after:  # the upstream asked for a long pause: say so, don't block
                 raise RateLimited(self.upstream, paused)
-            self.bucket.acquire(self._labels)
+            bucket.acquire(self._labels)
             try:
                 response = super().send(request, **kwargs)
                 if not kwargs.get("stream"):
@@ -118,7 +120,7 @@ class ResilientAdapter(HTTPAdapter):
 
             status = response.status_code
             metrics.UPSTREAM_REQUESTS.labels(upstream=self.upstream, status=str(status)).inc()
-            self.bucket.observe(response.headers)
+            bucket.observe(response.headers)
             if status >= 500:
                 self.breaker.record_failure()
             else:
@@ -142,10 +144,10 @@ class ResilientAdapter(HTTPAdapter):
 
 
 def resilient_session(
-    upstream: str, bucket: TokenBucket, breaker: CircuitBreaker, policy: RetryPolicy = RetryPolicy()
+    upstream: str, buckets: TokenBucket | EndpointBuckets, breaker: CircuitBreaker, policy: RetryPolicy = RetryPolicy()
 ) -> requests.Session:
     session = requests.Session()
-    adapter = ResilientAdapter(upstream, bucket, breaker, policy)
+    adapter = ResilientAdapter(upstream, buckets, breaker, policy)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

@@ -1,4 +1,10 @@
-"""Outbound rate limiting: token buckets keyed by (identity, upstream).
+"""Outbound rate limiting: token buckets keyed by (identity, upstream), optionally per endpoint.
+
+Upstreams meter bursts per endpoint and method (Jira and Confluence Cloud: a bucket per tenant x
+endpoint x method, GET/POST 100/s, PUT/DELETE 50/s, some endpoints higher). `EndpointBuckets`
+mirrors that: one bucket per (identity, upstream, method, endpoint), each at the rate the
+connector's `RateTable` gives, so a busy search never slows issue reads and no endpoint is
+driven past what the upstream allows. A plain `TokenBucket` meters every request alike.
 
 A bucket refills continuously at `rate` tokens per second up to `capacity`. Upstream answers
 teach it: a 429's `Retry-After`, or `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset`,
@@ -11,7 +17,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from . import metrics
 
@@ -38,6 +46,10 @@ class TokenBucket:
             self._tokens -= 1
             wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
             return max(wait, self._paused_until - now)
+
+    def for_request(self, method: str, url: str) -> TokenBucket:
+        """A single bucket meters every request (see `EndpointBuckets` for per-endpoint metering)."""
+        return self
 
     def acquire(self, labels: Mapping[str, str] | None = None) -> float:
         wait = self.reserve()
@@ -109,13 +121,55 @@ class BucketRegistry:
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._lock = threading.Lock()
 
-    def get(self, identity: str, upstream: str) -> TokenBucket:
+    def get(self, identity: str, upstream: str, rate: float | None = None) -> TokenBucket:
+        """The bucket for (identity, upstream); `rate` (capacity alike) overrides the registry's rate."""
         key = (identity, upstream)
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = self._buckets[key] = self._new_bucket(identity, upstream)
+                bucket = self._buckets[key] = self._new_bucket(identity, upstream, rate)
             return bucket
 
-    def _new_bucket(self, identity: str, upstream: str) -> TokenBucket:
-        return TokenBucket(self.rate, self.capacity)
+    def _new_bucket(self, identity: str, upstream: str, rate: float | None = None) -> TokenBucket:
+        if rate is None:
+            return TokenBucket(self.rate, self.capacity)
+        return TokenBucket(rate)
+
+
+def endpoint_of(path: str) -> str:
+    """The endpoint a request path belongs to: every segment holding a digit (id, key, version) is `{}`.
+
+    `/rest/api/3/issue/SHOP-1` and `/rest/api/3/issue/OPS-7` are one endpoint, `/rest/api/{}/issue/{}`.
+    """
+    return "/".join("{}" if any(ch.isdigit() for ch in segment) else segment for segment in path.split("/"))
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """Requests per second an upstream allows per endpoint and method, as factors of one base rate.
+
+    `factors` maps a method (`"PUT"`) or a (method, endpoint suffix) pair
+    (`("GET", "/rest/api/{}/issue/{}")`) to a multiple of `base`; the most specific entry wins.
+    """
+
+    base: float
+    factors: Mapping[str | tuple[str, str], float] = field(default_factory=dict)
+
+    def rate_for(self, method: str, endpoint: str) -> float:
+        for key, factor in self.factors.items():
+            if isinstance(key, tuple) and key[0] == method and endpoint.endswith(key[1]):
+                return self.base * factor
+        return self.base * self.factors.get(method, 1.0)
+
+
+class EndpointBuckets:
+    """One identity's buckets towards one upstream, one per (method, endpoint) at the table's rate."""
+
+    def __init__(self, registry: BucketRegistry, identity: str, upstream: str, table: RateTable):
+        self.registry, self.identity, self.upstream, self.table = registry, identity, upstream, table
+
+    def for_request(self, method: str, url: str) -> TokenBucket:
+        method = method.upper()
+        endpoint = endpoint_of(urlsplit(url).path)
+        rate = self.table.rate_for(method, endpoint)
+        return self.registry.get(self.identity, f"{self.upstream} {method} {endpoint}", rate)

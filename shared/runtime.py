@@ -1,7 +1,7 @@
 """What every configured connector holds: shared state, caches, limits and a circuit breaker.
 
 State is in process, or in Redis when REDIS_URL is set (then every replica draws from one
-bucket per (identity, upstream) and shares warm caches, idempotency records and locks). The
+bucket per (identity, upstream, method, endpoint) and shares warm caches, idempotency records and locks). The
 circuit breaker stays per replica: each judges the upstream's health for itself.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from . import state as shared_state
 from .circuit import CircuitBreaker
 from .connector import Check
-from .ratelimit import TokenBucket
+from .ratelimit import EndpointBuckets, RateTable
 
 
 class UpstreamRuntime:
@@ -29,8 +29,13 @@ class UpstreamRuntime:
     def identity(self) -> str:
         raise NotImplementedError
 
-    def bucket(self) -> TokenBucket:
-        return self.buckets.get(self.identity(), self.upstream)
+    @property
+    def rate_table(self) -> RateTable:
+        """The upstream's burst limits per endpoint and method; connectors add their upstream's factors."""
+        return RateTable(self.settings.rate_limit_per_second)
+
+    def bucket(self) -> EndpointBuckets:
+        return EndpointBuckets(self.buckets, self.identity(), self.upstream, self.rate_table)
 
     def state_checks(self) -> list[Check]:
         """For `doctor`: whether the shared state (Redis) answers, when one is configured."""

@@ -6,6 +6,7 @@ from the tool's `effect`, rejects unknown arguments, and wraps every call so tha
 - a `ConnectorError` becomes an `isError` result with its actionable message;
 - anything unexpected becomes a generic error naming the request id (the traceback is logged,
   never sent);
+- identical concurrent reads by one identity share one execution (`shared.coalesce`);
 - tool calls are counted and timed, and every write leaves one audit line.
 
 A tool function returns either a pydantic model (sent as structuredContent plus its JSON text,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -29,6 +31,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
 from . import metrics
+from .coalesce import Flights
 from .errors import ConnectorError
 from .observability import audit, new_request_id
 
@@ -113,8 +116,12 @@ def _to_result(value: Any) -> Any:
     return value
 
 
-def _bounded(tool: Tool, identity: Callable[[], str]) -> Callable[..., Any]:
-    """Wrap a tool function in the error boundary, metrics and audit."""
+def _arguments_key(kwargs: dict[str, Any]) -> str:
+    return json.dumps(kwargs, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _bounded(tool: Tool, identity: Callable[[], str], flights: Flights) -> Callable[..., Any]:
+    """Wrap a tool function in the error boundary, single flight for reads, metrics and audit."""
     signature = inspect.signature(tool.fn, eval_str=True)
     returned = signature.return_annotation
     output = tool.output or (returned if isinstance(returned, type) and issubclass(returned, BaseModel) else None)
@@ -126,8 +133,18 @@ def _bounded(tool: Tool, identity: Callable[[], str]) -> Callable[..., Any]:
         rid = new_request_id()
         started = time.perf_counter()
         outcome, target = "ok", str(kwargs.get(tool.target_arg, "")) if tool.target_arg else ""
+        who = ""
         try:
-            value = await tool.fn(**kwargs)
+            who = identity()
+            if tool.effect is Effect.READ:
+                key = flights.key(who, tool.name, _arguments_key(kwargs))
+                value = await flights.run(key, functools.partial(tool.fn, **kwargs), label=tool.name)
+            else:
+                flights.wrote(who)
+                try:
+                    value = await tool.fn(**kwargs)
+                finally:
+                    flights.wrote(who)
             if isinstance(value, Reply) and value.target:
                 target = value.target
             return _to_result(value)
@@ -146,7 +163,7 @@ def _bounded(tool: Tool, identity: Callable[[], str]) -> Callable[..., Any]:
             metrics.TOOL_CALLS.labels(tool=tool.name, outcome=outcome).inc()
             metrics.TOOL_LATENCY.labels(tool=tool.name).observe(time.perf_counter() - started)
             if tool.effect is not Effect.READ and not kwargs.get("dry_run"):
-                audit(identity=identity(), tool=tool.name, target=target, outcome=outcome)
+                audit(identity=who or "?", tool=tool.name, target=target, outcome=outcome)
 
     call.__signature__ = signature  # type: ignore[attr-defined]
     return call
@@ -215,9 +232,10 @@ def _undescribed(schema: Any) -> Any:
 
 
 def register(server: MCPServer, tools: Iterable[Tool], *, identity: Callable[[], str]) -> None:
+    flights = Flights()
     for tool in tools:
         server.add_tool(
-            _bounded(tool, identity),
+            _bounded(tool, identity, flights),
             name=tool.name,
             title=tool.title,
             description=tool.description,

@@ -24,7 +24,7 @@ from atlassian import Confluence
 from shared.circuit import CircuitBreaker
 from shared.errors import Conflict
 from shared.http import RetryPolicy, checked_json, in_worker, resilient_session
-from shared.ratelimit import TokenBucket
+from shared.ratelimit import EndpointBuckets, TokenBucket
 
 from .settings import ConfluenceSettings
 
@@ -62,7 +62,7 @@ def next_cursor(page: dict) -> str | None:
 
 
 class ConfluenceClient:
-    def __init__(self, settings: ConfluenceSettings, bucket: TokenBucket, breaker: CircuitBreaker):
+    def __init__(self, settings: ConfluenceSettings, bucket: TokenBucket | EndpointBuckets, breaker: CircuitBreaker):
         self.settings, self.bucket, self.breaker = settings, bucket, breaker
         self.site, self.wiki = settings.site, settings.wiki
 

@@ -16,7 +16,7 @@ from atlassian.jira import JiraCloud
 
 from shared.circuit import CircuitBreaker
 from shared.http import RetryPolicy, checked_json, in_worker, resilient_session
-from shared.ratelimit import TokenBucket
+from shared.ratelimit import EndpointBuckets, TokenBucket
 
 from .settings import JiraSettings
 
@@ -39,7 +39,7 @@ def _detail(response: requests.Response) -> str:
 
 
 class JiraClient:
-    def __init__(self, settings: JiraSettings, bucket: TokenBucket, breaker: CircuitBreaker):
+    def __init__(self, settings: JiraSettings, bucket: TokenBucket | EndpointBuckets, breaker: CircuitBreaker):
         self.settings, self.bucket, self.breaker = settings, bucket, breaker
         self.site = settings.site
         self.api_root = "rest/api/3" if settings.cloud else "rest/api/2"

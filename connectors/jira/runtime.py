@@ -6,6 +6,7 @@ from functools import cached_property
 
 from shared.connector import Check
 from shared.errors import ConnectorError
+from shared.ratelimit import RateTable
 from shared.runtime import UpstreamRuntime
 from shared.tools import Tool
 
@@ -21,6 +22,13 @@ class JiraRuntime(UpstreamRuntime):
     def identity(self) -> str:
         """Who the upstream sees. Until per-user OAuth, the configured account."""
         return f"jira:{self.settings.email or 'pat'}@{self.settings.site}"
+
+    @property
+    def rate_table(self) -> RateTable:
+        """Jira Cloud's burst limits per endpoint and method: GET/POST at the base rate (100/s by default),
+        PUT/PATCH/DELETE at half, single-issue reads at 1.5x (developer.atlassian.com/cloud/jira/platform/rate-limiting)."""
+        return RateTable(self.settings.rate_limit_per_second,
+                         {"PUT": 0.5, "PATCH": 0.5, "DELETE": 0.5, ("GET", "/rest/api/{}/issue/{}"): 1.5})
 
     @cached_property
     def client(self) -> JiraClient:

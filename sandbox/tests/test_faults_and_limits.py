@@ -37,6 +37,21 @@ def test_rate_limit_429_headers(api, clean):
     assert r.headers.get("X-RateLimit-NearLimit") == "true"
 
 
+def test_default_limits_carry_the_single_issue_read_override(api, clean):
+    """Jira Cloud: GET and POST 100/s per endpoint, single-issue reads 150/s, PUT 50/s."""
+    def limit(method, path, body=None):
+        r = api.get(path) if method == "GET" else api.put(path, body)
+        return r.headers["X-RateLimit-Limit"]
+
+    assert limit("GET", "/rest/api/3/issue/SHOP-1?fields=summary") == "150"
+    assert limit("GET", "/rest/api/2/issue/SHOP-1?fields=summary") == "150"
+    assert limit("GET", "/rest/api/3/issue/SHOP-1/comment") == "100"
+    assert limit("GET", "/rest/api/3/priority") == "100"
+    assert limit("PUT", "/rest/api/3/issue/SHOP-1", {"fields": {}}) == "50"
+    clean.configure(rate_limits={"GET": 7})  # explicit limits apply to every endpoint alike
+    assert limit("GET", "/rest/api/3/issue/SHOP-1?fields=summary") == "7"
+
+
 def test_status_fault_with_times_and_retry_after(api, clean):
     clean.fault(kind="status", status=503, retry_after=7, path=r"/myself$", method="GET", times=2)
     for _ in range(2):

@@ -542,5 +542,22 @@ def test_resilient_session_mounts_the_adapter_for_both_schemes():
     for url in ("http://jira.local/x", "https://jira.example.com/x"):
         adapter = session.get_adapter(url)
         assert isinstance(adapter, ResilientAdapter)
-        assert adapter.bucket is bucket and adapter.breaker is breaker
+        assert adapter.buckets is bucket and adapter.breaker is breaker
+    session.close()
+
+
+def test_a_429_pauses_only_the_endpoint_that_answered_it(upstream):
+    """Atlassian meters bursts per endpoint: a throttled search must not hold back issue reads."""
+    from shared.ratelimit import BucketRegistry, EndpointBuckets, RateTable
+
+    buckets = EndpointBuckets(BucketRegistry(rate=1000), "alice", "Jira", RateTable(1000))
+    policy = RetryPolicy(attempts=1, timeout=TIMEOUT)
+    session = requests.Session()
+    session.mount("http://", ResilientAdapter("Jira", buckets, CircuitBreaker("Jira"), policy))
+    upstream.then(Respond(429, {"Retry-After": "10"}))
+    assert session.get(f"{upstream.url}/rest/api/3/search/jql").status_code == 429  # last attempt: handed back
+    search = buckets.for_request("GET", f"{upstream.url}/rest/api/3/search/jql")
+    issue = buckets.for_request("GET", f"{upstream.url}/rest/api/3/issue/SHOP-1")
+    assert search.paused_for() > 5 and issue.paused_for() == 0
+    assert session.get(f"{upstream.url}/rest/api/3/issue/SHOP-1").status_code == 200
     session.close()

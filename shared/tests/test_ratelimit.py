@@ -127,3 +127,49 @@ def test_one_identity_draining_its_bucket_does_not_slow_another():
     alice.reserve()
     alice.pause(60)
     assert registry.get("bob", "jira").reserve() == 0
+
+
+# -- per endpoint and method, as Atlassian meters bursts -----------------------------------------
+
+
+def test_endpoint_of_folds_ids_keys_and_versions():
+    from shared.ratelimit import endpoint_of
+
+    assert endpoint_of("/rest/api/3/issue/SHOP-1") == endpoint_of("/rest/api/3/issue/OPS-77") == "/rest/api/{}/issue/{}"
+    assert endpoint_of("/rest/api/3/search/jql") == "/rest/api/{}/search/jql"
+    assert endpoint_of("/wiki/api/v2/pages/98618/properties") == "/wiki/api/{}/pages/{}/properties"
+
+
+def test_rate_table_most_specific_factor_wins():
+    from shared.ratelimit import RateTable
+
+    table = RateTable(100, {"PUT": 0.5, ("GET", "/rest/api/{}/issue/{}"): 1.5})
+    assert table.rate_for("GET", "/rest/api/{}/search/jql") == 100
+    assert table.rate_for("GET", "/ex/jira/{}/rest/api/{}/issue/{}") == 150  # gateway prefix: same endpoint
+    assert table.rate_for("PUT", "/rest/api/{}/issue/{}") == 50
+    assert table.rate_for("GET", "/rest/api/{}/issue/{}/comment") == 100
+
+
+def test_endpoint_buckets_one_per_method_and_endpoint_at_the_table_rate():
+    from shared.ratelimit import EndpointBuckets, RateTable
+
+    registry = BucketRegistry(rate=100)
+    buckets = EndpointBuckets(registry, "alice", "Jira", RateTable(100, {("GET", "/rest/api/{}/issue/{}"): 1.5}))
+    get_1 = buckets.for_request("GET", "https://x.atlassian.net/rest/api/3/issue/SHOP-1?fields=summary")
+    get_2 = buckets.for_request("get", "https://x.atlassian.net/rest/api/3/issue/SHOP-2")
+    put_1 = buckets.for_request("PUT", "https://x.atlassian.net/rest/api/3/issue/SHOP-1")
+    search = buckets.for_request("POST", "https://x.atlassian.net/rest/api/3/search/jql")
+    assert get_1 is get_2 and get_1.rate == 150
+    assert put_1 is not get_1 and search is not get_1 and search.rate == 100
+    # another person towards the same endpoint has a bucket of their own
+    assert EndpointBuckets(registry, "bob", "Jira", buckets.table).for_request(
+        "GET", "https://x.atlassian.net/rest/api/3/issue/SHOP-1") is not get_1
+
+
+def test_a_drained_endpoint_does_not_slow_another():
+    from shared.ratelimit import EndpointBuckets, RateTable
+
+    buckets = EndpointBuckets(BucketRegistry(rate=2), "alice", "Jira", RateTable(2))
+    search = buckets.for_request("POST", "https://x/rest/api/3/search/jql")
+    assert [search.reserve() for _ in range(2)] == [0.0, 0.0] and search.reserve() > 0
+    assert buckets.for_request("GET", "https://x/rest/api/3/issue/SHOP-1").reserve() == 0.0
