@@ -470,9 +470,9 @@ def render(facts: dict, report: dict, args: argparse.Namespace) -> str:
         t_ok = t["calls"] - t["errors"]
         rows.append((f"calls/s at c={args.concurrency}: {wl.label}",
                      f"{o['calls_per_s']:.1f} ({o['calls']} calls, {o['errors']} errors, "
-                     f"{o['upstream_429']} upstream 429)",
+                     f"{o['upstream_per_call']:.2f} upstream requests per call, {o['upstream_429']} upstream 429)",
                      f"{t['calls_per_s']:.1f} ({t['calls']} calls, {t['errors']} errors, "
-                     f"{t['upstream_429']} upstream 429)",
+                     f"{t['upstream_per_call']:.2f} upstream requests per call, {t['upstream_429']} upstream 429)",
                      "–" if t_ok == 0 else _ratio(t["calls_per_s"], o["calls_per_s"], higher_is_better=True)))
     for wl in WORKLOADS[:2]:
         if (wl.key, "ours") not in report["capacity"]:

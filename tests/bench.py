@@ -480,10 +480,13 @@ machine, so throughput is a lower bound.
 
 
 DOC_TAIL = """
-Reading the default-settings rows: the outbound bucket is keyed by the upstream identity, and
-until inbound auth maps callers to their own Atlassian credentials every caller shares the one
-configured account, so `JIRA_RATE_LIMIT_PER_SECOND` (or `CONFLUENCE_RATE_LIMIT_PER_SECOND`) is
-the whole server's ceiling, not one user's. Raise it only as far as the site's own limits allow.
+Reading the default-settings rows: outbound buckets are keyed by the upstream identity, method and
+endpoint (Atlassian meters bursts per endpoint: GET/POST at `JIRA_RATE_LIMIT_PER_SECOND` or
+`CONFLUENCE_RATE_LIMIT_PER_SECOND`, default 100/s; PUT/DELETE at half; Jira single-issue reads at
+1.5x). Until inbound auth maps callers to their own Atlassian credentials every caller shares the one
+configured account, so these are the whole server's ceilings per endpoint, not one user's. Raise
+them only as far as the site's own limits allow. Identical reads in flight at the same moment share
+one upstream request, so a run whose calls repeat one query can exceed the per-endpoint rate.
 """
 
 
