@@ -127,13 +127,12 @@ class BucketRegistry:
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = self._buckets[key] = self._new_bucket(identity, upstream, rate)
+                limits = (self.rate, self.capacity) if rate is None else (rate, None)
+                bucket = self._buckets[key] = self._new_bucket(identity, upstream, *limits)
             return bucket
 
-    def _new_bucket(self, identity: str, upstream: str, rate: float | None = None) -> TokenBucket:
-        if rate is None:
-            return TokenBucket(self.rate, self.capacity)
-        return TokenBucket(rate)
+    def _new_bucket(self, identity: str, upstream: str, rate: float, capacity: float | None) -> TokenBucket:
+        return TokenBucket(rate, capacity)
 
 
 def endpoint_of(path: str) -> str:

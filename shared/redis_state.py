@@ -228,11 +228,8 @@ class RedisBucketRegistry(BucketRegistry):
         super().__init__(rate, capacity)
         self._link, self._prefix = link, prefix
 
-    def _new_bucket(self, identity: str, upstream: str, rate: float | None = None) -> TokenBucket:
-        key = f"{self._prefix}bucket:{hashed(identity)}:{upstream}"
-        if rate is None:
-            return RedisBucket(self._link, key, self.rate, self.capacity)
-        return RedisBucket(self._link, key, rate)
+    def _new_bucket(self, identity: str, upstream: str, rate: float, capacity: float | None) -> TokenBucket:
+        return RedisBucket(self._link, f"{self._prefix}bucket:{hashed(identity)}:{upstream}", rate, capacity)
 
 
 # -- caches ----------------------------------------------------------------------------------------

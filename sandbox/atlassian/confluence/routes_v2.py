@@ -547,7 +547,7 @@ async def content_properties(ctx: Ctx):
     c = _visible_page(ctx, ctx.request.path_params["id"], types=(ctype,))
     key = ctx.q.get("key")
     items = [p for p in c.properties if key in (None, "") or p.key == key]
-    return _listing(ctx, items, lambda p: R.property_json(p), sort=ctx.q.get("sort"), sorts=PROPERTY_SORTS,
+    return _listing(ctx, items, R.property_json, sort=ctx.q.get("sort"), sorts=PROPERTY_SORTS,
                     default_sort="key")
 
 
