@@ -9,7 +9,7 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_DIR = Path(__file__).resolve().parents[2].parent / "shared/specs/atlassian"
+SPEC_DIR = Path(__file__).resolve().parents[1] / "specs/atlassian"  # copies of ../shared/specs (see its README)
 SPEC_HOST = "https://your-domain.atlassian.net"
 
 
