@@ -1,0 +1,24 @@
+"""The Google Workspace sandbox as the `connectors` CLI sees it (entry point)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.connector import Sandbox
+
+from .users import DEMO_USER
+
+
+def _create_app(latency_ms: int = 0) -> Any:
+    from .app import create_app
+
+    return create_app(latency_ms=latency_ms)
+
+
+SANDBOX = Sandbox(
+    name="google",
+    title="Google Workspace (Drive, Gmail)",
+    default_port=9200,
+    create_app=_create_app,
+    demo_login={"email": DEMO_USER.email, "token": DEMO_USER.static_token},
+)
