@@ -13,6 +13,7 @@ SQLite write lock serialises the upgraders).
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 import time
@@ -87,11 +88,13 @@ class Database:
         """Bring `component`'s tables to version len(steps); returns how many steps were applied now."""
         applied = 0
         for version, statements in enumerate(steps, start=1):
-            if await self.run(lambda tx, v=version, s=statements: self._apply(tx, component, v, s)):
+            if await self.run(
+                functools.partial(self._apply, component=component, version=version, statements=statements)
+            ):
                 applied += 1
         return applied
 
-    def _apply(self, tx: Tx, component: str, version: int, statements: Sequence[str]) -> bool:
+    def _apply(self, tx: Tx, *, component: str, version: int, statements: Sequence[str]) -> bool:
         tx.exec(MIGRATIONS_TABLE)
         self._lock_migrations(tx, component)
         done = tx.one("SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?", (component, version))
