@@ -1,0 +1,58 @@
+"""Reading a document one page of characters at a time, with an opaque cursor to read on."""
+
+from __future__ import annotations
+
+from shared.errors import InvalidInput
+from shared.shaping import decode_cursor, encode_cursor
+
+from .model import ContentPage, Document
+
+CURSOR_KIND = "content"
+DEFAULT_PAGE_CHARS = 20_000  # under shaping.DEFAULT_BUDGET, leaving room for a header and the truncation note
+MIN_PAGE_CHARS = 500
+
+
+def page(document: Document, cursor: str | None = None, page_chars: int = DEFAULT_PAGE_CHARS) -> ContentPage:
+    """The page of `document` that starts where `cursor` says (the beginning when None).
+
+    Pages end at a paragraph or line break when one is in the second half of the page, so a page rarely cuts a line.
+    """
+    if page_chars < MIN_PAGE_CHARS:
+        raise InvalidInput(f"page_chars must be at least {MIN_PAGE_CHARS}; got {page_chars}.")
+    text = document.markdown
+    start = _start(document, cursor) if cursor else 0
+    end = _page_end(text, start, page_chars)
+    next_cursor = encode_cursor(CURSOR_KIND, {"o": end, "f": document.fingerprint}) if end < len(text) else None
+    return ContentPage(
+        name=document.name,
+        text=text[start:end],
+        start=start,
+        total_chars=len(text),
+        next_cursor=next_cursor,
+        notes=document.notes,
+    )
+
+
+def _start(document: Document, cursor: str) -> int:
+    state = decode_cursor(CURSOR_KIND, cursor)
+    offset = state.get("o")
+    if state.get("f") != document.fingerprint:
+        raise InvalidInput(
+            f"This cursor was issued for another version of {document.name} (the file changed since). "
+            "Read it again from the start, without a cursor."
+        )
+    if not isinstance(offset, int) or not 0 <= offset < len(document.markdown):
+        raise InvalidInput("cursor is not valid for this file. Pass the next_cursor value from the previous result.")
+    return offset
+
+
+def _page_end(text: str, start: int, page_chars: int) -> int:
+    limit = start + page_chars
+    if limit >= len(text):
+        return len(text)
+    half = start + page_chars // 2
+    for separator in ("\n\n", "\n"):
+        cut = text.rfind(separator, half, limit)
+        if cut != -1:
+            return cut + len(separator)
+    return limit

@@ -1,0 +1,92 @@
+"""XLSX to markdown with openpyxl in read-only (streaming) mode: one `## Sheet: name` section per sheet, each a
+table whose first row is the header, capped in rows and columns with a note giving the sheet's real size.
+
+Cells show their last computed values (what Excel displays), not formulas. Only the capped rows are read, so a
+large sheet costs little more than a small one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from .errors import UnreadableFile
+from .model import Converted, Limits, Source
+from .tables import render_table
+
+
+def convert_xlsx(data: bytes, source: Source, limits: Limits) -> Converted:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
+        raise UnreadableFile(
+            f"{source.name} could not be read as an Excel workbook: the file is damaged ({str(error)[:160]})."
+        ) from None
+    try:
+        return _sheets(workbook, source, limits)
+    finally:
+        workbook.close()
+
+
+def _sheets(workbook: openpyxl.Workbook, source: Source, limits: Limits) -> Converted:
+    sections: list[str] = []
+    notes: list[str] = []
+    sheets = workbook.worksheets
+    others = len(workbook.sheetnames) - len(sheets)
+    for sheet in sheets[: limits.max_sheets]:
+        hidden = " (hidden)" if sheet.sheet_state != "visible" else ""
+        table, cap = _sheet_table(sheet, limits)
+        body = table or "_(empty sheet)_"
+        if cap:
+            notes.append(f"{source.name}, sheet {sheet.title}: {cap.strip('[]')}.")
+            body += f"\n\n{cap}"
+        sections.append(f"## Sheet: {sheet.title}{hidden}\n\n{body}\n")
+    if len(sheets) > limits.max_sheets:
+        left = len(sheets) - limits.max_sheets
+        notes.append(f"{source.name}: only the first {limits.max_sheets} of {len(sheets)} sheets are shown.")
+        sections.append(f"[{left} more sheet(s) not shown: over the {limits.max_sheets}-sheet limit]\n")
+    if others:
+        notes.append(f"{source.name}: {others} chart sheet(s) have no cells to show.")
+    if not sections:
+        return Converted(f"_{source.name} has no sheets._\n", notes)
+    return Converted("\n".join(sections), notes)
+
+
+def _sheet_table(sheet: object, limits: Limits) -> tuple[str, str | None]:
+    declared_rows = getattr(sheet, "max_row", None)
+    declared_columns = getattr(sheet, "max_column", None)
+    reset = getattr(sheet, "reset_dimensions", None)
+    if reset is not None:
+        reset()  # some writers declare a wrong size: read the cells as they are, not padded to it
+    rows = _rows(sheet.iter_rows(values_only=True))  # type: ignore[attr-defined]
+    return render_table(
+        rows, limits, total_rows=declared_rows or None, total_columns=declared_columns or None, count_rest=False
+    )
+
+
+def _rows(raw: Iterator[tuple[object, ...]]) -> Iterator[list[str]]:
+    for row in raw:
+        values = [_value(value) for value in row]
+        while values and not values[-1]:
+            values.pop()
+        if values:
+            yield values
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
+    return str(value)
