@@ -12,7 +12,7 @@ from starlette.routing import Mount, Route
 from ..common.app import SandboxApp
 from ..common.middleware import Hooks, SandboxState, default_template
 from .jira import catalog as C
-from .jira import routes_agile, routes_issues, routes_meta
+from .jira import routes_agile, routes_issue_resources, routes_issues, routes_meta, routes_projects
 from . import users as U
 from .jira.site import JiraSite
 from .confluence import mount as confluence
@@ -49,7 +49,8 @@ async def _not_found(request: Request, exc: HTTPException):
 
 
 def _jira_routes() -> list:
-    return routes_meta.ROUTES + routes_issues.ROUTES + routes_issues.ROUTES_LATE + routes_agile.ROUTES
+    return (routes_projects.ROUTES + routes_meta.ROUTES + routes_issues.ROUTES + routes_issue_resources.ROUTES
+            + routes_issues.ROUTES_LATE + routes_agile.ROUTES)
 
 
 def _tenant(scope) -> str:

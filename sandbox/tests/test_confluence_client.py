@@ -62,8 +62,11 @@ def test_confluence_v2_client(wiki):
     assert [s["key"] for s in spaces] == ["SHOP"]
     all_spaces = conf.get_spaces(limit=2)  # follows _links.next
     assert len(all_spaces) == 5
-    pages = conf.get_pages(space_id="65542", limit=20)
-    assert len(pages) == len({p["id"] for p in pages}) > 60 and all("storage" not in p["body"] for p in pages)
+    pages = conf.get_pages(space_id="65542", limit=20, body_format="storage")
+    assert len(pages) == len({p["id"] for p in pages}) > 60 and all("storage" in p["body"] for p in pages)
+    with pytest.raises(HTTPError) as exc:  # without body_format the library sends body-format=none: not in the spec
+        conf.get_pages(space_id="65542", limit=20)
+    assert exc.value.response.status_code == 400
     page = conf.get_page_by_id(str(wiki.fixtures["macro_page"]), body_format="storage")
     assert page["title"] == "Checkout service — technical design" and page["body"]["storage"]["value"]
     kids = conf.get_child_pages(str(wiki.fixtures["meeting_notes_parent"]), limit=10)
@@ -77,14 +80,19 @@ def test_confluence_v2_client(wiki):
     created = conf.create_page(space_id="65538", title="Created by ConfluenceV2", body="<p>hello</p>",
                                parent_id=str(wiki.fixtures["macro_page"]))
     assert created["parentId"] == str(wiki.fixtures["macro_page"])
-    upd = conf.update_page(created["id"], title="Created by ConfluenceV2", body="<p>hello 2</p>", status="current")
+    # update_page reads the current version with body-format=none unless given one; the spec has no "none"
+    with pytest.raises(HTTPError) as exc:
+        conf.update_page(created["id"], title="Created by ConfluenceV2", body="<p>hello 2</p>", status="current")
+    assert exc.value.response.status_code == 400
+    upd = conf.update_page(created["id"], title="Created by ConfluenceV2", body="<p>hello 2</p>", status="current",
+                           version=1)
     assert upd["version"]["number"] == 2
     with pytest.raises(HTTPError) as exc:  # the library omits status/title when not given: Confluence answers 400
-        conf.update_page(created["id"], body="<p>only a body</p>")
+        conf.update_page(created["id"], body="<p>only a body</p>", version=2)
     assert exc.value.response.status_code == 400
 
 
 def test_confluence_v2_through_gateway(wiki):
     conf = _v2(f"{wiki.base}/ex/confluence/0f5c2d7e-3b1a-4f8e-9c6d-2a4b8e1f7c30/wiki")
-    pages = conf.get_pages(space_id="65541", limit=10)  # HR, several pages of results through the gateway prefix
+    pages = conf.get_pages(space_id="65541", limit=10, body_format="storage")  # HR, several pages of results through the gateway prefix
     assert len(pages) > 10 and len(pages) == len({p["id"] for p in pages})

@@ -20,7 +20,7 @@ from starlette.routing import Mount
 from ...common.app import SandboxApp
 from ...common.middleware import Hooks, SandboxMiddleware, _send_simple, default_template
 from ..jira import catalog as JC
-from . import routes_v1, routes_v2
+from . import routes_users, routes_v1, routes_v2
 from .http import v1_body, v2_body
 from .site import ConfluenceSite
 
@@ -103,7 +103,7 @@ async def _http_error(request: Request, exc: HTTPException):
 
 
 def confluence_app(site: ConfluenceSite) -> Starlette:
-    app = Starlette(routes=routes_v2.ROUTES + routes_v1.ROUTES, exception_handlers={HTTPException: _http_error})
+    app = Starlette(routes=routes_users.ROUTES + routes_v2.ROUTES + routes_v1.ROUTES, exception_handlers={HTTPException: _http_error})
     app.state.confluence = site
     return app
 

@@ -11,7 +11,9 @@ from .http import ApiError, iso
 from .store import Attachment, Comment, Content, ContentProperty, Space, Store, Version
 
 BODY_FORMATS_BULK = {"storage", "atlas_doc_format"}
-BODY_FORMATS_SINGLE = {"storage", "atlas_doc_format", "view", "export_view", "styled_view", "anonymous_export_view"}
+# The spec's PrimaryBodyRepresentation (lists) and PrimaryBodyRepresentationSingle (one page / blog post).
+BODY_FORMATS_SINGLE = {"storage", "atlas_doc_format", "view", "export_view", "styled_view", "anonymous_export_view",
+                       "editor"}
 
 
 def tiny(cid: int) -> str:
@@ -34,7 +36,7 @@ def content_links(c: Content, store: Store) -> dict:
 
 
 def body_format(raw: str | None, *, single: bool) -> str | None:
-    if raw in (None, "", "none"):
+    if raw in (None, ""):
         return None
     allowed = BODY_FORMATS_SINGLE if single else BODY_FORMATS_BULK
     if raw not in allowed:
@@ -49,6 +51,8 @@ def body_json(storage: str, fmt: str | None, base: str) -> dict:
         return {"storage": {"representation": "storage", "value": storage}}
     if fmt == "atlas_doc_format":
         return {"atlas_doc_format": {"representation": "atlas_doc_format", "value": A.to_adf(storage, base)}}
+    if fmt == "editor":  # the editor's XHTML is storage markup as far as readers are concerned
+        return {"editor": {"representation": "editor", "value": storage}}
     return {fmt: {"representation": fmt, "value": A.to_view(storage)}}
 
 

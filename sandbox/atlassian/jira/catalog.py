@@ -188,6 +188,13 @@ FIELDS = [
     _sys("subtasks", "Sub-tasks", "array", "issuelinks", clauses=("subtasks",), order=False),
     _sys("issuelinks", "Linked Issues", "array", "issuelinks", clauses=("issueLink",)),
     _sys("comment", "Comment", "comments-page", nav=False),
+    _sys("components", "Components", "array", "component", clauses=("component",)),
+    _sys("fixVersions", "Fix versions", "array", "version", clauses=("fixVersion",)),
+    _sys("attachment", "Attachment", "array", "attachment", clauses=("attachments",), nav=False),
+    _sys("worklog", "Log Work", "array", "worklog", nav=False),
+    _sys("timetracking", "Time tracking", "timetracking", nav=False),
+    _sys("watches", "Watchers", "watches", clauses=("watchers",), order=False),
+    _sys("votes", "Votes", "votes", order=False),
     _cf(10001, "Team", "option", "com.atlassian.jira.plugin.system.customfieldtypes:select"),
     _cf(10016, "Story point estimate", "number", "com.atlassian.jira.plugin.system.customfieldtypes:float",
         clauses=("Story Points",)),
@@ -226,6 +233,10 @@ class Project:
         base = ("summary", "issuetype", "project")
         extra = ("parent",) if ITYPE_BY_ID[issuetype_id].subtask else ()
         return base + extra + self.required.get(issuetype_id, ())
+
+    @property
+    def lead_account_id(self) -> str:
+        return U.BY_LOCALPART[self.lead].account_id
 
     def member_users(self) -> list[U.User]:
         return [U.BY_LOCALPART[m] for m in self.members]
@@ -279,6 +290,15 @@ PROJECTS = [
 PROJECT_BY_KEY = {p.key: p for p in PROJECTS}
 PROJECT_BY_ID = {p.id: p for p in PROJECTS}
 SILENTLY_DROPPED = {"environment", CF_TEAM}  # known fields that Jira drops when absent from the screen
+
+
+# Components and versions each project starts with: (name, description) and (name, released, release date).
+COMPONENTS = {"SHOP": [("Checkout", "Cart, checkout and payment pages."), ("Catalogue", "Product listing and search.")],
+              "OPS": [("Infrastructure", "Servers, networks and cloud accounts."), ("On-call", "Paging and rotas.")],
+              "MOB": [("iOS", "The iPhone and iPad app."), ("Android", "The Android app.")]}
+VERSIONS = {"SHOP": [("2026.10", True, "2026-10-15"), ("2026.12", False, "2026-12-15")],
+            "OPS": [],
+            "MOB": [("3.4.0", True, "2026-09-30"), ("3.5.0", False, None)]}
 
 
 def project(id_or_key: str | None) -> Project | None:

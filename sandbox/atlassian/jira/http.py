@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -16,6 +17,24 @@ from .writes import WriteError
 
 AUTH_REQUIRED = "Client must be authenticated to access this resource."
 ISSUE_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
+
+
+class IssueKeyConvertor(Convertor):
+    """``{key:issuekey}``: any path segment except the names of sibling resources under ``/issue/``, so that
+    ``/issue/createmeta`` or ``/issue/picker`` is never read as an issue key (Cloud routes them separately)."""
+
+    RESERVED = ("createmeta", "picker", "bulk", "bulkfetch", "archive", "unarchive", "properties", "watching",
+                "limit", "events", "notify", "export", "updateMeta", "fields")
+    regex = r"(?!(?:" + "|".join(RESERVED) + r")(?:/|$))[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("issuekey", IssueKeyConvertor())
 
 
 class ApiError(Exception):

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from .. import users as U
 from . import adf as A
 from . import catalog as C
-from .store import Comment, History, Issue, Sprint, Store
+from .store import Comment, Component, History, Issue, Sprint, Store, Version, Worklog
 
 ALL_FIELD_IDS = [f.id for f in C.FIELDS]
 NAVIGABLE_IDS = [f.id for f in C.FIELDS if f.navigable]
@@ -96,6 +96,54 @@ def comment_json(c: Comment, issue: Issue, base: str, v: int, *, rendered: bool 
             "jsdPublic": True}
 
 
+def component_json(c: Component, base: str, v: int, *, full: bool = False) -> dict:
+    out = {"self": f"{base}/rest/api/{v}/component/{c.id}", "id": c.id, "name": c.name, "description": c.description}
+    if full:
+        p = C.PROJECT_BY_KEY[c.project_key]
+        lead = user_ref(c.lead, base)
+        out.update({"project": p.key, "projectId": int(p.id), "assigneeType": "PROJECT_DEFAULT",
+                    "realAssigneeType": "PROJECT_DEFAULT", "isAssigneeTypeValid": False})
+        if lead:
+            out["lead"] = lead
+    return out
+
+
+def version_json(ver: Version, base: str, v: int) -> dict:
+    out = {"self": f"{base}/rest/api/{v}/version/{ver.id}", "id": ver.id, "name": ver.name,
+           "description": ver.description, "archived": ver.archived, "released": ver.released,
+           "projectId": int(C.PROJECT_BY_KEY[ver.project_key].id)}
+    if ver.release_date:
+        out["releaseDate"] = ver.release_date
+    if ver.start_date:
+        out["startDate"] = ver.start_date
+    return out
+
+
+def worklog_json(w: Worklog, issue: Issue, base: str, v: int) -> dict:
+    out = {"self": f"{base}/rest/api/{v}/issue/{issue.id}/worklog/{w.id}", "author": user_ref(w.author, base),
+           "updateAuthor": user_ref(w.author, base), "created": ts(w.created), "updated": ts(w.updated),
+           "started": ts(w.started), "timeSpent": duration(w.seconds), "timeSpentSeconds": w.seconds,
+           "id": str(w.id), "issueId": str(issue.id)}
+    if w.comment is not None:
+        out["comment"] = rich(w.comment, v)
+    return out
+
+
+def duration(seconds: int) -> str:
+    """Jira's short duration text (8h days, 5d weeks): 5400 -> "1h 30m"."""
+    parts, rest = [], seconds // 60
+    for unit, size in (("w", 5 * 8 * 60), ("d", 8 * 60), ("h", 60), ("m", 1)):
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    return " ".join(parts) or "0m"
+
+
+def _timetracking(i: Issue) -> dict:
+    spent = sum(w.seconds for w in i.worklogs)
+    return {"timeSpent": duration(spent), "timeSpentSeconds": spent} if spent else {}
+
+
 def history_json(h: History, base: str) -> dict:
     return {"id": str(h.id), "author": user_ref(h.author, base), "created": ts(h.created),
             "items": [{"field": it.field, "fieldtype": "custom" if it.field_id.startswith("customfield_") else "jira",
@@ -103,7 +151,7 @@ def history_json(h: History, base: str) -> dict:
                        "to": it.to, "toString": it.to_string} for it in h.items]}
 
 
-def field_value(i: Issue, fid: str, store: Store, base: str, v: int):
+def field_value(i: Issue, fid: str, store: Store, base: str, v: int, viewer: str | None = None):
     if fid == "summary":
         return i.summary
     if fid == "description":
@@ -157,6 +205,22 @@ def field_value(i: Issue, fid: str, store: Store, base: str, v: int):
         cs = [comment_json(c, i, base, v) for c in i.comments]
         return {"comments": cs, "self": f"{base}/rest/api/{v}/issue/{i.id}/comment", "maxResults": len(cs),
                 "total": len(cs), "startAt": 0}
+    if fid == "components":
+        return [component_json(store.components[c], base, v) for c in i.components if c in store.components]
+    if fid == "fixVersions":
+        return [version_json(store.versions[x], base, v) for x in i.fix_versions if x in store.versions]
+    if fid == "attachment":
+        return []
+    if fid == "worklog":
+        ws = [worklog_json(w, i, base, v) for w in i.worklogs[:20]]
+        return {"startAt": 0, "maxResults": 20, "total": len(i.worklogs), "worklogs": ws}
+    if fid == "timetracking":
+        return _timetracking(i)
+    if fid == "watches":
+        return {"self": f"{base}/rest/api/{v}/issue/{i.key}/watchers", "watchCount": len(i.watchers),
+                "isWatching": viewer in i.watchers}
+    if fid == "votes":
+        return {"self": f"{base}/rest/api/{v}/issue/{i.key}/votes", "votes": i.votes, "hasVoted": False}
     if fid == C.CF_SPRINT:
         return [sprint_json(store.sprints[s], base) for s in i.sprint_ids] or None
     if fid == C.CF_FLAGGED:
@@ -201,7 +265,7 @@ def parse_fields_param(raw, default: list[str]) -> list[str]:
 
 
 def issue_json(i: Issue, store: Store, base: str, v: int, fields: list[str], expand: set[str],
-               transitions_fn=None) -> dict:
+               transitions_fn=None, viewer: str | None = None) -> dict:
     if fields == ["id"] and not expand:
         return {"id": str(i.id)}
     out = {"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
@@ -211,7 +275,7 @@ def issue_json(i: Issue, store: Store, base: str, v: int, fields: list[str], exp
         if fid in ("id", "key"):
             continue
         if fid in C.FIELD_BY_ID:
-            fmap[fid] = field_value(i, fid, store, base, v)
+            fmap[fid] = field_value(i, fid, store, base, v, viewer)
     out["fields"] = fmap
     if "renderedFields" in expand:
         rf = {}

@@ -6,7 +6,7 @@ from starlette.routing import Route
 
 from . import catalog as C
 from . import render as R
-from .http import ApiError, Ctx, csv, endpoint
+from .http import ApiError, Ctx, csv, endpoint, get_issue_or_404
 from .jql import evaluate as JQ
 
 
@@ -81,6 +81,42 @@ async def sprint_get(ctx: Ctx):
     return JSONResponse(R.sprint_json(_sprint_or_404(ctx), ctx.base, agile=True))
 
 
+AGILE_FIELDS = ("sprint", "closedSprints", "flagged", "epic")
+
+
+def _epic_json(ctx: Ctx, issue) -> dict | None:
+    epic = ctx.store.issues.get(issue.parent_id) if issue.parent_id else None
+    if epic is None or epic.issuetype_id != C.EPIC:
+        return None
+    return {"id": epic.id, "key": epic.key, "self": f"{ctx.base}/rest/agile/1.0/epic/{epic.id}", "name": epic.summary,
+            "summary": epic.summary, "color": {"key": f"color_{epic.id % 14 + 1}"}, "done": epic.status_id == C.DONE}
+
+
+def agile_issue_json(ctx: Ctx, issue, fields: list[str], expand: set[str]) -> dict:
+    """An issue as Jira Software renders it: platform fields plus sprint, closedSprints, flagged and epic."""
+    out = R.issue_json(issue, ctx.store, ctx.base, 2, fields, expand, viewer=ctx.user.account_id)
+    out["self"] = f"{ctx.base}/rest/agile/1.0/issue/{issue.id}"
+    if "fields" not in out:
+        return out
+    sprints = [ctx.store.sprints[s] for s in issue.sprint_ids if s in ctx.store.sprints]
+    current = next((s for s in sprints if s.state != "closed"), None)
+    extra = {"sprint": R.sprint_json(current, ctx.base, agile=True) if current else None,
+             "closedSprints": [R.sprint_json(s, ctx.base, agile=True) for s in sprints if s.state == "closed"],
+             "flagged": issue.flagged, "epic": _epic_json(ctx, issue)}
+    out["fields"].update({name: value for name, value in extra.items() if name in fields})
+    return out
+
+
+def _agile_fields(ctx: Ctx) -> list[str]:
+    return R.parse_fields_param(ctx.q.getlist("fields") or None, R.NAVIGABLE_IDS + list(AGILE_FIELDS))
+
+
+@endpoint(versioned=False)
+async def issue_get(ctx: Ctx):
+    issue = get_issue_or_404(ctx, ctx.request.path_params["key"])
+    return JSONResponse(agile_issue_json(ctx, issue, _agile_fields(ctx), csv(ctx.q.get("expand"))))
+
+
 def _issues_page(ctx: Ctx, base_pred, extra_jql: str | None):
     issues = [i for i in ctx.store.issues.values() if base_pred(i)]
     if extra_jql:
@@ -90,13 +126,13 @@ def _issues_page(ctx: Ctx, base_pred, extra_jql: str | None):
     else:
         order = [("key", "ASC")]
     issues = JQ.sort_issues(issues, order, ctx.store)
-    fields = R.parse_fields_param(ctx.q.getlist("fields") or None, R.NAVIGABLE_IDS)
+    fields = _agile_fields(ctx)
     expand = csv(ctx.q.get("expand"))
     start = ctx.int_param("startAt", 0)
     mx = ctx.int_param("maxResults", 50, hi=100)
     page = issues[start:start + mx]
     return JSONResponse({"expand": "schema,names", "startAt": start, "maxResults": mx, "total": len(issues),
-                         "issues": [R.issue_json(i, ctx.store, ctx.base, 2, fields, expand) for i in page]})
+                         "issues": [agile_issue_json(ctx, i, fields, expand) for i in page]})
 
 
 @endpoint(versioned=False)
@@ -148,6 +184,7 @@ ROUTES = [
     Route("/rest/agile/1.0/board/{board}", board_get, methods=["GET"]),
     Route("/rest/agile/1.0/board/{board}/sprint", board_sprints, methods=["GET"]),
     Route("/rest/agile/1.0/board/{board}/issue", board_issues, methods=["GET"]),
+    Route("/rest/agile/1.0/issue/{key:issuekey}", issue_get, methods=["GET"]),
     Route("/rest/agile/1.0/sprint/{sprint}", sprint_get, methods=["GET"]),
     Route("/rest/agile/1.0/sprint/{sprint}/issue", sprint_issues, methods=["GET"]),
     Route("/rest/agile/1.0/sprint/{sprint}/issue", sprint_move, methods=["POST"]),

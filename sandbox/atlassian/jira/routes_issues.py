@@ -57,7 +57,7 @@ async def _search(ctx: Ctx, params: dict) -> Response:
     token = params.get("nextPageToken")
     offset = _decode_token(token, jql, now.timestamp()) if token else 0
     page = hits[offset: offset + max_results]
-    out = {"issues": [R.issue_json(i, ctx.store, ctx.base, ctx.version, fields, expand, _transitions_for(ctx))
+    out = {"issues": [R.issue_json(i, ctx.store, ctx.base, ctx.version, fields, expand, _transitions_for(ctx), viewer=ctx.user.account_id)
                       for i in page]}
     if fields == ["key"] or (only_ids and "key" in fields):
         out["issues"] = [{"id": str(i.id), "key": i.key, "self": f"{ctx.base}/rest/api/{ctx.version}/issue/{i.id}"} for i in page]
@@ -101,7 +101,7 @@ async def issue_get(ctx: Ctx):
     issue = get_issue_or_404(ctx, ctx.request.path_params["key"])
     fields = R.parse_fields_param(ctx.q.getlist("fields") or None, R.ALL_FIELD_IDS)
     expand = csv(ctx.q.get("expand"))
-    return JSONResponse(R.issue_json(issue, ctx.store, ctx.base, ctx.version, fields, expand, _transitions_for(ctx)))
+    return JSONResponse(R.issue_json(issue, ctx.store, ctx.base, ctx.version, fields, expand, _transitions_for(ctx), viewer=ctx.user.account_id))
 
 
 def _set_properties(issue, props):
@@ -117,7 +117,13 @@ def _set_properties(issue, props):
 
 @endpoint()
 async def issue_create(ctx: Ctx):
-    body = await ctx.body()
+    issue = create_issue(ctx, await ctx.body())
+    return JSONResponse({"id": str(issue.id), "key": issue.key,
+                         "self": f"{ctx.base}/rest/api/{ctx.version}/issue/{issue.id}"}, status_code=201)
+
+
+def create_issue(ctx: Ctx, body: dict):
+    """Validate and create one issue from a create payload ({fields, update, properties}); raises on bad input."""
     fields = dict(body.get("fields") or {})
     upd_fields, comments = W.update_ops(body.get("update") or {}, None, ctx.version)
     fields.update(upd_fields)
@@ -136,8 +142,7 @@ async def issue_create(ctx: Ctx):
     _set_properties(issue, body.get("properties"))
     for b in comments:
         ctx.store.add_comment(issue, ctx.user.account_id, A.from_wiki(b) if ctx.version == 2 else b, now)
-    return JSONResponse({"id": str(issue.id), "key": issue.key,
-                         "self": f"{ctx.base}/rest/api/{ctx.version}/issue/{issue.id}"}, status_code=201)
+    return issue
 
 
 async def _edit(ctx: Ctx, issue, body: dict):
@@ -365,17 +370,17 @@ ROUTES = [
     Route("/rest/api/{ver}/issue", issue_create, methods=["POST"]),
     Route("/rest/api/{ver}/issueLink", issue_link_post, methods=["POST"]),
     Route("/rest/api/{ver}/changelog/bulkfetch", changelog_bulk, methods=["POST"]),
-    Route("/rest/api/{ver}/issue/{key}/transitions", transitions_get, methods=["GET"]),
-    Route("/rest/api/{ver}/issue/{key}/transitions", transitions_post, methods=["POST"]),
-    Route("/rest/api/{ver}/issue/{key}/assignee", issue_assign, methods=["PUT"]),
-    Route("/rest/api/{ver}/issue/{key}/comment", comments_get, methods=["GET"]),
-    Route("/rest/api/{ver}/issue/{key}/comment", comments_post, methods=["POST"]),
-    Route("/rest/api/{ver}/issue/{key}/changelog", changelog_get, methods=["GET"]),
-    Route("/rest/api/{ver}/issue/{key}/properties/{prop}", property_get, methods=["GET"]),
-    Route("/rest/api/{ver}/issue/{key}/properties/{prop}", property_put, methods=["PUT"]),
+    Route("/rest/api/{ver}/issue/{key:issuekey}/transitions", transitions_get, methods=["GET"]),
+    Route("/rest/api/{ver}/issue/{key:issuekey}/transitions", transitions_post, methods=["POST"]),
+    Route("/rest/api/{ver}/issue/{key:issuekey}/assignee", issue_assign, methods=["PUT"]),
+    Route("/rest/api/{ver}/issue/{key:issuekey}/comment", comments_get, methods=["GET"]),
+    Route("/rest/api/{ver}/issue/{key:issuekey}/comment", comments_post, methods=["POST"]),
+    Route("/rest/api/{ver}/issue/{key:issuekey}/changelog", changelog_get, methods=["GET"]),
+    Route("/rest/api/{ver}/issue/{key:issuekey}/properties/{prop}", property_get, methods=["GET"]),
+    Route("/rest/api/{ver}/issue/{key:issuekey}/properties/{prop}", property_put, methods=["PUT"]),
 ]
 # /issue/{key} must come after more specific routes
 ROUTES_LATE = [
-    Route("/rest/api/{ver}/issue/{key}", issue_get, methods=["GET"]),
-    Route("/rest/api/{ver}/issue/{key}", issue_edit, methods=["PUT"]),
+    Route("/rest/api/{ver}/issue/{key:issuekey}", issue_get, methods=["GET"]),
+    Route("/rest/api/{ver}/issue/{key:issuekey}", issue_edit, methods=["PUT"]),
 ]

@@ -58,6 +58,47 @@ class Link:
 
 
 @dataclass
+class Worklog:
+    id: int
+    author: str
+    started: datetime
+    seconds: int
+    comment: dict | None  # ADF
+    created: datetime
+    updated: datetime
+
+
+@dataclass
+class RemoteLink:
+    id: int
+    global_id: str | None
+    object: dict  # {url, title, summary?, icon?, status?}
+    application: dict = field(default_factory=dict)
+    relationship: str | None = None
+
+
+@dataclass
+class Component:
+    id: str
+    project_key: str
+    name: str
+    description: str = ""
+    lead: str | None = None  # accountId
+
+
+@dataclass
+class Version:
+    id: str
+    project_key: str
+    name: str
+    description: str = ""
+    released: bool = False
+    archived: bool = False
+    release_date: str | None = None
+    start_date: str | None = None
+
+
+@dataclass
 class Sprint:
     id: int
     name: str
@@ -107,6 +148,12 @@ class Issue:
     comments: list[Comment] = field(default_factory=list)
     histories: list[History] = field(default_factory=list)
     properties: dict[str, object] = field(default_factory=dict)
+    components: list[str] = field(default_factory=list)  # Component ids
+    fix_versions: list[str] = field(default_factory=list)  # Version ids
+    watchers: list[str] = field(default_factory=list)  # accountIds
+    votes: int = 0
+    worklogs: list[Worklog] = field(default_factory=list)
+    remote_links: list[RemoteLink] = field(default_factory=list)
 
     @property
     def number(self) -> int:
@@ -139,6 +186,18 @@ class Store:
         self._comment_ids = itertools.count(20000)
         self._history_ids = itertools.count(30000)
         self._link_ids = itertools.count(40000)
+        self._worklog_ids = itertools.count(50000)
+        self._remote_link_ids = itertools.count(60000)
+        self._component_ids = itertools.count(10100)
+        self._version_ids = itertools.count(10200)
+        self.components: dict[str, Component] = {}
+        self.versions: dict[str, Version] = {}
+        for pkey, comps in C.COMPONENTS.items():
+            for name, desc in comps:
+                self.add_component(pkey, name, desc, C.PROJECT_BY_KEY[pkey].lead_account_id)
+        for pkey, vers in C.VERSIONS.items():
+            for name, released, day in vers:
+                self.add_version(pkey, name, released=released, release_date=day)
 
     # ---------------------------------------------------------------- lookup
     def get(self, id_or_key) -> Issue | None:
@@ -168,6 +227,7 @@ class Store:
             key = f"{project_key}-{self.counters[project_key]}"
             issue = Issue(id=iid, key=key, project_key=project_key, created=created, updated=created,
                           status_changed=created, **kw)
+            issue.watchers = [kw["reporter"]] if kw.get("reporter") else []  # Jira: the reporter watches
             self.issues[iid] = issue
             self.by_key[key] = iid
             return issue
@@ -185,6 +245,36 @@ class Store:
         issue.comments.append(c)
         issue.updated = max(issue.updated, when)
         return c
+
+    def add_worklog(self, issue: Issue, author: str, started: datetime, seconds: int, comment: dict | None,
+                    when: datetime) -> Worklog:
+        w = Worklog(next(self._worklog_ids), author, started, seconds, comment, when, when)
+        issue.worklogs.append(w)
+        issue.updated = max(issue.updated, when)
+        return w
+
+    def add_remote_link(self, issue: Issue, global_id: str | None, obj: dict, application: dict,
+                        relationship: str | None) -> RemoteLink:
+        link = RemoteLink(next(self._remote_link_ids), global_id, obj, application, relationship)
+        issue.remote_links.append(link)
+        return link
+
+    def add_component(self, project_key: str, name: str, description: str = "", lead: str | None = None) -> Component:
+        comp = Component(str(next(self._component_ids)), project_key, name, description, lead)
+        self.components[comp.id] = comp
+        return comp
+
+    def add_version(self, project_key: str, name: str, **kw) -> Version:
+        ver = Version(str(next(self._version_ids)), project_key, name, **kw)
+        self.versions[ver.id] = ver
+        return ver
+
+    def delete_issue(self, issue: Issue) -> None:
+        """Remove an issue with its links (sub-tasks are deleted by the caller first)."""
+        self.issues.pop(issue.id, None)
+        self.by_key.pop(issue.key, None)
+        for lid in [lid for lid, link in self.links.items() if issue.id in (link.inward_id, link.outward_id)]:
+            del self.links[lid]
 
     def add_link(self, type_id: str, inward: Issue, outward: Issue) -> Link:
         """``outward`` <outward verb> ``inward``: for Blocks, outward blocks inward."""
