@@ -1,9 +1,77 @@
-"""Google Workspace emulator app (placeholder until Drive lands)."""
+"""Google Workspace emulator: Google's OAuth identity provider and Drive v3 (Gmail v1 mounts here later).
+
+Everything is served from one origin with Google's own paths, so clients only swap the host:
+``/o/oauth2/v2/auth``, ``/token``, ``/revoke``, ``/oauth2/v3/userinfo`` (identity), ``/drive/v3/...`` and
+``/upload/drive/v3/files`` (Drive). Control API: ``/__sandbox/...`` (common) and ``/__sandbox/google/...``.
+"""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
+import json
+import time
+from typing import Callable
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from ..common.middleware import Hooks, SandboxState
+from .drive import routes as drive_routes
+from .drive.seed import seed
+from .drive.store import DriveStore
+from .errors import injected_body, unauthenticated
+from .identity import routes as identity_routes
+from .middleware import GoogleApp, GoogleSettings
+from .tokens import TokenStore
+
+_NOT_FOUND = ("<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Error 404 (Not Found)!!1</title>"
+              "<p><b>404.</b> <ins>That's an error.</ins><p>The requested URL <code>{path}</code> was not found on "
+              "this server. <ins>That's all we know.</ins>")
 
 
-def create_app(*, latency_ms: int = 0) -> Starlette:
-    return Starlette(routes=[])
+async def _not_found(request: Request, exc: HTTPException) -> Response:
+    """Google answers unknown paths (and wrong methods) with its HTML 404 page."""
+    return HTMLResponse(_NOT_FOUND.format(path=request.url.path), status_code=404)
+
+
+def _expired() -> tuple[int, list[tuple[str, str]], bytes]:
+    error = unauthenticated()
+    return 401, list(error.headers.items()), json.dumps(error.body()).encode()
+
+
+def create_app(*, seed_value: int = 42, latency_ms: int = 0, rate_limits: bool | dict = True,
+               access_token_lifetime: int = 3600, clock: Callable[[], float] = time.time) -> GoogleApp:
+    """Build the emulator. ``rate_limits``: True (defaults, per user), False, or ``{"GET": n, ...}`` per second."""
+    tokens = TokenStore(clock=clock, access_token_lifetime=access_token_lifetime)
+    store = DriveStore(seed=seed_value, clock=clock)
+    seed(store)
+    settings = GoogleSettings(tokens, store.policy)
+
+    def reset() -> None:
+        store.__init__(seed=seed_value, clock=clock)  # type: ignore[misc]  # in place: routes hold this store
+        seed(store)
+        settings.policy = store.policy
+        settings.quota_answer = 403
+        tokens.reset()
+
+    def tenant(scope: dict) -> str:
+        """Quotas are per user: the account behind the bearer token."""
+        for key, value in scope.get("headers", []):
+            if key == b"authorization":
+                found = tokens.lookup(value.decode("latin-1").partition(" ")[2].strip())
+                return found.user.email if found else "anonymous"
+        return "anonymous"
+
+    def template(scope: dict) -> str:
+        path = scope["path"]
+        return "drive" if path.startswith(("/drive/", "/upload/drive/")) else "identity"
+
+    state = SandboxState(latency_ms=latency_ms, rate_limits=rate_limits)
+    hooks = Hooks(tenant_for=tenant, template_for=template, error_body=injected_body, expired_credentials=_expired,
+                  rate_limit_reason="userRateLimitExceeded", on_reset=reset, account_key="google_user")
+    app = GoogleApp(routes=identity_routes(tokens) + drive_routes.routes(store, tokens),
+                    exception_handlers={HTTPException: _not_found}, sandbox_state=state, sandbox_hooks=hooks,
+                    settings=settings)
+    app.state.drive = store
+    app.state.tokens = tokens
+    return app

@@ -69,3 +69,6 @@ def by_static_token(token: str) -> User | None:
     if not token.startswith(STATIC_TOKEN_PREFIX):
         return None
     return domain_user(f"{token[len(STATIC_TOKEN_PREFIX):]}@{DOMAIN}")
+
+# The OAuth client id that tokeninfo reports for static tokens (they were not issued to any real client).
+STATIC_TOKEN_CLIENT = "sandbox-static-token.apps.googleusercontent.com"
