@@ -1,9 +1,125 @@
-"""Microsoft 365 emulator app (placeholder until the identity provider and Graph drive land)."""
+"""The Microsoft 365 emulator: Entra ID (``/{tenant}/...``) and Graph v1.0 (``/v1.0/...``) in one Starlette app.
+
+Graph workloads are tried in order on every ``/v1.0`` path: the directory (``/me``, ``/users/{id}``), then drives
+and sites. Outlook mail will be another entry of ``GRAPH_WORKLOADS``.
+"""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
+import json
+from collections.abc import Awaitable, Callable
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..common.app import SandboxApp
+from ..common.middleware import Hooks, SandboxState
+from . import directory, identity
+from .control import MicrosoftControl
+from .drive import routes as drive_routes
+from .drive.model import DriveStore
+from .drive.seed import seed
+from .graph import GraphError, error_body, error_response, rate_key_from_header, unauthenticated
+from .tokens import Tokens
+
+Workload = Callable[[Request, str], "Awaitable[Response | None] | Response | None"]
+GRAPH_WORKLOADS: list[Workload] = [directory.dispatch, drive_routes.dispatch]
+_STATUS_CODES = {
+    500: "generalException",
+    502: "badGateway",
+    503: "serviceNotAvailable",
+    504: "gatewayTimeout",
+    429: "TooManyRequests",
+}
 
 
-def create_app(*, latency_ms: int = 0) -> Starlette:
-    return Starlette(routes=[])
+async def graph_endpoint(request: Request) -> Response:
+    path = "/" + request.path_params["rest"]
+    try:
+        for workload in GRAPH_WORKLOADS:
+            answer = workload(request, path)
+            if answer is not None and not isinstance(answer, Response):
+                answer = await answer
+            if answer is not None:
+                return answer
+    except GraphError as exc:
+        return error_response(exc)
+    segment = next((p for p in path.split("/") if p), "")
+    return error_response(GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'."))
+
+
+async def _not_found(request: Request, exc: HTTPException) -> Response:
+    return JSONResponse(
+        error_body(
+            "itemNotFound" if exc.status_code == 404 else "BadRequest",
+            f"{request.method} {request.url.path}: {exc.detail}",
+        ),
+        status_code=exc.status_code,
+    )
+
+
+def _tenant(scope: dict) -> str:
+    """Throttling is per user (or per app for app-only tokens), as Graph's per-user limits."""
+    if not scope["path"].startswith("/v1.0/"):
+        return "identity"
+    header = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
+    return rate_key_from_header(header)
+
+
+def _template(scope: dict) -> str:
+    return "/v1.0" if scope["path"].startswith("/v1.0/") else scope["path"]
+
+
+def _error(status: int) -> tuple[bytes, str]:
+    code = _STATUS_CODES.get(status, "generalException")
+    return json.dumps(
+        error_body(code, f"The service answered {status} (injected failure).")
+    ).encode(), "application/json"
+
+
+def _expired() -> tuple[int, list[tuple[str, str]], bytes]:
+    exc = unauthenticated("Lifetime validation failed, the token is expired.")
+    return 401, list(exc.headers.items()), json.dumps(error_body(exc.code, exc.message)).encode()
+
+
+class MicrosoftApp(SandboxApp):
+    def build_middleware_stack(self):  # type: ignore[no-untyped-def]
+        return MicrosoftControl(super().build_middleware_stack(), self)
+
+
+def create_app(*, latency_ms: int = 0, rate_limits: bool | dict = True) -> MicrosoftApp:
+    """Build the emulator. ``rate_limits``: True (defaults per user and method), False, or ``{"GET": n, ...}``."""
+    store = DriveStore()
+    seed(store)
+    tokens = Tokens()
+
+    def reset() -> None:
+        fresh = DriveStore()
+        seed(fresh)
+        app.state.drives = fresh
+        app.state.upload_sessions.clear()
+        tokens.reset()
+
+    state = SandboxState(latency_ms=latency_ms, rate_limits=rate_limits)
+    hooks = Hooks(
+        tenant_for=_tenant,
+        template_for=_template,
+        error_body=_error,
+        expired_credentials=_expired,
+        rate_limit_reason="graph-per-user",
+        on_reset=reset,
+    )
+    routes = [
+        *identity.routes(),
+        *drive_routes.public_routes(),
+        Route("/v1.0/{rest:path}", graph_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    ]
+    app = MicrosoftApp(
+        routes=routes, exception_handlers={HTTPException: _not_found}, sandbox_state=state, sandbox_hooks=hooks
+    )
+    app.state.drives = store
+    app.state.tokens = tokens
+    app.state.upload_sessions = {}
+    return app
