@@ -84,7 +84,7 @@ async def list_changes(ctx: Ctx) -> Response:
             change["driveId"] = entry.drive_id
             change["teamDriveId"] = entry.drive_id
         if visible:
-            change["file"] = file_json(store, f, me, ctx.base_url)
+            change["file"] = file_json(store, f, me, ctx.base_url, content=ctx.content)
         changes.append(change)
     body: dict = {"kind": "drive#changeList", "changes": changes}
     if next_seq is not None:

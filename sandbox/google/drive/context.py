@@ -29,6 +29,13 @@ class Ctx:
     viewer: str  # the caller's e-mail
     base_url: str
 
+    @property
+    def content(self) -> bool:
+        """Whether rendered files need their bytes (size, checksums) for this request's ``fields``."""
+        from .resource import wants_content
+
+        return wants_content(self.param("fields"))
+
     def param(self, name: str, default: str | None = None) -> str | None:
         return self.request.query_params.get(name, default)
 

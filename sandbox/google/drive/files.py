@@ -78,7 +78,7 @@ def listed(ctx: Ctx) -> list[DriveFile]:
     corpora, drive_id, all_drives = _corpus(ctx)
     predicate = Q.parse(ctx.param("q") or "")
     store, me = ctx.store, ctx.viewer
-    viewer = Q.Viewer(me, store.role, store.shared_with_me, lambda f: f.text)
+    viewer = Q.Viewer(me, store.role, store.shared_with_me, lambda f: f.text, store.roots.get(me, ""))
     roots = set(store.roots.values())
     if (ctx.param("spaces") or "drive") not in ("drive",):
         return []
@@ -106,7 +106,7 @@ async def list_files(ctx: Ctx) -> Response:
     found = listed(ctx)
     page = found[offset:offset + size]
     body: dict = {"kind": "drive#fileList", "incompleteSearch": False,
-                  "files": [file_json(ctx.store, f, ctx.viewer, ctx.base_url) for f in page]}
+                  "files": [file_json(ctx.store, f, ctx.viewer, ctx.base_url, content=ctx.content) for f in page]}
     if offset + size < len(found):
         body["nextPageToken"] = _page_token(offset + size, fingerprint)
     return ctx.respond(body, LIST_DEFAULT, "FileList")
@@ -118,7 +118,7 @@ async def get_file(ctx: Ctx) -> Response:
         return download(ctx, f)
     if ctx.param("alt") not in (None, "json"):
         raise invalid_value("alt")
-    return ctx.respond(file_json(ctx.store, f, ctx.viewer, ctx.base_url), GET_DEFAULT, "File")
+    return ctx.respond(file_json(ctx.store, f, ctx.viewer, ctx.base_url, content=ctx.content), GET_DEFAULT, "File")
 
 
 def _parents_for_new(ctx: Ctx, parents: list[str] | None) -> tuple[list[str], str | None]:
@@ -176,7 +176,7 @@ async def create_file(ctx: Ctx) -> Response:
     if f.owner:
         f.permissions.append(ctx.store.permission_for("user", "owner", f.owner, None, None))
     ctx.store.add(f)
-    return ctx.respond(file_json(ctx.store, f, ctx.viewer, ctx.base_url), GET_DEFAULT, "File")
+    return ctx.respond(file_json(ctx.store, f, ctx.viewer, ctx.base_url, content=ctx.content), GET_DEFAULT, "File")
 
 
 def apply_update(ctx: Ctx, f: DriveFile, meta: dict) -> None:
@@ -217,7 +217,7 @@ async def update_file(ctx: Ctx) -> Response:
     if "trashed" in meta and ctx.store.role(f, ctx.viewer) not in ("owner", "organizer", "fileOrganizer"):
         raise insufficient_permissions()
     apply_update(ctx, f, meta)
-    return ctx.respond(file_json(ctx.store, f, ctx.viewer, ctx.base_url), GET_DEFAULT, "File")
+    return ctx.respond(file_json(ctx.store, f, ctx.viewer, ctx.base_url, content=ctx.content), GET_DEFAULT, "File")
 
 
 async def delete_file(ctx: Ctx) -> Response:

@@ -57,6 +57,7 @@ class Viewer:
     role_of: Callable[[DriveFile, str], str | None]  # (file, email) -> role
     shared_with_me: Callable[[DriveFile, str], bool]
     full_text: Callable[[DriveFile], str]
+    root_id: str = ""  # what 'root' stands for in "'root' in parents"
 
 
 def _unquote(token: str) -> str:
@@ -102,7 +103,7 @@ class _Build(Transformer):
     def membership(self, item: Token, collection: Token) -> Predicate:
         value = _unquote(str(item))
         if collection == "parents":
-            return lambda v, f: value in f.parents
+            return lambda v, f: (v.root_id if value == "root" else value) in f.parents
         floor = {"owners": "owner", "writers": "writer", "readers": "reader"}[str(collection)]
         return lambda v, f: (v.role_of(f, value) or "") in ROLE_RANK and (
             (f.owner == value) if floor == "owner" else ROLE_RANK[v.role_of(f, value) or "reader"] >= ROLE_RANK[floor])

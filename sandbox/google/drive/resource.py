@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from .. import users as U
@@ -39,7 +40,18 @@ def _capabilities(role: str | None, f: DriveFile) -> dict:
             "canReadDrive": bool(f.drive_id), "canChangeCopyRequiresWriterPermission": rank >= 3}
 
 
-def file_json(store: DriveStore, f: DriveFile, viewer: str, base_url: str) -> dict:
+CONTENT_KEYS = ("size", "quotaBytesUsed", "md5Checksum", "sha1Checksum", "sha256Checksum")
+
+
+def wants_content(fields: str | None) -> bool:
+    """Does this ``fields`` selection need the bytes (size, checksums)? Avoids making lazy files for nothing."""
+    if not fields:
+        return False
+    words = re.findall(r"[A-Za-z0-9*]+", fields)
+    return "*" in words or any(k in words for k in CONTENT_KEYS) or re.search(r"\bfiles?\b(?!\s*[(/])", fields) is not None
+
+
+def file_json(store: DriveStore, f: DriveFile, viewer: str, base_url: str, *, content: bool = True) -> dict:
     role = store.role(f, viewer)
     out: dict = {
         "kind": "drive#file", "id": f.id, "name": f.name, "mimeType": f.mime_type, "starred": f.starred,
@@ -75,11 +87,12 @@ def file_json(store: DriveStore, f: DriveFile, viewer: str, base_url: str) -> di
             out["exportLinks"] = {m: f"{base_url}/drive/v3/files/{f.id}/export?mimeType={quote(m, safe='')}"
                                   for m in EXPORTS[f.mime_type]}
     else:
-        body = f.content()
+        body = f.content() if content or f.lazy_data is None else b""
         ext = _EXTENSIONS.get(f.mime_type) or (f.name.rsplit(".", 1)[-1] if "." in f.name else None)
-        out.update(size=str(len(body)), quotaBytesUsed=str(len(body)), headRevisionId=f"0B{f.id[1:20]}{f.version}",
-                   originalFilename=f.original_filename or f.name,
-                   webContentLink=f"{base_url}/drive/v3/files/{f.id}?alt=media", **f.checksums())
+        out.update(headRevisionId=f"0B{f.id[1:20]}{f.version}", originalFilename=f.original_filename or f.name,
+                   webContentLink=f"{base_url}/drive/v3/files/{f.id}?alt=media")
+        if content or f.lazy_data is None:
+            out.update(size=str(len(body)), quotaBytesUsed=str(len(body)), **f.checksums())
         if ext:
             out.update(fileExtension=ext, fullFileExtension=ext)
     if f.mime_type == FOLDER:

@@ -94,7 +94,7 @@ def store_upload(ctx: Ctx, meta: dict, media_mime: str, body: bytes, file_id: st
         f = ctx.file(file_id, write=True)
         apply_update(ctx, f, {k: v for k, v in meta.items() if k != "mimeType" or not f.is_native})
         store.mutate(f, lambda: _fill(f, None, media_mime, body), by=ctx.viewer)
-    return ctx.respond(file_json(store, f, ctx.viewer, ctx.base_url), GET_DEFAULT, "File")
+    return ctx.respond(file_json(store, f, ctx.viewer, ctx.base_url, content=ctx.content), GET_DEFAULT, "File")
 
 
 def _multipart(content_type: str, raw: bytes) -> tuple[dict, str, bytes]:
