@@ -2,56 +2,69 @@
 
 Connectors and sandboxes register through entry points (see pyproject.toml), so this library
 never imports one: `enterprise_connectors.connectors` maps a name to a `Connector`, and
-`enterprise_connectors.sandboxes` maps a name to a `Sandbox`.
+`enterprise_connectors.sandboxes` maps a name to a `Sandbox`. Tests (and plugins loaded in
+process) may add more with `register()`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Protocol
 
+from .credentials import CredentialProvider
+from .runtime import Check
 from .settings import ServerSettings
 from .tools import Tool
 
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
+__all__ = ["Check", "Connector", "Runtime", "Sandbox", "connectors", "register", "sandboxes"]
 
 
 class Runtime(Protocol):
-    """A configured connector: its tools and its view of who is calling."""
+    """A configured connector: how it acts for a caller, and what `doctor` checks."""
 
-    tools: list[Tool]
+    credentials: CredentialProvider
 
     def identity(self) -> str: ...
 
     async def checks(self) -> list[Check]: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Connector:
     name: str
     title: str
-    default_port: int
+    default_port: int  # the one place a connector's port is written; deploy files and tests read it
     settings: type[ServerSettings]
     instructions: str
-    runtime: Callable[[Any], Runtime]
+    tools: Sequence[Tool]  # the whole surface, in tools/list order
+    runtime: Callable[[Any], Runtime]  # settings -> runtime
     sandbox: str  # the sandbox that emulates this connector's upstream
     sandbox_env: Callable[[str, dict[str, str]], dict[str, str]]  # (base URL, demo login) -> env for the demo
+    tools_budget: int = 10_000  # bytes of the compact JSON tools array in tools/list
+    search_example: str = ""  # words the contract suite searches for in the sandbox (search/fetch contract)
+    snapshots: Path | None = None  # folder of the tool-surface snapshots (one JSON per tool)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Sandbox:
     name: str
     title: str
     default_port: int
     create_app: Callable[..., Any]  # (latency_ms=...) -> ASGI app
     demo_login: dict[str, str]  # credentials of the demo user, e.g. {"email": ..., "token": ...}
+    tls: Callable[[], tuple[str, str]] | None = None  # () -> (certfile, keyfile) when served over HTTPS
+
+
+_registered: dict[str, dict[str, Any]] = {"connectors": {}, "sandboxes": {}}
+
+
+def register(item: Connector | Sandbox) -> None:
+    """Add a connector or sandbox in process (tests, plugins), beside those found by entry points."""
+    kind = "connectors" if isinstance(item, Connector) else "sandboxes"
+    _registered[kind][item.name] = item
 
 
 def _load(group: str) -> dict[str, Any]:
@@ -59,9 +72,9 @@ def _load(group: str) -> dict[str, Any]:
 
 
 def connectors() -> dict[str, Connector]:
-    found = _load("enterprise_connectors.connectors")
+    found = _load("enterprise_connectors.connectors") | _registered["connectors"]
     return dict(sorted(found.items(), key=lambda item: item[1].default_port))
 
 
 def sandboxes() -> dict[str, Sandbox]:
-    return _load("enterprise_connectors.sandboxes")
+    return _load("enterprise_connectors.sandboxes") | _registered["sandboxes"]

@@ -97,3 +97,37 @@ def parse_range(text: str, tz: str = "UTC", *, now: datetime | None = None) -> t
         start, end = _period(kind, offset, now.astimezone(zone(tz)))
         return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
     return parse_point(text, tz, now=now), now
+
+
+# -- showing times to people --------------------------------------------------------------------
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An upstream timestamp (ISO 8601 with any offset form, or epoch milliseconds) as aware UTC, or None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, timezone.utc)
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    if re.search(r"[+-]\d{4}$", text):  # Jira's +0000
+        text = text[:-2] + ":" + text[-2:]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def local(value: object, tz: str) -> str:
+    """"2026-11-20 15:03" in the person's zone (say the zone once, next to the list or document)."""
+    moment = parse_timestamp(value)
+    return moment.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def local_day(value: object, tz: str) -> str:
+    moment = parse_timestamp(value)
+    return moment.astimezone(zone(tz)).strftime("%Y-%m-%d") if moment else ""
+
+
+def times_in(tz: str) -> str:
+    return f"Times are in {tz}."

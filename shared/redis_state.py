@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import logging
+import secrets
 import threading
 import time
 import uuid
@@ -441,6 +442,17 @@ class RedisState:
 
     def lock(self, name: str, ttl_seconds: float = 30) -> RedisLock:
         return RedisLock(self.link, f"{self.prefix}lock:{name}", self._locks.setdefault(name, anyio.Lock()), ttl_seconds)
+
+    def secret(self, name: str) -> bytes:
+        """A random secret every replica shares (made by the first, kept in Redis), e.g. the cursor key."""
+        mine = secrets.token_bytes(32)
+        key = f"{self.prefix}secret:{name}"
+
+        def op(r: redis.Redis) -> bytes:
+            r.set(key, mine, nx=True)
+            return bytes(r.get(key) or mine)
+
+        return self.link.run("secret", op, lambda: mine)
 
     def describe(self) -> str:
         return f"Redis at {self.link.where} (key prefix {self.prefix})"

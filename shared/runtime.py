@@ -1,32 +1,78 @@
-"""What every configured connector holds: shared state, caches, limits and a circuit breaker.
+"""What every configured connector holds, built from a few hooks the connector supplies.
 
-State is in process, or in Redis when REDIS_URL is set (then every replica draws from one
-bucket per (identity, upstream, method, endpoint) and shares warm caches, idempotency records and locks). The
-circuit breaker stays per replica: each judges the upstream's health for itself.
+A connector subclasses `UpstreamRuntime` and supplies only:
+- `upstream`: the name people see in errors ("Jira");
+- `configured_credentials()`: the account from its settings (API token / PAT), used when no
+  other credential provider is given;
+- `make_client(credential, buckets)`: its upstream client for one credential;
+- `make_lookups(client, identity)`: its name lookups (cached per identity);
+- `rate_table`: the upstream's burst limits per endpoint and method;
+- `checks()`: what `connectors doctor` verifies.
+
+Everything else is shared: state in process or in Redis (buckets, caches, idempotency records,
+locks), a circuit breaker per upstream, and the per-identity wiring. Who is calling is decided per
+tool call (`shared.caller.acting`); `client`, `lookups` and `identity()` answer for that caller,
+so two people served by one process never share a client, a cache entry or a bucket.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from . import state as shared_state
+from .caller import acting
 from .circuit import CircuitBreaker
-from .connector import Check
+from .credentials import Credential, CredentialProvider
 from .ratelimit import EndpointBuckets, RateTable
+from .shaping import use_cursor_key
+
+ClientT = TypeVar("ClientT")
+LookupsT = TypeVar("LookupsT")
+
+MAX_IDENTITIES = 1024  # clients kept per process; the least recently used go first
 
 
-class UpstreamRuntime:
-    upstream: str = "upstream"  # the name users see in errors, e.g. "Jira"
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
 
-    def __init__(self, settings: Any, state: shared_state.State | None = None):
+
+@dataclass
+class _PerIdentity(Generic[ClientT, LookupsT]):
+    client: ClientT
+    lookups: LookupsT
+
+
+class UpstreamRuntime(Generic[ClientT, LookupsT]):
+    upstream: str = "upstream"
+
+    def __init__(
+        self, settings: Any, state: shared_state.State | None = None, credentials: CredentialProvider | None = None
+    ):
         self.settings = settings
         self.state = state if state is not None else shared_state.from_env()
         self.cache = self.state.cache(settings.cache_ttl_seconds)
         self.idempotency = self.state.idempotency()
         self.buckets = self.state.buckets(settings.rate_limit_per_second)
         self.breaker = CircuitBreaker(self.upstream)
+        self.credentials: CredentialProvider = credentials or self.configured_credentials()
+        if not os.environ.get("CONNECTORS_CURSOR_KEY"):  # replicas sharing state sign cursors alike
+            use_cursor_key(self.state.secret("cursor"))
+        self._bound: OrderedDict[str, _PerIdentity[ClientT, LookupsT]] = OrderedDict()
 
-    def identity(self) -> str:
+    # -- hooks a connector supplies ----------------------------------------------------------------
+    def configured_credentials(self) -> CredentialProvider:
+        raise NotImplementedError
+
+    def make_client(self, credential: Credential, buckets: EndpointBuckets) -> ClientT:
+        raise NotImplementedError
+
+    def make_lookups(self, client: ClientT, identity: str) -> LookupsT:
         raise NotImplementedError
 
     @property
@@ -34,8 +80,37 @@ class UpstreamRuntime:
         """The upstream's burst limits per endpoint and method; connectors add their upstream's factors."""
         return RateTable(self.settings.rate_limit_per_second)
 
-    def bucket(self) -> EndpointBuckets:
-        return EndpointBuckets(self.buckets, self.identity(), self.upstream, self.rate_table)
+    async def checks(self) -> list[Check]:
+        raise NotImplementedError
+
+    # -- per caller --------------------------------------------------------------------------------
+    def credential(self) -> Credential:
+        """The credential of the current tool call, or the provider's default outside one."""
+        return acting.get() or self.credentials.default()
+
+    def identity(self) -> str:
+        return self.credential().identity
+
+    def _for(self, credential: Credential) -> _PerIdentity[ClientT, LookupsT]:
+        key = credential.fingerprint
+        found = self._bound.get(key)
+        if found is None:
+            buckets = EndpointBuckets(self.buckets, credential.identity, self.upstream, self.rate_table)
+            client = self.make_client(credential, buckets)
+            found = self._bound[key] = _PerIdentity(client, self.make_lookups(client, credential.identity))
+            while len(self._bound) > MAX_IDENTITIES:
+                self._bound.popitem(last=False)
+        else:
+            self._bound.move_to_end(key)
+        return found
+
+    @property
+    def client(self) -> ClientT:
+        return self._for(self.credential()).client
+
+    @property
+    def lookups(self) -> LookupsT:
+        return self._for(self.credential()).lookups
 
     def state_checks(self) -> list[Check]:
         """For `doctor`: whether the shared state (Redis) answers, when one is configured."""

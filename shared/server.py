@@ -24,7 +24,8 @@ from .connector import Connector, Runtime
 from .errors import ConfigError
 from .observability import RequestIdMiddleware
 from .settings import ServerSettings
-from .tools import enabled, register
+from .boundary import register
+from .tools import enabled
 
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
@@ -69,10 +70,10 @@ def build_server(connector: Connector, settings: ServerSettings, runtime: Runtim
         instructions=connector.instructions,
         cache_hints={"tools/list": CacheHint(ttl_ms=300_000, scope="private")},
     )
-    tools = enabled(runtime.tools, read_only=settings.read_only, toolsets=settings.toolsets)
+    tools = enabled(connector.tools, read_only=settings.read_only, toolsets=settings.toolsets)
     if tracing.configure_from_env(connector.name):  # OTEL_EXPORTER_OTLP_ENDPOINT set (or configured by a test)
         tools = [tracing.traced(tool) for tool in tools]
-    register(server, tools, identity=runtime.identity)
+    register(server, tools, runtime)
     return server
 
 

@@ -10,7 +10,7 @@ names the variable.
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -47,9 +47,23 @@ class ServerSettings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    # The settings that hold the upstream credentials, named when the upstream refuses them.
+    credential_settings: ClassVar[tuple[str, ...]] = ()
+
     @classmethod
     def env_name(cls, field: str) -> str:
         return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+    def explain(self, exc: Exception, tried: str = "") -> str:
+        """An upstream failure as `doctor` reports it: which settings to check, and the URL tried."""
+        from .errors import AuthFailed
+
+        text = str(exc)
+        if isinstance(exc, AuthFailed) and self.credential_settings:
+            names = [self.env_name(f) for f in self.credential_settings if getattr(self, f, None) is not None]
+            text = f"the credentials were refused (mistyped, expired or revoked): check {' and '.join(names)}."
+        where = tried or getattr(self, "url", "")
+        return f"{text} (tried {where})" if where else text
 
 
 def secrets_dir() -> str | None:

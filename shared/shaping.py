@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
+import os
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -54,21 +58,53 @@ def fit(items: Sequence[Any], render: Callable[[Sequence[Any]], str], budget: in
     return render(items[:low]), len(items) - low
 
 
-def encode_cursor(kind: str, state: dict[str, Any]) -> str:
-    raw = json.dumps({"k": kind, **state}, separators=(",", ":"), sort_keys=True).encode()
+_cursor_key: bytes | None = None
+MAX_CURSOR = 8192  # characters; ours are far shorter
+
+
+def use_cursor_key(key: bytes) -> None:
+    """Sign cursors with this key (replicas sharing state share it: see shared.state)."""
+    global _cursor_key
+    _cursor_key = key
+
+
+def _key() -> bytes:
+    global _cursor_key
+    if _cursor_key is None:
+        configured = os.environ.get("CONNECTORS_CURSOR_KEY", "").encode()
+        _cursor_key = hashlib.sha256(configured).digest() if configured else secrets.token_bytes(32)
+    return _cursor_key
+
+
+def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode())
+
+
+def encode_cursor(kind: str, state: dict[str, Any]) -> str:
+    """An opaque, signed cursor: a caller can hand it back, never forge one that widens a query."""
+    raw = json.dumps({"k": kind, **state}, separators=(",", ":"), sort_keys=True).encode()
+    mac = hmac.new(_key(), raw, hashlib.sha256).digest()[:16]
+    return f"{_b64(raw)}.{_b64(mac)}"
+
+
 def decode_cursor(kind: str, cursor: str) -> dict[str, Any]:
-    """Decode a cursor we issued; anything else is a clear input error."""
+    """Decode a cursor we issued; anything else (edited, forged, expired key) is a clear input error."""
+    state = None
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        state = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        body, _, mac = cursor.strip().partition(".")
+        raw = _unb64(body)
+        expected = hmac.new(_key(), raw, hashlib.sha256).digest()[:16]
+        if len(cursor) <= MAX_CURSOR and hmac.compare_digest(_unb64(mac), expected):
+            state = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         state = None
     if not isinstance(state, dict) or state.pop("k", None) != kind:
         raise InvalidInput(
-            "cursor is not valid for this tool. Pass the next_cursor value from the previous result unchanged, "
-            "with the same other arguments."
+            "cursor is not valid for this tool (or has expired). Pass the next_cursor value from the previous "
+            "result unchanged, with the same other arguments, or start again without a cursor."
         )
     return state

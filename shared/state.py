@@ -17,6 +17,7 @@ Other knobs: `REDIS_KEY_PREFIX` (default `ec:`; every key starts with it),
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -28,6 +29,7 @@ from .idempotency import IdempotencyStore
 from .ratelimit import BucketRegistry
 
 DEFAULT_PREFIX = "ec:"
+_PROCESS_SECRETS: dict[str, bytes] = {}
 
 
 class State(Protocol):
@@ -40,6 +42,8 @@ class State(Protocol):
     def idempotency(self, ttl_seconds: float = 24 * 3600) -> IdempotencyStore: ...
 
     def lock(self, name: str, ttl_seconds: float = 30): ...  # an async context manager
+
+    def secret(self, name: str) -> bytes: ...  # a random secret shared by every replica
 
     def describe(self) -> str: ...
 
@@ -65,6 +69,9 @@ class LocalState:
 
     def lock(self, name: str, ttl_seconds: float = 30) -> anyio.Lock:
         return self._locks.setdefault(name, anyio.Lock())
+
+    def secret(self, name: str) -> bytes:
+        return _PROCESS_SECRETS.setdefault(name, secrets.token_bytes(32))  # one per process, whatever the runtime
 
     def describe(self) -> str:
         return "in process"

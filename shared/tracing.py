@@ -78,10 +78,10 @@ def traced(tool: Tool) -> Tool:
     fn = tool.fn
 
     @functools.wraps(fn)
-    async def call(**kwargs: Any) -> Any:
+    async def call(runtime: Any, **kwargs: Any) -> Any:
         tracer = _tracer
         if tracer is None:
-            return await fn(**kwargs)
+            return await fn(runtime, **kwargs)
         from opentelemetry.trace import Status, StatusCode
 
         attributes = {"mcp.method.name": "tools/call", "gen_ai.tool.name": tool.name, "connector.toolset": tool.toolset}
@@ -90,7 +90,7 @@ def traced(tool: Tool) -> Tool:
         ) as span:
             span.set_attribute("connector.request_id", request_id.get())
             try:
-                value = await fn(**kwargs)
+                value = await fn(runtime, **kwargs)
             except Exception as exc:
                 outcome = _outcome(exc)
                 span.set_attribute("connector.outcome", outcome)

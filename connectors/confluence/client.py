@@ -22,6 +22,7 @@ import requests
 from atlassian import Confluence
 
 from shared.circuit import CircuitBreaker
+from shared.credentials import Credential
 from shared.errors import Conflict
 from shared.http import RetryPolicy, checked_json, in_worker, resilient_session
 from shared.ratelimit import EndpointBuckets, TokenBucket
@@ -62,24 +63,30 @@ def next_cursor(page: dict) -> str | None:
 
 
 class ConfluenceClient:
-    def __init__(self, settings: ConfluenceSettings, bucket: TokenBucket | EndpointBuckets, breaker: CircuitBreaker):
-        self.settings, self.bucket, self.breaker = settings, bucket, breaker
-        self.site, self.wiki = settings.site, settings.wiki
+    def __init__(
+        self,
+        settings: ConfluenceSettings,
+        credential: Credential,
+        bucket: TokenBucket | EndpointBuckets,
+        breaker: CircuitBreaker,
+    ):
+        self.settings, self.credential, self.bucket, self.breaker = settings, credential, bucket, breaker
+        self.site, self.wiki = settings.site, settings.wiki  # where people read pages
+        self.api_wiki = f"{credential.base_url.rstrip('/')}/wiki" if credential.base_url else self.wiki
 
     @cached_property
     def _api(self) -> Confluence:
-        """Built on first use, so declaring the tools needs no credentials."""
-        settings = self.settings
+        """Built on first use, so a runtime can be made without reaching Confluence."""
+        settings, credential = self.settings, self.credential
         policy = RetryPolicy(timeout=settings.http_timeout_seconds)
+        secret = credential.secret.get_secret_value()
         auth: dict[str, Any] = (
-            {"token": settings.pat.get_secret_value()}
-            if settings.pat is not None
-            else {"username": settings.email, "password": settings.api_token.get_secret_value()}
+            {"username": credential.username, "password": secret} if credential.scheme == "basic" else {"token": secret}
         )
         with warnings.catch_warnings():  # the v2 class warns about v1 helpers we do not use
             warnings.simplefilter("ignore")
             return Confluence(
-                self.wiki,
+                self.api_wiki,
                 api_version=2,
                 cloud=True,
                 session=resilient_session(UPSTREAM, self.bucket, self.breaker, policy),

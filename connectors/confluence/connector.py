@@ -1,9 +1,12 @@
-"""The Confluence connector declaration."""
+"""The Confluence connector: its declaration and its whole tool surface, on one screen."""
+
+from pathlib import Path
 
 from shared.connector import Connector
 
 from .runtime import ConfluenceRuntime
 from .settings import ConfluenceSettings
+from .tools import changes, decisions, pages, search, writes
 
 INSTRUCTIONS = (
     "Confluence for this workspace, acting with the signed-in user's permissions. Use search/fetch for quick lookups, "
@@ -12,6 +15,19 @@ INSTRUCTIONS = (
     "[[...#N]] placeholders stand for macros: keep them exactly as they are when writing a page back, and pass the "
     "version you read; on a conflict, re-read the page and apply the change again."
 )
+
+TOOLS = [
+    search.search,
+    search.search_pages,
+    search.list_spaces,
+    pages.fetch,
+    pages.get_page,
+    writes.create_page,
+    writes.update_page,
+    writes.add_comment,
+    decisions.find_decisions,
+    changes.get_changes,
+]
 
 
 def _sandbox_env(base_url: str, login: dict[str, str]) -> dict[str, str]:
@@ -24,7 +40,11 @@ connector = Connector(
     default_port=8002,
     settings=ConfluenceSettings,
     instructions=INSTRUCTIONS,
+    tools=TOOLS,
     runtime=ConfluenceRuntime,
     sandbox="atlassian",
     sandbox_env=_sandbox_env,
+    tools_budget=12_000,
+    search_example="checkout",
+    snapshots=Path(__file__).parent / "tests" / "snapshots",
 )

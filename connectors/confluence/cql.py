@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 _SPECIAL = re.compile(r'(["\\])')
+_HIGHLIGHT = re.compile(r"@@@(?:end)?hl@@@")
 
 
 def quote(value: str) -> str:
@@ -44,3 +45,8 @@ def split_order(cql: str) -> tuple[str, str]:
 def join(clauses: list[str], order: str = "") -> str:
     where = " AND ".join(f"({c})" if " OR " in c.upper() and not c.startswith("(") else c for c in clauses if c)
     return f"{where} ORDER BY {order}" if order else where
+
+
+def plain_title(text: str) -> str:
+    """A title from search results without Confluence's highlight markers (@@@hl@@@ ... @@@endhl@@@)."""
+    return _HIGHLIGHT.sub("", text or "")

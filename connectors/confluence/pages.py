@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from shared.errors import InvalidInput, NotFound
 from shared.shaping import decode_cursor, encode_cursor, truncation_marker
 
-from . import storage
+from . import storage_format as storage
 
 if TYPE_CHECKING:
     from .runtime import ConfluenceRuntime

@@ -7,7 +7,7 @@ naming close matches.
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,16 +15,11 @@ import anyio
 
 from shared.cache import IdentityCache
 from shared.errors import Ambiguous, InvalidInput, NotFound
+from shared.names import close, person_match
+from shared.vocabulary import ME, means
 
 from . import cql as q
 from .client import ConfluenceClient, next_cursor
-
-ME = ("me", "moi", "myself", "currentuser()", "current user")
-
-
-def close(value: str, options: list[str], n: int = 3) -> list[str]:
-    lowered = {o.lower(): o for o in options}
-    return [lowered[m] for m in difflib.get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.5)]
 
 
 @dataclass
@@ -42,10 +37,11 @@ class Scope:
 
 
 class Lookups:
-    def __init__(self, client: ConfluenceClient, cache: IdentityCache, identity: str):
+    def __init__(self, client: ConfluenceClient, cache: IdentityCache, identity: str, default_timezone: str = "UTC"):
         self.client, self.cache, self.identity = client, cache, identity
+        self.default_timezone = default_timezone
 
-    async def _cached(self, namespace: str, key: Any, load) -> Any:
+    async def _cached(self, namespace: str, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
         return await self.cache.get_or_load(self.identity, namespace, key, load)
 
     async def me(self) -> dict:
@@ -53,9 +49,9 @@ class Lookups:
         self.learn(me)
         return me
 
-    async def profile_timezone(self, fallback: str) -> str:
-        """The zone Confluence reads CQL dates in: the caller's profile zone."""
-        return (await self.me()).get("timeZone") or fallback
+    async def timezone(self) -> str:
+        """The caller's profile zone: what "this week" means to them, and how Confluence reads CQL dates."""
+        return (await self.me()).get("timeZone") or self.default_timezone
 
     # -- spaces ----------------------------------------------------------------------------------
     async def spaces(self) -> list[dict]:
@@ -161,7 +157,7 @@ class Lookups:
     async def person(self, query: str) -> tuple[str, str]:
         """(CQL user value, display name): "me" is currentUser(); else a unique name or e-mail match."""
         text = query.strip()
-        if text.lower() in ME:
+        if means(text, ME):
             me = await self.me()
             return "currentUser()", me.get("displayName", "you")
         try:
@@ -170,8 +166,14 @@ class Lookups:
             if "@" in text:
                 return q.quote(text), text
             raise InvalidInput(f'People search is not available here: give "{query}" as an e-mail address, or "me".') from None
-        exact = [u for u in found if text.lower() in ((u.get("displayName") or "").lower(), (u.get("email") or "").lower())]
-        matches = exact or found
+        kinds = {id(u): person_match(text, u.get("displayName") or "", u.get("email") or "") for u in found}
+        matches = [u for u in found if kinds[id(u)] == "exact"] or [u for u in found if kinds[id(u)] == "words"]
+        if not matches and found:
+            listed = "; ".join(str(u.get("displayName")) for u in found[:10])
+            raise InvalidInput(
+                f'Nobody called "{query}"; only longer names begin with it: {listed}. '
+                "Ask the user which person they meant, then give the full name or e-mail."
+            )
         if len(matches) == 1:
             return q.quote(matches[0]["accountId"]), matches[0].get("displayName", "")
         if not matches:
@@ -189,7 +191,8 @@ class Lookups:
         found = await self.client.pages_by_title(str(space["id"]), title.strip())
         if not found:
             hits = await self.client.search(f"space = {q.quote(space['key'])} AND title ~ {q.text_query(title)} AND type = page", limit=5)
-            titles = [h.get("title") or (h.get("content") or {}).get("title") for h in hits.get("results", [])]
+            titles = [q.plain_title((h.get("content") or {}).get("title") or h.get("title") or "")
+                      for h in hits.get("results", [])]  # fmt: skip
             raise NotFound(
                 f'No page titled "{title}" in {space["key"]}.'
                 + (f" Close titles: {'; '.join(t for t in titles if t)}." if titles else "")

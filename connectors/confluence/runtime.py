@@ -1,27 +1,33 @@
-"""A configured Confluence connector: client, lookups, caches, and its tools."""
+"""A configured Confluence connector: the hooks the shared runtime needs, nothing else."""
 
 from __future__ import annotations
 
-from functools import cached_property
-
-from shared.connector import Check
+from shared.credentials import ConfiguredAccount, Credential, CredentialProvider
 from shared.errors import ConnectorError
-from shared.ratelimit import RateTable
-from shared.runtime import UpstreamRuntime
-from shared.tools import Tool
+from shared.ratelimit import EndpointBuckets, RateTable
+from shared.runtime import Check, UpstreamRuntime
 
 from .client import UPSTREAM, ConfluenceClient
 from .resolve import Lookups
 from .settings import ConfluenceSettings
 
 
-class ConfluenceRuntime(UpstreamRuntime):
+class ConfluenceRuntime(UpstreamRuntime[ConfluenceClient, Lookups]):
     upstream = UPSTREAM
     settings: ConfluenceSettings
 
-    def identity(self) -> str:
-        """Who the upstream sees. Until per-user OAuth, the configured account."""
-        return f"confluence:{self.settings.email or 'pat'}@{self.settings.site}"
+    def configured_credentials(self) -> CredentialProvider:
+        s = self.settings
+        if s.pat is not None:
+            return ConfiguredAccount(Credential(f"confluence:pat@{s.site}", "bearer", s.pat))
+        assert s.api_token is not None  # the settings refuse neither PAT nor e-mail and token
+        return ConfiguredAccount(Credential(f"confluence:{s.email}@{s.site}", "basic", s.api_token, username=s.email))
+
+    def make_client(self, credential: Credential, buckets: EndpointBuckets) -> ConfluenceClient:
+        return ConfluenceClient(self.settings, credential, buckets, self.breaker)
+
+    def make_lookups(self, client: ConfluenceClient, identity: str) -> Lookups:
+        return Lookups(client, self.cache, identity, self.settings.timezone)
 
     @property
     def rate_table(self) -> RateTable:
@@ -29,30 +35,13 @@ class ConfluenceRuntime(UpstreamRuntime):
         default), PUT/PATCH/DELETE at half (developer.atlassian.com/cloud/confluence/rate-limiting)."""
         return RateTable(self.settings.rate_limit_per_second, {"PUT": 0.5, "PATCH": 0.5, "DELETE": 0.5})
 
-    @cached_property
-    def client(self) -> ConfluenceClient:
-        return ConfluenceClient(self.settings, self.bucket(), self.breaker)
-
-    @cached_property
-    def lookups(self) -> Lookups:
-        return Lookups(self.client, self.cache, self.identity())
-
-    async def cql_timezone(self) -> str:
-        """The zone Confluence reads CQL date literals in (the caller's profile zone)."""
-        return await self.lookups.profile_timezone(self.settings.timezone)
-
-    @cached_property
-    def tools(self) -> list[Tool]:
-        from .tools import all_tools
-
-        return all_tools(self)
-
     async def checks(self) -> list[Check]:
         try:
             me = await self.client.current_user()
         except ConnectorError as exc:
-            return [Check("confluence credentials", False, str(exc))]
-        checks = [Check("confluence credentials", True, f"signed in to {self.settings.wiki} as {me.get('displayName')}")]
+            return [Check("confluence credentials", False, self.settings.explain(exc))]
+        who = me.get("displayName")
+        checks = [Check("confluence credentials", True, f"signed in to {self.settings.wiki} as {who}")]
         try:
             spaces = await self.lookups.spaces()
             checks.append(Check("confluence spaces", bool(spaces), f"{len(spaces)} spaces visible"))

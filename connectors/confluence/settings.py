@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -18,6 +20,8 @@ class ConfluenceSettings(ServerSettings):
     page_chars: int = Field(
         20_000, ge=2_000, le=200_000, description="Characters of page markdown returned per call before a cursor"
     )
+
+    credential_settings: ClassVar[tuple[str, ...]] = ("email", "api_token", "pat")
 
     @model_validator(mode="after")
     def _credentials(self) -> "ConfluenceSettings":

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+from shared.dates import local
 from shared.shaping import cell, table
 
-from . import storage
+from . import storage_format as storage
 
 
-def short_date(value: str | None) -> str:
-    """"2026-11-20T14:03:11.000Z" -> "2026-11-20 14:03"."""
-    return value[:16].replace("T", " ") if value else ""
-
-
-def page_header(page: dict, url: str, space: dict | None, author: str, part: str = "") -> str:
+def page_header(page: dict, url: str, space: dict | None, author: str, part: str = "", tz: str = "UTC") -> str:
     version = page.get("version") or {}
     space_text = f"{space['key']} ({space.get('name', '')})" if space else str(page.get("spaceId", ""))
     facts = [
         f"Space: {space_text}",
         f"id {page.get('id')}",
-        f"version {version.get('number')} by {author}, {short_date(version.get('createdAt'))}",
+        f"version {version.get('number')} by {author}, {local(version.get('createdAt'), tz)} ({tz})",
     ]
     if page.get("status") and page.get("status") != "current":
         facts.append(f"status {page['status']}")
@@ -34,7 +30,7 @@ def children_section(children: list[dict], url_of) -> str:
     return "## Child pages\n\n" + "\n".join(f"- [{cell(c.get('title'))}]({url_of(c)}) (id {c.get('id')})" for c in children)
 
 
-def comments_section(comments: list[tuple[dict, int]], names: dict[str, str], people) -> str:
+def comments_section(comments: list[tuple[dict, int]], names: dict[str, str], people, tz: str = "UTC") -> str:
     """(comment, depth) pairs, oldest first, replies under their parent."""
     if not comments:
         return "## Comments\n\n_(none)_"
@@ -44,7 +40,7 @@ def comments_section(comments: list[tuple[dict, int]], names: dict[str, str], pe
         who = names.get(version.get("authorId") or comment.get("authorId"), "someone")
         body = storage.read(((comment.get("body") or {}).get("storage") or {}).get("value", ""), people).markdown
         prefix = "> " * depth
-        head = f"{prefix}**{who}**, {short_date(version.get('createdAt'))} (comment {comment.get('id')}"
+        head = f"{prefix}**{who}**, {local(version.get('createdAt'), tz)} (comment {comment.get('id')}"
         head += ", reply)" if depth else ")"
         parts.append(head + ":\n" + "\n".join(f"{prefix}{line}" for line in body.split("\n")))
     return "\n\n".join(parts)
@@ -55,21 +51,21 @@ def labels_section(labels: list[dict]) -> str:
     return f"## Labels\n\n{names}"
 
 
-def attachments_section(attachments: list[dict], url_of) -> str:
+def attachments_section(attachments: list[dict], url_of, tz: str = "UTC") -> str:
     if not attachments:
         return "## Attachments\n\n_(none)_"
     rows = [
-        (f"[{a.get('title')}]({url_of(a)})", a.get("mediaType", ""), f"{(a.get('fileSize') or 0) // 1024 or 1} KB", short_date(a.get("createdAt")))
+        (f"[{a.get('title')}]({url_of(a)})", a.get("mediaType", ""), f"{(a.get('fileSize') or 0) // 1024 or 1} KB", local(a.get("createdAt"), tz))
         for a in attachments
     ]
     return "## Attachments\n\n" + table(["File", "Type", "Size", "Added"], rows)
 
 
-def versions_section(versions: list[dict], names: dict[str, str]) -> str:
+def versions_section(versions: list[dict], names: dict[str, str], tz: str = "UTC") -> str:
     if not versions:
         return "## Versions\n\n_(none)_"
     rows = [
-        (v.get("number"), names.get(v.get("authorId"), ""), short_date(v.get("createdAt")), v.get("message", ""))
+        (v.get("number"), names.get(v.get("authorId"), ""), local(v.get("createdAt"), tz), v.get("message", ""))
         for v in versions
     ]
     return "## Versions\n\n" + table(["Version", "By", "When", "Message"], rows)

@@ -15,6 +15,7 @@ import requests
 from atlassian.jira import JiraCloud
 
 from shared.circuit import CircuitBreaker
+from shared.credentials import Credential
 from shared.http import RetryPolicy, checked_json, in_worker, resilient_session
 from shared.ratelimit import EndpointBuckets, TokenBucket
 
@@ -39,24 +40,31 @@ def _detail(response: requests.Response) -> str:
 
 
 class JiraClient:
-    def __init__(self, settings: JiraSettings, bucket: TokenBucket | EndpointBuckets, breaker: CircuitBreaker):
-        self.settings, self.bucket, self.breaker = settings, bucket, breaker
-        self.site = settings.site
-        self.api_root = "rest/api/3" if settings.cloud else "rest/api/2"
+    def __init__(
+        self,
+        settings: JiraSettings,
+        credential: Credential,
+        bucket: TokenBucket | EndpointBuckets,
+        breaker: CircuitBreaker,
+    ):
+        self.settings, self.credential, self.bucket, self.breaker = settings, credential, bucket, breaker
+        self.site = settings.site  # where people browse issues
+        self.api_base = credential.base_url or settings.site  # where requests go (the OAuth gateway, per user)
+        self.cloud = settings.cloud
+        self.api_root = "rest/api/3" if self.cloud else "rest/api/2"
 
     @cached_property
     def _api(self) -> JiraCloud:
-        """Built on first use, so declaring the tools needs no credentials."""
-        settings = self.settings
+        """Built on first use, so a runtime can be made without reaching Jira."""
+        settings, credential = self.settings, self.credential
         policy = RetryPolicy(timeout=settings.http_timeout_seconds)
+        secret = credential.secret.get_secret_value()
         auth: dict[str, Any] = (
-            {"username": settings.email, "password": settings.api_token.get_secret_value()}
-            if settings.cloud
-            else {"token": settings.pat.get_secret_value()}
+            {"username": credential.username, "password": secret} if credential.scheme == "basic" else {"token": secret}
         )
         return JiraCloud(
-            self.site,
-            api_version=3 if settings.cloud else 2,
+            self.api_base,
+            api_version=3 if self.cloud else 2,
             session=resilient_session(UPSTREAM, self.bucket, self.breaker, policy),
             timeout=settings.http_timeout_seconds,
             retry_with_header=False,

@@ -1,9 +1,12 @@
-"""The Jira connector declaration."""
+"""The Jira connector: its declaration and its whole tool surface, on one screen."""
+
+from pathlib import Path
 
 from shared.connector import Connector
 
 from .runtime import JiraRuntime
 from .settings import JiraSettings
+from .tools import actions, changes, directory, issues, search, writes
 
 INSTRUCTIONS = (
     "Jira for this workspace, acting with the signed-in user's permissions. Use search/fetch for quick lookups and "
@@ -12,6 +15,22 @@ INSTRUCTIONS = (
     "ids. If a name is ambiguous the tool lists the candidates: ask the user which one. Use dry_run to preview a "
     "create, and reuse the same idempotency_key when retrying a create."
 )
+
+TOOLS = [
+    search.search,
+    search.search_issues,
+    issues.fetch,
+    issues.get_issue,
+    writes.create_issue,
+    writes.update_issue,
+    actions.transition_issue,
+    actions.add_comment,
+    actions.link_issues,
+    directory.list_projects,
+    directory.find_users,
+    directory.list_sprints,
+    changes.get_changes,
+]
 
 
 def _sandbox_env(base_url: str, login: dict[str, str]) -> dict[str, str]:
@@ -24,7 +43,11 @@ connector = Connector(
     default_port=8001,
     settings=JiraSettings,
     instructions=INSTRUCTIONS,
+    tools=TOOLS,
     runtime=JiraRuntime,
     sandbox="atlassian",
     sandbox_env=_sandbox_env,
+    tools_budget=12_000,
+    search_example="checkout",
+    snapshots=Path(__file__).parent / "tests" / "snapshots",
 )

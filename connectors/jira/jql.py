@@ -8,8 +8,10 @@ search for "C++ crash: 50%" is a plain word search, never a syntax error or an i
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+MINUTE = timedelta(minutes=1)
 
 _LUCENE = re.compile(r'[+\-&|!(){}\[\]^~*?\\:/"]')
 

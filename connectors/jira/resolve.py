@@ -7,56 +7,41 @@ an error naming close matches.
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from shared.cache import IdentityCache
-from shared.errors import Ambiguous, InvalidInput, NotFound
+from shared.errors import Ambiguous, ConnectorError, InvalidInput, NotFound
+from shared.names import close, person_match, pick
+from shared.vocabulary import CURRENT, ME, NEXT, means
 
 from .client import JiraClient
 
 
-def close(value: str, options: list[str], n: int = 3) -> list[str]:
-    lowered = {o.lower(): o for o in options}
-    return [lowered[m] for m in difflib.get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.5)]
-
-
-def pick(what: str, value: str, options: dict[str, Any]) -> Any:
-    """Case-insensitive exact match among named options, else a helpful error."""
-    for name, item in options.items():
-        if name.lower() == value.strip().lower():
-            return item
-    raise InvalidInput(f'Unknown {what} "{value}". Known: {", ".join(list(options)[:15])}.', candidates=close(value, list(options)))
-
-
-def _person(user: dict) -> str:
+def person(user: dict) -> str:
     email = user.get("emailAddress")
     return f"{user.get('displayName')} ({email})" if email else str(user.get("displayName"))
 
 
-def _matches(user: dict, query: str) -> bool:
-    q = query.strip().lower()
-    name = (user.get("displayName") or "").lower()
-    email = (user.get("emailAddress") or "").lower()
-    return email == q or name == q or any(word.startswith(q) for word in name.split()) or name.startswith(q)
-
-
 class Lookups:
-    def __init__(self, client: JiraClient, cache: IdentityCache, identity: str):
+    def __init__(self, client: JiraClient, cache: IdentityCache, identity: str, default_timezone: str = "UTC"):
         self.client, self.cache, self.identity = client, cache, identity
+        self.default_timezone = default_timezone
 
-    async def _cached(self, namespace: str, key: Any, load) -> Any:
+    async def _cached(self, namespace: str, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
         return await self.cache.get_or_load(self.identity, namespace, key, load)
 
     async def me(self) -> dict:
         return await self._cached("myself", None, self.client.myself)
 
-    async def timezone(self, fallback: str) -> str:
-        return (await self.me()).get("timeZone") or fallback
+    async def timezone(self) -> str:
+        """The caller's Jira profile zone (what "this week" means to them), else the configured one."""
+        return (await self.me()).get("timeZone") or self.default_timezone
 
     async def projects(self) -> list[dict]:
         async def load() -> list[dict]:
-            values, start = [], 0
+            values: list[dict] = []
+            start = 0
             while True:
                 page = await self.client.projects(None, start, 50)
                 values += page.get("values", [])
@@ -94,6 +79,9 @@ class Lookups:
                 return f["id"]
         return None
 
+    async def field_names(self) -> dict[str, str]:
+        return {f["id"]: f.get("name") or f["id"] for f in await self.fields()}
+
     async def issue_types(self, project_key: str) -> list[dict]:
         return await self._cached("createmeta", project_key, lambda: self.client.createmeta(project_key))
 
@@ -108,23 +96,62 @@ class Lookups:
 
         return issue_type, await self._cached("createfields", (project_key, issue_type["id"]), load)
 
-    async def user(self, query: str, project_key: str | None = None) -> dict:
-        if query.strip().lower() in ("me", "moi", "myself", "currentuser()"):
-            return await self.me()
+    async def _people(self, query: str, project_key: str | None) -> list[dict]:
         found = await self._cached(
             "users", (project_key, query.strip().lower()), lambda: self.client.users(query, project_key)
         )
-        matches = [u for u in found if u.get("active", True) and _matches(u, query)]
-        exact = [u for u in matches if (u.get("displayName") or "").lower() == query.strip().lower()]
-        matches = exact or matches
+        return [u for u in found if u.get("active", True)]
+
+    async def user(self, query: str, project_key: str | None = None) -> dict:
+        """One person by name or e-mail: whole words first; a prefix alone is never taken silently."""
+        if means(query, ME):
+            return await self.me()
+        people = await self._people(query, project_key)
+        by_kind: dict[str, list[dict]] = {"exact": [], "words": [], "prefix": []}
+        for u in people:
+            kind = person_match(query, u.get("displayName") or "", u.get("emailAddress") or "")
+            if kind:
+                by_kind[kind].append(u)
+        matches = by_kind["exact"] or by_kind["words"]
         if len(matches) == 1:
             return matches[0]
-        where = f" among people who can be assigned in {project_key}" if project_key else ""
-        if not matches:
-            raise NotFound(f'Nobody matching "{query}"{where}. Check the spelling, or use jira_find_users.')
-        raise Ambiguous(
-            "Person", query, [_person(u) for u in matches[:10]], "Say which one, by full name or e-mail."
-        )
+        if len(matches) > 1:
+            raise Ambiguous("Person", query, [person(u) for u in matches[:10]], "Say which one, by full name or e-mail.")
+        where = f" who can be assigned in {project_key}" if project_key else ""
+        elsewhere = await self._not_assignable(query, project_key)
+        if by_kind["prefix"]:
+            listed = "; ".join(person(u) for u in by_kind["prefix"][:10])
+            raise InvalidInput(
+                f'Nobody called "{query}"{where}; only longer names begin with it: {listed}.{elsewhere} '
+                "Ask the user which person they meant, then give the full name or e-mail."
+            )
+        suggestions = await self._spelled_like(query, project_key)
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        raise NotFound(f'Nobody matching "{query}"{where}.{elsewhere}{hint} Check the spelling, or use jira_find_users.')
+
+    async def _not_assignable(self, query: str, project_key: str | None) -> str:
+        """People of that name who exist but cannot be assigned in the project, said in words."""
+        if not project_key:
+            return ""
+        try:
+            everyone = await self._people(query, None)
+        except ConnectorError:
+            return ""
+        named = [u for u in everyone if person_match(query, u.get("displayName") or "", u.get("emailAddress") or "")
+                 in ("exact", "words")]  # fmt: skip
+        if not named:
+            return ""
+        return f" {', '.join(person(u) for u in named[:5])} cannot be assigned in {project_key}."
+
+    async def _spelled_like(self, query: str, project_key: str | None) -> list[str]:
+        try:
+            pool = await self._people("", project_key)
+        except ConnectorError:
+            return []
+        names = {u.get("displayName") or "": u for u in pool}
+        firsts = {name.split()[0]: name for name in names if name}
+        hits = close(query, list(names)) + [firsts[f] for f in close(query, list(firsts))]
+        return [person(names[n]) for n in dict.fromkeys(hits)][:3]
 
     async def board(self, project_key: str) -> dict:
         boards = await self._cached("boards", project_key, lambda: self.client.boards(project_key))
@@ -134,22 +161,20 @@ class Lookups:
         return (scrum or boards)[0]
 
     async def sprints(self, board_id: int) -> list[dict]:
-        return await self._cached(
-            "sprints", board_id, lambda: self.client.sprints(board_id, "active,future,closed")
-        )
+        return await self._cached("sprints", board_id, lambda: self.client.sprints(board_id, "active,future,closed"))
 
     async def sprint(self, project_key: str, ref: str | int) -> dict:
         board = await self.board(project_key)
         sprints = await self.sprints(board["id"])
         text = str(ref).strip().lower()
-        if text in ("current", "active", "en cours", "actuel", "courant"):
+        if means(text, CURRENT):
             active = [s for s in sprints if s.get("state") == "active"]
             if len(active) == 1:
                 return active[0]
             if not active:
                 raise InvalidInput(f'Board "{board["name"]}" has no active sprint. Name a future sprint instead.')
             raise Ambiguous("Sprint", str(ref), [s["name"] for s in active], "Name the sprint.")
-        if text in ("next", "future", "prochain", "suivant"):
+        if means(text, NEXT):
             future = sorted((s for s in sprints if s.get("state") == "future"), key=lambda s: s.get("startDate", ""))
             if future:
                 return future[0]
@@ -177,5 +202,7 @@ class Lookups:
                 return t["name"], True
             if wanted == t["inward"].lower():
                 return t["name"], False
-        phrases = [t["outward"] for t in types] + [t["inward"] for t in types]
-        raise InvalidInput(f'Unknown link type "{phrase}". Use one of: {", ".join(phrases)}.', candidates=close(phrase, phrases))
+        phrases = list(dict.fromkeys([t["outward"] for t in types] + [t["inward"] for t in types]))
+        raise InvalidInput(
+            f'Unknown link type "{phrase}". Use one of: {", ".join(phrases)}.', candidates=close(phrase, phrases)
+        )

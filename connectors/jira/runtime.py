@@ -1,57 +1,47 @@
-"""A configured Jira connector: client, lookups, caches, and its tools."""
+"""A configured Jira connector: the hooks the shared runtime needs, nothing else."""
 
 from __future__ import annotations
 
-from functools import cached_property
-
-from shared.connector import Check
+from shared.credentials import ConfiguredAccount, Credential, CredentialProvider
 from shared.errors import ConnectorError
-from shared.ratelimit import RateTable
-from shared.runtime import UpstreamRuntime
-from shared.tools import Tool
+from shared.ratelimit import EndpointBuckets, RateTable
+from shared.runtime import Check, UpstreamRuntime
 
 from .client import UPSTREAM, JiraClient
 from .resolve import Lookups
 from .settings import JiraSettings
 
 
-class JiraRuntime(UpstreamRuntime):
+class JiraRuntime(UpstreamRuntime[JiraClient, Lookups]):
     upstream = UPSTREAM
     settings: JiraSettings
 
-    def identity(self) -> str:
-        """Who the upstream sees. Until per-user OAuth, the configured account."""
-        return f"jira:{self.settings.email or 'pat'}@{self.settings.site}"
+    def configured_credentials(self) -> CredentialProvider:
+        s = self.settings
+        if s.pat is not None:
+            return ConfiguredAccount(Credential(f"jira:pat@{s.site}", "bearer", s.pat))
+        assert s.api_token is not None  # the settings refuse neither PAT nor e-mail and token
+        return ConfiguredAccount(Credential(f"jira:{s.email}@{s.site}", "basic", s.api_token, username=s.email))
+
+    def make_client(self, credential: Credential, buckets: EndpointBuckets) -> JiraClient:
+        return JiraClient(self.settings, credential, buckets, self.breaker)
+
+    def make_lookups(self, client: JiraClient, identity: str) -> Lookups:
+        return Lookups(client, self.cache, identity, self.settings.timezone)
 
     @property
     def rate_table(self) -> RateTable:
         """Jira Cloud's burst limits per endpoint and method: GET/POST at the base rate (100/s by default),
-        PUT/PATCH/DELETE at half, single-issue reads at 1.5x (developer.atlassian.com/cloud/jira/platform/rate-limiting)."""
-        return RateTable(self.settings.rate_limit_per_second,
-                         {"PUT": 0.5, "PATCH": 0.5, "DELETE": 0.5, ("GET", "/rest/api/{}/issue/{}"): 1.5})
-
-    @cached_property
-    def client(self) -> JiraClient:
-        return JiraClient(self.settings, self.bucket(), self.breaker)
-
-    @cached_property
-    def lookups(self) -> Lookups:
-        return Lookups(self.client, self.cache, self.identity())
-
-    async def timezone(self) -> str:
-        return await self.lookups.timezone(self.settings.timezone)
-
-    @cached_property
-    def tools(self) -> list[Tool]:
-        from .tools import all_tools
-
-        return all_tools(self)
+        PUT/PATCH/DELETE at half, single-issue reads at 1.5x (developer.atlassian.com/cloud/jira/platform/rate-limiting).
+        """
+        factors = {"PUT": 0.5, "PATCH": 0.5, "DELETE": 0.5, ("GET", "/rest/api/{}/issue/{}"): 1.5}
+        return RateTable(self.settings.rate_limit_per_second, factors)
 
     async def checks(self) -> list[Check]:
         try:
             me = await self.client.myself()
         except ConnectorError as exc:
-            return [Check("jira credentials", False, str(exc))]
+            return [Check("jira credentials", False, self.settings.explain(exc))]
         checks = [Check("jira credentials", True, f"signed in to {self.settings.site} as {me.get('displayName')}")]
         try:
             projects = await self.lookups.projects()

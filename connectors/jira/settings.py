@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from typing import ClassVar
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServerSettings
+from shared.settings import CommaList, ServerSettings
 
 
 class JiraSettings(ServerSettings):
@@ -15,7 +17,18 @@ class JiraSettings(ServerSettings):
     email: str | None = Field(None, description="Atlassian account e-mail (Jira Cloud, with JIRA_API_TOKEN)")
     api_token: SecretStr | None = Field(None, description="Atlassian API token (Jira Cloud)")
     pat: SecretStr | None = Field(None, description="Personal access token (Jira Data Center)")
-    projects: str = Field("", description="Optional comma list of project keys the connector may touch")
+    projects: CommaList = Field(
+        default_factory=list, description="Projects writes are allowed in, comma separated (empty = all); reads unaffected"
+    )
+
+    credential_settings: ClassVar[tuple[str, ...]] = ("email", "api_token", "pat")
+
+    @field_validator("projects", mode="before")
+    @classmethod
+    def _keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip().upper() for item in value.split(",") if item.strip()]
+        return value
 
     @model_validator(mode="after")
     def _credentials(self) -> "JiraSettings":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.dates import local, local_day, times_in
 from shared.shaping import table
 
 from .adf import adf_to_markdown, adf_to_text
@@ -11,27 +12,38 @@ from .adf import adf_to_markdown, adf_to_text
 SUMMARY_COLUMNS = ["key", "summary", "status", "assignee", "priority", "updated"]
 
 
-def short_date(value: str | None) -> str:
-    """"2026-11-20T14:03:11.000+0000" -> "2026-11-20 14:03"."""
-    return value[:16].replace("T", " ") if value else ""
+def _is_timestamp(value: str) -> bool:
+    return len(value) >= 19 and value[10:11] == "T" and value[:4].isdigit()
 
 
-def plain(value: Any) -> str:
-    """Any Jira field value as short text."""
+def day(value: str | None, tz: str) -> str:
+    return local_day(value, tz)
+
+
+def plain(value: Any, tz: str = "UTC") -> str:
+    """Any Jira field value as short text; timestamps in the person's zone `tz`."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return short_date(value) if len(value) >= 19 and value[10:11] == "T" and value[:4].isdigit() else value
+        return local(value, tz) if _is_timestamp(value) else value
     if isinstance(value, (int, float, bool)):
         return str(value)
     if isinstance(value, list):
-        return ", ".join(plain(v) for v in value)
+        return ", ".join(plain(v, tz) for v in value)
     if isinstance(value, dict):
         if value.get("type") == "doc":
             return adf_to_text(value)
         for key in ("displayName", "name", "value", "key"):
             if key in value:
                 return str(value[key])
+        if "inwardIssue" in value or "outwardIssue" in value:  # an issue link, e.g. in columns=["issuelinks"]
+            kind = value.get("type") or {}
+            if "outwardIssue" in value:
+                return f"{kind.get('outward', 'relates to')} {value['outwardIssue'].get('key', '')}"
+            return f"{kind.get('inward', 'relates to')} {value['inwardIssue'].get('key', '')}"
+        if "filename" in value:
+            return str(value["filename"])
+        return ", ".join(f"{k}: {plain(v, tz)}" for k, v in value.items() if isinstance(v, (str, int, float)))
     return str(value)
 
 
@@ -42,21 +54,21 @@ def rich(value: Any) -> str:
     return value or ""
 
 
-def cell_value(issue: dict, column: str, names: dict[str, str]) -> str:
+def cell_value(issue: dict, column: str, names: dict[str, str], tz: str = "UTC") -> str:
     fields = issue.get("fields", {})
     if column == "key":
         return issue["key"]
     field_id = names.get(column, column)
-    return plain(fields.get(field_id))
+    return plain(fields.get(field_id), tz)
 
 
-def issue_table(issues: list[dict], columns: list[str], names: dict[str, str], browse) -> str:
-    """Rows of issues: the key links to the issue; other columns are short text."""
+def issue_table(issues: list[dict], columns: list[str], names: dict[str, str], browse, tz: str = "UTC") -> str:
+    """Rows of issues: the key links to the issue; other columns are short text, times in `tz`."""
     headers = [c.capitalize() if c in SUMMARY_COLUMNS else c for c in columns]
     rows = []
     for issue in issues:
         row = [f"[{issue['key']}]({browse(issue['key'])})"]
-        row += [cell_value(issue, c, names) for c in columns[1:]]
+        row += [cell_value(issue, c, names, tz) for c in columns[1:]]
         rows.append(row)
     return table(headers, rows)
 
@@ -76,12 +88,12 @@ DETAIL_FIELDS = [
 ]
 
 
-def issue_document(issue: dict, url: str, extra: dict[str, str] | None = None) -> str:
+def issue_document(issue: dict, url: str, extra: dict[str, str] | None = None, tz: str = "UTC") -> str:
     """One issue as markdown: a facts line block, then the description."""
     fields = issue.get("fields", {})
-    lines = [f"# {issue['key']}: {fields.get('summary', '')}", f"URL: {url}", ""]
+    lines = [f"# {issue['key']}: {fields.get('summary', '')}", f"URL: {url}", times_in(tz), ""]
     for label, field_id in DETAIL_FIELDS:
-        text = plain(fields.get(field_id))
+        text = plain(fields.get(field_id), tz)
         if text:
             lines.append(f"- **{label}**: {text}")
     for label, text in (extra or {}).items():
@@ -92,25 +104,25 @@ def issue_document(issue: dict, url: str, extra: dict[str, str] | None = None) -
     return "\n".join(lines)
 
 
-def comments_section(comments: list[dict], total: int) -> str:
+def comments_section(comments: list[dict], total: int, tz: str = "UTC") -> str:
     if not comments:
         return ""
     shown = f"{len(comments)} most recent of {total}" if total > len(comments) else str(total)
     parts = [f"## Comments ({shown})"]
     for c in comments:
         author = plain(c.get("author"))
-        parts.append(f"**{author}**, {short_date(c.get('created'))}:\n\n{rich(c.get('body'))}")
+        parts.append(f"**{author}**, {local(c.get('created'), tz)}:\n\n{rich(c.get('body'))}")
     return "\n\n".join(parts)
 
 
-def changelog_section(histories: list[dict]) -> str:
+def changelog_section(histories: list[dict], tz: str = "UTC") -> str:
     if not histories:
         return ""
     lines = ["## History"]
     for h in histories:
         for item in h.get("items", []):
             lines.append(
-                f"- {short_date(h.get('created'))} {plain(h.get('author'))}: **{item.get('field')}** "
+                f"- {local(h.get('created'), tz)} {plain(h.get('author'))}: **{item.get('field')}** "
                 f"{item.get('fromString') or '∅'} → {item.get('toString') or '∅'}"
             )
     return "\n".join(lines)

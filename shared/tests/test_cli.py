@@ -11,8 +11,9 @@ from pydantic_settings import SettingsConfigDict
 import shared.cli as cli
 from shared.connector import Check, Connector
 from shared.settings import ServerSettings
-from shared.tools import Effect, Tool
-from shared.toolstable import declared_tools, markdown_table
+from shared.credentials import ConfiguredAccount, Credential
+from shared.tools import Effect, tool
+from shared.toolstable import markdown_table
 
 
 class DemoSettings(ServerSettings):
@@ -21,22 +22,25 @@ class DemoSettings(ServerSettings):
     url: str = Field(description="Base URL of the demo upstream")
 
 
-async def demo_search(query: str) -> str:
+@tool(name="demo_search", title="Search", description="Find things | fast.", effect=Effect.READ, toolset="search")
+async def demo_search(rt, query: str) -> str:
     return query
 
 
-async def demo_create(summary: str) -> str:
+@tool(name="demo_create", title="Create", description="Create a thing.", effect=Effect.ADD, toolset="things")
+async def demo_create(rt, summary: str) -> str:
+    return summary
+
+
+@tool(name="demo_send", title="Send", description="Send it out.", effect=Effect.SEND, toolset="mail")
+async def demo_send(rt, summary: str) -> str:
     return summary
 
 
 class DemoRuntime:
     def __init__(self, settings):
         self.settings = settings
-        self.tools = [
-            Tool("demo_search", "Search", "Find things | fast.", demo_search, Effect.READ, "search"),
-            Tool("demo_create", "Create", "Create a thing.", demo_create, Effect.ADD, "things"),
-            Tool("demo_send", "Send", "Send it out.", demo_create, Effect.SEND, "mail"),
-        ]
+        self.credentials = ConfiguredAccount(Credential("demo:alice", "bearer", "secret"))
 
     def identity(self) -> str:
         return "alice"
@@ -51,6 +55,7 @@ DEMO = Connector(
     default_port=8999,
     settings=DemoSettings,
     instructions="A demo connector.",
+    tools=[demo_search, demo_create, demo_send],
     runtime=DemoRuntime,
     sandbox="none",
     sandbox_env=lambda url, login: {},
@@ -159,8 +164,8 @@ def test_markdown_table_labels_every_effect():
     assert table.count("\n| `") == 3
 
 
-def test_declared_tools_needs_no_credentials():
-    assert [t.name for t in declared_tools(DEMO)] == ["demo_search", "demo_create", "demo_send"]
+def test_listing_the_tools_needs_no_runtime():
+    assert [t.name for t in DEMO.tools] == ["demo_search", "demo_create", "demo_send"]
 
 
 def test_parser_requires_a_command():

@@ -9,7 +9,9 @@ from mcp.server import MCPServer
 
 from shared.coalesce import Flights
 from shared.errors import NotFound
-from shared.tools import Effect, Tool, register
+from shared.boundary import register
+from shared.credentials import ConfiguredAccount, Credential
+from shared.tools import Effect, Tool
 
 pytestmark = pytest.mark.anyio
 
@@ -122,18 +124,21 @@ async def test_a_cancelled_leader_does_not_strand_the_callers_waiting_on_it():
 async def test_tools_share_identical_reads_but_never_across_a_write():
     release, runs = anyio.Event(), []
 
-    async def search(query: str) -> str:
+    async def search(rt, query: str) -> str:
         runs.append(query)
         await release.wait()
         return f"{len(runs)} run(s) for {query}"
 
-    async def create(summary: str) -> str:
+    async def create(rt, summary: str) -> str:
         return f"created {summary}"
 
     server = MCPServer("demo")
-    register(server, [Tool("search", "Search", "Search.", search, Effect.READ, "core"),
-                      Tool("create", "Create", "Create.", create, Effect.ADD, "core")],
-             identity=lambda: "alice")
+    runtime = type("Runtime", (), {"credentials": ConfiguredAccount(Credential("alice", "bearer", "x"))})()
+    tools = [
+        Tool(name="search", title="Search", description="Search.", fn=search, effect=Effect.READ, toolset="core"),
+        Tool(name="create", title="Create", description="Create.", fn=create, effect=Effect.ADD, toolset="core"),
+    ]
+    register(server, tools, runtime)
     answers: list[str] = []
     async with Client(server) as client:
 

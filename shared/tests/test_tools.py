@@ -14,17 +14,26 @@ from pydantic import BaseModel, Field
 
 from shared.errors import ConnectorError, NotFound
 from shared.observability import JsonFormatter
-from shared.tools import Effect, Reply, Tool, compact_schema, enabled, inline_refs, register
+from shared.boundary import register
+from shared.credentials import ConfiguredAccount, Credential
+from shared.schemas import compact_schema, inline_refs
+from shared.tools import Effect, Reply, Tool, enabled
 
 # -- declarations ----------------------------------------------------------------------------
 
 
-async def _noop() -> str:
+async def _noop(rt) -> str:
     return "ok"
 
 
+class FakeRuntime:
+    """What registration needs from a runtime: who acts (one configured account here)."""
+
+    credentials = ConfiguredAccount(Credential("alice@example.com", "bearer", "not-a-secret"))
+
+
 def tool(name="t", effect=Effect.READ, toolset="core", **extra) -> Tool:
-    return Tool(name, "Title", "Description", _noop, effect, toolset, **extra)
+    return Tool(name=name, title="Title", description="Description", fn=_noop, effect=effect, toolset=toolset, **extra)
 
 
 @pytest.mark.parametrize(
@@ -160,7 +169,7 @@ class Summary(BaseModel):
 calls: list[dict] = []
 
 
-async def get_issue(key: str, limit: int | None = None, verbose: bool = False) -> Found:
+async def get_issue(rt, key: str, limit: int | None = None, verbose: bool = False) -> Found:
     """Get an issue."""
     calls.append({"key": key, "limit": limit})
     if key == "MISSING-1":
@@ -172,19 +181,19 @@ async def get_issue(key: str, limit: int | None = None, verbose: bool = False) -
     return Found(key=key, note="seen")
 
 
-async def search(filter: Filter | None = None, query: Annotated[str, Field(description="Text")] = "") -> str:
+async def search(rt, filter: Filter | None = None, query: Annotated[str, Field(description="Text")] = "") -> str:
     """Search."""
     return f"status={filter.status if filter else None} labels={filter.labels if filter else None} q={query}"
 
 
-async def create_issue(project: str, summary: str, dry_run: bool = False) -> Reply:
+async def create_issue(rt, project: str, summary: str, dry_run: bool = False) -> Reply:
     """Create."""
     if project == "FAIL":
         raise ConnectorError("Jira refused the project.")
     return Reply(markdown=f"Created **{project}-9**: {summary}", data=Summary(key=f"{project}-9"), target=f"{project}-9")
 
 
-async def transition(key: str) -> str:
+async def transition(rt, key: str) -> str:
     return f"moved {key}"
 
 
@@ -193,12 +202,16 @@ def make_server() -> MCPServer:
     register(
         server,
         [
-            Tool("get_issue", "Get issue", "One issue.", get_issue, Effect.READ, "issues"),
-            Tool("search", "Search", "Search issues.", search, Effect.READ, "search"),
-            Tool("create_issue", "Create issue", "Create one.", create_issue, Effect.ADD, "issues", output=Summary, target_arg="project"),
-            Tool("transition", "Transition", "Move it.", transition, Effect.CHANGE, "issues", target_arg="key"),
+            Tool(name="get_issue", title="Get issue", description="One issue.", fn=get_issue, effect=Effect.READ,
+                 toolset="issues"),
+            Tool(name="search", title="Search", description="Search issues.", fn=search, effect=Effect.READ,
+                 toolset="search"),
+            Tool(name="create_issue", title="Create issue", description="Create one.", fn=create_issue,
+                 effect=Effect.ADD, toolset="issues", output=Summary, target_arg="project"),
+            Tool(name="transition", title="Transition", description="Move it.", fn=transition, effect=Effect.CHANGE,
+                 toolset="issues", target_arg="key"),
         ],
-        identity=lambda: "alice@example.com",
+        FakeRuntime(),
     )
     return server
 
@@ -288,7 +301,7 @@ async def test_unexpected_exception_is_generic_with_a_traceable_request_id(clien
     handler = logging.Handler()
     handler.setFormatter(JsonFormatter())
     handler.emit = lambda record: lines.append(handler.format(record))  # type: ignore[method-assign]
-    tools_log = logging.getLogger("shared.tools")
+    tools_log = logging.getLogger("shared.boundary")
     tools_log.addHandler(handler)
     try:
         result = await client.call_tool("get_issue", {"key": "CRASH-1"})

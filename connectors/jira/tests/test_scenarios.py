@@ -40,9 +40,27 @@ async def test_warm_create_costs_one_upstream_request(jira, upstream):
 
 
 async def test_ambiguous_person_lists_the_candidates_and_writes_nothing(jira, upstream):
-    error = await fail(jira, "jira_create_issue", project="OPS", summary="Rotate keys", assignee="Paul")
+    error = await fail(jira, "jira_create_issue", project="OPS", summary="Rotate keys", assignee="Pa")
     assert "Paul Martin" in error and "Pauline Durand" in error
     assert not upstream.requests("POST")
+
+
+async def test_a_whole_first_name_wins_over_a_longer_name_that_begins_with_it(jira, upstream):
+    """In OPS both can be assigned: "Paul" is Paul Martin, never Pauline Durand."""
+    text, _ = await call(jira, "jira_create_issue", project="OPS", summary="Rotate keys", assignee="Paul", dry_run=True)
+    assert "Paul Martin" in text and "Pauline" not in text
+
+
+async def test_a_prefix_alone_is_never_taken_silently(jira, upstream):
+    """In MOB only Pauline Durand can be assigned: "Paul" is asked about, naming who cannot be assigned there."""
+    error = await fail(jira, "jira_create_issue", project="MOB", summary="Fix login", assignee="Paul")
+    assert "Pauline Durand" in error and "Paul Martin" in error and "cannot be assigned in MOB" in error
+    assert not upstream.requests("POST")
+
+
+async def test_a_misspelt_name_gets_a_suggestion(jira, upstream):
+    error = await fail(jira, "jira_create_issue", project="SHOP", summary="x", assignee="Pual")
+    assert "Did you mean" in error and "Paul Martin" in error
 
 
 async def test_unknown_person_says_so(jira, upstream):

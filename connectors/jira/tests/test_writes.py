@@ -83,7 +83,8 @@ async def test_idempotency_key_returns_the_first_issue(jira, upstream):
 
 async def test_dry_run_writes_nothing(jira, upstream):
     text, data = await call(jira, "jira_create_issue", project="SHOP", summary="Preview", assignee="Paul", dry_run=True)
-    assert data["dry_run"] is True and '"summary": "Preview"' in text and "Paul Martin" not in text
+    assert data["dry_run"] is True and '"summary": "Preview"' in text
+    assert '"assignee": "Paul Martin"' in text and "accountId" not in text  # names, not account ids
     assert not upstream.requests("POST")
 
 

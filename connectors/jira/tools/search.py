@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from shared.contract import SearchOutput, SearchResult
 from shared.dates import parse_duration, parse_range
 from shared.errors import InvalidInput
+from shared.names import pick
+from shared.querytext import group
 from shared.shaping import DEFAULT_BUDGET, decode_cursor, encode_cursor, fit, truncation_marker
-from shared.tools import Effect, Reply, Tool
+from shared.tools import Effect, Reply, tool
+from shared.vocabulary import CURRENT, ME, NEXT, UNASSIGNED, keywords, means
 
 from .. import jql as q
-from ..resolve import pick
+from ..runtime import JiraRuntime
 from ..views import SUMMARY_COLUMNS, issue_table
 
-if TYPE_CHECKING:
-    from ..runtime import JiraRuntime
-
-
 BLOCKER_CLAUSE = 'priority = Blocker OR Flagged is not EMPTY OR issueLinkType = "is blocked by"'
-
-
-class SearchResult(BaseModel):
-    id: str = Field(description="Issue key")
-    title: str
-    url: str
-
-
-class SearchOutput(BaseModel):
-    results: list[SearchResult]
+SEARCH_LIMIT = 10
 
 
 class IssueList(BaseModel):
@@ -49,167 +40,178 @@ def _date_clauses(field: str, text: str, tz: str) -> list[str]:
     return clauses
 
 
-def tools(rt: "JiraRuntime") -> list[Tool]:
+async def build_jql(
+    rt: JiraRuntime,
+    jql_text: str = "",
+    project: str = "",
+    text: str = "",
+    status: list[str] | None = None,
+    assignee: str = "",
+    issue_type: str = "",
+    priority: list[str] | None = None,
+    labels: list[str] | None = None,
+    sprint: str = "",
+    created: str = "",
+    updated: str = "",
+    unchanged_for: str = "",
+    blockers: bool = False,
+) -> str:
+    """The JQL for `jira_search_issues`' filters; the caller's own JQL is one group the filters bound."""
     lk = rt.lookups
-
-    async def build_jql(
-        jql_text, project, text, status, assignee, issue_type, priority, labels, sprint, created, updated,
-        unchanged_for, blockers,
-    ) -> str:  # fmt: skip
-        tz = await rt.timezone()
-        raw, order = q.split_order(jql_text)
-        clauses = [f"({raw})"] if raw else []
-        project_key = ""
-        if project:
-            project_key = (await lk.project(project))["key"]
-            clauses.append(f"project = {q.quote(project_key)}")
-        if text:
-            clauses.append(f"text ~ {q.text_query(text)}")
-        if status:
-            known = await lk.statuses()
-            names = [pick("status", s, known)["name"] for s in status]
-            clauses.append(f"status in {q.quote_all(names)}")
-        if assignee:
-            if assignee.strip().lower() in ("unassigned", "nobody", "personne", "non assigné"):
-                clauses.append("assignee is EMPTY")
-            elif assignee.strip().lower() in ("me", "moi", "myself"):
-                clauses.append("assignee = currentUser()")
-            else:
-                person = await lk.user(assignee, project_key or None)
-                clauses.append(f"assignee = {q.quote(person['accountId'])}")
-        if issue_type:
-            clauses.append(f"issuetype = {q.quote(issue_type)}")
-        if priority:
-            known = await lk.priorities()
-            clauses.append(f"priority in {q.quote_all([pick('priority', p, known)['name'] for p in priority])}")
-        if labels:
-            clauses.append(f"labels in {q.quote_all(labels)}")
-        if sprint:
-            word = sprint.strip().lower()
-            if word in ("current", "active", "en cours", "actuel"):
-                clauses.append("sprint in openSprints()")
-            elif word in ("next", "future", "prochain"):
-                clauses.append("sprint in futureSprints()")
-            elif project_key:
-                clauses.append(f"sprint = {(await lk.sprint(project_key, sprint))['id']}")
-            else:
-                clauses.append(f"sprint = {q.quote(sprint)}")
-        if created:
-            clauses += _date_clauses("created", created, tz)
-        if updated:
-            clauses += _date_clauses("updated", updated, tz)
-        if unchanged_for:
-            age = parse_duration(unchanged_for)
-            if age is None:
-                raise InvalidInput(f'unchanged_for "{unchanged_for}" is not a duration. Use e.g. "48h", "3d" or "2w".')
-            ago = q.ago(age.total_seconds())
-            clauses.append(f"created <= {ago} AND NOT status CHANGED AFTER {ago}")
-        if blockers:
-            clauses.append(BLOCKER_CLAUSE)
-            clauses.append("statusCategory != Done")
-        if not clauses or clauses == ["()"]:
-            raise InvalidInput(
-                "Give at least one filter (project, text, assignee, status, sprint, dates...) or a jql query; "
-                "Jira refuses unbounded searches."
-            )
-        return q.join(clauses, order or "updated DESC")
-
-    async def search_issues(
-        jql: Annotated[str, Field(description="JQL, ANDed with the filters")] = "",
-        project: Annotated[str, Field(description="Project key or name")] = "",
-        text: Annotated[str, Field(description="Words to find")] = "",
-        status: Annotated[list[str], Field()] = [],
-        assignee: Annotated[str, Field(description='"me", "unassigned", name or e-mail')] = "",
-        issue_type: Annotated[str, Field()] = "",
-        priority: Annotated[list[str], Field()] = [],
-        labels: Annotated[list[str], Field()] = [],
-        sprint: Annotated[str, Field(description='"current", "next", or a sprint name')] = "",
-        created: Annotated[str, Field(description='Since: "7d", "this week", "cette semaine", a date')] = "",
-        updated: Annotated[str, Field(description="Since, as created")] = "",
-        unchanged_for: Annotated[str, Field(description='Status unchanged for, e.g. "48h"')] = "",
-        blockers: Annotated[
-            bool, Field(description="Open blockers only (Blocker, flagged, or blocked)")
-        ] = False,
-        columns: Annotated[list[str], Field(description="Extra fields by name")] = [],
-        limit: Annotated[int, Field(ge=1, le=100)] = 20,
-        cursor: Annotated[str, Field(description="next_cursor of the previous page")] = "",
-    ) -> Reply:
-        if cursor:
-            state = decode_cursor("jira-search", cursor)
-            query, token, column_ids = state["jql"], state["t"], state["c"]
+    tz = await lk.timezone()
+    raw, order = q.split_order(jql_text)
+    clauses = [group(raw, "jql")] if raw else []
+    project_key = ""
+    if project:
+        project_key = (await lk.project(project))["key"]
+        clauses.append(f"project = {q.quote(project_key)}")
+    if text:
+        clauses.append(f"text ~ {q.text_query(text)}")
+    if status:
+        known = await lk.statuses()
+        clauses.append(f"status in {q.quote_all([pick('status', s, known)['name'] for s in status])}")
+    if assignee:
+        if means(assignee, UNASSIGNED):
+            clauses.append("assignee is EMPTY")
+        elif means(assignee, ME):
+            clauses.append("assignee = currentUser()")
         else:
-            query = await build_jql(
-                jql, project, text, status, assignee, issue_type, priority, labels, sprint, created, updated,
-                unchanged_for, blockers,
-            )  # fmt: skip
-            token, column_ids = None, []
-            for name in columns:
-                column_ids.append((await lk.field(name))["id"])
-        names = {c: c for c in SUMMARY_COLUMNS[1:]}
-        field_ids = list(names) + column_ids
-        page = await rt.client.search(query, field_ids, limit, token)
-        issues = page.get("issues", [])
-        labels_by_id = {f["id"]: f["name"] for f in await lk.fields()} if column_ids else {}
-        headers = SUMMARY_COLUMNS + [labels_by_id.get(c, c) for c in column_ids]
-        names.update({labels_by_id.get(c, c): c for c in column_ids})
-        text_out, left_out = fit(
-            issues, lambda part: issue_table(part, headers, names, rt.client.browse_url), DEFAULT_BUDGET
+            person = await lk.user(assignee, project_key or None)
+            clauses.append(f"assignee = {q.quote(person['accountId'])}")
+    if issue_type:
+        clauses.append(f"issuetype = {q.quote(issue_type)}")
+    if priority:
+        known = await lk.priorities()
+        clauses.append(f"priority in {q.quote_all([pick('priority', p, known)['name'] for p in priority])}")
+    if labels:
+        clauses.append(f"labels in {q.quote_all(labels)}")
+    if sprint:
+        if project_key:
+            await lk.board(project_key)  # a project without a board has no sprints: say so, as everywhere
+        if means(sprint, CURRENT):
+            clauses.append("sprint in openSprints()")
+        elif means(sprint, NEXT):
+            clauses.append("sprint in futureSprints()")
+        elif project_key:
+            clauses.append(f"sprint = {(await lk.sprint(project_key, sprint))['id']}")
+        else:
+            clauses.append(f"sprint = {q.quote(sprint)}")
+    if created:
+        clauses += _date_clauses("created", created, tz)
+    if updated:
+        clauses += _date_clauses("updated", updated, tz)
+    if unchanged_for:
+        age = parse_duration(unchanged_for)
+        if age is None:
+            raise InvalidInput(f'unchanged_for "{unchanged_for}" is not a duration. Use e.g. "48h", "3d" or "2w".')
+        ago = q.ago(age.total_seconds())
+        clauses.append(f"created <= {ago} AND NOT status CHANGED AFTER {ago}")
+    if blockers:
+        clauses.append(BLOCKER_CLAUSE)
+        clauses.append("statusCategory != Done")
+    if not clauses:
+        raise InvalidInput(
+            "Give at least one filter (project, text, assignee, status, sprint, dates...) or a jql query; "
+            "Jira refuses unbounded searches."
         )
-        next_token = page.get("nextPageToken")
-        next_cursor = None
-        if next_token and not page.get("isLast", False):
-            next_cursor = encode_cursor("jira-search", {"jql": query, "t": next_token, "c": column_ids})
-        if not issues:
-            text_out = f"No issues match `{query}`."
-        shown = issues[: len(issues) - left_out]
-        if left_out:
-            text_out += truncation_marker(
-                f"{left_out} more issues on this page", "Ask for fewer columns or a smaller limit."
+    return q.join(clauses, order or "updated DESC")
+
+
+@tool(
+    name="search",
+    title="Search Jira",
+    description="Find Jira issues by words or key; ids go to fetch.",
+    effect=Effect.READ,
+    toolset="search",
+    invoking="Searching Jira…",
+    invoked="Searched Jira",
+)
+async def search(rt: JiraRuntime, query: Annotated[str, Field(description="Words, or an issue key")]) -> SearchOutput:
+    words = keywords(query)
+    key = query.strip().upper()
+    if not words and not q.ISSUE_KEY.match(key):
+        raise InvalidInput("query is empty: give words to look for, or an issue key.")
+    clauses = [f"text ~ {q.text_query(word)}" for word in words]  # any word; ranked below by how many match
+    if q.ISSUE_KEY.match(key):
+        clauses.insert(0, f"key = {q.quote(key)}")
+    page = await rt.client.search(" OR ".join(clauses) + " ORDER BY updated DESC", ["summary", "labels"], 50)
+    issues = page.get("issues", [])
+
+    def score(issue: dict) -> int:
+        fields = issue.get("fields", {})
+        haystack = " ".join([fields.get("summary") or "", " ".join(fields.get("labels") or [])]).lower()
+        return (100 if issue["key"] == key else 0) + sum(word in haystack for word in words)
+
+    ranked = sorted(issues, key=score, reverse=True)[:SEARCH_LIMIT]  # stable: ties keep the updated order
+    return SearchOutput(
+        results=[
+            SearchResult(
+                id=i["key"], title=f"{i['key']}: {i['fields'].get('summary', '')}", url=rt.client.browse_url(i["key"])
             )
-        elif next_cursor:
-            text_out += "\n\nMore results: call again with the cursor."
-        return Reply(
-            f"{len(shown)} issues (JQL: `{query}`)\n\n{text_out}" if issues else text_out,
-            IssueList(keys=[i["key"] for i in shown], jql=query, next_cursor=next_cursor),
-        )
+            for i in ranked
+        ]
+    )
 
-    async def search(query: Annotated[str, Field(description="Words, or an issue key")]) -> SearchOutput:
-        clauses = [f"text ~ {q.text_query(query)}"]
-        if q.ISSUE_KEY.match(query.strip()):
-            clauses.insert(0, f"key = {q.quote(query.strip().upper())}")
-        if not q.text_query(query).strip('"'):
-            raise InvalidInput("query is empty: give words to look for, or an issue key.")
-        page = await rt.client.search(" OR ".join(clauses) + " ORDER BY updated DESC", ["summary"], 10)
-        return SearchOutput(
-            results=[
-                SearchResult(
-                    id=i["key"], title=f"{i['key']}: {i['fields'].get('summary', '')}", url=rt.client.browse_url(i["key"])
-                )
-                for i in page.get("issues", [])
-            ]
-        )
 
-    return [
-        Tool(
-            "search",
-            "Search Jira",
-            "Find Jira issues by words or key; ids go to fetch.",
-            search,
-            Effect.READ,
-            "search",
-            invoking="Searching Jira…",
-            invoked="Searched Jira",
-        ),
-        Tool(
-            "jira_search_issues",
-            "Search issues",
-            "Find issues by JQL and/or filters (names, \"me\", sprint \"current\", relative dates in English "
-            "or French). Compact table; page with cursor.",
-            search_issues,
-            Effect.READ,
-            "issues",
-            output=IssueList,
-            invoking="Searching issues…",
-            invoked="Found issues",
-        ),
-    ]
+@tool(
+    name="jira_search_issues",
+    title="Search issues",
+    description='Find issues by JQL and/or filters (names, "me", sprint "current", relative dates in English '
+    "or French). Compact table; page with cursor.",
+    effect=Effect.READ,
+    toolset="issues",
+    output=IssueList,
+    invoking="Searching issues…",
+    invoked="Found issues",
+)
+async def search_issues(
+    rt: JiraRuntime,
+    jql: Annotated[str, Field(description="JQL, ANDed with the filters")] = "",
+    project: Annotated[str, Field(description="Project key or name")] = "",
+    text: Annotated[str, Field(description="Words to find")] = "",
+    status: Annotated[list[str], Field()] = [],
+    assignee: Annotated[str, Field(description='"me", "unassigned", name or e-mail')] = "",
+    issue_type: Annotated[str, Field()] = "",
+    priority: Annotated[list[str], Field()] = [],
+    labels: Annotated[list[str], Field()] = [],
+    sprint: Annotated[str, Field(description='"current", "next", or a sprint name')] = "",
+    created: Annotated[str, Field(description='Since: "7d", "this week", "cette semaine", a date')] = "",
+    updated: Annotated[str, Field(description="Since, as created")] = "",
+    unchanged_for: Annotated[str, Field(description='Status unchanged for, e.g. "48h"')] = "",
+    blockers: Annotated[bool, Field(description="Open blockers only (Blocker, flagged, or blocked)")] = False,
+    columns: Annotated[list[str], Field(description="Extra fields by name")] = [],
+    limit: Annotated[int, Field(ge=1, le=100)] = 20,
+    cursor: Annotated[str, Field(description="next_cursor of the previous page")] = "",
+) -> Reply:
+    lk, client = rt.lookups, rt.client
+    if cursor:
+        state = decode_cursor("jira-search", cursor)
+        query, token, column_ids = state["jql"], state["t"], state["c"]
+    else:
+        query = await build_jql(
+            rt, jql, project, text, status, assignee, issue_type, priority, labels, sprint, created, updated,
+            unchanged_for, blockers,
+        )  # fmt: skip
+        token, column_ids = None, [(await lk.field(name))["id"] for name in columns]
+    names = {c: c for c in SUMMARY_COLUMNS[1:]}
+    page = await client.search(query, list(names) + column_ids, limit, token)
+    issues = page.get("issues", [])
+    labels_by_id = await lk.field_names() if column_ids else {}
+    headers = SUMMARY_COLUMNS + [labels_by_id.get(c, c) for c in column_ids]
+    names.update({labels_by_id.get(c, c): c for c in column_ids})
+    text_out, left_out = fit(issues, lambda part: issue_table(part, headers, names, client.browse_url), DEFAULT_BUDGET)
+    next_token = page.get("nextPageToken")
+    next_cursor = None
+    if next_token and not page.get("isLast", False):
+        next_cursor = encode_cursor("jira-search", {"jql": query, "t": next_token, "c": column_ids})
+    if not issues:
+        text_out = f"No issues match `{query}`."
+    shown = issues[: len(issues) - left_out]
+    if left_out:
+        text_out += truncation_marker(f"{left_out} more issues on this page", "Ask for fewer columns or a smaller limit.")
+    elif next_cursor:
+        text_out += "\n\nMore results: call again with the cursor."
+    return Reply(
+        f"{len(shown)} issues (JQL: `{query}`)\n\n{text_out}" if issues else text_out,
+        IssueList(keys=[i["key"] for i in shown], jql=query, next_cursor=next_cursor),
+    )
