@@ -54,3 +54,17 @@ def error_page(title: str, detail: str) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>
 <body><main><h1>{escape(title)}</h1><p role="alert">{escape(detail)}</p></main></body></html>
 """
+
+
+def form_post_page(redirect_uri: str, fields: dict[str, str]) -> str:
+    """``response_mode=form_post``: the browser posts the answer to the client; without script, a button does."""
+    hidden = "\n".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in fields.items())
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Working...</title></head>
+<body onload="document.forms[0].submit()"><main>
+<form method="post" action="{escape(redirect_uri)}">
+{hidden}
+<noscript><p>Script is disabled. Press Continue to go back to the application.</p></noscript>
+<button type="submit">Continue</button>
+</form></main></body></html>
+"""

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .consent import consent_page, error_page
+from .consent import consent_page, error_page, form_post_page
 from .tokens import Grant, TokenError, Tokens, new_request_id, pkce_matches
 from .users import CONNECTOR_APP, GRAPH_AUDIENCE, TENANT_DOMAIN, TENANT_ID, ClientApp, app_by_id, by_email, by_id
 
@@ -166,12 +166,20 @@ async def authorize(request: Request) -> Response:
     return _consent_answer(request, app, params)
 
 
+def _reply(params: dict[str, str], reply: dict[str, str]) -> Response:
+    """Back to the client: a redirect with the query (default), or a self-submitting form (form_post)."""
+    redirect = params["redirect_uri"]
+    if params.get("response_mode") == "form_post":
+        return HTMLResponse(form_post_page(redirect, reply))
+    sep = "&" if "?" in redirect else "?"
+    return RedirectResponse(f"{redirect}{sep}{urlencode(reply)}", status_code=302)
+
+
 def _consent_answer(request: Request, app: ClientApp, params: dict[str, str]) -> Response:
     redirect, state = params["redirect_uri"], params.get("state", "")
-    sep = "&" if "?" in redirect else "?"
     if params.get("consent") != "accept":
         reply = {"error": "access_denied", "error_description": "AADSTS65004: User declined to consent."}
-        return RedirectResponse(f"{redirect}{sep}{urlencode({**reply, 'state': state})}", status_code=302)
+        return _reply(params, {**reply, "state": state})
     user = by_email(params.get("login", ""))
     if user is None or user.external:
         page = error_page(
@@ -196,7 +204,7 @@ def _consent_answer(request: Request, app: ClientApp, params: dict[str, str]) ->
         "client_info": tokens.client_info(user),
         "session_state": secrets.token_hex(16),
     }
-    return RedirectResponse(f"{redirect}{sep}{urlencode(reply)}", status_code=302)
+    return _reply(params, reply)
 
 
 # ---------------------------------------------------------------------- token
