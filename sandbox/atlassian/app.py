@@ -11,33 +11,17 @@ from starlette.routing import Mount, Route
 
 from ..common.app import SandboxApp
 from ..common.middleware import Hooks, SandboxState, default_template
-from .jira import catalog as C
-from .jira import routes_agile, routes_issue_resources, routes_issues, routes_meta, routes_projects
-from . import users as U
-from .jira.site import JiraSite
+from . import oauth_routes
 from .confluence import mount as confluence
 from .confluence.site import ConfluenceSite
+from .jira import catalog as C
+from .jira import routes_agile, routes_issue_resources, routes_issues, routes_meta, routes_projects
+from .jira.site import JiraSite
+from .oauth_grants import GrantStore
 
 
 async def tenant_info(request: Request):
     return JSONResponse({"cloudId": C.CLOUD_ID})
-
-
-# Scopes of the sandbox's OAuth app: classic Jira and Confluence scopes, enough for every emulated call.
-OAUTH_SCOPES = ["read:jira-work", "write:jira-work", "read:jira-user", "manage:jira-project",
-                "read:confluence-content.all", "write:confluence-content", "search:confluence",
-                "read:confluence-space.summary", "read:confluence-user", "offline_access"]
-
-
-async def accessible_resources(request: Request):
-    """api.atlassian.com's site list for a 3LO token: how an OAuth client learns the cloudId."""
-    token = request.headers.get("authorization", "")
-    if U.authenticate(token, gateway=True) is None or not token.lower().startswith("bearer oauth-"):
-        return JSONResponse({"code": 401, "message": "Unauthorized"}, status_code=401)
-    site = str(request.base_url).rstrip("/")
-    return JSONResponse([{"id": C.CLOUD_ID, "name": request.url.hostname or "sandbox", "url": site,
-                          "scopes": OAUTH_SCOPES, "avatarUrl": f"{site}/images/site-avatar.png"}])
-
 
 async def _not_found(request: Request, exc: HTTPException):
     if exc.status_code == 405:
@@ -47,11 +31,9 @@ async def _not_found(request: Request, exc: HTTPException):
         return JSONResponse({"errorMessages": [f"null for uri: {request.url}"], "errors": {}}, status_code=404)
     return JSONResponse({"errorMessages": [str(exc.detail)], "errors": {}}, status_code=exc.status_code)
 
-
 def _jira_routes() -> list:
     return (routes_projects.ROUTES + routes_meta.ROUTES + routes_issues.ROUTES + routes_issue_resources.ROUTES
             + routes_issues.ROUTES_LATE + routes_agile.ROUTES)
-
 
 def _tenant(scope) -> str:
     path = scope["path"]
@@ -59,44 +41,45 @@ def _tenant(scope) -> str:
         return path.split("/")[3]
     return C.CLOUD_ID
 
-
 def _template(scope) -> str:
     path = scope["path"]
     if path.startswith("/ex/jira/"):
         scope = {**scope, "path": "/" + "/".join(path.split("/")[4:])}
     return default_template(scope)
 
-
 def _error_body(status: int):
     msgs = {500: "Internal server error.", 502: "Bad gateway.", 503: "Service unavailable. Please try again later.",
             504: "Gateway timeout.", 429: "Rate limit exceeded."}
     return json.dumps({"errorMessages": [msgs.get(status, f"HTTP {status}")], "errors": {}}).encode(), "application/json"
-
 
 def _expired():
     body = json.dumps({"errorMessages": ["Client must be authenticated to access this resource."],
                        "errors": {}, "message": "API token has expired"}).encode()
     return 401, [("WWW-Authenticate", 'Basic realm="protected-by-api-token"')], body
 
-
 def create_app(*, seed: int = 42, latency_ms: int = 0, rate_limits: bool | dict = True,
                now: datetime | None = None) -> SandboxApp:
     """Build the emulator. ``rate_limits``: True (Jira defaults), False, or ``{"GET": n, "POST": n, "PUT": n}``."""
     site = JiraSite(seed=seed, now=now)
     wiki = ConfluenceSite(seed=seed, now=now)
+    grants = GrantStore()
+    site.grants = wiki.grants = grants  # tokens issued by the identity provider, read by both sites' auth
 
     def reset_all():
         site.reset()
         wiki.reset()
+        grants.reset()
     state = SandboxState(latency_ms=latency_ms, rate_limits=rate_limits)
     hooks = Hooks(tenant_for=_tenant, template_for=_template, error_body=_error_body, expired_credentials=_expired,
-                  rate_limit_reason="jira-burst-based", on_reset=reset_all)
-    routes = [Route("/_edge/tenant_info", tenant_info, methods=["GET"]),
-              Route("/oauth/token/accessible-resources", accessible_resources, methods=["GET"])] + confluence.routes(wiki) + _jira_routes() + [
+                  rate_limit_reason="jira-burst-based", on_reset=reset_all,
+                  extra_control=oauth_routes.control(grants))
+    routes = [Route("/_edge/tenant_info", tenant_info, methods=["GET"])] + oauth_routes.routes(grants) + \
+        confluence.routes(wiki) + _jira_routes() + [
         Mount("/ex/jira/{cloudId}", routes=_jira_routes())]
     app = confluence.AtlassianSiteApp(routes=routes, exception_handlers={HTTPException: _not_found},
                                       sandbox_state=state, sandbox_hooks=hooks,
                                       confluence_hooks=confluence.hooks(reset_all))
     app.state.jira = site
     app.state.confluence = wiki
+    app.state.grants = grants
     return app

@@ -54,6 +54,9 @@ class Hooks:
     rate_limit_reason: str = "burst-based"
     on_reset: Callable[[], None] = lambda: None
     account_key: str = "sandbox_account"
+    # (method, sub-path after /__sandbox/, JSON payload) -> (status, JSON answer), or None when not handled:
+    # emulator-specific control calls (e.g. an identity provider's token lifetimes). ValueError → 400.
+    extra_control: Callable[[str, str, dict], tuple[int, Any] | None] | None = None
 
 
 @dataclass
@@ -324,6 +327,10 @@ class SandboxMiddleware:
                 st.reset()
                 self.hooks.on_reset()
                 return await ok({"reset": True})
-        except (FaultError, ValueError, TypeError) as exc:
+            if self.hooks.extra_control is not None:
+                answer = self.hooks.extra_control(method, sub, payload)
+                if answer is not None:
+                    return await ok(answer[1], answer[0])
+        except (FaultError, ValueError, TypeError, KeyError) as exc:
             return await _send_simple(send, 400, json.dumps({"error": str(exc)}).encode())
         return await _send_simple(send, 404, json.dumps({"error": f"no control endpoint {method} /{sub}"}).encode())

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import users as U
+from ..auth import caller
 from .cql.ast import CQLError
 from .store import Store
 
@@ -131,7 +132,7 @@ def endpoint(api: str = "v2"):
     def deco(fn):
         @wraps(fn)
         async def handler(request: Request) -> Response:
-            user = U.authenticate(request.headers.get("authorization"), gateway="cloudId" in request.path_params)
+            user = caller(request, getattr(request.app.state.confluence, "grants", None))
             if user is None:
                 return _unauthorized(api)
             request.state.sandbox_account = user.account_id

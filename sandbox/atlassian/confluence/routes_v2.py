@@ -72,7 +72,7 @@ async def spaces(ctx: Ctx):
     items = [s for s in ctx.store.spaces.values()
              if (not keys or s.key.upper() in keys) and (not ids or str(s.id) in ids)
              and (not types or s.type in types) and (not statuses or s.status in statuses)
-             and (not labels or labels & set(s.labels))]
+             and (not labels or labels & set(s.labels)) and ctx.store.space_visible(s, ctx.user.account_id)]
     fmt = ctx.q.get("description-format")
     return _listing(ctx, items, lambda s: R.space_json(s, ctx.store, ctx.base, fmt), sort=ctx.q.get("sort"),
                     sorts=SPACE_SORTS)
@@ -83,7 +83,7 @@ def _space(ctx: Ctx):
     if not sid.isdigit():
         raise ApiError(400, f"Provided value {{{sid}}} for 'id' is not the correct type. Expected type is long")
     sp = ctx.store.spaces.get(int(sid))
-    if sp is None:
+    if sp is None or not ctx.store.space_visible(sp, ctx.user.account_id):
         raise ApiError(404, "Space not found")
     return sp
 
@@ -283,7 +283,8 @@ async def page_create(ctx: Ctx):
     space_id = str(data.get("spaceId") or "")
     if not space_id:
         raise ApiError(400, "spaceId is required")
-    if not space_id.isdigit() or int(space_id) not in ctx.store.spaces:
+    if not space_id.isdigit() or int(space_id) not in ctx.store.spaces \
+            or not ctx.store.space_visible(ctx.store.spaces[int(space_id)], ctx.user.account_id):
         raise ApiError(404, f"Space with id {space_id} was not found")
     sp = ctx.store.spaces[int(space_id)]
     status = data.get("status") or "current"

@@ -10,6 +10,7 @@ from typing import Any
 from html import unescape
 
 from ..jira.store import Clock
+from ..permissions import can_view_space
 
 __all__ = ["Clock", "Space", "Version", "Content", "Comment", "Label", "Attachment", "Store", "plain_text"]
 
@@ -197,9 +198,16 @@ class Store:
     def label_names(self, c: Content) -> list[str]:
         return [self.labels[i].name for i in c.labels]
 
+    def visible(self, c: Content, account_id: str) -> bool:
+        """Page restrictions, then space permissions (``permissions.py``)."""
+        if c.restricted_to is not None and account_id not in c.restricted_to:
+            return False
+        sp = self.spaces.get(c.space_id)
+        return sp is None or can_view_space(account_id, sp.key)
+
     @staticmethod
-    def visible(c: Content, account_id: str) -> bool:
-        return c.restricted_to is None or account_id in c.restricted_to
+    def space_visible(sp: Space, account_id: str) -> bool:
+        return can_view_space(account_id, sp.key)
 
     def page(self, cid, account_id: str, *, types=("page",), statuses=("current", "draft", "archived")) -> Content | None:
         try:

@@ -11,6 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import users as U
+from ..auth import caller
+from ..permissions import can_browse_project
+from . import catalog as C
 from .jql.ast import JQLError
 from .store import Store
 from .writes import WriteError
@@ -112,7 +115,7 @@ def endpoint(*, versioned: bool = True):
                 if ver not in ("2", "3", "latest"):
                     return error(404, f"null for uri: {request.url}")
                 version = 2 if ver == "2" else 3
-            user = U.authenticate(request.headers.get("authorization"), gateway="cloudId" in request.path_params)
+            user = caller(request, getattr(request.app.state.jira, "grants", None))
             if user is None:
                 return unauthorized()
             request.state.sandbox_account = user.account_id
@@ -130,8 +133,19 @@ def endpoint(*, versioned: bool = True):
     return deco
 
 
-def get_issue_or_404(ctx: Ctx, id_or_key: str):
+def visible_issue(ctx: Ctx, id_or_key):
+    """The issue if it exists and the caller may browse its project (hidden ones look missing)."""
     issue = ctx.store.get(id_or_key)
+    return issue if issue is not None and can_browse_project(ctx.user.account_id, issue.project_key) else None
+
+
+def visible_project(ctx: Ctx, id_or_key) -> C.Project | None:
+    p = C.project(id_or_key)
+    return p if p is not None and can_browse_project(ctx.user.account_id, p.key) else None
+
+
+def get_issue_or_404(ctx: Ctx, id_or_key: str):
+    issue = visible_issue(ctx, id_or_key)
     if issue is None:
         raise ApiError(404, [ISSUE_NOT_FOUND])
     return issue

@@ -6,7 +6,7 @@ from starlette.routing import Route
 
 from . import catalog as C
 from . import render as R
-from .http import ApiError, Ctx, csv, endpoint, get_issue_or_404
+from .http import ApiError, Ctx, csv, endpoint, get_issue_or_404, visible_issue, visible_project
 from .jql import evaluate as JQ
 
 
@@ -34,6 +34,8 @@ def _board_or_404(ctx: Ctx):
         b = ctx.store.boards.get(int(ctx.request.path_params["board"]))
     except ValueError:
         b = None
+    if b is not None and visible_project(ctx, b.project_key) is None:
+        b = None
     if b is None:
         raise ApiError(404, ["The requested board cannot be viewed because it either does not exist or you do not have permission to view it."])
     return b
@@ -51,10 +53,10 @@ def _sprint_or_404(ctx: Ctx):
 
 @endpoint(versioned=False)
 async def boards(ctx: Ctx):
-    bs = sorted(ctx.store.boards.values(), key=lambda b: b.id)
+    bs = sorted((b for b in ctx.store.boards.values() if visible_project(ctx, b.project_key)), key=lambda b: b.id)
     pk = ctx.q.get("projectKeyOrId")
     if pk:
-        p = C.project(pk)
+        p = visible_project(ctx, pk)
         bs = [b for b in bs if p and b.project_key == p.key]
     if ctx.q.get("type"):
         bs = [b for b in bs if b.type in ctx.q["type"].split(",")]
@@ -118,7 +120,7 @@ async def issue_get(ctx: Ctx):
 
 
 def _issues_page(ctx: Ctx, base_pred, extra_jql: str | None):
-    issues = [i for i in ctx.store.issues.values() if base_pred(i)]
+    issues = [i for i in ctx.store.issues.values() if base_pred(i) and visible_issue(ctx, i.id)]
     if extra_jql:
         allowed = {i.id for i in JQ.search(ctx.store, extra_jql, ctx.user, ctx.now, require_bounded=False)}
         issues = [i for i in issues if i.id in allowed]
@@ -153,7 +155,7 @@ def _issues_from_body(ctx: Ctx, body: dict):
         raise ApiError(400, ["'issues' must contain between 1 and 50 issue keys or ids."])
     out = []
     for k in keys:
-        i = ctx.store.get(k)
+        i = visible_issue(ctx, k)
         if i is None:
             raise ApiError(404, [f"Issue '{k}' does not exist or you do not have permission to see it."])
         if i.issuetype.subtask or i.issuetype_id == C.EPIC:

@@ -14,7 +14,7 @@ from . import catalog as C
 from . import render as R
 from . import writes as W
 from .. import users as U
-from .http import ApiError, Ctx, csv, endpoint, get_issue_or_404
+from .http import ApiError, Ctx, csv, endpoint, get_issue_or_404, visible_issue, visible_project
 from .jql import evaluate as JQ
 
 TOKEN_TTL = 7 * 24 * 3600
@@ -127,6 +127,9 @@ def create_issue(ctx: Ctx, body: dict):
     fields = dict(body.get("fields") or {})
     upd_fields, comments = W.update_ops(body.get("update") or {}, None, ctx.version)
     fields.update(upd_fields)
+    if isinstance(fields.get("project"), dict) and not visible_project(
+            ctx, fields["project"].get("key") or fields["project"].get("id")):
+        raise W.WriteError({"project": "Specify a valid project ID or key"})
     proj, itype = W.resolve_project_type(fields)
     if itype.subtask and "parent" not in fields:
         raise W.WriteError({"parent": "Parent is required for a sub-task."})
@@ -301,8 +304,8 @@ async def issue_link_post(ctx: Ctx):
     lt = C.LINK_TYPE_BY_NAME.get(str(tv.get("name", "")).lower()) or C.LINK_TYPE_BY_ID.get(str(tv.get("id", "")))
     if lt is None:
         raise ApiError(404, [f"No issue link type with name '{tv.get('name')}' found."])
-    inward = ctx.store.get((body.get("inwardIssue") or {}).get("key") or (body.get("inwardIssue") or {}).get("id") or "")
-    outward = ctx.store.get((body.get("outwardIssue") or {}).get("key") or (body.get("outwardIssue") or {}).get("id") or "")
+    inward = visible_issue(ctx, (body.get("inwardIssue") or {}).get("key") or (body.get("inwardIssue") or {}).get("id") or "")
+    outward = visible_issue(ctx, (body.get("outwardIssue") or {}).get("key") or (body.get("outwardIssue") or {}).get("id") or "")
     if inward is None or outward is None:
         raise ApiError(404, ["Issue does not exist or you do not have permission to see it."])
     # Jira REST semantics: outwardIssue <outward> ... the *inwardIssue* field names the issue shown with the
@@ -337,7 +340,7 @@ async def changelog_bulk(ctx: Ctx):
     mx = max(1, min(int(body.get("maxResults") or 1000), 10000))
     entries = []
     for k in keys:
-        issue = ctx.store.get(k)
+        issue = visible_issue(ctx, k)
         if issue is None:
             continue
         for h in issue.histories:

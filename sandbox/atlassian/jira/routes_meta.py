@@ -7,7 +7,7 @@ from starlette.routing import Route
 from .. import users as U
 from . import catalog as C
 from . import render as R
-from .http import ApiError, Ctx, endpoint, get_issue_or_404
+from .http import ApiError, Ctx, endpoint, get_issue_or_404, visible_project
 
 
 def _user_json(ctx: Ctx, u: U.User) -> dict:
@@ -49,7 +49,7 @@ async def user_assignable(ctx: Ctx):
         issue = get_issue_or_404(ctx, ctx.q.get("issueKey") or ctx.q.get("issueId"))
         proj = issue.project
     elif ctx.q.get("project"):
-        proj = C.project(ctx.q["project"])
+        proj = visible_project(ctx, ctx.q["project"])
         if proj is None:
             raise ApiError(404, [f"No project could be found with key '{ctx.q['project']}'."])
     else:
@@ -86,7 +86,7 @@ def _project_json(ctx: Ctx, p: C.Project, full: bool = False) -> dict:
 @endpoint()
 async def project_search(ctx: Ctx):
     q = (ctx.q.get("query") or "").lower()
-    ps = [p for p in C.PROJECTS if not q or q in p.key.lower() or q in p.name.lower()]
+    ps = [p for p in C.PROJECTS if (not q or q in p.key.lower() or q in p.name.lower()) and visible_project(ctx, p.key)]
     order = ctx.q.get("orderBy") or "key"
     desc = order.startswith("-")
     attr = order.lstrip("+-")
@@ -106,7 +106,7 @@ async def project_search(ctx: Ctx):
 
 @endpoint()
 async def project_get(ctx: Ctx):
-    p = C.project(ctx.request.path_params["pkey"])
+    p = visible_project(ctx, ctx.request.path_params["pkey"])
     if p is None:
         raise ApiError(404, [f"No project could be found with key '{ctx.request.path_params['pkey']}'."])
     return JSONResponse(_project_json(ctx, p, full=True))
@@ -156,7 +156,7 @@ def _field_meta(ctx: Ctx, fid: str, p: C.Project, required: bool) -> dict:
 
 
 def _project_or_404(ctx: Ctx) -> C.Project:
-    p = C.project(ctx.request.path_params["pkey"])
+    p = visible_project(ctx, ctx.request.path_params["pkey"])
     if p is None:
         raise ApiError(404, [f"No project could be found with key '{ctx.request.path_params['pkey']}'."])
     return p
@@ -213,7 +213,7 @@ async def resolutions(ctx: Ctx):
 
 @endpoint()
 async def issuetypes_for_project(ctx: Ctx):
-    p = C.project(ctx.q.get("projectId"))
+    p = visible_project(ctx, ctx.q.get("projectId"))
     if p is None or not (ctx.q.get("projectId") or "").isdigit():
         raise ApiError(404, ["The project is not found or the user does not have permission to view it."])
     out = []

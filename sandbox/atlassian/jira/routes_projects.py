@@ -11,7 +11,7 @@ from starlette.routing import Route
 from .. import users as U
 from . import catalog as C
 from . import render as R
-from .http import ApiError, Ctx, csv, endpoint, error
+from .http import ApiError, Ctx, csv, endpoint, error, visible_project
 from .routes_meta import _field_meta, _project_json, _user_json
 
 SEARCH_REMOVED = (
@@ -43,12 +43,13 @@ async def search_removed(ctx: Ctx):
 @endpoint()
 async def projects(ctx: Ctx):
     """``GET /project`` (deprecated, still served): every project the caller can browse, ordered by key."""
-    return JSONResponse([_project_json(ctx, p) for p in sorted(C.PROJECTS, key=lambda p: p.key)])
+    shown = [p for p in sorted(C.PROJECTS, key=lambda p: p.key) if visible_project(ctx, p.key)]
+    return JSONResponse([_project_json(ctx, p) for p in shown])
 
 
 def _project_or_404(ctx: Ctx) -> C.Project:
     key = ctx.request.path_params["pkey"]
-    p = C.project(key)
+    p = visible_project(ctx, key)
     if p is None:
         raise ApiError(404, [f"No project could be found with key '{key}'."])
     return p
@@ -85,7 +86,7 @@ async def assignable_multi(ctx: Ctx):
         raise ApiError(400, ["The projectKeys parameter is required."])
     pool = None
     for k in sorted(keys):
-        p = C.project(k)
+        p = visible_project(ctx, k)
         if p is None:
             raise ApiError(404, [f"No project could be found with key '{k}'."])
         pool = set(p.members) if pool is None else pool & set(p.members)
@@ -106,9 +107,9 @@ async def project_components(ctx: Ctx):
     return JSONResponse([R.component_json(c, ctx.base, ctx.version, full=True) for c in comps])
 
 
-def _project_from_body(body: dict) -> C.Project:
+def _project_from_body(ctx: Ctx, body: dict) -> C.Project:
     ref = body.get("project") or body.get("projectId")
-    p = C.project(str(ref)) if ref not in (None, "") else None
+    p = visible_project(ctx, str(ref)) if ref not in (None, "") else None
     if p is None:
         raise ApiError(400, [], {"project": "The project is not found or you do not have permission to view it."})
     return p
@@ -126,7 +127,7 @@ def _name(body: dict, what: str) -> str:
 @endpoint()
 async def component_create(ctx: Ctx):
     body = await ctx.body()
-    p, name = _project_from_body(body), _name(body, "component")
+    p, name = _project_from_body(ctx, body), _name(body, "component")
     if any(c.project_key == p.key and c.name.lower() == name.lower() for c in ctx.store.components.values()):
         raise ApiError(400, [], {"name": f"A component with the name {name} already exists in this project."})
     lead = body.get("leadAccountId")
@@ -149,7 +150,7 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 @endpoint()
 async def version_create(ctx: Ctx):
     body = await ctx.body()
-    p, name = _project_from_body(body), _name(body, "version")
+    p, name = _project_from_body(ctx, body), _name(body, "version")
     if any(v.project_key == p.key and v.name.lower() == name.lower() for v in ctx.store.versions.values()):
         raise ApiError(400, [], {"name": "A version with this name already exists in this project."})
     for f in ("releaseDate", "startDate"):
@@ -177,7 +178,7 @@ async def createmeta_all(ctx: Ctx):
     with_fields = "projects.issuetypes.fields" in csv(ctx.q.get("expand"))
     out = []
     for p in C.PROJECTS:
-        if wanted and p.key not in wanted and p.id not in wanted:
+        if (wanted and p.key not in wanted and p.id not in wanted) or not visible_project(ctx, p.key):
             continue
         types = []
         for tid in p.issue_types:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from ... import users as U
+from ...permissions import can_browse_project
 from .. import adf as A
 from .. import catalog as C
 from ..store import Issue, Store
@@ -311,7 +312,7 @@ class Evaluator:
             return self._empty(f)
         if f == "project":
             p = C.project(v.text) or next((p for p in C.PROJECTS if p.name.lower() == v.text.lower()), None)
-            if p is None:
+            if p is None or not can_browse_project(ctx.user.account_id, p.key):
                 raise JQLError(f"The value '{v.text}' does not exist for the field 'project'.")
             return lambda i: i.project_key == p.key
         if f == "key":
@@ -537,7 +538,7 @@ def search(store: Store, jql: str, user: U.User, now: datetime, *, require_bound
     ctx = Context(store, user, now)
     pred = Evaluator(ctx).compile(q.where) if q.where is not None else (lambda i: True)
     with store.lock:
-        hits = [i for i in store.issues.values() if pred(i)]
+        hits = [i for i in store.issues.values() if pred(i) and can_browse_project(user.account_id, i.project_key)]
     return sort_issues(hits, q.order, store)
 
 
