@@ -20,7 +20,7 @@ from shared.errors import ConnectorError
 from . import registry
 from .errors import ConversionBusy, ConversionTimeout, FileTooLarge, UnreadableFile
 from .model import DEFAULT_LIMITS, Converted, Document, Limits, Source
-from .sniff import EXTENSION_KINDS, MIME_KINDS, base_mime, detect
+from .sniff import EXTENSION_KINDS, LABELS, MIME_KINDS, base_mime, detect
 
 BINARY_KINDS = frozenset({"image", "legacy", "archive", "binary"})
 _NOT_DOWNLOADED_PREFIXES = ("image/", "video/", "audio/", "font/")
@@ -33,6 +33,7 @@ _DESCRIPTIONS = {
     "binary": "a binary file",
 }
 
+_CLOSING_NOTE_ROOM = 256  # converters stop before the cap and then say so; that sentence may pass it
 _slots: RunVar[anyio.CapacityLimiter] = RunVar("content_conversion_slots")
 _unbounded: RunVar[anyio.CapacityLimiter] = RunVar("content_worker_limiter")
 
@@ -100,7 +101,11 @@ async def to_markdown(
             return describe(name=name, mime=mime, size=len(data), link=link, kind=detected.kind)
         kind, target = detected.kind, registry.BUILT_IN[detected.kind]
         notes += [detected.note] if detected.note else []
-    source = Source(name=name, mime=mime, link=link)
+    if not data:
+        return Document(
+            name=name, mime=mime, kind=kind, markdown=f"[{name} is empty.]\n", notes=tuple(notes), link=link
+        )
+    source = Source(name=name, mime=mime, link=link, kind=kind)
     converted = await _convert_isolated(target, data, source, limits, limits.timeout if timeout is None else timeout)
     markdown = _cap_chars(converted, name, limits)
     return Document(
@@ -164,12 +169,13 @@ def run_converter(
         return ("FileTooLarge", f"{source.name} needs more memory than this server allows to read it as text.")
     except Exception as error:  # noqa: BLE001 - parsers raise anything on hostile input; the caller gets a sentence
         reason = (str(error).strip() or type(error).__name__)[:160]
-        return ("UnreadableFile", f"{source.name} could not be read: the file is damaged or malformed ({reason}).")
+        what = LABELS.get(source.kind, f"a {source.kind} file" if source.kind else "text")
+        return ("UnreadableFile", f"{source.name} could not be read as {what}: the file is damaged ({reason}).")
 
 
 def _cap_chars(converted: Converted, name: str, limits: Limits) -> str:
     text = converted.markdown
-    if len(text) <= limits.max_chars:
+    if len(text) <= limits.max_chars + _CLOSING_NOTE_ROOM:
         return text
     cut = text.rfind("\n", 0, limits.max_chars)
     cut = cut + 1 if cut > limits.max_chars // 2 else limits.max_chars

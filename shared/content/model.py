@@ -35,6 +35,7 @@ class Source:
     name: str
     mime: str
     link: str | None = None
+    kind: str = ""  # what the pipeline decided the file is (pdf, docx, ...), for messages
 
 
 @dataclass

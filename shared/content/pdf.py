@@ -36,16 +36,17 @@ def convert_pdf(data: bytes, source: Source, limits: Limits) -> Converted:
         if not text:
             blank.append(number)
             text = "[no text on this page: it is probably a scanned image]"
-        part = f"{page_marker(number, count)}\n\n{text}\n\n"
+        part = f"{page_marker(number, count)}\n{text}\n\n"  # one break after the marker: pages split before it
+        if parts and size + len(part) > limits.max_chars:  # whole pages only, so every marker keeps its page
+            left = f"page {count}" if number == count else f"pages {number}-{count}"
+            notes.append(
+                f"{source.name}: text extraction stopped after page {number - 1} of {count} (the "
+                f"{limits.max_chars:,}-character limit); {left} are not included."
+            )
+            parts.append(f"[{left} not converted: the document is over the size limit]\n")
+            break
         parts.append(part)
         size += len(part)
-        if size >= limits.max_chars and number < count:
-            notes.append(
-                f"{source.name}: text extraction stopped after page {number} of {count} (the {limits.max_chars:,}-"
-                f"character limit); pages {number + 1}-{count} are not included."
-            )
-            parts.append(f"[pages {number + 1}-{count} not converted: the document is over the size limit]\n")
-            break
     if len(blank) == count:
         return Converted(_scanned_message(source, count), [f"{source.name} has no text layer (probably scanned)."])
     if blank:

@@ -35,12 +35,12 @@ def convert_pptx(data: bytes, source: Source, limits: Limits) -> Converted:
     count = len(presentation.slides)
     for number, slide in enumerate(presentation.slides, 1):
         section = _slide(number, slide, limits, notes, source.name)
+        if sections and size + len(section) > limits.max_chars:
+            notes.append(f"{source.name}: slides {number}-{count} are not shown (over the size limit).")
+            sections.append(f"[slides {number}-{count} not shown: the presentation is over the size limit]\n")
+            break
         sections.append(section)
         size += len(section)
-        if size >= limits.max_chars and number < count:
-            notes.append(f"{source.name}: slides {number + 1}-{count} are not shown (over the size limit).")
-            sections.append(f"[slides {number + 1}-{count} not shown: the presentation is over the size limit]\n")
-            break
     if not sections:
         return Converted(f"_{source.name} has no slides._\n", notes)
     return Converted("\n".join(sections), notes)

@@ -40,12 +40,12 @@ def convert_docx(data: bytes, source: Source, limits: Limits) -> Converted:
         text = _table(block, limits, notes, source.name) if isinstance(block, Table) else _paragraph(block)
         if not text:
             continue
-        blocks.append(text)
-        size += len(text) + 2
-        if size >= limits.max_chars:
+        if blocks and size + len(text) + 2 > limits.max_chars:
             notes.append(f"{source.name}: conversion stopped at the {limits.max_chars:,}-character limit.")
             blocks.append("[the rest of the document is not shown: it is over the size limit]")
             break
+        blocks.append(text)
+        size += len(text) + 2
     markdown = _join(blocks)
     return Converted(markdown or f"_{source.name} has no text._\n", notes)
 

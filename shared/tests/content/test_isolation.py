@@ -1,0 +1,99 @@
+"""Conversions run off the event loop, and a runaway one is really stopped: its worker process is killed."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import pytest
+
+from shared import content
+
+from .converters_for_tests import FOREVER_MIME, HANDSHAKE_MIME, run_forever, wait_for_go
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def test_converters() -> Iterator[None]:
+    content.register(FOREVER_MIME, run_forever, kind="forever")
+    content.register(HANDSHAKE_MIME, wait_for_go, kind="handshake")
+    yield
+    content.unregister(FOREVER_MIME)
+    content.unregister(HANDSHAKE_MIME)
+
+
+async def wait_for(condition, what: str, seconds: float = 10) -> None:
+    with anyio.move_on_after(seconds):
+        while not condition():
+            await anyio.sleep(0.01)
+        return
+    raise AssertionError(f"waited {seconds} s for {what}")
+
+
+def process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_a_conversion_that_never_ends_is_stopped_at_its_time_limit_and_its_worker_killed(
+    test_converters, tmp_path: Path
+):
+    await content.to_markdown(b"warm", name="warm.txt", mime="text/plain")  # a worker is up: the limit is all work
+    pid_file = tmp_path / "pid"
+    with pytest.raises(content.ConversionTimeout) as stopped:
+        await content.to_markdown(str(pid_file).encode(), name="loop.bin", mime=FOREVER_MIME, timeout=1.0)
+    assert str(stopped.value) == (
+        "Converting loop.bin to text took longer than 1 s and was stopped. "
+        "The file is too large or too complex to read here; open it at its link."
+    )
+    pid = int(pid_file.read_text())
+    await wait_for(lambda: not process_exists(pid), "the worker to be gone")
+    after = await content.to_markdown(b"still works", name="next.txt", mime="text/plain")
+    assert after.markdown == "still works"
+
+
+async def test_the_event_loop_keeps_running_while_a_file_is_converted(test_converters, tmp_path: Path):
+    result: list[content.Document] = []
+
+    async def convert() -> None:
+        data = json.dumps({"folder": str(tmp_path)}).encode()
+        result.append(await content.to_markdown(data, name="slow.bin", mime=HANDSHAKE_MIME))
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(convert)
+        await wait_for((tmp_path / "started").exists, "the conversion to start")
+        (tmp_path / "go").write_text("go")  # only this loop can release the converter
+    assert result[0].markdown == "released" and result[0].kind == "handshake"
+    assert int((tmp_path / "started").read_text()) != os.getpid()
+
+
+async def test_a_conversion_that_finds_every_slot_busy_for_its_whole_time_limit_says_the_server_is_busy(
+    test_converters, tmp_path: Path
+):
+    slots = os.cpu_count() or 1
+    folders = [tmp_path / str(number) for number in range(slots)]
+    async with anyio.create_task_group() as tasks:
+        for folder in folders:
+            folder.mkdir()
+            data = json.dumps({"folder": str(folder)}).encode()
+            tasks.start_soon(lambda data=data: content.to_markdown(data, name="slow.bin", mime=HANDSHAKE_MIME))
+        await wait_for(lambda: all((folder / "started").exists() for folder in folders), "every slot to be taken")
+        with pytest.raises(content.ConversionBusy, match="busy converting other files and could not start on x.txt"):
+            await content.to_markdown(b"x", name="x.txt", mime="text/plain", timeout=0.2)
+        for folder in folders:
+            (folder / "go").write_text("go")
+
+
+def test_a_converter_must_be_importable_by_the_worker():
+    def local(data: bytes, source: content.Source, limits: content.Limits) -> content.Converted:
+        return content.Converted("")
+
+    with pytest.raises(TypeError, match="module-level function"):
+        content.register("application/x-local", local, kind="local")
