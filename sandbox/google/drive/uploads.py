@@ -110,6 +110,7 @@ def _multipart(content_type: str, raw: bytes) -> tuple[dict, str, bytes]:
         head, sep, body = chunk.partition(b"\r\n\r\n")
         if not sep or b"\n\n" in head:
             head, sep, body = chunk.partition(b"\n\n")
+        head = re.sub(rb"\r?\n[ \t]+", b" ", head)  # unfold long headers (the email package folds them)
         body = body[:-2] if body.endswith(b"\r\n") else body[:-1] if body.endswith(b"\n") else body
         headers = {k.strip().lower(): v.strip() for k, _, v in
                    (line.partition(":") for line in head.decode("latin-1").splitlines() if ":" in line)}
