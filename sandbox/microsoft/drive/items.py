@@ -91,12 +91,12 @@ async def create_child(ctx: Context, folder: Item) -> Response:
                 store.delete(existing)
         author = ctx.who.user or folder.created_by
         when = now()
+        store.touch(folder)  # before the child, so delta lists the parent first
         created = store.add(
             Item(
                 f"01{uuid.uuid4().hex[:32].upper()}", folder.drive_id, name, folder.id, True, when, when, author, author
             )
         )
-        store.touch(folder)
     return JSONResponse(render_item(ctx, created), status_code=201)
 
 
@@ -128,8 +128,9 @@ async def update_item(ctx: Context, item: Item) -> Response:
         item.modified = now()
         item.modified_by = ctx.who.user or item.modified_by
         store.touch(item)
-        for folder in {old_parent, new_parent} - {None}:
-            store.touch(folder)  # type: ignore[arg-type]
+        touched = {f.id: f for f in (old_parent, new_parent) if f is not None}
+        for folder in touched.values():
+            store.touch(folder)
     return JSONResponse(render_item(ctx, item))
 
 

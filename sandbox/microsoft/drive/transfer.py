@@ -109,8 +109,8 @@ def _write(
             data=data,
             text=_index(mime_for(name), data),
         )
+        store.touch(folder)  # before the child, so delta lists the parent first
         store.add(item)
-        store.touch(folder)
         return item, 201
 
 

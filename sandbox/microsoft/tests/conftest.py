@@ -38,11 +38,11 @@ def ssl_context(ca: Path) -> ssl.SSLContext:
 
 
 @pytest.fixture(scope="session")
-def control(base_url: str, ca: Path) -> SandboxControl:
-    session = requests.Session()
-    session.verify = str(ca)
-    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-    return SandboxControl(base_url, session)
+def control(base_url: str, ca: Path) -> Iterator[SandboxControl]:
+    with requests.Session() as session:
+        session.verify = str(ca)
+        session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+        yield SandboxControl(base_url, session)
 
 
 @pytest.fixture()
@@ -78,9 +78,9 @@ def anonymous(base_url: str, ssl_context: ssl.SSLContext) -> Iterator[httpx.Clie
 
 
 @pytest.fixture()
-def msal_http(ca: Path) -> requests.Session:
+def msal_http(ca: Path) -> Iterator[requests.Session]:
     """The HTTP client msal uses: requests trusting the sandbox CA and ignoring CA-bundle environment variables."""
-    session = requests.Session()
-    session.verify = str(ca)
-    session.trust_env = False
-    return session
+    with requests.Session() as session:
+        session.verify = str(ca)
+        session.trust_env = False
+        yield session
