@@ -28,7 +28,8 @@ async def _not_found(request: Request, exc: HTTPException):
         return JSONResponse({"errorMessages": [f"Method {request.method} not allowed for {request.url.path}."],
                              "errors": {}}, status_code=405)
     if exc.status_code == 404:
-        return JSONResponse({"errorMessages": [f"null for uri: {request.url}"], "errors": {}}, status_code=404)
+        # Jersey's answer for a path no resource serves (Jira keeps it: not the errorMessages shape)
+        return JSONResponse({"message": f"null for uri: {request.url}", "status-code": 404}, status_code=404)
     return JSONResponse({"errorMessages": [str(exc.detail)], "errors": {}}, status_code=exc.status_code)
 
 def _jira_routes() -> list:

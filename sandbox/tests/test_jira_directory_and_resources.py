@@ -173,10 +173,11 @@ def test_removed_offset_search_answers_410_with_the_migration_message(api):
 
 
 def test_names_of_issue_sub_resources_are_never_read_as_issue_keys(api):
-    for path in ("/rest/api/3/issue/picker", "/rest/api/3/issue/archive", "/rest/api/2/issue/createmeta/x/y/z"):
+    for path in ("/rest/api/3/issue/archive", "/rest/api/3/issue/watching", "/rest/api/2/issue/createmeta/x/y/z"):
         r = api.get(path)
-        assert r.status_code == 404 and r.json()["errorMessages"] == [f"null for uri: {api.base}{path}"], path
+        assert r.status_code == 404 and r.json() == {"message": f"null for uri: {api.base}{path}", "status-code": 404}
     assert api.get("/rest/api/3/issue/createmeta").status_code == 200
+    assert api.get("/rest/api/3/issue/picker?query=x").status_code == 200
     missing = api.get("/rest/api/3/issue/NOPE-1")
     assert missing.status_code == 404 and "Issue does not exist" in missing.json()["errorMessages"][0]
 
@@ -202,3 +203,37 @@ def test_agile_issues_carry_sprint_closed_sprints_flagged_and_epic(api, specs):
     one = _validated(api, specs["agile"], "GET", f"/rest/agile/1.0/issue/{with_epic['key']}")
     assert one["fields"]["epic"]["key"] == with_epic["fields"]["parent"]["key"]
     assert one["self"].endswith(f"/rest/agile/1.0/issue/{one['id']}")
+
+
+@pytest.mark.parametrize("v", [3, 2])
+def test_issue_picker_suggests_by_key_or_summary_within_the_current_jql(api, specs, v):
+    out = _validated(api, specs[v], "GET", f"/rest/api/{v}/issue/picker?query=stock&currentJQL=project%20%3D%20MOB")
+    history, current = out["sections"]
+    assert history["id"] == "hs" and current["id"] == "cs" and history["issues"]
+    assert all("stock" in i["summaryText"].lower() for i in history["issues"] + current["issues"])
+    assert all(i["key"].startswith("MOB-") for i in current["issues"])
+    assert "<b>" in history["issues"][0]["summary"]
+    by_key = _validated(api, specs[v], "GET", f"/rest/api/{v}/issue/picker?query=SHOP-12")
+    assert by_key["sections"][0]["issues"][0]["key"].startswith("SHOP-12")
+
+
+@pytest.mark.parametrize("v", [3, 2])
+def test_components_and_fix_versions_are_set_on_create_and_changed_by_update_operations(api, specs, v):
+    p = f"/rest/api/{v}"
+    key = _new_issue(api, v, "with components", components=[{"name": "Checkout"}], fixVersions=[{"name": "2026.12"}])
+    fields = api.get(f"{p}/issue/{key}?fields=components,fixVersions").json()["fields"]
+    assert [c["name"] for c in fields["components"]] == ["Checkout"]
+    assert [x["name"] for x in fields["fixVersions"]] == ["2026.12"]
+    r = api.put(
+        f"{p}/issue/{key}",
+        {"update": {"components": [{"add": {"name": "Catalogue"}}, {"remove": {"name": "Checkout"}}]}},
+    )
+    assert r.status_code == 204, r.text
+    assert [c["name"] for c in api.get(f"{p}/issue/{key}").json()["fields"]["components"]] == ["Catalogue"]
+    bad = api.put(f"{p}/issue/{key}", {"fields": {"components": [{"name": "iOS"}]}})  # a MOB component
+    assert bad.status_code == 400 and bad.json()["errors"]["components"] == "Component name 'iOS' is not valid"
+    meta = _validated(api, specs[v], "GET", f"{p}/issue/createmeta/SHOP/issuetypes/10001")
+    comp = next(f for f in meta["fields"] if f["fieldId"] == "components")
+    assert {x["name"] for x in comp["allowedValues"]} >= {"Checkout", "Catalogue"}
+    history = api.get(f"{p}/issue/{key}/changelog").json()["values"]
+    assert any(it["field"] == "components" and it["toString"] == "Catalogue" for h in history for it in h["items"])

@@ -209,7 +209,7 @@ RICH_TEXT_FIELDS = {f.id for f in FIELDS if f.rich_text}
 
 # ---------------------------------------------------------------- projects and screens
 BASE_SCREEN = ("summary", "issuetype", "project", "description", "priority", "assignee", "reporter", "labels",
-               "duedate", "parent")
+               "duedate", "parent", "components", "fixVersions")
 SOFTWARE_EXTRA = (CF_SPRINT, CF_STORY_POINTS, CF_TEAM, CF_FLAGGED)
 
 

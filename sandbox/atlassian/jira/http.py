@@ -113,7 +113,7 @@ def endpoint(*, versioned: bool = True):
             if versioned:
                 ver = request.path_params.get("ver")
                 if ver not in ("2", "3", "latest"):
-                    return error(404, f"null for uri: {request.url}")
+                    return JSONResponse({"message": f"null for uri: {request.url}", "status-code": 404}, status_code=404)
                 version = 2 if ver == "2" else 3
             user = caller(request, getattr(request.app.state.jira, "grants", None))
             if user is None:

@@ -125,7 +125,7 @@ async def issue_create(ctx: Ctx):
 def create_issue(ctx: Ctx, body: dict):
     """Validate and create one issue from a create payload ({fields, update, properties}); raises on bad input."""
     fields = dict(body.get("fields") or {})
-    upd_fields, comments = W.update_ops(body.get("update") or {}, None, ctx.version)
+    upd_fields, comments = W.update_ops(body.get("update") or {}, None, ctx.version, ctx.store)
     fields.update(upd_fields)
     if isinstance(fields.get("project"), dict) and not visible_project(
             ctx, fields["project"].get("key") or fields["project"].get("id")):
@@ -150,7 +150,7 @@ def create_issue(ctx: Ctx, body: dict):
 
 async def _edit(ctx: Ctx, issue, body: dict):
     fields = dict(body.get("fields") or {})
-    upd_fields, comments = W.update_ops(body.get("update") or {}, issue, ctx.version)
+    upd_fields, comments = W.update_ops(body.get("update") or {}, issue, ctx.version, ctx.store)
     dup = set(fields) & set(upd_fields)
     if dup:
         f = next(iter(dup))

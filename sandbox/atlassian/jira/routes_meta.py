@@ -131,6 +131,10 @@ def _allowed(ctx: Ctx, fid: str, p: C.Project):
         return [R.issuetype_json(C.ITYPE_BY_ID[t], b, v) for t in p.issue_types]
     if fid == "project":
         return [R.project_ref(p, b, v)]
+    if fid == "components":
+        return [R.component_json(c, b, v) for c in ctx.store.components.values() if c.project_key == p.key]
+    if fid == "fixVersions":
+        return [R.version_json(x, b, v) for x in ctx.store.versions.values() if x.project_key == p.key]
     if fid == C.CF_FLAGGED:
         return [{"self": f"{b}/rest/api/{v}/customFieldOption/{C.FLAGGED_OPTION['id']}", **C.FLAGGED_OPTION}]
     if fid == C.CF_TEAM:
@@ -138,7 +142,8 @@ def _allowed(ctx: Ctx, fid: str, p: C.Project):
     return None
 
 
-_OPS = {"labels": ["add", "set", "remove"], "comment": ["add", "edit", "remove"]}
+_OPS = {"labels": ["add", "set", "remove"], "comment": ["add", "edit", "remove"], "components": ["add", "set", "remove"],
+        "fixVersions": ["add", "set", "remove"]}
 
 
 def _field_meta(ctx: Ctx, fid: str, p: C.Project, required: bool) -> dict:

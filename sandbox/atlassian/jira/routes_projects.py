@@ -3,6 +3,7 @@ versions, multi-project assignable users, the deprecated all-projects createmeta
 
 from __future__ import annotations
 
+import html
 import re
 
 from starlette.responses import JSONResponse
@@ -11,7 +12,8 @@ from starlette.routing import Route
 from .. import users as U
 from . import catalog as C
 from . import render as R
-from .http import ApiError, Ctx, csv, endpoint, error, visible_project
+from .http import ApiError, Ctx, csv, endpoint, error, visible_issue, visible_project
+from .jql import evaluate as JQ
 from .routes_meta import _field_meta, _project_json, _user_json
 
 SEARCH_REMOVED = (
@@ -168,6 +170,58 @@ async def version_create(ctx: Ctx):
     return JSONResponse(R.version_json(ver, ctx.base, ctx.version), status_code=201)
 
 
+# ---------------------------------------------------------------- issue picker
+def _suggestion(issue, query: str) -> dict:
+    summary = html.escape(issue.summary)
+    if query:
+        summary = re.sub(f"(?i)({re.escape(html.escape(query))})", r"<b>\1</b>", summary)
+    key_html = html.escape(issue.key)
+    if query and query.lower() in issue.key.lower():
+        key_html = re.sub(f"(?i)({re.escape(query)})", r"<b>\1</b>", key_html)
+    return {
+        "id": issue.id,
+        "key": issue.key,
+        "keyHtml": key_html,
+        "summary": summary,
+        "summaryText": issue.summary,
+        "img": f"/rest/api/2/universal_avatar/view/type/issuetype/avatar/{issue.issuetype.avatar}?size=medium",
+    }
+
+
+@endpoint()
+async def issue_picker(ctx: Ctx):
+    """``GET /issue/picker``: issues whose key or summary contains ``query`` — "History Search" (most recently
+    updated first) and, with ``currentJQL``, "Current Search" restricted to that JQL."""
+    query = (ctx.q.get("query") or "").strip()
+    show_subtasks = ctx.q.get("showSubTasks") != "false"
+    current = ctx.q.get("currentIssueKey")
+
+    def wanted(i) -> bool:
+        if not visible_issue(ctx, i.id) or i.key == current or (i.issuetype.subtask and not show_subtasks):
+            return False
+        return not query or query.lower() in i.key.lower() or query.lower() in i.summary.lower()
+
+    pool = sorted((i for i in ctx.store.issues.values() if wanted(i)), key=lambda i: (i.updated, i.id), reverse=True)
+    sections = [("History Search", "hs", pool[:10], len(pool))]
+    if ctx.q.get("currentJQL"):
+        in_jql = {i.id for i in JQ.search(ctx.store, ctx.q["currentJQL"], ctx.user, ctx.now, require_bounded=False)}
+        hits = [i for i in pool if i.id in in_jql]
+        sections.append(("Current Search", "cs", hits[:50], len(hits)))
+    return JSONResponse(
+        {
+            "sections": [
+                {
+                    "label": label,
+                    "sub": f"Showing {len(shown)} of {total} matching issues",
+                    "id": sid,
+                    "issues": [_suggestion(i, query) for i in shown],
+                }
+                for label, sid, shown, total in sections
+            ]
+        }
+    )
+
+
 # ---------------------------------------------------------------- deprecated all-projects createmeta
 @endpoint()
 async def createmeta_all(ctx: Ctx):
@@ -213,4 +267,5 @@ ROUTES = [
     Route("/rest/api/{ver}/version", version_create, methods=["POST"]),
     Route("/rest/api/{ver}/user/assignable/multiProjectSearch", assignable_multi, methods=["GET"]),
     Route("/rest/api/{ver}/issue/createmeta", createmeta_all, methods=["GET"]),
+    Route("/rest/api/{ver}/issue/picker", issue_picker, methods=["GET"]),
 ]

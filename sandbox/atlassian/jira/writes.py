@@ -116,6 +116,10 @@ def normalise(store: Store, fields: dict, proj: C.Project, itype: C.IssueType, v
                 errors[fid] = f"The label '{bad}' contains spaces which is invalid."
             else:
                 out[fid] = sorted(set(value))
+        elif fid in ("components", "fixVersions"):
+            found = _project_refs(store, fid, value, proj, errors)
+            if found is not None:
+                out[fid] = found
         elif fid == "duedate":
             if value is not None and not (isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value)):
                 errors[fid] = "Error parsing date string: " + str(value)
@@ -176,10 +180,33 @@ def normalise(store: Store, fields: dict, proj: C.Project, itype: C.IssueType, v
     return out
 
 
+def _project_refs(store: Store, fid: str, value, proj: C.Project, errors: dict) -> list[str] | None:
+    """Component or version references (``[{"id"}|{"name"}]``) of the project, as ids; None after an error."""
+    pool = store.components if fid == "components" else store.versions
+    what = "Component" if fid == "components" else "Version"
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        errors[fid] = f"{what}s must be a list of objects with an id or a name."
+        return None
+    ids = []
+    for ref in value:
+        hit = next((x for x in pool.values() if x.project_key == proj.key and
+                    (str(ref.get("id")) == x.id or str(ref.get("name", "")).lower() == x.name.lower())), None)
+        if hit is None:
+            label = f"name '{ref['name']}'" if "name" in ref else f"id '{ref.get('id')}'"
+            errors[fid] = f"{what} {label} is not valid"
+            return None
+        if hit.id not in ids:
+            ids.append(hit.id)
+    return ids
+
+
 _ATTR = {"summary": "summary", "description": "description", "environment": "environment",
          C.CF_ACCEPTANCE: "acceptance", "priority": "priority_id", "assignee": "assignee", "reporter": "reporter",
          "labels": "labels", "duedate": "duedate", "parent": "parent_id", C.CF_FLAGGED: "flagged",
-         C.CF_STORY_POINTS: "story_points", C.CF_TEAM: "team_id"}
+         C.CF_STORY_POINTS: "story_points", C.CF_TEAM: "team_id", "components": "components",
+         "fixVersions": "fix_versions"}
 
 
 def _display(fid: str, value, store: Store):
@@ -191,6 +218,9 @@ def _display(fid: str, value, store: Store):
         return value, U.BY_ACCOUNT_ID[value].display_name
     if fid == "labels":
         return None, " ".join(value)
+    if fid in ("components", "fixVersions"):
+        pool = store.components if fid == "components" else store.versions
+        return None, ", ".join(pool[x].name for x in value if x in pool) or None
     if fid == "parent":
         return str(value), store.issues[value].key
     if fid in C.RICH_TEXT_FIELDS:
@@ -226,7 +256,15 @@ def apply(store: Store, issue: Issue, values: dict, actor: str, when: datetime, 
     issue.updated = when
 
 
-def update_ops(update: dict, issue: Issue | None, version: int) -> tuple[dict, list]:
+def _same_ref(a, b) -> bool:
+    """Two ``{"id"}``/``{"name"}`` references to one component or version (ids compared as text)."""
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return False
+    return ("id" in a and "id" in b and str(a["id"]) == str(b["id"])) or (
+        "name" in a and "name" in b and str(a["name"]).lower() == str(b["name"]).lower())
+
+
+def update_ops(update: dict, issue: Issue | None, version: int, store: Store | None = None) -> tuple[dict, list]:
     """Turn ``update`` operations into field values; returns (fields, comment bodies)."""
     fields: dict = {}
     comments = []
@@ -256,6 +294,18 @@ def update_ops(update: dict, issue: Issue | None, version: int) -> tuple[dict, l
                 else:
                     errors[fid] = f"Unsupported operation '{verb}'."
                 fields["labels"] = cur
+            elif fid in ("components", "fixVersions") and verb in ("set", "add", "remove"):
+                pool = (store.components if fid == "components" else store.versions) if store else {}
+                now = [{"id": x, "name": pool[x].name} if x in pool else {"id": x} for x in getattr(issue, _ATTR[fid])] \
+                    if issue else []
+                current = fields.get(fid, now)
+                if verb == "set":
+                    current = list(arg or [])
+                elif verb == "add":
+                    current = current + [arg]
+                else:
+                    current = [x for x in current if not _same_ref(x, arg)]
+                fields[fid] = current
             elif verb == "set":
                 fields[fid] = arg
             else:
