@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,9 +24,11 @@ from .identity import routes as identity_routes
 from .middleware import GoogleApp, GoogleSettings
 from .tokens import TokenStore
 
-_NOT_FOUND = ("<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Error 404 (Not Found)!!1</title>"
-              "<p><b>404.</b> <ins>That's an error.</ins><p>The requested URL <code>{path}</code> was not found on "
-              "this server. <ins>That's all we know.</ins>")
+_NOT_FOUND = (
+    "<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Error 404 (Not Found)!!1</title>"
+    "<p><b>404.</b> <ins>That's an error.</ins><p>The requested URL <code>{path}</code> was not found on "
+    "this server. <ins>That's all we know.</ins>"
+)
 
 
 async def _not_found(request: Request, exc: HTTPException) -> Response:
@@ -39,8 +41,14 @@ def _expired() -> tuple[int, list[tuple[str, str]], bytes]:
     return 401, list(error.headers.items()), json.dumps(error.body()).encode()
 
 
-def create_app(*, seed_value: int = 42, latency_ms: int = 0, rate_limits: bool | dict = True,
-               access_token_lifetime: int = 3600, clock: Callable[[], float] = time.time) -> GoogleApp:
+def create_app(
+    *,
+    seed_value: int = 42,
+    latency_ms: int = 0,
+    rate_limits: bool | dict = True,
+    access_token_lifetime: int = 3600,
+    clock: Callable[[], float] = time.time,
+) -> GoogleApp:
     """Build the emulator. ``rate_limits``: True (defaults, per user), False, or ``{"GET": n, ...}`` per second."""
     tokens = TokenStore(clock=clock, access_token_lifetime=access_token_lifetime)
     store = DriveStore(seed=seed_value, clock=clock)
@@ -55,11 +63,13 @@ def create_app(*, seed_value: int = 42, latency_ms: int = 0, rate_limits: bool |
         tokens.reset()
 
     def tenant(scope: dict) -> str:
-        """Quotas are per user: the account behind the bearer token."""
+        """Quotas are per user: the account behind the bearer token (also noted for the request log)."""
         for key, value in scope.get("headers", []):
             if key == b"authorization":
                 found = tokens.lookup(value.decode("latin-1").partition(" ")[2].strip())
-                return found.user.email if found else "anonymous"
+                if found is not None:
+                    scope.setdefault("state", {})["google_user"] = found.user.email
+                    return found.user.email
         return "anonymous"
 
     def template(scope: dict) -> str:
@@ -67,11 +77,22 @@ def create_app(*, seed_value: int = 42, latency_ms: int = 0, rate_limits: bool |
         return "drive" if path.startswith(("/drive/", "/upload/drive/")) else "identity"
 
     state = SandboxState(latency_ms=latency_ms, rate_limits=rate_limits)
-    hooks = Hooks(tenant_for=tenant, template_for=template, error_body=injected_body, expired_credentials=_expired,
-                  rate_limit_reason="userRateLimitExceeded", on_reset=reset, account_key="google_user")
-    app = GoogleApp(routes=identity_routes(tokens) + drive_routes.routes(store, tokens),
-                    exception_handlers={HTTPException: _not_found}, sandbox_state=state, sandbox_hooks=hooks,
-                    settings=settings)
+    hooks = Hooks(
+        tenant_for=tenant,
+        template_for=template,
+        error_body=injected_body,
+        expired_credentials=_expired,
+        rate_limit_reason="userRateLimitExceeded",
+        on_reset=reset,
+        account_key="google_user",
+    )
+    app = GoogleApp(
+        routes=identity_routes(tokens) + drive_routes.routes(store, tokens),
+        exception_handlers={HTTPException: _not_found},
+        sandbox_state=state,
+        sandbox_hooks=hooks,
+        settings=settings,
+    )
     app.state.drive = store
     app.state.tokens = tokens
     return app

@@ -7,17 +7,35 @@ import json
 from starlette.responses import JSONResponse
 
 # HTTP status -> the canonical gRPC status Google puts in "status"
-_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-           409: "ALREADY_EXISTS", 412: "FAILED_PRECONDITION", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-           502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
+_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    412: "FAILED_PRECONDITION",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
 
 
 class GoogleError(Exception):
     """Raised by handlers; rendered by :func:`error_response`."""
 
-    def __init__(self, code: int, message: str, reason: str, *, domain: str = "global",
-                 location: str | None = None, location_type: str = "parameter",
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        reason: str,
+        *,
+        domain: str = "global",
+        location: str | None = None,
+        location_type: str = "parameter",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code, self.message, self.reason, self.domain = code, message, reason, domain
         self.location, self.location_type = location, location_type
@@ -28,8 +46,14 @@ class GoogleError(Exception):
         if self.location:
             item["location"] = self.location
             item["locationType"] = self.location_type
-        return {"error": {"code": self.code, "message": self.message, "errors": [item],
-                          "status": _STATUS.get(self.code, "UNKNOWN")}}
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "errors": [item],
+                "status": _STATUS.get(self.code, "UNKNOWN"),
+            }
+        }
 
 
 def error_response(exc: GoogleError) -> JSONResponse:
@@ -49,17 +73,23 @@ def file_not_found(file_id: str) -> GoogleError:
 
 
 def insufficient_permissions() -> GoogleError:
-    return GoogleError(403, "The user does not have sufficient permissions for this file.",
-                       "insufficientFilePermissions")
+    return GoogleError(
+        403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions"
+    )
 
 
 def unauthenticated() -> GoogleError:
     """What Drive answers for a missing, expired or revoked bearer token."""
-    return GoogleError(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
-                       "cookie or other valid authentication credential. See "
-                       "https://developers.google.com/identity/sign-in/web/devconsole-project.",
-                       "authError", location="Authorization", location_type="header",
-                       headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'})
+    return GoogleError(
+        401,
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
+        "cookie or other valid authentication credential. See "
+        "https://developers.google.com/identity/sign-in/web/devconsole-project.",
+        "authError",
+        location="Authorization",
+        location_type="header",
+        headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
+    )
 
 
 def user_rate_limit() -> GoogleError:
@@ -67,9 +97,13 @@ def user_rate_limit() -> GoogleError:
 
 
 def quota_exhausted() -> GoogleError:
-    return GoogleError(429, "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of "
-                       "service 'drive.googleapis.com' for consumer 'project_number:000000000000'.",
-                       "rateLimitExceeded", domain="usageLimits")
+    return GoogleError(
+        429,
+        "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of "
+        "service 'drive.googleapis.com' for consumer 'project_number:000000000000'.",
+        "rateLimitExceeded",
+        domain="usageLimits",
+    )
 
 
 # Bodies the fault injector sends for an injected status (403 is the per-user quota answer, the common one).

@@ -40,14 +40,17 @@ def require_scope(token: AccessToken, accepted: tuple[str, ...]) -> None:
 
 
 def _oauth_error(exc: OAuthError) -> JSONResponse:
-    return JSONResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status,
-                        headers=_NO_STORE)
+    return JSONResponse(
+        {"error": exc.error, "error_description": exc.description}, status_code=exc.status, headers=_NO_STORE
+    )
 
 
 def _error_page(status: int, error: str, detail: str) -> HTMLResponse:
-    body = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Error {status}: {html.escape(error)}"
-            f"</title></head><body><main><h1>Access blocked: authorization error</h1>"
-            f"<p>Error {status}: {html.escape(error)}</p><p>{html.escape(detail)}</p></main></body></html>")
+    body = (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Error {status}: {html.escape(error)}"
+        f"</title></head><body><main><h1>Access blocked: authorization error</h1>"
+        f"<p>Error {status}: {html.escape(error)}</p><p>{html.escape(detail)}</p></main></body></html>"
+    )
     return HTMLResponse(body, status_code=status)
 
 
@@ -66,18 +69,34 @@ def _check_request(params: dict[str, str]) -> HTMLResponse | None:
     return None
 
 
-_CARRIED = ("client_id", "redirect_uri", "response_type", "scope", "state", "access_type", "prompt",
-            "code_challenge", "code_challenge_method", "include_granted_scopes", "login_hint")
+_CARRIED = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "state",
+    "access_type",
+    "prompt",
+    "code_challenge",
+    "code_challenge_method",
+    "include_granted_scopes",
+    "login_hint",
+)
 
 
 def consent_page(params: dict[str, str]) -> HTMLResponse:
-    hidden = "".join(f"<input type='hidden' name='{k}' value='{html.escape(params[k], quote=True)}'>"
-                     for k in _CARRIED if k in params)
+    hidden = "".join(
+        f"<input type='hidden' name='{k}' value='{html.escape(params[k], quote=True)}'>"
+        for k in _CARRIED
+        if k in params
+    )
     hint = params.get("login_hint", U.DEMO_USER.email)
     choices = "".join(
         f"<div><input type='radio' id='u-{u.localpart}' name='user' value='{u.email}'"
         f"{' checked' if u.email == hint else ''}><label for='u-{u.localpart}'>{html.escape(u.display_name)} "
-        f"({u.email})</label></div>" for u in U.USERS)
+        f"({u.email})</label></div>"
+        for u in U.USERS
+    )
     scopes = "".join(f"<li>{html.escape(s)}</li>" for s in params["scope"].split())
     body = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Sign in - Google Accounts (sandbox)"
@@ -86,7 +105,8 @@ def consent_page(params: dict[str, str]) -> HTMLResponse:
         f"<form method='post' action='{AUTH_PATH}'>{hidden}<fieldset><legend>Account</legend>{choices}</fieldset>"
         f"<h2>This app wants to</h2><ul>{scopes}</ul>"
         "<button type='submit' name='decision' value='allow'>Allow</button> "
-        "<button type='submit' name='decision' value='deny'>Cancel</button></form></main></body></html>")
+        "<button type='submit' name='decision' value='deny'>Cancel</button></form></main></body></html>"
+    )
     return HTMLResponse(body, headers=_NO_STORE)
 
 
@@ -108,11 +128,18 @@ def routes(store: TokenStore) -> list[Route]:
         elif user is None:
             return _error_page(400, "invalid_request", "Choose one of the listed accounts.")
         else:
-            answer["code"] = store.issue_code(PendingCode(
-                user, params["client_id"], redirect, tuple(params["scope"].split()),
-                params.get("access_type") == "offline", params.get("code_challenge"),
-                params.get("code_challenge_method", "plain") if params.get("code_challenge") else None,
-                store.clock() + CODE_LIFETIME_S))
+            answer["code"] = store.issue_code(
+                PendingCode(
+                    user,
+                    params["client_id"],
+                    redirect,
+                    tuple(params["scope"].split()),
+                    params.get("access_type") == "offline",
+                    params.get("code_challenge"),
+                    params.get("code_challenge_method", "plain") if params.get("code_challenge") else None,
+                    store.clock() + CODE_LIFETIME_S,
+                )
+            )
             answer.update(scope=params["scope"], authuser="0", prompt="consent")
         if state is not None:
             answer["state"] = state
@@ -136,12 +163,24 @@ def routes(store: TokenStore) -> list[Route]:
         try:
             found = bearer(store, request.headers.get("authorization"))
         except GoogleError:
-            return JSONResponse({"error": "invalid_request", "error_description": "Invalid Credentials"},
-                                status_code=401, headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'})
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": "Invalid Credentials"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
+            )
         user = found.user
-        return JSONResponse({"sub": user.subject, "name": user.display_name, "given_name": user.given_name,
-                             "family_name": user.family_name, "picture": f"https://lh3.googleusercontent.com/a/{user.localpart}",
-                             "email": user.email, "email_verified": True, "hd": U.DOMAIN})
+        return JSONResponse(
+            {
+                "sub": user.subject,
+                "name": user.display_name,
+                "given_name": user.given_name,
+                "family_name": user.family_name,
+                "picture": f"https://lh3.googleusercontent.com/a/{user.localpart}",
+                "email": user.email,
+                "email_verified": True,
+                "hd": U.DOMAIN,
+            }
+        )
 
     async def tokeninfo(request: Request) -> Response:
         found = store.lookup(request.query_params.get("access_token", ""))
@@ -150,24 +189,45 @@ def routes(store: TokenStore) -> list[Route]:
         client = found.grant.client_id if found.grant else U.STATIC_TOKEN_CLIENT
         left = found.expires_at - store.clock()
         expires_in = 10**9 if left == float("inf") else int(left)
-        return JSONResponse({"azp": client, "aud": client, "sub": found.user.subject, "scope": " ".join(found.scopes),
-                             "exp": str(int(store.clock()) + expires_in), "expires_in": str(expires_in),
-                             "email": found.user.email, "email_verified": "true", "access_type": "offline"})
+        return JSONResponse(
+            {
+                "azp": client,
+                "aud": client,
+                "sub": found.user.subject,
+                "scope": " ".join(found.scopes),
+                "exp": str(int(store.clock()) + expires_in),
+                "expires_in": str(expires_in),
+                "email": found.user.email,
+                "email_verified": "true",
+                "access_type": "offline",
+            }
+        )
 
     async def openid_configuration(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
-        return JSONResponse({"issuer": "https://accounts.google.com", "authorization_endpoint": base + AUTH_PATH,
-                             "token_endpoint": base + "/token", "userinfo_endpoint": base + "/oauth2/v3/userinfo",
-                             "revocation_endpoint": base + "/revoke", "response_types_supported": ["code"],
-                             "grant_types_supported": ["authorization_code", "refresh_token"],
-                             "code_challenge_methods_supported": ["plain", "S256"],
-                             "scopes_supported": ["openid", "email", "profile"]})
+        return JSONResponse(
+            {
+                "issuer": "https://accounts.google.com",
+                "authorization_endpoint": base + AUTH_PATH,
+                "token_endpoint": base + "/token",
+                "userinfo_endpoint": base + "/oauth2/v3/userinfo",
+                "revocation_endpoint": base + "/revoke",
+                "response_types_supported": ["code"],
+                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "code_challenge_methods_supported": ["plain", "S256"],
+                "scopes_supported": ["openid", "email", "profile"],
+            }
+        )
 
-    return [Route(AUTH_PATH, authorize, methods=["GET", "POST"]), Route("/token", token, methods=["POST"]),
-            Route("/revoke", revoke, methods=["POST", "GET"]), Route("/oauth2/v3/userinfo", userinfo, methods=["GET", "POST"]),
-            Route("/oauth2/v3/tokeninfo", tokeninfo, methods=["GET", "POST"]),
-            Route("/tokeninfo", tokeninfo, methods=["GET", "POST"]),
-            Route("/.well-known/openid-configuration", openid_configuration, methods=["GET"])]
+    return [
+        Route(AUTH_PATH, authorize, methods=["GET", "POST"]),
+        Route("/token", token, methods=["POST"]),
+        Route("/revoke", revoke, methods=["POST", "GET"]),
+        Route("/oauth2/v3/userinfo", userinfo, methods=["GET", "POST"]),
+        Route("/oauth2/v3/tokeninfo", tokeninfo, methods=["GET", "POST"]),
+        Route("/tokeninfo", tokeninfo, methods=["GET", "POST"]),
+        Route("/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
+    ]
 
 
 def _client(request: Request, form: dict) -> str:
@@ -213,12 +273,20 @@ def _token_answer(store: TokenStore, request: Request, form: dict) -> dict:
         _verify_pkce(code, form.get("code_verifier"))
         grant = store.new_grant(code.user, client_id, code.scopes, code.offline)
         access = store.mint_access_token(grant)
-        answer = {"access_token": access.token, "expires_in": store.access_token_lifetime,
-                  "scope": " ".join(grant.scopes), "token_type": "Bearer"}
+        answer = {
+            "access_token": access.token,
+            "expires_in": store.access_token_lifetime,
+            "scope": " ".join(grant.scopes),
+            "token_type": "Bearer",
+        }
         if grant.refresh_token:
             answer["refresh_token"] = grant.refresh_token
         return answer
     grant = store.grant_for_refresh(str(form.get("refresh_token", "")), client_id)
     access = store.mint_access_token(grant)  # no new refresh token: Google does not rotate them
-    return {"access_token": access.token, "expires_in": store.access_token_lifetime,
-            "scope": " ".join(grant.scopes), "token_type": "Bearer"}
+    return {
+        "access_token": access.token,
+        "expires_in": store.access_token_lifetime,
+        "scope": " ".join(grant.scopes),
+        "token_type": "Bearer",
+    }

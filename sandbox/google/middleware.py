@@ -40,8 +40,9 @@ class GoogleMiddleware(SandboxMiddleware):
     async def _send_google(self, send: Any, status: int, retry_after: int | None) -> None:
         error = quota_exhausted() if status == 429 else user_rate_limit()
         headers = [("Retry-After", str(retry_after))] if retry_after is not None else []
-        await _send_simple(send, error.code, json.dumps(error.body()).encode(), "application/json; charset=UTF-8",
-                           headers)
+        await _send_simple(
+            send, error.code, json.dumps(error.body()).encode(), "application/json; charset=UTF-8", headers
+        )
 
     async def _send_429(self, send: Any, limit: int, retry_after: int, reset_epoch: float) -> None:
         # Drive documents no Retry-After contract (upstreams.md §10): the throttled answer carries none.
@@ -57,12 +58,12 @@ class GoogleMiddleware(SandboxMiddleware):
         path = scope["path"]
         if not (path == GOOGLE_CONTROL or path.startswith(GOOGLE_CONTROL + "/")):
             return await super()._control(scope, receive, send)
-        sub, method = path[len(GOOGLE_CONTROL):].strip("/"), scope["method"].upper()
+        sub, method = path[len(GOOGLE_CONTROL) :].strip("/"), scope["method"].upper()
         raw = await _read_body(receive)
         try:
             payload = json.loads(raw) if raw.strip() else {}
             if not isinstance(payload, dict):
-                raise ValueError("the body must be a JSON object")
+                raise TypeError("the body must be a JSON object")
             answer = self._google_control(method, sub, payload)
         except (ValueError, TypeError) as exc:
             return await _send_simple(send, 400, json.dumps({"error": str(exc)}).encode())
@@ -89,18 +90,23 @@ class GoogleMiddleware(SandboxMiddleware):
                 s.policy["external_sharing"] = bool(payload["external_sharing"])
         elif not (method == "GET" and sub == "config"):
             return None
-        return {"access_token_lifetime": s.tokens.access_token_lifetime, "quota_answer": s.quota_answer,
-                "external_sharing": s.policy["external_sharing"]}
+        return {
+            "access_token_lifetime": s.tokens.access_token_lifetime,
+            "quota_answer": s.quota_answer,
+            "external_sharing": s.policy["external_sharing"],
+        }
 
 
 class GoogleApp(Starlette):
     """A Starlette app whose outermost layer is :class:`GoogleMiddleware`."""
 
-    def __init__(self, *args: Any, sandbox_state: SandboxState, sandbox_hooks: Hooks, settings: GoogleSettings,
-                 **kw: Any) -> None:
+    def __init__(
+        self, *args: Any, sandbox_state: SandboxState, sandbox_hooks: Hooks, settings: GoogleSettings, **kw: Any
+    ) -> None:
         self.sandbox_state, self.sandbox_hooks, self.google_settings = sandbox_state, sandbox_hooks, settings
         super().__init__(*args, **kw)
 
     def build_middleware_stack(self) -> Any:
-        return GoogleMiddleware(super().build_middleware_stack(), self.sandbox_state, self.sandbox_hooks,
-                                self.google_settings)
+        return GoogleMiddleware(
+            super().build_middleware_stack(), self.sandbox_state, self.sandbox_hooks, self.google_settings
+        )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from . import users as U
 
@@ -21,8 +21,13 @@ DEMO_CLIENT_SECRET = "GOCSPX-sandbox-client-secret"
 CLIENTS = {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET}
 CODE_LIFETIME_S = 600
 MAX_REFRESH_TOKENS = 100
-ALL_SCOPES = ("openid", "email", "profile", "https://www.googleapis.com/auth/drive",
-              "https://www.googleapis.com/auth/gmail.modify")
+ALL_SCOPES = (
+    "openid",
+    "email",
+    "profile",
+    "https://www.googleapis.com/auth/drive",
+    "https://www.googleapis.com/auth/gmail.modify",
+)
 
 
 @dataclass
@@ -111,14 +116,20 @@ class TokenStore:
         return grant
 
     def _drop_oldest_refresh_tokens(self, user: U.User, client_id: str) -> None:
-        live = [g for g in self._grants_by_refresh.values()
-                if g.user == user and g.client_id == client_id and not g.revoked]
+        live = [
+            g for g in self._grants_by_refresh.values() if g.user == user and g.client_id == client_id and not g.revoked
+        ]
         for old in sorted(live, key=lambda g: g.created)[: max(0, len(live) - MAX_REFRESH_TOKENS)]:
             old.revoked = True
 
     def mint_access_token(self, grant: Grant) -> AccessToken:
-        token = AccessToken("ya29.a0" + secrets.token_urlsafe(64), grant, grant.user, grant.scopes,
-                            self.clock() + self.access_token_lifetime)
+        token = AccessToken(
+            "ya29.a0" + secrets.token_urlsafe(64),
+            grant,
+            grant.user,
+            grant.scopes,
+            self.clock() + self.access_token_lifetime,
+        )
         with self._lock:
             self._access[token.token] = token
             grant.access_tokens.add(token.token)

@@ -38,8 +38,13 @@ class User:
 
     def drive_user(self, *, me: bool) -> dict:
         """Drive's `User` resource."""
-        return {"kind": "drive#user", "displayName": self.display_name, "me": me,
-                "permissionId": self.permission_id, "emailAddress": self.email}
+        return {
+            "kind": "drive#user",
+            "displayName": self.display_name,
+            "me": me,
+            "permissionId": self.permission_id,
+            "emailAddress": self.email,
+        }
 
 
 USERS: tuple[User, ...] = (
@@ -68,7 +73,8 @@ def domain_user(email: str) -> User | None:
 def by_static_token(token: str) -> User | None:
     if not token.startswith(STATIC_TOKEN_PREFIX):
         return None
-    return domain_user(f"{token[len(STATIC_TOKEN_PREFIX):]}@{DOMAIN}")
+    return domain_user(f"{token[len(STATIC_TOKEN_PREFIX) :]}@{DOMAIN}")
+
 
 # The OAuth client id that tokeninfo reports for static tokens (they were not issued to any real client).
 STATIC_TOKEN_CLIENT = "sandbox-static-token.apps.googleusercontent.com"

@@ -17,8 +17,10 @@ from .context import Ctx
 from .model import rfc3339
 from .resource import EXPORTS, file_json
 
-CHANGES_DEFAULT = ("kind,nextPageToken,newStartPageToken,"
-                   "changes(kind,changeType,time,removed,fileId,driveId,file(kind,id,name,mimeType))")
+CHANGES_DEFAULT = (
+    "kind,nextPageToken,newStartPageToken,"
+    "changes(kind,changeType,time,removed,fileId,driveId,file(kind,id,name,mimeType))"
+)
 DRIVES_DEFAULT = "kind,nextPageToken,drives(kind,id,name)"
 STORAGE_LIMIT = 16_106_127_360  # 15 GiB, a Workspace Starter seat
 
@@ -30,15 +32,19 @@ def _drive_param(ctx: Ctx) -> str | None:
         if drive is None or ctx.viewer not in drive.members:
             raise GoogleError(404, f"Shared drive not found: {drive_id}", "notFound", location="driveId")
         if not ctx.flag("supportsAllDrives") and not ctx.flag("supportsTeamDrives"):
-            raise invalid_value("supportsAllDrives", "The supportsAllDrives parameter must be set to true when "
-                                                     "driveId is specified.")
+            raise invalid_value(
+                "supportsAllDrives", "The supportsAllDrives parameter must be set to true when driveId is specified."
+            )
     return drive_id
 
 
 async def start_page_token(ctx: Ctx) -> Response:
     _drive_param(ctx)
-    return ctx.respond({"kind": "drive#startPageToken", "startPageToken": ctx.store.start_page_token()},
-                       "kind,startPageToken", "StartPageToken")
+    return ctx.respond(
+        {"kind": "drive#startPageToken", "startPageToken": ctx.store.start_page_token()},
+        "kind,startPageToken",
+        "StartPageToken",
+    )
 
 
 def _position(ctx: Ctx) -> int:
@@ -78,8 +84,14 @@ async def list_changes(ctx: Ctx) -> Response:
         if len(changes) == size:
             next_seq = entry.seq
             break
-        change = {"kind": "drive#change", "changeType": "file", "type": "file", "time": rfc3339(entry.time),
-                  "removed": not visible, "fileId": entry.item_id}
+        change = {
+            "kind": "drive#change",
+            "changeType": "file",
+            "type": "file",
+            "time": rfc3339(entry.time),
+            "removed": not visible,
+            "fileId": entry.item_id,
+        }
         if entry.drive_id:
             change["driveId"] = entry.drive_id
             change["teamDriveId"] = entry.drive_id
@@ -101,8 +113,10 @@ async def list_drives(ctx: Ctx) -> Response:
         raise invalid_value("pageToken")
     mine = sorted((d for d in ctx.store.drives.values() if ctx.viewer in d.members), key=lambda d: d.name)
     offset = int(token)
-    body: dict = {"kind": "drive#driveList",
-                  "drives": [d.to_json(d.members[ctx.viewer]) for d in mine[offset:offset + size]]}
+    body: dict = {
+        "kind": "drive#driveList",
+        "drives": [d.to_json(d.members[ctx.viewer]) for d in mine[offset : offset + size]],
+    }
     if offset + size < len(mine):
         body["nextPageToken"] = str(offset + size)
     return ctx.respond(body, DRIVES_DEFAULT, "DriveList")
@@ -124,17 +138,33 @@ async def about(ctx: Ctx) -> Response:
     in_trash = sum(len(f.data or b"") for f in owned if f.trashed)
     user = U.by_email(ctx.viewer)
     assert user is not None
-    body = {"kind": "drive#about", "user": user.drive_user(me=True),
-            "storageQuota": {"limit": str(STORAGE_LIMIT), "usage": str(in_drive + in_trash),
-                             "usageInDrive": str(in_drive), "usageInDriveTrash": str(in_trash)},
-            "maxUploadSize": "5497558138880", "appInstalled": False, "canCreateDrives": True,
-            "canCreateTeamDrives": True,
-            "exportFormats": {src: list(targets) for src, targets in EXPORTS.items()},
-            "importFormats": {"text/plain": ["application/vnd.google-apps.document"],
-                              "text/markdown": ["application/vnd.google-apps.document"],
-                              "text/html": ["application/vnd.google-apps.document"],
-                              "text/csv": ["application/vnd.google-apps.spreadsheet"]},
-            "folderColorPalette": ["#8f8f8f", "#4986e7"],
-            "driveThemes": [{"id": "abacus", "backgroundImageLink":
-                             "https://ssl.gstatic.com/team_drive_themes/abacus_bg.jpg", "colorRgb": "#4986e7"}]}
+    body = {
+        "kind": "drive#about",
+        "user": user.drive_user(me=True),
+        "storageQuota": {
+            "limit": str(STORAGE_LIMIT),
+            "usage": str(in_drive + in_trash),
+            "usageInDrive": str(in_drive),
+            "usageInDriveTrash": str(in_trash),
+        },
+        "maxUploadSize": "5497558138880",
+        "appInstalled": False,
+        "canCreateDrives": True,
+        "canCreateTeamDrives": True,
+        "exportFormats": {src: list(targets) for src, targets in EXPORTS.items()},
+        "importFormats": {
+            "text/plain": ["application/vnd.google-apps.document"],
+            "text/markdown": ["application/vnd.google-apps.document"],
+            "text/html": ["application/vnd.google-apps.document"],
+            "text/csv": ["application/vnd.google-apps.spreadsheet"],
+        },
+        "folderColorPalette": ["#8f8f8f", "#4986e7"],
+        "driveThemes": [
+            {
+                "id": "abacus",
+                "backgroundImageLink": "https://ssl.gstatic.com/team_drive_themes/abacus_bg.jpg",
+                "colorRgb": "#4986e7",
+            }
+        ],
+    }
     return ctx.respond(body, "", "About")

@@ -18,8 +18,12 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 def download(ctx: Ctx, f: DriveFile) -> Response:
     if f.is_native:
-        raise GoogleError(403, "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
-                          "fileNotDownloadable", location="alt")
+        raise GoogleError(
+            403,
+            "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+            "fileNotDownloadable",
+            location="alt",
+        )
     body = f.content()
     headers = {"Content-Disposition": "attachment", "Accept-Ranges": "bytes"}
     wanted = ctx.request.headers.get("range")
@@ -33,7 +37,7 @@ def download(ctx: Ctx, f: DriveFile) -> Response:
         if start >= len(body) or start > end:
             return Response(status_code=416, headers={"Content-Range": f"bytes */{len(body)}"})
         headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
-        return Response(body[start:end + 1], status_code=206, media_type=f.mime_type, headers=headers)
+        return Response(body[start : end + 1], status_code=206, media_type=f.mime_type, headers=headers)
     return Response(body, media_type=f.mime_type, headers=headers)
 
 
@@ -48,8 +52,10 @@ def _doc(f: DriveFile, mime: str) -> bytes:
     if mime == F.DOCX:
         paras = F.markdown_paragraphs(md)
         title = paras[0].lstrip("# ") if paras and paras[0].startswith("# ") else f.name
-        rest = [("## " + p.lstrip("# ")) if p.startswith("#") else p for p in paras[1 if paras[0:1] and
-                                                                                  paras[0].startswith("# ") else 0:]]
+        rest = [
+            ("## " + p.lstrip("# ")) if p.startswith("#") else p
+            for p in paras[1 if paras[0:1] and paras[0].startswith("# ") else 0 :]
+        ]
         return F.docx(title, rest)
     return F.pdf([F.markdown_to_text(md)], f.name)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -44,8 +44,9 @@ class Ctx:
         if raw is None:
             return default
         if raw.lower() not in ("true", "false"):
-            raise invalid_value(name, f"Invalid value '{raw}'. Values must match the following regular expression: "
-                                      "'(?i)(true|false)'")
+            raise invalid_value(
+                name, f"Invalid value '{raw}'. Values must match the following regular expression: '(?i)(true|false)'"
+            )
         return raw.lower() == "true"
 
     def integer(self, name: str, default: int, low: int, high: int | None = None) -> int:
@@ -79,8 +80,11 @@ class Ctx:
             file_id = self.store.roots.get(self.viewer, "")
         f = self.store.files.get(file_id)
         role = self.store.role(f, self.viewer) if f is not None else None
-        if f is None or role is None or (f.drive_id and not self.flag("supportsAllDrives")
-                                         and not self.flag("supportsTeamDrives")):
+        if (
+            f is None
+            or role is None
+            or (f.drive_id and not self.flag("supportsAllDrives") and not self.flag("supportsTeamDrives"))
+        ):
             raise file_not_found(file_id)
         if write and role not in ("owner", "organizer", "fileOrganizer", "writer"):
             from ..errors import insufficient_permissions
@@ -95,9 +99,11 @@ class Ctx:
 Handler = Callable[[Ctx], Awaitable[Response]]
 
 
-def drive_endpoint(store: DriveStore, tokens: TokenStore, *, write: bool = False
-                   ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+def drive_endpoint(
+    store: DriveStore, tokens: TokenStore, *, write: bool = False
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Wrap a handler: authenticate the bearer token, check scopes, render GoogleError as Google's JSON."""
+
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @wraps(handler)
         async def endpoint(request: Request) -> Response:
@@ -109,5 +115,7 @@ def drive_endpoint(store: DriveStore, tokens: TokenStore, *, write: bool = False
                 return await handler(Ctx(request, store, token.user.email, base))
             except GoogleError as exc:
                 return error_response(exc)
+
         return endpoint
+
     return wrap

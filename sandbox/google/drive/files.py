@@ -10,22 +10,42 @@ from starlette.responses import Response
 
 from ..errors import GoogleError, insufficient_permissions, invalid_value
 from . import query as Q
-from .context import Ctx
 from .content import download
+from .context import Ctx
 from .model import FOLDER, DriveFile
 from .resource import GET_DEFAULT, LIST_DEFAULT, file_json
 
-ORDER_KEYS = {"createdTime", "folder", "modifiedByMeTime", "modifiedTime", "name", "name_natural",
-              "quotaBytesUsed", "recency", "sharedWithMeTime", "starred", "viewedByMeTime"}
+ORDER_KEYS = {
+    "createdTime",
+    "folder",
+    "modifiedByMeTime",
+    "modifiedTime",
+    "name",
+    "name_natural",
+    "quotaBytesUsed",
+    "recency",
+    "sharedWithMeTime",
+    "starred",
+    "viewedByMeTime",
+}
 DEFAULT_ORDER = "folder,modifiedTime desc,name"
 WRITABLE = {"name", "description", "starred", "trashed", "mimeType", "originalFilename", "modifiedTime"}
 
 
 def _sort_key(key: str, f: DriveFile, size: int):
-    return {"createdTime": f.created, "folder": 0 if f.is_folder else 1, "modifiedByMeTime": f.modified,
-            "modifiedTime": f.modified, "name": f.name.casefold(), "name_natural": f.name.casefold(),
-            "quotaBytesUsed": size, "recency": f.modified, "sharedWithMeTime": f.created,
-            "starred": 0 if f.starred else 1, "viewedByMeTime": f.modified}[key]
+    return {
+        "createdTime": f.created,
+        "folder": 0 if f.is_folder else 1,
+        "modifiedByMeTime": f.modified,
+        "modifiedTime": f.modified,
+        "name": f.name.casefold(),
+        "name_natural": f.name.casefold(),
+        "quotaBytesUsed": size,
+        "recency": f.modified,
+        "sharedWithMeTime": f.created,
+        "starred": 0 if f.starred else 1,
+        "viewedByMeTime": f.modified,
+    }[key]
 
 
 def _order(files: list[DriveFile], order_by: str) -> list[DriveFile]:
@@ -63,11 +83,14 @@ def _corpus(ctx: Ctx) -> tuple[str, str | None, bool]:
     if corpora not in ("user", "domain", "drive", "allDrives"):
         raise invalid_value("corpora")
     if (corpora == "drive") != bool(drive_id):
-        raise invalid_value("corpora", "The driveId parameter must be specified if and only if corpora is set to "
-                                       "drive.")
+        raise invalid_value(
+            "corpora", "The driveId parameter must be specified if and only if corpora is set to drive."
+        )
     if corpora in ("drive", "allDrives") and not all_drives:
-        raise invalid_value("includeItemsFromAllDrives", "The includeItemsFromAllDrives parameter must be set to "
-                                                         "true when corpora is set to drive or allDrives.")
+        raise invalid_value(
+            "includeItemsFromAllDrives",
+            "The includeItemsFromAllDrives parameter must be set to true when corpora is set to drive or allDrives.",
+        )
     if drive_id and not (ctx.store.drives.get(drive_id) and ctx.viewer in ctx.store.drives[drive_id].members):
         raise GoogleError(404, f"Shared drive not found: {drive_id}", "notFound", location="driveId")
     return corpora, drive_id, all_drives
@@ -89,8 +112,9 @@ def listed(ctx: Ctx) -> list[DriveFile]:
         if f.drive_id:
             if not all_drives or (drive_id and f.drive_id != drive_id) or store.role(f, me) is None:
                 continue
-        elif corpora == "drive" or not (store.in_domain_corpus(f, me) if corpora in ("domain", "allDrives")
-                                        else store.in_user_corpus(f, me)):
+        elif corpora == "drive" or not (
+            store.in_domain_corpus(f, me) if corpora in ("domain", "allDrives") else store.in_user_corpus(f, me)
+        ):
             continue
         if predicate(viewer, f):
             out.append(f)
@@ -99,14 +123,20 @@ def listed(ctx: Ctx) -> list[DriveFile]:
 
 async def list_files(ctx: Ctx) -> Response:
     size = ctx.integer("pageSize", 100, 1, 1000)
-    fingerprint = hashlib.sha256("|".join(str(ctx.param(k)) for k in (
-        "q", "orderBy", "corpora", "driveId", "includeItemsFromAllDrives", "spaces")).encode()).hexdigest()[:16]
+    fingerprint = hashlib.sha256(
+        "|".join(
+            str(ctx.param(k)) for k in ("q", "orderBy", "corpora", "driveId", "includeItemsFromAllDrives", "spaces")
+        ).encode()
+    ).hexdigest()[:16]
     fingerprint += ctx.viewer
     offset = _offset(ctx.param("pageToken"), fingerprint)
     found = listed(ctx)
-    page = found[offset:offset + size]
-    body: dict = {"kind": "drive#fileList", "incompleteSearch": False,
-                  "files": [file_json(ctx.store, f, ctx.viewer, ctx.base_url, content=ctx.content) for f in page]}
+    page = found[offset : offset + size]
+    body: dict = {
+        "kind": "drive#fileList",
+        "incompleteSearch": False,
+        "files": [file_json(ctx.store, f, ctx.viewer, ctx.base_url, content=ctx.content) for f in page],
+    }
     if offset + size < len(found):
         body["nextPageToken"] = _page_token(offset + size, fingerprint)
     return ctx.respond(body, LIST_DEFAULT, "FileList")
@@ -145,8 +175,11 @@ def new_file(ctx: Ctx, meta: dict, mime: str | None = None) -> DriveFile:
     """A file from request metadata (not yet stored): id, name, parents and type checked."""
     unknown = set(meta) - WRITABLE - {"id", "parents", "kind"}
     if unknown:
-        raise GoogleError(403, f"The resource body includes fields which are not directly writable: "
-                               f"{', '.join(sorted(unknown))}.", "fieldNotWritable")
+        raise GoogleError(
+            403,
+            f"The resource body includes fields which are not directly writable: {', '.join(sorted(unknown))}.",
+            "fieldNotWritable",
+        )
     store = ctx.store
     file_id = meta.get("id") or store.new_id()
     if meta.get("id"):
@@ -157,10 +190,20 @@ def new_file(ctx: Ctx, meta: dict, mime: str | None = None) -> DriveFile:
         store.generated_ids.discard(file_id)
     parents, drive_id = _parents_for_new(ctx, meta.get("parents"))
     now = store.clock()
-    return DriveFile(file_id, meta.get("name") or "Untitled", meta.get("mimeType") or mime or
-                     "application/octet-stream", parents, None if drive_id else ctx.viewer, now, now,
-                     drive_id=drive_id, description=meta.get("description"), starred=bool(meta.get("starred")),
-                     last_modifier=ctx.viewer, original_filename=meta.get("originalFilename"))
+    return DriveFile(
+        file_id,
+        meta.get("name") or "Untitled",
+        meta.get("mimeType") or mime or "application/octet-stream",
+        parents,
+        None if drive_id else ctx.viewer,
+        now,
+        now,
+        drive_id=drive_id,
+        description=meta.get("description"),
+        starred=bool(meta.get("starred")),
+        last_modifier=ctx.viewer,
+        original_filename=meta.get("originalFilename"),
+    )
 
 
 async def create_file(ctx: Ctx) -> Response:
@@ -181,16 +224,27 @@ async def create_file(ctx: Ctx) -> Response:
 
 def apply_update(ctx: Ctx, f: DriveFile, meta: dict) -> None:
     if "parents" in meta:
-        raise GoogleError(403, "The parents field is not directly writable in update requests. Use the addParents "
-                               "and removeParents parameters instead.", "fieldNotWritable")
+        raise GoogleError(
+            403,
+            "The parents field is not directly writable in update requests. Use the addParents "
+            "and removeParents parameters instead.",
+            "fieldNotWritable",
+        )
     unknown = set(meta) - WRITABLE - {"kind", "id"}
     if unknown:
-        raise GoogleError(403, f"The resource body includes fields which are not directly writable: "
-                               f"{', '.join(sorted(unknown))}.", "fieldNotWritable")
-    if "mimeType" in meta and meta["mimeType"] != f.mime_type and (f.is_native or meta["mimeType"].startswith(
-            "application/vnd.google-apps.")):
-        raise GoogleError(403, "The mimeType of a Google Docs Editors file or folder cannot be changed.",
-                          "fieldNotWritable")
+        raise GoogleError(
+            403,
+            f"The resource body includes fields which are not directly writable: {', '.join(sorted(unknown))}.",
+            "fieldNotWritable",
+        )
+    if (
+        "mimeType" in meta
+        and meta["mimeType"] != f.mime_type
+        and (f.is_native or meta["mimeType"].startswith("application/vnd.google-apps."))
+    ):
+        raise GoogleError(
+            403, "The mimeType of a Google Docs Editors file or folder cannot be changed.", "fieldNotWritable"
+        )
     add = [p for p in (ctx.param("addParents") or "").split(",") if p]
     remove = [p for p in (ctx.param("removeParents") or "").split(",") if p]
     for pid in add:
@@ -198,16 +252,28 @@ def apply_update(ctx: Ctx, f: DriveFile, meta: dict) -> None:
         if isinstance(target, DriveFile) and target.mime_type != FOLDER:
             raise GoogleError(400, "The specified parent is not a folder.", "invalid", location="addParents")
     if len([p for p in f.parents if p not in remove] + add) > 1:
-        raise GoogleError(403, "A shared drive item must have exactly one parent." if f.drive_id else
-                          "Increasing the number of parents is not allowed.", "cannotAddParent")
+        raise GoogleError(
+            403,
+            "A shared drive item must have exactly one parent."
+            if f.drive_id
+            else "Increasing the number of parents is not allowed.",
+            "cannotAddParent",
+        )
 
     def change() -> None:
-        for key, attr in (("name", "name"), ("description", "description"), ("starred", "starred"),
-                          ("trashed", "trashed"), ("mimeType", "mime_type"), ("originalFilename", "original_filename")):
+        for key, attr in (
+            ("name", "name"),
+            ("description", "description"),
+            ("starred", "starred"),
+            ("trashed", "trashed"),
+            ("mimeType", "mime_type"),
+            ("originalFilename", "original_filename"),
+        ):
             if key in meta:
                 setattr(f, attr, meta[key])
         if add or remove:
             f.parents = [p for p in f.parents if p not in remove] + [p for p in add if p not in f.parents]
+
     ctx.store.mutate(f, change, subtree=bool(add or remove), by=ctx.viewer)
 
 

@@ -102,8 +102,17 @@ def big_xlsx(rows: int = 40_000, *, seed: int = 7) -> bytes:
     data: list[list] = [["Order", "Region", "Product", "Units", "Unit price", "Total", "Note"]]
     for i in range(1, rows + 1):
         units, price = rng.randint(1, 500), round(rng.uniform(1, 300), 2)
-        data.append([f"SO-{i:06d}", rng.choice(regions), f"Product {rng.randint(1, 400):03d}", units, price,
-                     round(units * price, 2), "".join(rng.choices(_NOTE_ALPHABET, k=100))])
+        data.append(
+            [
+                f"SO-{i:06d}",
+                rng.choice(regions),
+                f"Product {rng.randint(1, 400):03d}",
+                units,
+                price,
+                round(units * price, 2),
+                "".join(rng.choices(_NOTE_ALPHABET, k=100)),
+            ]
+        )
     return xlsx([("Orders", data)])
 
 
@@ -124,12 +133,14 @@ def pptx(slides: list[tuple[str, str]]) -> bytes:
 # ---------------------------------------------------------------------------- text views of content
 def markdown_to_html(markdown: str, title: str = "") -> str:
     body = MarkdownIt("commonmark").enable("table").render(markdown)
-    return (f'<!DOCTYPE html><html><head><meta content="text/html; charset=UTF-8" http-equiv="content-type">'
-            f"<title>{title}</title></head><body>{body}</body></html>")
+    return (
+        f'<!DOCTYPE html><html><head><meta content="text/html; charset=UTF-8" http-equiv="content-type">'
+        f"<title>{title}</title></head><body>{body}</body></html>"
+    )
 
 
 def markdown_to_text(markdown: str) -> str:
-    text = re.sub(r"^#{1,6}\s*", "", markdown, flags=re.M)
+    text = re.sub(r"^#{1,6}\s*", "", markdown, flags=re.MULTILINE)
     text = re.sub(r"(\*\*|__|\*|_|`)", "", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     return text.strip() + "\n"
@@ -176,7 +187,7 @@ def extract_text(mime: str, body: bytes) -> str:
             return "\n".join(",".join(r) for _, rows in xlsx_to_sheets(body) for r in rows)
         if mime == PPTX:
             return slides_to_text(pptx_to_slides(body))
-    except Exception:  # a file that does not parse is stored as is and simply not indexed, as at Google
+    except Exception:  # noqa: BLE001  # a file that does not parse is stored as is and simply not indexed, as at Google
         return ""
     return ""
 
@@ -188,7 +199,7 @@ def docx_to_markdown(body: bytes) -> str:
     for p in python_docx.Document(io.BytesIO(body)).paragraphs:
         if not p.text.strip():
             continue
-        level = p.style.name[len("Heading "):] if p.style is not None and p.style.name.startswith("Heading ") else ""
+        level = p.style.name[len("Heading ") :] if p.style is not None and p.style.name.startswith("Heading ") else ""
         lines.append(("#" * int(level) + " " if level.isdigit() else "") + p.text)
     return "\n\n".join(lines) + "\n"
 
@@ -197,8 +208,10 @@ def xlsx_to_sheets(body: bytes) -> list[tuple[str, list[list[str]]]]:
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
-    return [(ws.title, [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)])
-            for ws in book.worksheets]
+    return [
+        (ws.title, [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)])
+        for ws in book.worksheets
+    ]
 
 
 def pptx_to_slides(body: bytes) -> list[tuple[str, str]]:

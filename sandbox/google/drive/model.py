@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from datetime import UTC
 
 FOLDER = "application/vnd.google-apps.folder"
 DOC = "application/vnd.google-apps.document"
@@ -80,8 +81,11 @@ class DriveFile:
 
     def checksums(self) -> dict[str, str]:
         body = self.content()
-        return {"md5Checksum": hashlib.md5(body).hexdigest(), "sha1Checksum": hashlib.sha1(body).hexdigest(),
-                "sha256Checksum": hashlib.sha256(body).hexdigest()}
+        return {
+            "md5Checksum": hashlib.md5(body).hexdigest(),
+            "sha1Checksum": hashlib.sha1(body).hexdigest(),
+            "sha256Checksum": hashlib.sha256(body).hexdigest(),
+        }
 
 
 @dataclass
@@ -94,22 +98,39 @@ class SharedDrive:
 
     def to_json(self, viewer_role: str | None) -> dict:
         can_manage = viewer_role == "organizer"
-        return {"kind": "drive#drive", "id": self.id, "name": self.name, "createdTime": _rfc3339(self.created),
-                "hidden": False, "colorRgb": "#4986e7", "themeId": "abacus",
-                "backgroundImageLink": f"https://ssl.gstatic.com/team_drive_themes/abacus_bg.jpg",
-                "capabilities": {"canAddChildren": ROLE_RANK.get(viewer_role or "", 0) >= 3,
-                                 "canManageMembers": can_manage, "canRename": can_manage,
-                                 "canDeleteDrive": can_manage, "canShare": can_manage,
-                                 "canListChildren": True, "canDownload": True, "canCopy": True},
-                "restrictions": {"adminManagedRestrictions": False, "copyRequiresWriterPermission": False,
-                                 "domainUsersOnly": False, "driveMembersOnly": False,
-                                 "sharingFoldersRequiresOrganizerPermission": False}}
+        return {
+            "kind": "drive#drive",
+            "id": self.id,
+            "name": self.name,
+            "createdTime": _rfc3339(self.created),
+            "hidden": False,
+            "colorRgb": "#4986e7",
+            "themeId": "abacus",
+            "backgroundImageLink": "https://ssl.gstatic.com/team_drive_themes/abacus_bg.jpg",
+            "capabilities": {
+                "canAddChildren": ROLE_RANK.get(viewer_role or "", 0) >= 3,
+                "canManageMembers": can_manage,
+                "canRename": can_manage,
+                "canDeleteDrive": can_manage,
+                "canShare": can_manage,
+                "canListChildren": True,
+                "canDownload": True,
+                "canCopy": True,
+            },
+            "restrictions": {
+                "adminManagedRestrictions": False,
+                "copyRequiresWriterPermission": False,
+                "domainUsersOnly": False,
+                "driveMembersOnly": False,
+                "sharingFoldersRequiresOrganizerPermission": False,
+            },
+        }
 
 
 def _rfc3339(epoch: float) -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 rfc3339 = _rfc3339

@@ -10,9 +10,9 @@ date) is Drive's 400 ``Invalid Value`` on ``q``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError
@@ -66,10 +66,10 @@ def _unquote(token: str) -> str:
 
 def _time(value: str) -> float:
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise invalid_value("q") from exc
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
 def _words(text: str) -> str:
@@ -77,8 +77,14 @@ def _words(text: str) -> str:
 
 
 def _compare(op: str, left, right) -> bool:
-    return {"=": left == right, "!=": left != right, "<": left < right, "<=": left <= right,
-            ">": left > right, ">=": left >= right}[op]
+    return {
+        "=": left == right,
+        "!=": left != right,
+        "<": left < right,
+        "<=": left <= right,
+        ">": left > right,
+        ">=": left >= right,
+    }[op]
 
 
 @v_args(inline=True)
@@ -105,8 +111,14 @@ class _Build(Transformer):
         if collection == "parents":
             return lambda v, f: (v.root_id if value == "root" else value) in f.parents
         floor = {"owners": "owner", "writers": "writer", "readers": "reader"}[str(collection)]
-        return lambda v, f: (v.role_of(f, value) or "") in ROLE_RANK and (
-            (f.owner == value) if floor == "owner" else ROLE_RANK[v.role_of(f, value) or "reader"] >= ROLE_RANK[floor])
+        return lambda v, f: (
+            (v.role_of(f, value) or "") in ROLE_RANK
+            and (
+                (f.owner == value)
+                if floor == "owner"
+                else ROLE_RANK[v.role_of(f, value) or "reader"] >= ROLE_RANK[floor]
+            )
+        )
 
     def comparison(self, field: Token, op: Token, value) -> Predicate:
         name, op = str(field), str(op)

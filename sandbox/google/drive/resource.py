@@ -18,8 +18,17 @@ EXPORTS: dict[str, tuple[str, ...]] = {
 }
 LIST_DEFAULT = "kind,incompleteSearch,nextPageToken,files(kind,id,name,mimeType)"
 GET_DEFAULT = "kind,id,name,mimeType"
-_EXTENSIONS = {F.PDF: "pdf", F.DOCX: "docx", F.XLSX: "xlsx", F.PPTX: "pptx", "text/plain": "txt", "text/csv": "csv",
-               "text/html": "html", "image/png": "png", "text/markdown": "md"}
+_EXTENSIONS = {
+    F.PDF: "pdf",
+    F.DOCX: "docx",
+    F.XLSX: "xlsx",
+    F.PPTX: "pptx",
+    "text/plain": "txt",
+    "text/csv": "csv",
+    "text/html": "html",
+    "image/png": "png",
+    "text/markdown": "md",
+}
 
 
 def _person(email: str, viewer: str) -> dict:
@@ -32,12 +41,25 @@ def _person(email: str, viewer: str) -> dict:
 def _capabilities(role: str | None, f: DriveFile) -> dict:
     rank = ROLE_RANK.get(role or "", 0)
     owner = role in ("owner", "organizer")
-    return {"canEdit": rank >= 3, "canComment": rank >= 2, "canShare": rank >= 3, "canCopy": not f.is_folder,
-            "canDownload": True, "canRename": rank >= 3, "canTrash": owner or (bool(f.drive_id) and rank >= 4),
-            "canDelete": owner, "canAddChildren": f.is_folder and rank >= 3, "canListChildren": f.is_folder,
-            "canRemoveChildren": f.is_folder and rank >= 3, "canReadRevisions": rank >= 3,
-            "canModifyContent": rank >= 3, "canMoveItemWithinDrive": rank >= 3, "canUntrash": owner,
-            "canReadDrive": bool(f.drive_id), "canChangeCopyRequiresWriterPermission": rank >= 3}
+    return {
+        "canEdit": rank >= 3,
+        "canComment": rank >= 2,
+        "canShare": rank >= 3,
+        "canCopy": not f.is_folder,
+        "canDownload": True,
+        "canRename": rank >= 3,
+        "canTrash": owner or (bool(f.drive_id) and rank >= 4),
+        "canDelete": owner,
+        "canAddChildren": f.is_folder and rank >= 3,
+        "canListChildren": f.is_folder,
+        "canRemoveChildren": f.is_folder and rank >= 3,
+        "canReadRevisions": rank >= 3,
+        "canModifyContent": rank >= 3,
+        "canMoveItemWithinDrive": rank >= 3,
+        "canUntrash": owner,
+        "canReadDrive": bool(f.drive_id),
+        "canChangeCopyRequiresWriterPermission": rank >= 3,
+    }
 
 
 CONTENT_KEYS = ("size", "quotaBytesUsed", "md5Checksum", "sha1Checksum", "sha256Checksum")
@@ -48,21 +70,37 @@ def wants_content(fields: str | None) -> bool:
     if not fields:
         return False
     words = re.findall(r"[A-Za-z0-9*]+", fields)
-    return "*" in words or any(k in words for k in CONTENT_KEYS) or re.search(r"\bfiles?\b(?!\s*[(/])", fields) is not None
+    return (
+        "*" in words or any(k in words for k in CONTENT_KEYS) or re.search(r"\bfiles?\b(?!\s*[(/])", fields) is not None
+    )
 
 
 def file_json(store: DriveStore, f: DriveFile, viewer: str, base_url: str, *, content: bool = True) -> dict:
     role = store.role(f, viewer)
     out: dict = {
-        "kind": "drive#file", "id": f.id, "name": f.name, "mimeType": f.mime_type, "starred": f.starred,
-        "trashed": f.trashed, "explicitlyTrashed": f.trashed, "parents": list(f.parents), "spaces": ["drive"],
-        "version": str(f.version), "createdTime": rfc3339(f.created), "modifiedTime": rfc3339(f.modified),
-        "viewedByMe": f.owner == viewer, "modifiedByMe": f.last_modifier == viewer,
+        "kind": "drive#file",
+        "id": f.id,
+        "name": f.name,
+        "mimeType": f.mime_type,
+        "starred": f.starred,
+        "trashed": f.trashed,
+        "explicitlyTrashed": f.trashed,
+        "parents": list(f.parents),
+        "spaces": ["drive"],
+        "version": str(f.version),
+        "createdTime": rfc3339(f.created),
+        "modifiedTime": rfc3339(f.modified),
+        "viewedByMe": f.owner == viewer,
+        "modifiedByMe": f.last_modifier == viewer,
         "shared": len([p for p in f.permissions if p.role != "owner"]) > 0,
-        "ownedByMe": f.owner == viewer, "capabilities": _capabilities(role, f),
-        "viewersCanCopyContent": True, "copyRequiresWriterPermission": False, "writersCanShare": True,
+        "ownedByMe": f.owner == viewer,
+        "capabilities": _capabilities(role, f),
+        "viewersCanCopyContent": True,
+        "copyRequiresWriterPermission": False,
+        "writersCanShare": True,
         "hasThumbnail": f.mime_type.startswith("image/") or f.is_native and not f.is_folder,
-        "thumbnailVersion": "0", "isAppAuthorized": False,
+        "thumbnailVersion": "0",
+        "isAppAuthorized": False,
         "webViewLink": f"{base_url}/file/d/{f.id}/view?usp=drivesdk",
         "iconLink": f"https://drive-thirdparty.googleusercontent.com/16/type/{f.mime_type}",
         "permissionIds": [p.id for p in f.permissions],
@@ -84,13 +122,17 @@ def file_json(store: DriveStore, f: DriveFile, viewer: str, base_url: str, *, co
     if f.is_native:
         out["quotaBytesUsed"] = "0"
         if f.mime_type in EXPORTS:
-            out["exportLinks"] = {m: f"{base_url}/drive/v3/files/{f.id}/export?mimeType={quote(m, safe='')}"
-                                  for m in EXPORTS[f.mime_type]}
+            out["exportLinks"] = {
+                m: f"{base_url}/drive/v3/files/{f.id}/export?mimeType={quote(m, safe='')}" for m in EXPORTS[f.mime_type]
+            }
     else:
         body = f.content() if content or f.lazy_data is None else b""
         ext = _EXTENSIONS.get(f.mime_type) or (f.name.rsplit(".", 1)[-1] if "." in f.name else None)
-        out.update(headRevisionId=f"0B{f.id[1:20]}{f.version}", originalFilename=f.original_filename or f.name,
-                   webContentLink=f"{base_url}/drive/v3/files/{f.id}?alt=media")
+        out.update(
+            headRevisionId=f"0B{f.id[1:20]}{f.version}",
+            originalFilename=f.original_filename or f.name,
+            webContentLink=f"{base_url}/drive/v3/files/{f.id}?alt=media",
+        )
         if content or f.lazy_data is None:
             out.update(size=str(len(body)), quotaBytesUsed=str(len(body)), **f.checksums())
         if ext:

@@ -32,8 +32,9 @@ def routes(store: DriveStore, tokens: TokenStore) -> list[Route]:
         Route(f"{V3}/files/{{fileId}}/permissions", read(sharing.list_permissions), methods=["GET"]),
         Route(f"{V3}/files/{{fileId}}/permissions", write(sharing.create_permission), methods=["POST"]),
         Route(f"{V3}/files/{{fileId}}/permissions/{{permissionId}}", read(sharing.get_permission), methods=["GET"]),
-        Route(f"{V3}/files/{{fileId}}/permissions/{{permissionId}}", write(sharing.delete_permission),
-              methods=["DELETE"]),
+        Route(
+            f"{V3}/files/{{fileId}}/permissions/{{permissionId}}", write(sharing.delete_permission), methods=["DELETE"]
+        ),
         Route(f"{V3}/changes/startPageToken", read(changes.start_page_token), methods=["GET"]),
         Route(f"{V3}/changes", read(changes.list_changes), methods=["GET"]),
         Route(f"{V3}/drives", read(changes.list_drives), methods=["GET"]),

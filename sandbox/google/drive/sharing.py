@@ -48,14 +48,22 @@ async def create_permission(ctx: Ctx) -> Response:
     if kind == "domain" and not domain:
         raise required("permission.domain")
     if role == "owner" and not ctx.flag("transferOwnership"):
-        raise GoogleError(403, "The transferOwnership parameter must be enabled when the permission role is "
-                               "'owner'.", "forbidden", location="transferOwnership")
+        raise GoogleError(
+            403,
+            "The transferOwnership parameter must be enabled when the permission role is 'owner'.",
+            "forbidden",
+            location="transferOwnership",
+        )
     outside = (email and not email.lower().endswith("@" + U.DOMAIN)) or (domain and domain != U.DOMAIN)
     if outside and not ctx.store.policy.get("external_sharing", True):
-        raise GoogleError(403, "Bad Request. User message: \"Sharing outside of your domain is not allowed by your "
-                               "administrator.\"", "invalidSharingRequest")
-    perm = ctx.store.permission_for(kind, role, email.lower() if email else None, domain,
-                                    body.get("allowFileDiscovery"))
+        raise GoogleError(
+            403,
+            'Bad Request. User message: "Sharing outside of your domain is not allowed by your administrator."',
+            "invalidSharingRequest",
+        )
+    perm = ctx.store.permission_for(
+        kind, role, email.lower() if email else None, domain, body.get("allowFileDiscovery")
+    )
 
     def change() -> None:
         f.permissions[:] = [p for p in f.permissions if p.id != perm.id] + [perm]
@@ -64,6 +72,7 @@ async def create_permission(ctx: Ctx) -> Response:
                 if p.role == "owner" and p.id != perm.id:
                     p.role = "writer"
             f.owner = perm.email
+
     ctx.store.mutate(f, change, subtree=True, touch=False)
     return ctx.respond(perm.to_json(), PERMISSION_DEFAULT, "Permission")
 

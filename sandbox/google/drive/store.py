@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from .. import users as U
 from .model import ROLE_RANK, DriveFile, Permission, SharedDrive
@@ -71,6 +71,7 @@ class DriveStore:
             nonlocal best
             if best is None or ROLE_RANK[role] > ROLE_RANK[best]:
                 best = role
+
         if f.drive_id:
             drive = self.drives.get(f.drive_id)
             if drive and email in drive.members:
@@ -80,8 +81,11 @@ class DriveStore:
         domain = email.split("@", 1)[-1]
         for item in (f, *self.ancestors(f)):
             for p in item.permissions:
-                if (p.type in ("user", "group") and p.email == email) or (p.type == "domain" and p.domain == domain) \
-                        or p.type == "anyone":
+                if (
+                    (p.type in ("user", "group") and p.email == email)
+                    or (p.type == "domain" and p.domain == domain)
+                    or p.type == "anyone"
+                ):
                     take(p.role)
         return best
 
@@ -91,19 +95,28 @@ class DriveStore:
             return self.role(f, email) is not None
         if f.owner == email:
             return True
-        return any(p.type in ("user", "group") and p.email == email
-                   for item in (f, *self.ancestors(f)) for p in item.permissions)
+        return any(
+            p.type in ("user", "group") and p.email == email
+            for item in (f, *self.ancestors(f))
+            for p in item.permissions
+        )
 
     def in_domain_corpus(self, f: DriveFile, email: str) -> bool:
         if self.in_user_corpus(f, email):
             return True
         domain = email.split("@", 1)[-1]
-        return any(p.type == "domain" and p.domain == domain and p.allow_discovery
-                   for item in (f, *self.ancestors(f)) for p in item.permissions)
+        return any(
+            p.type == "domain" and p.domain == domain and p.allow_discovery
+            for item in (f, *self.ancestors(f))
+            for p in item.permissions
+        )
 
     def shared_with_me(self, f: DriveFile, email: str) -> bool:
-        return not f.drive_id and f.owner != email and any(
-            p.type in ("user", "group") and p.email == email for p in f.permissions)
+        return (
+            not f.drive_id
+            and f.owner != email
+            and any(p.type in ("user", "group") and p.email == email for p in f.permissions)
+        )
 
     def visible_to(self, f: DriveFile) -> frozenset[str]:
         return frozenset(u.email for u in U.USERS if self.in_user_corpus(f, u.email))
@@ -122,11 +135,19 @@ class DriveStore:
         for f in files:
             self.counter += 1
             after = self.visible_to(f) if f.id in self.files else frozenset()
-            self.log.append(ChangeEntry(self.counter, "file", f.id, now, before.get(f.id, frozenset()) | after,
-                                        f.drive_id))
+            self.log.append(
+                ChangeEntry(self.counter, "file", f.id, now, before.get(f.id, frozenset()) | after, f.drive_id)
+            )
 
-    def mutate(self, f: DriveFile, change: Callable[[], None], *, subtree: bool = False,
-               touch: bool = True, by: str | None = None) -> None:
+    def mutate(
+        self,
+        f: DriveFile,
+        change: Callable[[], None],
+        *,
+        subtree: bool = False,
+        touch: bool = True,
+        by: str | None = None,
+    ) -> None:
         """Apply ``change`` to ``f`` (and log it for its descendants too when access may have moved)."""
         with self.lock:
             affected = self.subtree(f) if subtree else [f]
@@ -157,16 +178,24 @@ class DriveStore:
         return str(self.counter + 1)
 
     # ------------------------------------------------------------------ permissions
-    def permission_for(self, kind: str, role: str, email: str | None, domain: str | None,
-                       allow_discovery: bool | None) -> Permission:
+    def permission_for(
+        self, kind: str, role: str, email: str | None, domain: str | None, allow_discovery: bool | None
+    ) -> Permission:
         if kind in ("user", "group"):
             person = U.by_email(email or "")
-            digest = int(hashlib.sha256((email or '').encode()).hexdigest(), 16)
+            digest = int(hashlib.sha256((email or "").encode()).hexdigest(), 16)
             pid = person.permission_id if person else str(digest % 10**20).zfill(20)
             name = person.display_name if person else None
             return Permission(pid, kind, role, email=email, display_name=name)
         if kind == "domain":
-            return Permission(f"{self.new_id('', 20)}k", kind, role, domain=domain, display_name=domain,
-                              allow_discovery=bool(allow_discovery))
-        return Permission("anyoneWithLink" if not allow_discovery else "anyone", kind, role,
-                          allow_discovery=bool(allow_discovery))
+            return Permission(
+                f"{self.new_id('', 20)}k",
+                kind,
+                role,
+                domain=domain,
+                display_name=domain,
+                allow_discovery=bool(allow_discovery),
+            )
+        return Permission(
+            "anyoneWithLink" if not allow_discovery else "anyone", kind, role, allow_discovery=bool(allow_discovery)
+        )

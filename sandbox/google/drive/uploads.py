@@ -26,8 +26,11 @@ from .resource import GET_DEFAULT, file_json
 from .store import DriveStore
 
 _CONTENT_RANGE = re.compile(r"^bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)$")
-CONVERTIBLE = {DOC: {"text/plain", "text/markdown", "text/html", F.DOCX},
-               SHEET: {"text/csv", "text/tab-separated-values", F.XLSX}, SLIDES: {F.PPTX}}
+CONVERTIBLE = {
+    DOC: {"text/plain", "text/markdown", "text/html", F.DOCX},
+    SHEET: {"text/csv", "text/tab-separated-values", F.XLSX},
+    SLIDES: {F.PPTX},
+}
 
 
 @dataclass
@@ -49,16 +52,27 @@ def _convert(f: DriveFile, target: str, media_mime: str, body: bytes) -> None:
     f.mime_type, f.data = target, None
     if target == DOC:
         text = body.decode("utf-8", "replace")
-        f.doc_markdown = (F.docx_to_markdown(body) if media_mime == F.DOCX else
-                          F.html_to_markdown(text) if media_mime == "text/html" else text)
+        f.doc_markdown = (
+            F.docx_to_markdown(body)
+            if media_mime == F.DOCX
+            else F.html_to_markdown(text)
+            if media_mime == "text/html"
+            else text
+        )
         f.text = F.markdown_to_text(f.doc_markdown)
     elif target == SHEET:
         if media_mime == F.XLSX:
             f.sheets = F.xlsx_to_sheets(body)
         else:
             delimiter = "\t" if media_mime == "text/tab-separated-values" else ","
-            f.sheets = [("Sheet1", [line.split(delimiter) for line in body.decode().splitlines()] if delimiter == "\t"
-                         else F.csv_to_rows(body.decode("utf-8", "replace")))]
+            f.sheets = [
+                (
+                    "Sheet1",
+                    [line.split(delimiter) for line in body.decode().splitlines()]
+                    if delimiter == "\t"
+                    else F.csv_to_rows(body.decode("utf-8", "replace")),
+                )
+            ]
         f.text = "\n".join(",".join(r) for _, rows in f.sheets for r in rows)
     else:
         f.slides = F.pptx_to_slides(body)
@@ -112,8 +126,10 @@ def _multipart(content_type: str, raw: bytes) -> tuple[dict, str, bytes]:
             head, sep, body = chunk.partition(b"\n\n")
         head = re.sub(rb"\r?\n[ \t]+", b" ", head)  # unfold long headers (the email package folds them)
         body = body[:-2] if body.endswith(b"\r\n") else body[:-1] if body.endswith(b"\n") else body
-        headers = {k.strip().lower(): v.strip() for k, _, v in
-                   (line.partition(":") for line in head.decode("latin-1").splitlines() if ":" in line)}
+        headers = {
+            k.strip().lower(): v.strip()
+            for k, _, v in (line.partition(":") for line in head.decode("latin-1").splitlines() if ":" in line)
+        }
         parts.append((headers.get("content-type", "application/octet-stream").split(";")[0], body))
     if len(parts) != 2:
         raise GoogleError(400, "Multipart upload must have exactly two parts: metadata and media.", "badContent")
@@ -146,13 +162,20 @@ async def initiate_or_upload(ctx: Ctx) -> Response:
         raise invalid_value("uploadType")
     meta = await ctx.json_body()
     total = ctx.request.headers.get("x-upload-content-length")
-    session = UploadSession(secrets.token_urlsafe(24), ctx.viewer, meta,
-                            ctx.request.headers.get("x-upload-content-type") or meta.get("mimeType")
-                            or "application/octet-stream", int(total) if total else None, file_id,
-                            dict(ctx.request.query_params))
+    session = UploadSession(
+        secrets.token_urlsafe(24),
+        ctx.viewer,
+        meta,
+        ctx.request.headers.get("x-upload-content-type") or meta.get("mimeType") or "application/octet-stream",
+        int(total) if total else None,
+        file_id,
+        dict(ctx.request.query_params),
+    )
     ctx.store.uploads[session.id] = session
-    return Response(status_code=200, headers={"Location": _session_uri(ctx, session),
-                                              "X-GUploader-UploadID": session.id, "Content-Length": "0"})
+    return Response(
+        status_code=200,
+        headers={"Location": _session_uri(ctx, session), "X-GUploader-UploadID": session.id, "Content-Length": "0"},
+    )
 
 
 def _incomplete(session: UploadSession) -> Response:
@@ -164,6 +187,7 @@ def _incomplete(session: UploadSession) -> Response:
 
 def resumable_put(store: DriveStore, build_ctx) -> object:
     """PUT to a session URI. The upload id is the credential, as at Google (the bearer token is optional)."""
+
     async def endpoint(request: Request) -> Response:
         try:
             session = store.uploads.get(request.query_params.get("upload_id", ""))
@@ -194,4 +218,5 @@ def resumable_put(store: DriveStore, build_ctx) -> object:
             return answer
         except GoogleError as exc:
             return error_response(exc)
+
     return endpoint

@@ -40,7 +40,10 @@ def bob(google: GoogleUnderTest) -> Any:
 def find(drive: Any, name: str, **extra: Any) -> dict:
     """The one file called ``name`` that the caller can see."""
     escaped = name.replace("\\", "\\\\").replace("'", "\\'")
-    found = drive.files().list(q=f"name = '{escaped}'", fields="files(id,name,mimeType,parents,driveId)",
-                               **extra).execute()["files"]
+    found = (
+        drive.files()
+        .list(q=f"name = '{escaped}'", fields="files(id,name,mimeType,parents,driveId)", **extra)
+        .execute()["files"]
+    )
     assert len(found) == 1, found
     return found[0]

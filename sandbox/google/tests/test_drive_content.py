@@ -48,8 +48,12 @@ def test_get_returns_full_metadata_that_validates(alice: Any) -> None:
     assert_valid("drive.files.get", meta)
     assert meta["mimeType"] == "application/pdf" and int(meta["size"]) > 500 and len(meta["md5Checksum"]) == 32
     assert meta["owners"][0]["emailAddress"] == "alice@example.com" and meta["ownedByMe"] is True
-    assert alice.files().get(fileId=pdf["id"]).execute() == {"kind": "drive#file", "id": pdf["id"],
-                                                            "name": pdf["name"], "mimeType": "application/pdf"}
+    assert alice.files().get(fileId=pdf["id"]).execute() == {
+        "kind": "drive#file",
+        "id": pdf["id"],
+        "name": pdf["name"],
+        "mimeType": "application/pdf",
+    }
 
 
 def test_the_signed_contract_pdf_has_a_termination_clause(alice: Any) -> None:
@@ -135,9 +139,20 @@ def test_a_file_the_caller_cannot_see_is_404_not_found(alice: Any, bob: Any) -> 
     secret = find(bob, "Travel itinerary.txt")
     status, error = http_error(alice.files().get(fileId=secret["id"]))
     assert status == 404
-    assert error == {"code": 404, "message": f"File not found: {secret['id']}.", "status": "NOT_FOUND",
-                     "errors": [{"message": f"File not found: {secret['id']}.", "domain": "global",
-                                 "reason": "notFound", "location": "fileId", "locationType": "parameter"}]}
+    assert error == {
+        "code": 404,
+        "message": f"File not found: {secret['id']}.",
+        "status": "NOT_FOUND",
+        "errors": [
+            {
+                "message": f"File not found: {secret['id']}.",
+                "domain": "global",
+                "reason": "notFound",
+                "location": "fileId",
+                "locationType": "parameter",
+            }
+        ],
+    }
 
 
 def test_anyone_with_the_link_can_read_a_link_shared_file_by_id(alice: Any, bob: Any) -> None:

@@ -47,8 +47,10 @@ def test_mime_type_equality_and_negation(alice: Any) -> None:
 
 def test_in_parents_lists_a_folder_and_root_is_an_alias_of_my_drive(alice: Any) -> None:
     contracts = find(alice, "Contracts")
-    assert names(alice, f"'{contracts['id']}' in parents") == {"Signed contract with Acme.pdf",
-                                                                 "Signed contract with Acme.docx"}
+    assert names(alice, f"'{contracts['id']}' in parents") == {
+        "Signed contract with Acme.pdf",
+        "Signed contract with Acme.docx",
+    }
     root = alice.files().get(fileId="root", fields="id,name").execute()
     assert root["name"] == "My Drive"
     assert names(alice, f"'{root['id']}' in parents") == names(alice, "'root' in parents")
@@ -80,13 +82,27 @@ def test_and_or_not_with_parentheses(alice: Any) -> None:
     assert names(alice, q) == {"Budget 2026", "Phoenix kickoff"}
 
 
-@pytest.mark.parametrize("q", ["acme", "name contains acme", "title contains 'x'", "modifiedTime > 'yesterday'",
-                               "trashed = 'maybe'", "(name = 'a'"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "acme",
+        "name contains acme",
+        "title contains 'x'",
+        "modifiedTime > 'yesterday'",
+        "trashed = 'maybe'",
+        "(name = 'a'",
+    ],
+)
 def test_a_query_drive_does_not_understand_is_400_invalid_value_on_q(alice: Any, q: str) -> None:
     status, error = error_of(alice.files().list(q=q))
     assert status == 400
-    assert error["errors"][0] == {"message": "Invalid Value", "domain": "global", "reason": "invalid",
-                                  "location": "q", "locationType": "parameter"}
+    assert error["errors"][0] == {
+        "message": "Invalid Value",
+        "domain": "global",
+        "reason": "invalid",
+        "location": "q",
+        "locationType": "parameter",
+    }
 
 
 def test_default_fields_are_kind_id_name_mime_type(alice: Any) -> None:
@@ -142,11 +158,22 @@ def test_shared_drive_items_need_include_items_from_all_drives(alice: Any, bob: 
     assert_valid("drive.drives.list", drives)
     engineering = drives["drives"][0]
     assert engineering["name"] == "Engineering"
-    in_drive = names(bob, "trashed = false", corpora="drive", driveId=engineering["id"],
-                     includeItemsFromAllDrives=True, supportsAllDrives=True)
+    in_drive = names(
+        bob,
+        "trashed = false",
+        corpora="drive",
+        driveId=engineering["id"],
+        includeItemsFromAllDrives=True,
+        supportsAllDrives=True,
+    )
     assert in_drive == {"Design docs", "Architecture overview", "Runbook.md", "Roadmap.xlsx"}
-    everywhere = names(alice, "name contains 'architecture' or name contains 'signed'", corpora="allDrives",
-                       includeItemsFromAllDrives=True, supportsAllDrives=True)
+    everywhere = names(
+        alice,
+        "name contains 'architecture' or name contains 'signed'",
+        corpora="allDrives",
+        includeItemsFromAllDrives=True,
+        supportsAllDrives=True,
+    )
     assert "Architecture overview" in everywhere and "Signed contract with Acme.pdf" in everywhere
     status, _ = error_of(alice.files().list(corpora="drive"))
     assert status == 400

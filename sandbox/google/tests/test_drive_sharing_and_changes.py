@@ -33,16 +33,26 @@ def test_permissions_list_shows_the_owner_and_each_grant(fresh: GoogleUnderTest,
     body = alice.permissions().list(fileId=projects["id"], fields="*").execute()
     assert_valid("drive.permissions.list", body)
     assert {(p["type"], p["role"], p.get("emailAddress")) for p in body["permissions"]} == {
-        ("user", "owner", "alice@example.com"), ("user", "writer", "bob@example.com")}
-    assert set(alice.permissions().list(fileId=projects["id"]).execute()["permissions"][0]) == {"kind", "id", "type",
-                                                                                               "role"}
+        ("user", "owner", "alice@example.com"),
+        ("user", "writer", "bob@example.com"),
+    }
+    assert set(alice.permissions().list(fileId=projects["id"]).execute()["permissions"][0]) == {
+        "kind",
+        "id",
+        "type",
+        "role",
+    }
 
 
 def test_sharing_with_a_user_makes_the_file_appear_for_them(fresh: GoogleUnderTest, alice: Any, bob: Any) -> None:
     notes = find(alice, "Team notes.txt")
-    perm = alice.permissions().create(fileId=notes["id"], body={"type": "user", "role": "reader",
-                                                                "emailAddress": "bob@example.com"},
-                                      fields="*").execute()
+    perm = (
+        alice.permissions()
+        .create(
+            fileId=notes["id"], body={"type": "user", "role": "reader", "emailAddress": "bob@example.com"}, fields="*"
+        )
+        .execute()
+    )
     assert_valid("drive.permissions.create", perm)
     assert perm["emailAddress"] == "bob@example.com" and perm["role"] == "reader"
     shared = bob.files().list(q="sharedWithMe and name contains 'team'", fields="files(id)").execute()["files"]
@@ -53,19 +63,33 @@ def test_sharing_with_a_user_makes_the_file_appear_for_them(fresh: GoogleUnderTe
 
 def test_domain_anyone_and_external_shares(fresh: GoogleUnderTest, alice: Any) -> None:
     notes = find(alice, "Team notes.txt")
-    domain = alice.permissions().create(fileId=notes["id"], body={"type": "domain", "role": "reader",
-                                                                  "domain": "example.com"}, fields="*").execute()
-    anyone = alice.permissions().create(fileId=notes["id"], body={"type": "anyone", "role": "reader"},
-                                        fields="*").execute()
-    outside = alice.permissions().create(fileId=notes["id"], body={"type": "user", "role": "commenter",
-                                                                   "emailAddress": "carol@partner.org"},
-                                         fields="*").execute()
-    assert (domain["domain"], anyone["id"], outside["emailAddress"]) == ("example.com", "anyoneWithLink",
-                                                                          "carol@partner.org")
+    domain = (
+        alice.permissions()
+        .create(fileId=notes["id"], body={"type": "domain", "role": "reader", "domain": "example.com"}, fields="*")
+        .execute()
+    )
+    anyone = (
+        alice.permissions().create(fileId=notes["id"], body={"type": "anyone", "role": "reader"}, fields="*").execute()
+    )
+    outside = (
+        alice.permissions()
+        .create(
+            fileId=notes["id"],
+            body={"type": "user", "role": "commenter", "emailAddress": "carol@partner.org"},
+            fields="*",
+        )
+        .execute()
+    )
+    assert (domain["domain"], anyone["id"], outside["emailAddress"]) == (
+        "example.com",
+        "anyoneWithLink",
+        "carol@partner.org",
+    )
     fresh.control._call("POST", "google/policy", {"external_sharing": False})
     with pytest.raises(HttpError) as caught:
-        alice.permissions().create(fileId=notes["id"], body={"type": "user", "role": "reader",
-                                                             "emailAddress": "dave@elsewhere.net"}).execute()
+        alice.permissions().create(
+            fileId=notes["id"], body={"type": "user", "role": "reader", "emailAddress": "dave@elsewhere.net"}
+        ).execute()
     assert json.loads(caught.value.content)["error"]["errors"][0]["reason"] == "invalidSharingRequest"
 
 
@@ -75,8 +99,9 @@ def test_a_reader_cannot_share_and_bad_permissions_are_400(fresh: GoogleUnderTes
         bob.permissions().create(fileId=guide["id"], body={"type": "anyone", "role": "reader"}).execute()
     assert caught.value.resp.status == 403
     with pytest.raises(HttpError) as caught:
-        alice.permissions().create(fileId=guide["id"], body={"type": "user", "role": "boss",
-                                                             "emailAddress": "bob@example.com"}).execute()
+        alice.permissions().create(
+            fileId=guide["id"], body={"type": "user", "role": "boss", "emailAddress": "bob@example.com"}
+        ).execute()
     assert caught.value.resp.status == 400
 
 
@@ -89,19 +114,24 @@ def test_changes_report_new_edited_and_deleted_files_once_each(fresh: GoogleUnde
     folder = alice.files().create(body={"name": "New", "mimeType": "application/vnd.google-apps.folder"}).execute()
     alice.files().delete(fileId=csv_file["id"]).execute()
     changes, new_start = all_changes(alice, start["startPageToken"])
-    assert [(c["fileId"], c["removed"]) for c in changes] == [(notes["id"], False), (folder["id"], False),
-                                                              (csv_file["id"], True)]
+    assert [(c["fileId"], c["removed"]) for c in changes] == [
+        (notes["id"], False),
+        (folder["id"], False),
+        (csv_file["id"], True),
+    ]
     assert changes[0]["file"]["name"] == "Notes 2" and "file" not in changes[2]
     assert all_changes(alice, new_start) == ([], new_start)
 
 
-def test_losing_access_is_a_removal_and_others_never_see_private_changes(fresh: GoogleUnderTest, alice: Any,
-                                                                         bob: Any) -> None:
+def test_losing_access_is_a_removal_and_others_never_see_private_changes(
+    fresh: GoogleUnderTest, alice: Any, bob: Any
+) -> None:
     token = bob.changes().getStartPageToken().execute()["startPageToken"]
     projects = find(alice, "Projects")
     alice.files().update(fileId=find(alice, "Team notes.txt")["id"], body={"name": "private edit"}).execute()
-    bob_perm = next(p for p in alice.permissions().list(fileId=projects["id"]).execute()["permissions"]
-                    if p["role"] == "writer")
+    bob_perm = next(
+        p for p in alice.permissions().list(fileId=projects["id"]).execute()["permissions"] if p["role"] == "writer"
+    )
     alice.permissions().delete(fileId=projects["id"], permissionId=bob_perm["id"]).execute()
     changes, _ = all_changes(bob, token)
     assert changes and all(c["removed"] for c in changes)
@@ -119,8 +149,9 @@ def test_trashing_keeps_the_file_in_changes_with_trashed_true(fresh: GoogleUnder
 def test_shared_drive_changes_need_include_items_from_all_drives(fresh: GoogleUnderTest, bob: Any) -> None:
     drive_id = bob.drives().list().execute()["drives"][0]["id"]
     token = bob.changes().getStartPageToken().execute()["startPageToken"]
-    runbook = find(bob, "Runbook.md", corpora="drive", driveId=drive_id, includeItemsFromAllDrives=True,
-                   supportsAllDrives=True)
+    runbook = find(
+        bob, "Runbook.md", corpora="drive", driveId=drive_id, includeItemsFromAllDrives=True, supportsAllDrives=True
+    )
     bob.files().update(fileId=runbook["id"], body={"name": "Runbook v2.md"}, supportsAllDrives=True).execute()
     assert all_changes(bob, token)[0] == []
     everywhere, _ = all_changes(bob, token, includeItemsFromAllDrives=True, supportsAllDrives=True)
@@ -135,8 +166,13 @@ def test_an_invalid_page_token_is_400_invalid_value(fresh: GoogleUnderTest, alic
         alice.changes().list(pageToken=token).execute()
     error = json.loads(caught.value.content)["error"]
     assert caught.value.resp.status == 400
-    assert error["errors"][0] == {"message": "Invalid Value", "domain": "global", "reason": "invalid",
-                                  "location": "pageToken", "locationType": "parameter"}
+    assert error["errors"][0] == {
+        "message": "Invalid Value",
+        "domain": "global",
+        "reason": "invalid",
+        "location": "pageToken",
+        "locationType": "parameter",
+    }
 
 
 def test_about_needs_fields_and_reports_the_user_and_quota(alice: Any) -> None:

@@ -28,8 +28,15 @@ def media(data: bytes, mime: str, *, resumable: bool = False) -> MediaIoBaseUplo
 
 def test_multipart_upload_creates_a_file_in_a_folder(fresh: GoogleUnderTest, alice: Any) -> None:
     folder = find(alice, "Contracts")
-    made = alice.files().create(body={"name": "Notes.txt", "parents": [folder["id"]]},
-                                media_body=media(b"hello drive\n", "text/plain"), fields="*").execute()
+    made = (
+        alice.files()
+        .create(
+            body={"name": "Notes.txt", "parents": [folder["id"]]},
+            media_body=media(b"hello drive\n", "text/plain"),
+            fields="*",
+        )
+        .execute()
+    )
     assert_valid("drive.files.create", made)
     assert made["parents"] == [folder["id"]] and made["size"] == "12" and made["mimeType"] == "text/plain"
     assert alice.files().get_media(fileId=made["id"]).execute() == b"hello drive\n"
@@ -39,8 +46,9 @@ def test_multipart_upload_creates_a_file_in_a_folder(fresh: GoogleUnderTest, ali
 
 def test_resumable_upload_sends_chunks_until_done(fresh: GoogleUnderTest, alice: Any) -> None:
     data = random.Random(1).randbytes(CHUNK * 2 + 1000)
-    request = alice.files().create(body={"name": "blob.bin"}, media_body=media(data, "application/octet-stream",
-                                                                               resumable=True), fields="id,size")
+    request = alice.files().create(
+        body={"name": "blob.bin"}, media_body=media(data, "application/octet-stream", resumable=True), fields="id,size"
+    )
     progress, response = [], None
     while response is None:
         status, response = request.next_chunk()
@@ -57,8 +65,12 @@ def test_a_resumable_session_answers_status_queries_and_resumes(fresh: GoogleUnd
     auth = {"Authorization": f"Bearer {ALICE_TOKEN}"}
     data = b"x" * 1000
     with httpx.Client(base_url=fresh.url, headers=auth) as http:
-        start = http.post("/upload/drive/v3/files", params={"uploadType": "resumable"}, json={"name": "r.txt"},
-                          headers={"X-Upload-Content-Type": "text/plain", "X-Upload-Content-Length": "1000"})
+        start = http.post(
+            "/upload/drive/v3/files",
+            params={"uploadType": "resumable"},
+            json={"name": "r.txt"},
+            headers={"X-Upload-Content-Type": "text/plain", "X-Upload-Content-Length": "1000"},
+        )
         assert start.status_code == 200
         session = start.headers["location"]
         assert session.startswith(fresh.url + "/upload/drive/v3/files?uploadType=resumable&upload_id=")
@@ -75,30 +87,54 @@ def test_a_resumable_session_answers_status_queries_and_resumes(fresh: GoogleUnd
 
 
 def test_uploading_to_a_google_type_converts(fresh: GoogleUnderTest, alice: Any) -> None:
-    doc = alice.files().create(body={"name": "Imported", "mimeType": "application/vnd.google-apps.document"},
-                               media_body=media(b"<h1>Imported</h1><p>Converted from HTML.</p>", "text/html"),
-                               fields="id,mimeType").execute()
+    doc = (
+        alice.files()
+        .create(
+            body={"name": "Imported", "mimeType": "application/vnd.google-apps.document"},
+            media_body=media(b"<h1>Imported</h1><p>Converted from HTML.</p>", "text/html"),
+            fields="id,mimeType",
+        )
+        .execute()
+    )
     assert doc["mimeType"] == "application/vnd.google-apps.document"
     assert alice.files().export(fileId=doc["id"], mimeType="text/markdown").execute().startswith(b"# Imported")
-    sheet = alice.files().create(body={"name": "Imported sheet", "mimeType": "application/vnd.google-apps.spreadsheet"},
-                                 media_body=media(b"a,b\r\n1,2\r\n", "text/csv"), fields="id").execute()
+    sheet = (
+        alice.files()
+        .create(
+            body={"name": "Imported sheet", "mimeType": "application/vnd.google-apps.spreadsheet"},
+            media_body=media(b"a,b\r\n1,2\r\n", "text/csv"),
+            fields="id",
+        )
+        .execute()
+    )
     assert alice.files().export(fileId=sheet["id"], mimeType="text/csv").execute() == b"a,b\r\n1,2\r\n"
     buffer = io.BytesIO()
     document = docx.Document()
     document.add_paragraph("From Word")
     document.save(buffer)
-    from_word = alice.files().create(body={"name": "W", "mimeType": "application/vnd.google-apps.document"},
-                                     media_body=media(buffer.getvalue(), DOCX), fields="id").execute()
+    from_word = (
+        alice.files()
+        .create(
+            body={"name": "W", "mimeType": "application/vnd.google-apps.document"},
+            media_body=media(buffer.getvalue(), DOCX),
+            fields="id",
+        )
+        .execute()
+    )
     assert b"From Word" in alice.files().export(fileId=from_word["id"], mimeType="text/plain").execute()
 
 
 def test_rename_and_move_with_add_and_remove_parents(fresh: GoogleUnderTest, alice: Any) -> None:
     notes, contracts, root = find(alice, "Team notes.txt"), find(alice, "Contracts"), find(alice, "Projects")
-    renamed = alice.files().update(fileId=notes["id"], body={"name": "Team notes (old).txt"},
-                                   fields="name,version").execute()
+    renamed = (
+        alice.files().update(fileId=notes["id"], body={"name": "Team notes (old).txt"}, fields="name,version").execute()
+    )
     assert renamed["name"] == "Team notes (old).txt"
-    moved = alice.files().update(fileId=notes["id"], addParents=contracts["id"], removeParents=notes["parents"][0],
-                                 fields="parents").execute()
+    moved = (
+        alice.files()
+        .update(fileId=notes["id"], addParents=contracts["id"], removeParents=notes["parents"][0], fields="parents")
+        .execute()
+    )
     assert moved["parents"] == [contracts["id"]]
     with pytest.raises(HttpError) as caught:
         alice.files().update(fileId=notes["id"], body={"parents": [root["id"]]}).execute()
@@ -119,11 +155,21 @@ def test_a_reader_cannot_edit_and_a_writer_cannot_delete(fresh: GoogleUnderTest,
 
 
 def test_folders_metadata_only_creates_and_delete(fresh: GoogleUnderTest, alice: Any) -> None:
-    folder = alice.files().create(body={"name": "Archive", "mimeType": "application/vnd.google-apps.folder"},
-                                  fields="id,mimeType,parents").execute()
+    folder = (
+        alice.files()
+        .create(
+            body={"name": "Archive", "mimeType": "application/vnd.google-apps.folder"}, fields="id,mimeType,parents"
+        )
+        .execute()
+    )
     assert folder["mimeType"] == "application/vnd.google-apps.folder"
-    child = alice.files().create(body={"name": "inside.txt", "parents": [folder["id"]]},
-                                 media_body=media(b"x", "text/plain"), fields="id").execute()
+    child = (
+        alice.files()
+        .create(
+            body={"name": "inside.txt", "parents": [folder["id"]]}, media_body=media(b"x", "text/plain"), fields="id"
+        )
+        .execute()
+    )
     assert alice.files().delete(fileId=folder["id"]).execute() == ""
     with pytest.raises(HttpError) as caught:
         alice.files().get(fileId=child["id"]).execute()
@@ -134,8 +180,11 @@ def test_generated_ids_make_a_retried_create_safe(fresh: GoogleUnderTest, alice:
     ids = alice.files().generateIds(count=2).execute()
     assert_valid("drive.files.generateIds", ids)
     new_id = ids["ids"][0]
-    made = alice.files().create(body={"id": new_id, "name": "once.txt"}, media_body=media(b"1", "text/plain"),
-                                fields="id").execute()
+    made = (
+        alice.files()
+        .create(body={"id": new_id, "name": "once.txt"}, media_body=media(b"1", "text/plain"), fields="id")
+        .execute()
+    )
     assert made["id"] == new_id
     with pytest.raises(HttpError) as caught:
         alice.files().create(body={"id": new_id, "name": "once.txt"}, media_body=media(b"1", "text/plain")).execute()
@@ -145,8 +194,18 @@ def test_generated_ids_make_a_retried_create_safe(fresh: GoogleUnderTest, alice:
 def test_uploads_into_a_shared_drive_need_supports_all_drives(fresh: GoogleUnderTest, bob: Any) -> None:
     drive_id = bob.drives().list().execute()["drives"][0]["id"]
     with pytest.raises(HttpError) as caught:
-        bob.files().create(body={"name": "x.txt", "parents": [drive_id]}, media_body=media(b"x", "text/plain")).execute()
+        bob.files().create(
+            body={"name": "x.txt", "parents": [drive_id]}, media_body=media(b"x", "text/plain")
+        ).execute()
     assert caught.value.resp.status == 404
-    made = bob.files().create(body={"name": "x.txt", "parents": [drive_id]}, media_body=media(b"x", "text/plain"),
-                              supportsAllDrives=True, fields="driveId,owners").execute()
+    made = (
+        bob.files()
+        .create(
+            body={"name": "x.txt", "parents": [drive_id]},
+            media_body=media(b"x", "text/plain"),
+            supportsAllDrives=True,
+            fields="driveId,owners",
+        )
+        .execute()
+    )
     assert made == {"driveId": drive_id}
