@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from shared.errors import InvalidInput
 
@@ -32,21 +31,3 @@ def reject_control_chars(markdown: str) -> None:
         f"The text contains the control character {describe(match.group())} at line {line}, column {column}{more}. "
         f"{_HOW} (terminal colour codes, for example, must be stripped first)."
     )
-
-
-def reject_control_chars_in_adf(node: Any) -> None:
-    """The same rule for text the Markdown produced through entities such as ``&#27;``."""
-    if isinstance(node, dict):
-        for value in node.values():
-            reject_control_chars_in_adf(value)
-    elif isinstance(node, list):
-        for value in node:
-            reject_control_chars_in_adf(value)
-    elif isinstance(node, str):
-        match = CONTROL.search(node)
-        if match:
-            near = CONTROL.sub("?", node[max(0, match.start() - 30) : match.start() + 30])
-            raise InvalidInput(
-                f"The text would contain the control character {describe(match.group())}, written as the entity "
-                f'"&#{ord(match.group())};" (or its hex form) near "{near}". {_HOW}.'
-            )

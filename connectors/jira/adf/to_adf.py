@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from .control_chars import reject_control_chars, reject_control_chars_in_adf
+from .control_chars import reject_control_chars
 from .patch import apply_patch
 from .syntax import (
     ADF_FENCE,
@@ -25,10 +25,8 @@ QUOTE_OK = {"paragraph", "bulletList", "orderedList", "codeBlock"}
 
 def markdown_to_adf(markdown: str) -> dict:
     """Convert Markdown to an ADF ``doc`` node; InvalidInput if it holds a control character Jira rejects."""
-    reject_control_chars(markdown or "")
-    content = parse_markdown(markdown)
-    reject_control_chars_in_adf(content)
-    return {"type": "doc", "version": 1, "content": content}
+    reject_control_chars(markdown or "")  # entities such as &#27; already become U+FFFD, as CommonMark says
+    return {"type": "doc", "version": 1, "content": parse_markdown(markdown)}
 
 
 def parse_markdown(markdown: str) -> list[Node]:
