@@ -22,7 +22,8 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, Key, KeySet
 
-from .crypto import KeyRing
+from ..errors import ConfigError
+from .crypto import DecryptionFailed, KeyRing
 from .db import Database, Tx
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,14 @@ class SigningKeys:
         rows = await self.db.run(self._read_active)
         active = []
         for kid, ciphertext in rows:
-            active.append(ECKey.import_key(json.loads(self.keys.decrypt(ciphertext, _context(kid)))))
+            try:
+                active.append(ECKey.import_key(json.loads(self.keys.decrypt(ciphertext, _context(kid)))))
+            except DecryptionFailed as exc:
+                raise ConfigError(
+                    f"Configuration error: signing key {kid} in the database cannot be decrypted ({exc}); "
+                    "VAULT_KEYS must still list the key it was stored under (add new keys in front, never drop old ones "
+                    "before `reencrypt`)"
+                ) from None
         self._active, self._loaded_at = active, self.clock()
 
     @staticmethod

@@ -40,7 +40,14 @@ class TokenIssuer:
         self.keys, self.issuer, self.ttl_seconds, self.clock = keys, issuer, ttl_seconds, clock
 
     def issue(
-        self, *, subject: str, client_id: str, scopes: Iterable[str], resource: str, ttl_seconds: int | None = None
+        self,
+        *,
+        subject: str,
+        client_id: str,
+        scopes: Iterable[str],
+        resource: str,
+        ttl_seconds: int | None = None,
+        extra_claims: dict[str, Any] | None = None,
     ) -> tuple[str, int]:
         """Sign an access token for `resource`; returns (token, expires_at)."""
         now = int(self.clock())
@@ -56,6 +63,7 @@ class TokenIssuer:
             "client_id": client_id,
             "jti": uuid.uuid4().hex,
         }
+        claims = {**(extra_claims or {}), **claims}  # extra claims never override the standard ones
         key = self.keys.current
         header = {"alg": ALGORITHM, "kid": key.kid, "typ": ACCESS_TOKEN_TYPE}
         return jwt.encode(header, claims, key, algorithms=[ALGORITHM]), expires_at

@@ -1,0 +1,154 @@
+"""The HTTP face of the built-in authorization server: the SDK's OAuth routes plus ours.
+
+`authorization_server_routes(provider, keys)` returns Starlette routes to mount at the root of the
+issuer's origin:
+
+- `/.well-known/oauth-authorization-server`: RFC 8414 metadata (the SDK's, completed with
+  `client_id_metadata_document_supported`, `authorization_response_iss_parameter_supported`,
+  `offline_access` in `scopes_supported`, public clients, and our `jwks_uri`).
+- `/authorize`, `/token`, `/register` (DCR), `/revoke`: the SDK's handlers over our provider; error
+  redirects from `/authorize` get our `iss` added, so every authorization response carries it.
+- `/oauth/consent` (GET shows, POST decides), `/oauth/callback` (the upstream's redirect URI),
+  `/oauth/jwks.json` (public signing keys).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from mcp.server.auth.routes import build_metadata, create_auth_routes
+from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
+from pydantic import AnyHttpUrl
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .keys import SigningKeys
+from .pages import consent_page, error_page
+from .provider import BrokeredProvider
+
+JWKS_PATH = "/oauth/jwks.json"
+METADATA_PATH = "/.well-known/oauth-authorization-server"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def authorization_server_routes(provider: BrokeredProvider, keys: SigningKeys) -> list[Route]:
+    policy = provider.policy
+    issuer = AnyHttpUrl(policy.issuer)
+    registration = ClientRegistrationOptions(enabled=True, valid_scopes=policy.scopes, default_scopes=policy.scopes)
+    revocation = RevocationOptions(enabled=True)
+    sdk_routes = create_auth_routes(
+        provider, issuer, client_registration_options=registration, revocation_options=revocation
+    )
+    routes: list[Route] = []
+    for route in sdk_routes:
+        if route.path == METADATA_PATH:
+            continue  # replaced below
+        if route.path == "/authorize":
+            route = Route(route.path, endpoint=IssOnErrorRedirects(route.app, policy.issuer), methods=["GET", "POST"])
+        routes.append(route)
+    metadata = metadata_document(provider, registration, revocation)
+    routes += [
+        Route(METADATA_PATH, endpoint=lambda request: JSONResponse(metadata), methods=["GET"]),
+        Route(JWKS_PATH, endpoint=lambda request: JSONResponse(keys.jwks(), headers={"Cache-Control": "max-age=300"})),
+        Route(policy.consent_path, endpoint=ConsentEndpoint(provider).handle, methods=["GET", "POST"]),
+        Route(policy.callback_path, endpoint=CallbackEndpoint(provider).handle, methods=["GET"]),
+    ]
+    return routes
+
+
+def metadata_document(
+    provider: BrokeredProvider, registration: ClientRegistrationOptions, revocation: RevocationOptions
+) -> dict[str, Any]:
+    policy = provider.policy
+    base = build_metadata(AnyHttpUrl(policy.issuer), None, registration, revocation)
+    document = base.model_dump(mode="json", exclude_none=True)
+    document["issuer"] = policy.issuer  # exactly as configured (RFC 8414 §3.3 compares strings)
+    document.update(
+        scopes_supported=policy.scopes,
+        code_challenge_methods_supported=["S256"],
+        token_endpoint_auth_methods_supported=["none", "client_secret_post", "client_secret_basic"],
+        client_id_metadata_document_supported=True,
+        authorization_response_iss_parameter_supported=True,
+        jwks_uri=policy.url(JWKS_PATH),
+    )
+    return document
+
+
+class IssOnErrorRedirects:
+    """Add `iss` to the SDK's error redirects from /authorize (RFC 9207: on every authorization response)."""
+
+    def __init__(self, app: ASGIApp, issuer: str):
+        self.app, self.issuer = app, issuer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_iss(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (302, 303, 307):
+                message["headers"] = [self._fix(name, value) for name, value in message["headers"]]
+            await send(message)
+
+        await self.app(scope, receive, send_with_iss)
+
+    def _fix(self, name: bytes, value: bytes) -> tuple[bytes, bytes]:
+        if name.lower() != b"location":
+            return name, value
+        parts = urlsplit(value.decode())
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        keys = {key for key, _ in query}
+        if "error" not in keys or "iss" in keys:
+            return name, value
+        query.append(("iss", self.issuer))
+        return name, urlunsplit(parts._replace(query=urlencode(query))).encode()
+
+
+class ConsentEndpoint:
+    def __init__(self, provider: BrokeredProvider):
+        self.provider = provider
+
+    async def handle(self, request: Request) -> Response:
+        if request.method == "GET":
+            login_id = request.query_params.get("request", "")
+        else:
+            form = await request.form()
+            login_id = str(form.get("request", ""))
+        pending = await self.provider.grants.peek_pending(login_id) if login_id else None
+        if pending is None:
+            return error_page(
+                "This sign-in request has expired", "It was already used, or it is more than a few minutes old.", 400
+            )
+        if request.method == "GET":
+            return consent_page(
+                client_name=pending["client_name"],
+                client_host=urlsplit(pending["redirect_uri"]).hostname or "",
+                upstream_name=self.provider.upstream.display_name,
+                scopes=pending["scopes"],
+                request_id=login_id,
+                action=self.provider.policy.consent_path,
+            )
+        if form.get("decision") == "allow":
+            return RedirectResponse(
+                self.provider.upstream_login_url(login_id, pending["scopes"]), 303, headers=NO_STORE
+            )
+        target = await self.provider.deny(login_id)
+        return RedirectResponse(target, 303, headers=NO_STORE) if target else _expired()
+
+
+class CallbackEndpoint:
+    def __init__(self, provider: BrokeredProvider):
+        self.provider = provider
+
+    async def handle(self, request: Request) -> Response:
+        params = request.query_params
+        login_id = params.get("state", "")
+        target = (
+            await self.provider.complete_login(login_id, params.get("code"), params.get("error")) if login_id else None
+        )
+        if target is None:
+            return _expired()
+        return RedirectResponse(target, 302, headers=NO_STORE)
+
+
+def _expired() -> Response:
+    return error_page("This sign-in request has expired", "It was already used, or it is more than a few minutes old.")

@@ -1,0 +1,87 @@
+"""A tiny upstream identity provider for the broker tests: OAuth 2.0 code flow, rotating refresh tokens, /me.
+
+It signs everyone in as the person named by `IdP.next_login` without asking (the browser part of a
+real IdP is not what these tests are about), and checks what a real one checks: client credentials,
+the redirect URI, single-use codes, refresh tokens that work once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+CLIENT_ID, CLIENT_SECRET = "broker-client", "broker-secret"
+
+
+@dataclass
+class IdP:
+    next_login: str = "acc-alice"
+    access_ttl: int = 3600
+    codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (account, redirect_uri)
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> account
+    access_tokens: dict[str, str] = field(default_factory=dict)  # access token -> account
+    authorize_requests: list[dict[str, str]] = field(default_factory=list)
+    refreshes: int = 0
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/authorize", self.authorize),
+                Route("/token", self.token, methods=["POST"]),
+                Route("/me", self.me),
+            ]
+        )
+
+    async def authorize(self, request: Request) -> Response:
+        params = dict(request.query_params)
+        self.authorize_requests.append(params)
+        if params.get("client_id") != CLIENT_ID:
+            return JSONResponse({"error": "invalid_client"}, 400)
+        code = secrets.token_urlsafe(16)
+        self.codes[code] = (self.next_login, params["redirect_uri"])
+        query = urlencode({"code": code, "state": params["state"]})
+        return RedirectResponse(f"{params['redirect_uri']}?{query}", 302)
+
+    async def token(self, request: Request) -> Response:
+        form = await request.form()
+        if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
+            return JSONResponse({"error": "invalid_client"}, 401)
+        if form.get("grant_type") == "authorization_code":
+            found = self.codes.pop(str(form.get("code")), None)
+            if found is None or found[1] != form.get("redirect_uri"):
+                return JSONResponse({"error": "invalid_grant"}, 400)
+            return self._issue(found[0])
+        if form.get("grant_type") == "refresh_token":
+            account = self.refresh_tokens.pop(str(form.get("refresh_token")), None)  # rotation: works once
+            if account is None:
+                return JSONResponse({"error": "invalid_grant"}, 400)
+            self.refreshes += 1
+            return self._issue(account)
+        return JSONResponse({"error": "unsupported_grant_type"}, 400)
+
+    def _issue(self, account: str) -> Response:
+        access, refresh = "up-at-" + secrets.token_urlsafe(8), "up-rt-" + secrets.token_urlsafe(8)
+        self.access_tokens[access], self.refresh_tokens[refresh] = account, account
+        body = {"access_token": access, "refresh_token": refresh, "expires_in": self.access_ttl, "token_type": "Bearer"}
+        return JSONResponse({**body, "scope": "read:jira-work write:jira-work offline_access"})
+
+    async def me(self, request: Request) -> Response:
+        account = self.access_tokens.get(request.headers.get("authorization", "").removeprefix("Bearer "))
+        if account is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        return JSONResponse(
+            {"account_id": account, "name": account.removeprefix("acc-").title(), "email": "a@example.com"}
+        )
+
+    def reset(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def revoke_everything(self) -> None:
+        self.refresh_tokens.clear()
+        self.access_tokens.clear()

@@ -1,0 +1,359 @@
+"""The built-in authorization server, driven like ChatGPT drives it: over real HTTP, end to end.
+
+Three real servers on loopback: our authorization server, a fake upstream IdP (fake_idp.py) the
+login is brokered to, and a web server publishing ChatGPT's client metadata document (CIMD).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from shared.auth.errors import UpstreamLinkMissing
+from shared.auth.setup import SignIn, SignInSettings, build_sign_in
+from shared.state import LocalState
+from shared.testing import free_port, serve_in_thread
+
+from .fake_idp import CLIENT_ID, CLIENT_SECRET, IdP
+
+pytestmark = pytest.mark.anyio
+CHATGPT_CALLBACK = "https://chatgpt.com/connector_platform_oauth_redirect"
+UPSTREAM_SCOPES = {
+    "jira.read": ["read:jira-work"],
+    "jira.write": ["write:jira-work"],
+    "offline_access": ["offline_access"],
+}
+
+
+@dataclass
+class World:
+    issuer: str
+    resource: str
+    cimd_client_id: str
+    idp: IdP
+    sign_in: SignIn
+    http: httpx.AsyncClient
+
+
+@dataclass
+class Upstreams:
+    """The fake IdP and the CIMD web server: shared by the module's tests (the IdP is reset for each)."""
+
+    idp: IdP
+    idp_url: str
+    cimd_base: str
+
+
+def client_document(request) -> JSONResponse:
+    url = str(request.url)
+    redirects = ["https://evil.example.com/cb"] if request.path_params["name"] == "evil" else [CHATGPT_CALLBACK]
+    return JSONResponse(
+        {
+            "client_id": url,
+            "client_name": "ChatGPT",
+            "redirect_uris": redirects,
+            "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def upstreams():
+    idp = IdP()
+    cimd_app = Starlette(routes=[Route("/{name}/client.json", client_document)])
+    with serve_in_thread(idp.app()) as idp_url, serve_in_thread(cimd_app) as cimd_base:
+        yield Upstreams(idp, idp_url, cimd_base)
+
+
+@pytest.fixture
+def world_factory(upstreams: Upstreams, database_url: str):
+    @contextlib.asynccontextmanager
+    async def world(document: str = "chatgpt") -> AsyncIterator[World]:
+        idp = upstreams.idp
+        idp.reset()
+        port = free_port()
+        issuer = f"http://127.0.0.1:{port}"
+        settings = SignInSettings(
+            public_url=issuer,
+            database_url=database_url,
+            vault_keys="k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+            upstream_name="fakeidp",
+            upstream_display_name="Fake IdP",
+            upstream_authorize_url=f"{upstreams.idp_url}/authorize",
+            upstream_token_url=f"{upstreams.idp_url}/token",
+            upstream_userinfo_url=f"{upstreams.idp_url}/me",
+            upstream_account_id_field="account_id",
+            upstream_client_id=CLIENT_ID,
+            upstream_client_secret=CLIENT_SECRET,
+            allow_insecure_loopback_cimd=True,
+        )
+        sign_in = build_sign_in(settings, systems=["jira"], upstream_scopes=UPSTREAM_SCOPES, state=LocalState())
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            await sign_in.start()
+            yield
+            await sign_in.stop()
+
+        with serve_in_thread(Starlette(routes=sign_in.routes, lifespan=lifespan), port=port):
+            async with httpx.AsyncClient(follow_redirects=False, timeout=10) as http:
+                yield World(
+                    issuer, f"{issuer}/mcp", f"{upstreams.cimd_base}/{document}/client.json", idp, sign_in, http
+                )
+
+    return world
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+def query(location: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+async def authorize(w: World, client_id: str, challenge: str, **overrides: str) -> httpx.Response:
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": CHATGPT_CALLBACK,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "state": "chatgpt-state",
+        "scope": "jira.read jira.write offline_access",
+        "resource": w.resource,
+        **overrides,
+    }
+    return await w.http.get(f"{w.issuer}/authorize", params=params)
+
+
+async def sign_in_through_the_browser(w: World, client_id: str, challenge: str) -> dict[str, str]:
+    """Authorize, consent, log in at the upstream, come back: the parameters ChatGPT's callback receives."""
+    response = await authorize(w, client_id, challenge)
+    assert response.status_code == 302, response.text
+    consent = await w.http.get(response.headers["location"])
+    assert consent.status_code == 200 and "Connect ChatGPT?" in consent.text
+    request_id = query(response.headers["location"])["request"]
+    decided = await w.http.post(f"{w.issuer}/oauth/consent", data={"request": request_id, "decision": "allow"})
+    assert decided.status_code == 303 and decided.headers["location"].startswith(w.idp_url_prefix())
+    at_idp = await w.http.get(decided.headers["location"])
+    back = await w.http.get(at_idp.headers["location"])  # the upstream redirects to our callback
+    assert back.status_code == 302
+    assert back.headers["location"].startswith(CHATGPT_CALLBACK + "?")
+    return query(back.headers["location"])
+
+
+def _idp_url_prefix(self: World) -> str:
+    return self.sign_in.settings.upstream_authorize_url
+
+
+World.idp_url_prefix = _idp_url_prefix  # type: ignore[attr-defined]
+
+
+async def exchange_code(w: World, client_id: str, code: str, verifier: str) -> httpx.Response:
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": CHATGPT_CALLBACK,
+        "client_id": client_id,
+        "code_verifier": verifier,
+        "resource": w.resource,
+    }
+    return await w.http.post(f"{w.issuer}/token", data=form)
+
+
+async def refresh(w: World, client_id: str, refresh_token: str) -> httpx.Response:
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "client_id": client_id,
+        "resource": w.resource,
+    }
+    return await w.http.post(f"{w.issuer}/token", data=form)
+
+
+async def test_metadata_advertises_pkce_s256_iss_cimd_dcr_and_offline_access(world_factory):
+    async with world_factory() as w:
+        metadata = (await w.http.get(f"{w.issuer}/.well-known/oauth-authorization-server")).json()
+        assert metadata["issuer"] == w.issuer
+        assert metadata["code_challenge_methods_supported"] == ["S256"]
+        assert metadata["authorization_response_iss_parameter_supported"] is True
+        assert metadata["client_id_metadata_document_supported"] is True
+        assert metadata["scopes_supported"] == ["jira.read", "jira.write", "offline_access"]
+        assert metadata["registration_endpoint"] == f"{w.issuer}/register"
+        assert "none" in metadata["token_endpoint_auth_methods_supported"]
+        jwks = (await w.http.get(metadata["jwks_uri"])).json()
+        assert jwks["keys"] and all("d" not in key for key in jwks["keys"])
+
+
+async def test_a_chatgpt_like_client_signs_in_with_cimd_and_refreshes_with_rotation(world_factory):
+    async with world_factory() as w:
+        verifier, challenge = pkce()
+        callback = await sign_in_through_the_browser(w, w.cimd_client_id, challenge)
+        assert callback["state"] == "chatgpt-state" and callback["iss"] == w.issuer
+        assert w.idp.authorize_requests[0]["scope"] == "read:jira-work write:jira-work offline_access"
+
+        tokens = (await exchange_code(w, w.cimd_client_id, callback["code"], verifier)).json()
+        access = await w.sign_in.verifier.verify_token(tokens["access_token"])
+        assert access is not None and access.subject == "fakeidp:acc-alice" and access.resource == w.resource
+        assert access.scopes == ["jira.read", "jira.write"] and access.client_id == w.cimd_client_id
+        upstream = await w.sign_in.upstream_tokens(access.subject)
+        assert upstream.access_token in w.idp.access_tokens and upstream.account_id == "acc-alice"
+
+        renewed = await refresh(w, w.cimd_client_id, tokens["refresh_token"])
+        assert renewed.status_code == 200, renewed.text
+        second = renewed.json()
+        assert second["refresh_token"] != tokens["refresh_token"]
+        assert (await w.sign_in.verifier.verify_token(second["access_token"])).subject == "fakeidp:acc-alice"
+
+
+async def test_reusing_a_refresh_token_revokes_the_whole_sign_in(world_factory):
+    async with world_factory() as w:
+        verifier, challenge = pkce()
+        callback = await sign_in_through_the_browser(w, w.cimd_client_id, challenge)
+        first = (await exchange_code(w, w.cimd_client_id, callback["code"], verifier)).json()
+        second = (await refresh(w, w.cimd_client_id, first["refresh_token"])).json()
+        reused = await refresh(w, w.cimd_client_id, first["refresh_token"])
+        assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+        after = await refresh(w, w.cimd_client_id, second["refresh_token"])  # the thief or the owner: both are out
+        assert after.status_code == 400 and after.json()["error"] == "invalid_grant"
+
+
+async def test_a_dynamically_registered_client_signs_in_and_disallowed_redirects_are_refused(world_factory):
+    async with world_factory() as w:
+        refused = await w.http.post(
+            f"{w.issuer}/register",
+            json={"redirect_uris": ["https://evil.example.com/cb"], "token_endpoint_auth_method": "none"},
+        )
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid_redirect_uri"
+        registered = await w.http.post(
+            f"{w.issuer}/register",
+            json={
+                "redirect_uris": [CHATGPT_CALLBACK],
+                "token_endpoint_auth_method": "client_secret_post",
+                "grant_types": ["authorization_code", "refresh_token"],
+                "client_name": "ChatGPT",
+                "application_type": "web",
+            },
+        )
+        assert registered.status_code == 201, registered.text
+        client = registered.json()
+        verifier, challenge = pkce()
+        callback = await sign_in_through_the_browser(w, client["client_id"], challenge)
+        without_secret = await exchange_code(w, client["client_id"], callback["code"], verifier)
+        assert without_secret.status_code == 401
+        form = {
+            "grant_type": "authorization_code",
+            "code": callback["code"],
+            "redirect_uri": CHATGPT_CALLBACK,
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+            "code_verifier": verifier,
+            "resource": w.resource,
+        }
+        tokens = await w.http.post(f"{w.issuer}/token", data=form)
+        assert tokens.status_code == 200, tokens.text
+        assert (await w.sign_in.verifier.verify_token(tokens.json()["access_token"])).client_id == client["client_id"]
+
+
+async def test_a_wrong_pkce_verifier_is_refused(world_factory):
+    async with world_factory() as w:
+        _, challenge = pkce()
+        callback = await sign_in_through_the_browser(w, w.cimd_client_id, challenge)
+        other_verifier, _ = pkce()
+        response = await exchange_code(w, w.cimd_client_id, callback["code"], other_verifier)
+        assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+async def test_a_replayed_code_is_refused_and_revokes_what_it_produced(world_factory):
+    async with world_factory() as w:
+        verifier, challenge = pkce()
+        callback = await sign_in_through_the_browser(w, w.cimd_client_id, challenge)
+        first = await exchange_code(w, w.cimd_client_id, callback["code"], verifier)
+        assert first.status_code == 200
+        replay = await exchange_code(w, w.cimd_client_id, callback["code"], verifier)
+        assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+        revoked = await refresh(w, w.cimd_client_id, first.json()["refresh_token"])
+        assert revoked.status_code == 400
+
+
+async def test_a_redirect_uri_outside_the_clients_document_is_refused_without_redirecting(world_factory):
+    async with world_factory() as w:
+        _, challenge = pkce()
+        response = await authorize(w, w.cimd_client_id, challenge, redirect_uri="https://chatgpt.com/connector/oauth/x")
+        assert response.status_code == 400 and "location" not in response.headers
+
+
+async def test_a_client_document_whose_redirects_match_no_allowed_pattern_is_refused(world_factory):
+    async with world_factory("evil") as w:
+        _, challenge = pkce()
+        response = await authorize(w, w.cimd_client_id, challenge, redirect_uri="https://evil.example.com/cb")
+        assert response.status_code == 400 and "location" not in response.headers
+        assert "not found" in response.json()["error_description"]
+
+
+async def test_a_resource_we_do_not_serve_is_refused_with_iss_on_the_error_redirect(world_factory):
+    async with world_factory() as w:
+        _, challenge = pkce()
+        response = await authorize(w, w.cimd_client_id, challenge, resource="https://confluence.example.com/mcp")
+        assert response.status_code == 302
+        params = query(response.headers["location"])
+        assert (params["error"], params["state"], params["iss"]) == ("invalid_target", "chatgpt-state", w.issuer)
+
+
+async def test_declining_at_the_consent_page_returns_access_denied_to_the_client(world_factory):
+    async with world_factory() as w:
+        _, challenge = pkce()
+        response = await authorize(w, w.cimd_client_id, challenge)
+        request_id = query(response.headers["location"])["request"]
+        declined = await w.http.post(f"{w.issuer}/oauth/consent", data={"request": request_id, "decision": "deny"})
+        params = query(declined.headers["location"])
+        assert (params["error"], params["state"], params["iss"]) == ("access_denied", "chatgpt-state", w.issuer)
+        again = await w.http.get(f"{w.issuer}/oauth/consent", params={"request": request_id})
+        assert again.status_code == 400 and "expired" in again.text
+
+
+async def test_upstream_tokens_are_refreshed_through_the_idp_and_unlinked_when_it_refuses(world_factory):
+    async with world_factory() as w:
+        w.idp.access_ttl = 30  # inside the vault's 60 s margin: the next use refreshes
+        verifier, challenge = pkce()
+        callback = await sign_in_through_the_browser(w, w.cimd_client_id, challenge)
+        tokens = (await exchange_code(w, w.cimd_client_id, callback["code"], verifier)).json()
+        subject = (await w.sign_in.verifier.verify_token(tokens["access_token"])).subject
+        stored = await w.sign_in.vault.get(subject, "fakeidp")
+        renewed = await w.sign_in.upstream_tokens(subject)
+        assert w.idp.refreshes == 1 and renewed.refresh_token != stored.refresh_token
+        assert renewed.account_id == "acc-alice"
+        w.idp.revoke_everything()
+        with pytest.raises(UpstreamLinkMissing):
+            await w.sign_in.upstream_tokens(subject)
+        assert await w.sign_in.vault.get(subject, "fakeidp") is None
+
+
+async def test_the_consent_page_is_plain_accessible_html_that_cannot_be_framed(world_factory):
+    async with world_factory() as w:
+        _, challenge = pkce()
+        response = await authorize(w, w.cimd_client_id, challenge)
+        page = await w.http.get(response.headers["location"])
+        assert '<html lang="en">' in page.text and 'name="viewport"' in page.text
+        assert "<script" not in page.text and "http" not in page.text.split("<form")[0].split("</style>")[1]
+        assert (
+            page.headers["x-frame-options"] == "DENY"
+            and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        )
+        assert "read what your account can see in Jira" in page.text and "make changes as you in Jira" in page.text
+
