@@ -238,3 +238,17 @@ def test_static_oauth_tokens_still_work_next_to_issued_ones(site):
     assert _me(site, "oauth-alice").json()["emailAddress"] == "alice@example.com"
     sites = site.get("/oauth/token/accessible-resources", headers={"Authorization": "Bearer oauth-alice"})
     assert sites.status_code == 200 and "write:jira-work" in sites.json()[0]["scopes"]
+
+
+def test_issued_tokens_only_do_what_their_scopes_cover(site):
+    reader = _tokens(site, "heidi", scope="read:jira-work")["access_token"]
+    auth = {"Authorization": f"Bearer {reader}"}
+    assert _me(site, reader).status_code == 200
+    search = site.post(f"/ex/jira/{CLOUD_ID}/rest/api/3/search/jql", headers=auth, json={"jql": "project = SHOP"})
+    assert search.status_code == 200  # a POST that only reads
+    write = site.post(f"/ex/jira/{CLOUD_ID}/rest/api/3/issue/SHOP-1/comment", headers=auth, json={"body": "x"})
+    assert write.status_code == 401 and write.json() == {"code": 401, "message": "Unauthorized; scope does not match"}
+    wiki = _me(site, reader, product="confluence")
+    assert wiki.status_code == 401 and wiki.json()["message"] == "Unauthorized; scope does not match"
+    granular = _tokens(site, "heidi", scope="read:page:confluence read:user:confluence")["access_token"]
+    assert _me(site, granular, product="confluence").status_code == 200

@@ -31,7 +31,7 @@ def _issued_token(url: str, localpart: str) -> str:
             data={
                 "audience": "api.atlassian.com",
                 "client_id": DEMO_CLIENT_ID,
-                "scope": "read:jira-work search:confluence",
+                "scope": "read:jira-work write:jira-work search:confluence",
                 "redirect_uri": redirect,
                 "state": "s",
                 "response_type": "code",

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import users as U
-from ..auth import caller
+from ..auth import SCOPE_MISMATCH, ScopeMismatch, caller
 from .cql.ast import CQLError
 from .store import Store
 
@@ -132,7 +132,10 @@ def endpoint(api: str = "v2"):
     def deco(fn):
         @wraps(fn)
         async def handler(request: Request) -> Response:
-            user = caller(request, getattr(request.app.state.confluence, "grants", None))
+            try:
+                user = caller(request, getattr(request.app.state.confluence, "grants", None))
+            except ScopeMismatch:
+                return JSONResponse(SCOPE_MISMATCH, status_code=401)
             if user is None:
                 return _unauthorized(api)
             request.state.sandbox_account = user.account_id

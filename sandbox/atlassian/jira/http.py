@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import users as U
-from ..auth import caller
+from ..auth import SCOPE_MISMATCH, ScopeMismatch, caller
 from ..permissions import can_browse_project
 from . import catalog as C
 from .jql.ast import JQLError
@@ -115,7 +115,10 @@ def endpoint(*, versioned: bool = True):
                 if ver not in ("2", "3", "latest"):
                     return JSONResponse({"message": f"null for uri: {request.url}", "status-code": 404}, status_code=404)
                 version = 2 if ver == "2" else 3
-            user = caller(request, getattr(request.app.state.jira, "grants", None))
+            try:
+                user = caller(request, getattr(request.app.state.jira, "grants", None))
+            except ScopeMismatch:
+                return JSONResponse(SCOPE_MISMATCH, status_code=401)
             if user is None:
                 return unauthorized()
             request.state.sandbox_account = user.account_id
