@@ -16,6 +16,7 @@ from ..errors import GoogleError, invalid_value, required
 from .context import Ctx
 from .model import rfc3339
 from .resource import EXPORTS, file_json
+from .store import ChangeEntry
 
 CHANGES_DEFAULT = (
     "kind,nextPageToken,newStartPageToken,"
@@ -65,7 +66,7 @@ async def list_changes(ctx: Ctx) -> Response:
     all_drives = ctx.flag("includeItemsFromAllDrives") or ctx.flag("includeTeamDriveItems")
     restrict = ctx.flag("restrictToMyDrive")
     store, me = ctx.store, ctx.viewer
-    latest: dict[str, object] = {}
+    latest: dict[str, ChangeEntry] = {}
     for entry in store.log:
         if entry.seq < start or me not in entry.seen_by:
             continue
@@ -75,7 +76,8 @@ async def list_changes(ctx: Ctx) -> Response:
             continue
         latest.pop(entry.item_id, None)
         latest[entry.item_id] = entry
-    changes, next_seq = [], None
+    changes: list[dict] = []
+    next_seq: int | None = None
     for entry in latest.values():
         f = store.files.get(entry.item_id)
         visible = f is not None and (store.role(f, me) is not None if f.drive_id else store.in_user_corpus(f, me))
@@ -95,7 +97,7 @@ async def list_changes(ctx: Ctx) -> Response:
         if entry.drive_id:
             change["driveId"] = entry.drive_id
             change["teamDriveId"] = entry.drive_id
-        if visible:
+        if visible and f is not None:
             change["file"] = file_json(store, f, me, ctx.base_url, content=ctx.content)
         changes.append(change)
     body: dict = {"kind": "drive#changeList", "changes": changes}

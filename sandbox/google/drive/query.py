@@ -120,8 +120,8 @@ class _Build(Transformer):
             )
         )
 
-    def comparison(self, field: Token, op: Token, value) -> Predicate:
-        name, op = str(field), str(op)
+    def comparison(self, field: Token, op_token: Token, value: str | bool) -> Predicate:
+        name, op = str(field), str(op_token)
         if name in ("trashed", "starred"):
             if not isinstance(value, bool) or op not in ("=", "!="):
                 raise invalid_value("q")

@@ -12,6 +12,7 @@ import random
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .. import users as U
 from .model import ROLE_RANK, DriveFile, Permission, SharedDrive
@@ -39,7 +40,7 @@ class DriveStore:
         self.roots: dict[str, str] = {}  # user e-mail -> id of their "My Drive" root folder
         self.log: list[ChangeEntry] = []
         self.policy: dict[str, bool] = {"external_sharing": True}
-        self.uploads: dict[str, object] = {}  # resumable upload sessions by upload_id
+        self.uploads: dict[str, Any] = {}  # resumable upload sessions by upload_id
         self.generated_ids: set[str] = set()  # from files.generateIds, usable once as a new file's id
         self.counter = 1000  # page tokens are decimal strings of this counter, as Drive's are
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -185,12 +186,14 @@ def _incomplete(session: UploadSession) -> Response:
     return Response(status_code=308, headers=headers)
 
 
-def resumable_put(store: DriveStore, build_ctx) -> object:
+def resumable_put(
+    store: DriveStore, build_ctx: Callable[[Request, str], Ctx]
+) -> Callable[[Request], Awaitable[Response]]:
     """PUT to a session URI. The upload id is the credential, as at Google (the bearer token is optional)."""
 
     async def endpoint(request: Request) -> Response:
         try:
-            session = store.uploads.get(request.query_params.get("upload_id", ""))
+            session: UploadSession | None = store.uploads.get(request.query_params.get("upload_id", ""))
             if session is None:
                 raise GoogleError(404, "Upload session not found or expired.", "notFound", location="upload_id")
             ctx = build_ctx(request, session.viewer)
@@ -214,7 +217,7 @@ def resumable_put(store: DriveStore, build_ctx) -> object:
             if session.total is None or len(session.received) < session.total:
                 return _incomplete(session)
             answer = store_upload(ctx, session.meta, session.mime, bytes(session.received), session.file_id)
-            session.result = json.loads(answer.body)
+            session.result = json.loads(bytes(answer.body))
             return answer
         except GoogleError as exc:
             return error_response(exc)
