@@ -28,6 +28,7 @@ API:
 - ``describe(*, name: str, mime: str, size: int | None, link: str | None = None, kind: str = "binary") -> Document``
 - ``page(document: Document, cursor: str | None = None, page_chars: int = DEFAULT_PAGE_CHARS) -> ContentPage``
 - ``export_mime(google_mime: str) -> str | None``
+- ``async close_workers() -> None``: end idle conversion workers (server shutdown, test teardown).
 - ``register(mime: str, converter: Converter, *, kind: str) -> None`` for an extra format (a module-level function
   ``(data: bytes, source: Source, limits: Limits) -> Converted``).
 
@@ -40,8 +41,8 @@ re-downloads and re-converts on the next call and the cursor still fits.
 Failures are `shared.errors` types: `FileTooLarge` and `UnreadableFile` (both `InvalidInput`), `ConversionTimeout`
 and `ConversionBusy` (`ConnectorError`); each message names the file and the problem.
 
-Conversions run in anyio worker processes, one per CPU at most, each under a time limit that kills the worker.
-The worker reloads the server's `__main__` script as anyio does: guard entry scripts with `if __name__ == "__main__"`.
+Conversions run in worker processes of this package (`python -m shared.content.worker`), one per CPU at most, each
+under a time limit that kills the worker, with a 2 GiB address-space cap.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from .errors import ConversionBusy, ConversionTimeout, FileTooLarge, UnreadableF
 from .exports import GOOGLE_EXPORTS, export_mime
 from .model import DEFAULT_LIMITS, ContentPage, Converted, Document, Limits, Source
 from .paging import DEFAULT_PAGE_CHARS, page
+from .pool import close_workers
 from .registry import Converter, register, unregister
 from .sniff import EXTENSION_KINDS, MIME_KINDS
 
@@ -71,6 +73,7 @@ __all__ = [
     "Source",
     "UnreadableFile",
     "check_size",
+    "close_workers",
     "collect",
     "describe",
     "export_mime",

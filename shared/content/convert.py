@@ -12,7 +12,6 @@ import posixpath
 from collections.abc import AsyncIterable
 
 import anyio
-from anyio import to_process
 from anyio.lowlevel import RunVar
 
 from shared.errors import ConnectorError
@@ -20,7 +19,8 @@ from shared.errors import ConnectorError
 from . import registry
 from .errors import ConversionBusy, ConversionTimeout, FileTooLarge, UnreadableFile
 from .model import DEFAULT_LIMITS, Converted, Document, Limits, Source
-from .sniff import EXTENSION_KINDS, LABELS, MIME_KINDS, base_mime, detect
+from .pool import WorkerFailed, run_in_worker
+from .sniff import EXTENSION_KINDS, MIME_KINDS, base_mime, detect
 
 BINARY_KINDS = frozenset({"image", "legacy", "archive", "binary"})
 _NOT_DOWNLOADED_PREFIXES = ("image/", "video/", "audio/", "font/")
@@ -35,7 +35,6 @@ _DESCRIPTIONS = {
 
 _CLOSING_NOTE_ROOM = 256  # converters stop before the cap and then say so; that sentence may pass it
 _slots: RunVar[anyio.CapacityLimiter] = RunVar("content_conversion_slots")
-_unbounded: RunVar[anyio.CapacityLimiter] = RunVar("content_worker_limiter")
 
 
 def needs_download(mime: str, name: str = "") -> bool:
@@ -93,8 +92,9 @@ async def to_markdown(
         raise _too_large(name, len(data), limits)
     extra = registry.registered(mime)
     notes: list[str] = []
+    target: str | registry.Converter
     if extra is not None:
-        kind, target = extra[0], extra[1]
+        kind, target = extra
     else:
         detected = detect(data, name=name, mime=mime, limits=limits)
         if detected.kind in BINARY_KINDS:
@@ -133,16 +133,13 @@ async def _convert_isolated(
             "Try again in a moment."
         )
     try:
-        with anyio.fail_after(timeout):
-            outcome = await to_process.run_sync(
-                run_converter, target, data, source, limits, cancellable=True, limiter=_limiter(_unbounded, 1 << 16)
-            )
+        outcome = await run_in_worker(target, data, source, limits, timeout)
     except TimeoutError:
         raise ConversionTimeout(
             f"Converting {source.name} to text took longer than {timeout:g} s and was stopped. "
             "The file is too large or too complex to read here; open it at its link."
         ) from None
-    except to_process.BrokenWorkerProcess:
+    except WorkerFailed:
         raise UnreadableFile(f"{source.name} crashed the converter: the file is damaged or too complex.") from None
     finally:
         slots.release()
@@ -150,27 +147,6 @@ async def _convert_isolated(
         return outcome
     error_type, message = outcome
     raise {"FileTooLarge": FileTooLarge, "ConnectorError": ConnectorError}.get(error_type, UnreadableFile)(message)
-
-
-def run_converter(
-    target: str | registry.Converter, data: bytes, source: Source, limits: Limits
-) -> Converted | tuple[str, str]:
-    """Runs in the worker. Every failure comes back as (error type, message): never a traceback, never a pickled
-    library exception the server might not be able to rebuild."""
-    try:
-        return registry.resolve(target)(data, source, limits)
-    except FileTooLarge as error:
-        return ("FileTooLarge", str(error))
-    except UnreadableFile as error:
-        return ("UnreadableFile", str(error))
-    except ConnectorError as error:
-        return ("ConnectorError", str(error))
-    except MemoryError:
-        return ("FileTooLarge", f"{source.name} needs more memory than this server allows to read it as text.")
-    except Exception as error:  # noqa: BLE001 - parsers raise anything on hostile input; the caller gets a sentence
-        reason = (str(error).strip() or type(error).__name__)[:160]
-        what = LABELS.get(source.kind, f"a {source.kind} file" if source.kind else "text")
-        return ("UnreadableFile", f"{source.name} could not be read as {what}: the file is damaged ({reason}).")
 
 
 def _cap_chars(converted: Converted, name: str, limits: Limits) -> str:

@@ -86,8 +86,9 @@ def _list_level(paragraph: Paragraph, style: str) -> int | None:
     """0-based nesting for list paragraphs: 'List Bullet 2' is level 1; numbered paragraphs carry w:ilvl."""
     p_pr = paragraph._p.pPr
     num_pr = p_pr.numPr if p_pr is not None else None
-    if num_pr is not None and num_pr.ilvl is not None:
-        return int(num_pr.ilvl.val)
+    ilvl = getattr(num_pr, "ilvl", None)
+    if ilvl is not None:
+        return int(ilvl.val)
     if style.lower().startswith("list"):
         match = _LEVEL.search(style)
         return int(match.group(1)) - 1 if match else 0

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
+from shared import content
+
 from . import samples
+
+
+@pytest.fixture(autouse=True)
+async def workers_end_with_their_event_loop(anyio_backend: str) -> AsyncIterator[None]:
+    """Each test has its own event loop and so its own workers: end them before the loop closes."""
+    yield
+    await content.close_workers()
 
 
 @pytest.fixture(scope="session")

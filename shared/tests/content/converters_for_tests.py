@@ -11,6 +11,7 @@ from shared.content import Converted, Limits, Source
 
 FOREVER_MIME = "application/x-test-forever"
 HANDSHAKE_MIME = "application/x-test-handshake"
+GREEDY_MIME = "application/x-test-greedy"
 
 
 def run_forever(data: bytes, source: Source, limits: Limits) -> Converted:
@@ -30,3 +31,9 @@ def wait_for_go(data: bytes, source: Source, limits: Limits) -> Converted:
             return Converted("nobody said go")
         time.sleep(0.005)
     return Converted("released")
+
+
+def allocate_3_gib(data: bytes, source: Source, limits: Limits) -> Converted:
+    """Asks for more memory than a worker may have (a decompression bomb, in effect)."""
+    block = bytearray(3 * 1024 * 1024 * 1024)
+    return Converted(str(len(block)))

@@ -8,7 +8,7 @@ import struct
 import zlib
 
 import docx
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pptx
 from fpdf import FPDF
 from pptx.util import Inches

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -12,7 +15,14 @@ import pytest
 
 from shared import content
 
-from .converters_for_tests import FOREVER_MIME, HANDSHAKE_MIME, run_forever, wait_for_go
+from .converters_for_tests import (
+    FOREVER_MIME,
+    GREEDY_MIME,
+    HANDSHAKE_MIME,
+    allocate_3_gib,
+    run_forever,
+    wait_for_go,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -21,7 +31,9 @@ pytestmark = pytest.mark.anyio
 def test_converters() -> Iterator[None]:
     content.register(FOREVER_MIME, run_forever, kind="forever")
     content.register(HANDSHAKE_MIME, wait_for_go, kind="handshake")
+    content.register(GREEDY_MIME, allocate_3_gib, kind="greedy")
     yield
+    content.unregister(GREEDY_MIME)
     content.unregister(FOREVER_MIME)
     content.unregister(HANDSHAKE_MIME)
 
@@ -83,12 +95,26 @@ async def test_a_conversion_that_finds_every_slot_busy_for_its_whole_time_limit_
         for folder in folders:
             folder.mkdir()
             data = json.dumps({"folder": str(folder)}).encode()
-            tasks.start_soon(lambda data=data: content.to_markdown(data, name="slow.bin", mime=HANDSHAKE_MIME))
+            tasks.start_soon(partial(content.to_markdown, data, name="slow.bin", mime=HANDSHAKE_MIME))
         await wait_for(lambda: all((folder / "started").exists() for folder in folders), "every slot to be taken")
         with pytest.raises(content.ConversionBusy, match="busy converting other files and could not start on x.txt"):
             await content.to_markdown(b"x", name="x.txt", mime="text/plain", timeout=0.2)
         for folder in folders:
             (folder / "go").write_text("go")
+
+
+async def test_a_conversion_that_needs_more_memory_than_a_worker_may_have_is_refused(test_converters):
+    with pytest.raises(content.FileTooLarge, match="^bomb.bin needs more memory than this server allows"):
+        await content.to_markdown(b"x", name="bomb.bin", mime=GREEDY_MIME)
+
+
+def test_the_server_process_does_not_import_the_format_libraries():
+    code = (
+        "import sys, shared.content; "
+        "print(sorted(m for m in ('pypdf', 'docx', 'openpyxl', 'pptx', 'markdownify') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "[]"
 
 
 def test_a_converter_must_be_importable_by_the_worker():
