@@ -7,6 +7,7 @@ and sites. Outlook mail will be another entry of ``GRAPH_WORKLOADS``.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
@@ -24,6 +25,7 @@ from .drive.seed import seed
 from .graph import GraphError, error_body, error_response, rate_key_from_header, unauthenticated
 from .tokens import Tokens
 
+logger = logging.getLogger(__name__)
 Workload = Callable[[Request, str], "Awaitable[Response | None] | Response | None"]
 GRAPH_WORKLOADS: list[Workload] = [directory.dispatch, drive_routes.dispatch]
 _STATUS_CODES = {
@@ -46,6 +48,11 @@ async def graph_endpoint(request: Request) -> Response:
                 return answer
     except GraphError as exc:
         return error_response(exc)
+    except Exception as exc:  # a sandbox bug: still answer in Graph's shape, and say where to look
+        logger.exception("Graph emulator failed on %s %s", request.method, path)
+        return error_response(
+            GraphError(500, "generalException", f"Sandbox error ({type(exc).__name__}); see the sandbox log.")
+        )
     segment = next((p for p in path.split("/") if p), "")
     return error_response(GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'."))
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .tokens import GRAPH_APP_ID, TokenError, Tokens
-from .users import GRAPH_AUDIENCE, TENANT_ID, User, by_demo_token, by_id
+from .users import APP_SCOPES, CONNECTOR_APP, GRAPH_AUDIENCE, TENANT_ID, User, by_demo_token, by_id
 
 GRAPH_PREFIX = "/v1.0"
 READ_SCOPES = {
@@ -100,8 +100,6 @@ def principal(request: Request) -> Principal:
     raw = header[7:].strip()
     demo = by_demo_token(raw)
     if demo is not None:
-        from .identity import APP_SCOPES, CONNECTOR_APP
-
         return Principal(CONNECTOR_APP.client_id, demo, frozenset(APP_SCOPES[CONNECTOR_APP.client_id]), frozenset())
     tokens: Tokens = request.app.state.tokens
     try:

@@ -58,6 +58,11 @@ DAEMON_APP = ClientApp("99999999-8888-4777-8666-555555555555", "daemon-secret", 
 # A front-end app (the "user-facing API" in OBO terms) whose tokens the connector exchanges.
 FRONTEND_APP = ClientApp("66666666-7777-4888-8999-000000000000", "frontend-secret", "ChatGPT front end")
 APPS: tuple[ClientApp, ...] = (CONNECTOR_APP, DAEMON_APP, FRONTEND_APP)
+# What each application may have: delegated scopes for the user-facing ones, app roles for the daemon.
+APP_SCOPES = {
+    CONNECTOR_APP.client_id: ["Files.ReadWrite.All", "Sites.ReadWrite.All", "Mail.ReadWrite", "Mail.Send", "User.Read"],
+}
+APP_ROLES = ["Files.ReadWrite.All", "Sites.ReadWrite.All", "Mail.ReadWrite", "User.Read.All"]
 
 
 def by_email(email: str) -> User | None:

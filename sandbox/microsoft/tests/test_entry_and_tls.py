@@ -1,0 +1,38 @@
+"""The CLI's view of the sandbox, and the generated certificate authority."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+from cryptography import x509
+
+from sandbox.microsoft import entry
+from sandbox.microsoft.users import CONNECTOR_APP, TENANT_ID
+
+
+def test_the_entry_point_declares_the_microsoft_sandbox():
+    sandbox = entry.SANDBOX
+    assert (sandbox.name, sandbox.default_port) == ("microsoft", 9300)
+    assert sandbox.demo_login["token"] == "demo-alice"
+    assert sandbox.demo_login["tenant"] == TENANT_ID and sandbox.demo_login["client_id"] == CONNECTOR_APP.client_id
+    assert sandbox.create_app(latency_ms=0).state.drives.drives
+
+
+def test_tls_files_are_made_once_per_process_and_chain_to_the_ca():
+    certfile, keyfile, cafile = entry.tls_files()
+    assert entry.tls_files() == (certfile, keyfile, cafile)
+    assert all(Path(p).is_file() for p in (certfile, keyfile, cafile))
+    server = x509.load_pem_x509_certificate(Path(certfile).read_bytes())
+    names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
+    context = ssl.create_default_context(cafile=cafile)
+    context.load_cert_chain(certfile, keyfile)  # the key matches the certificate
+
+
+def test_clients_that_do_not_trust_the_ca_are_refused(base_url):
+    import httpx
+    import pytest
+
+    with pytest.raises(httpx.ConnectError), httpx.Client() as untrusting:
+        untrusting.get(base_url + "/common/discovery/instance")
