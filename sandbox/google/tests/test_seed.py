@@ -19,7 +19,7 @@ def seeded(seed_value: int = 42) -> DriveStore:
 
 
 def test_the_readme_table_lists_the_seeded_ids() -> None:
-    rows = re.findall(r"^\| ([^|]+?) \| [^|]+ \| `([^`]+)` \|", README.read_text(), flags=re.M)
+    rows = re.findall(r"^\| ([^|]+?) \| [^|]+ \| `([^`]+)` \|", README.read_text(), flags=re.MULTILINE)
     store = seeded()
     by_name = {f.name: f.id for f in store.files.values() if f.name != "My Drive"}
     assert dict(rows) == by_name
@@ -32,8 +32,9 @@ def test_seeding_is_deterministic_and_fast_after_the_first_time() -> None:
     started = time.perf_counter()
     first, second = seeded(), seeded()
     assert time.perf_counter() - started < 1.0
-    assert [(f.id, f.name, f.data) for f in first.files.values()] == [(f.id, f.name, f.data)
-                                                                     for f in second.files.values()]
+    assert [(f.id, f.name, f.data) for f in first.files.values()] == [
+        (f.id, f.name, f.data) for f in second.files.values()
+    ]
     assert [f.id for f in seeded(7).files.values()] != [f.id for f in first.files.values()]
 
 
