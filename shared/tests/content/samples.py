@@ -10,6 +10,10 @@ import zlib
 import docx
 import openpyxl  # type: ignore[import-untyped]
 import pptx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
 from fpdf import FPDF
 from pptx.util import Inches
 
@@ -77,8 +81,24 @@ def word_document() -> bytes:
     for row, values in zip(table.rows, [("Item", "Price"), ("Desk", "120"), ("Chair | red", "45")], strict=True):
         for cell, value in zip(row.cells, values, strict=True):
             cell.text = value
+    terms = document.add_paragraph("Terms are on ")
+    add_hyperlink(terms, "the portal", "https://example.com/terms")
+    terms.add_run(".")
     document.add_paragraph("Signed in Lyon.")
     return _saved(document)
+
+
+def add_hyperlink(paragraph: Paragraph, text: str, url: str) -> None:
+    """python-docx reads hyperlinks but has no call to write one: this is the XML Word writes."""
+    relation = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), relation)
+    run = OxmlElement("w:r")
+    label = OxmlElement("w:t")
+    label.text = text
+    run.append(label)
+    link.append(run)
+    paragraph._p.append(link)
 
 
 def workbook(sheets: dict[str, list[list[object]]]) -> bytes:

@@ -51,6 +51,7 @@ async def test_a_word_document_keeps_headings_lists_emphasis_and_tables():
         "1. First step\n"
         "1. Second step\n\n"
         "| Item | Price |\n|---|---|\n| Desk | 120 |\n| Chair \\| red | 45 |\n\n"
+        "Terms are on [the portal](https://example.com/terms).\n\n"
         "Signed in Lyon.\n"
     )
 
