@@ -7,14 +7,16 @@ a `SignIn`: the routes to mount, the `TokenVerifier` to give the SDK, and the va
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from mcp.server.auth.provider import TokenVerifier
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from starlette.applications import Starlette
 from starlette.routing import Route
 
 from ..errors import ConfigError
@@ -138,6 +140,22 @@ class SignIn:
         return await self.vault.fresh(
             subject, self.upstream.name, self.upstream.refresh, stale_access_token=stale_access_token
         )
+
+    def install(self, app: Starlette) -> None:
+        """Serve the sign-in routes from `app` and run `start()` / `stop()` around its lifespan."""
+        app.router.routes[0:0] = self.routes
+        inner = app.router.lifespan_context
+
+        @contextlib.asynccontextmanager
+        async def lifespan(served: Any) -> AsyncIterator[Any]:
+            await self.start()
+            try:
+                async with inner(served) as state:
+                    yield state
+            finally:
+                await self.stop()
+
+        app.router.lifespan_context = lifespan
 
     async def stop(self) -> None:
         """Close outbound HTTP clients and pooled database connections (from the server's lifespan)."""

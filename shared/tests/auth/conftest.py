@@ -11,6 +11,8 @@ import pytest
 
 from shared.auth.db import Database, open_database
 
+from .flow import upstreams, world_factory  # noqa: F401  (fixtures for the end-to-end tests)
+
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
