@@ -10,9 +10,12 @@ the configured public host names (DNS-rebinding protection).
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from mcp.server import MCPServer
+from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.caching import CacheHint
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
@@ -62,13 +65,25 @@ def check_bind(host: str, settings: ServerSettings) -> None:
         )
 
 
-def build_server(connector: Connector, settings: ServerSettings, runtime: Runtime) -> MCPServer:
+@dataclass(frozen=True)
+class Inbound:
+    """How callers are authenticated: the SDK's token verifier and auth settings (None: no inbound auth)."""
+
+    token_verifier: TokenVerifier
+    auth: AuthSettings
+
+
+def build_server(
+    connector: Connector, settings: ServerSettings, runtime: Runtime, inbound: Inbound | None = None
+) -> MCPServer:
     server = MCPServer(
         connector.name,
         title=connector.title,
         version=VERSION,
         instructions=connector.instructions,
         cache_hints={"tools/list": CacheHint(ttl_ms=300_000, scope="private")},
+        token_verifier=inbound.token_verifier if inbound else None,
+        auth=inbound.auth if inbound else None,
     )
     tools = enabled(connector.tools, read_only=settings.read_only, toolsets=settings.toolsets)
     if tracing.configure_from_env(connector.name):  # OTEL_EXPORTER_OTLP_ENDPOINT set (or configured by a test)
@@ -87,9 +102,13 @@ def transport_security(settings: ServerSettings) -> TransportSecuritySettings:
 
 
 def build_app(
-    connector: Connector, settings: ServerSettings, runtime: Runtime, readiness: Readiness | None = None
+    connector: Connector,
+    settings: ServerSettings,
+    runtime: Runtime,
+    readiness: Readiness | None = None,
+    inbound: Inbound | None = None,
 ) -> Starlette:
-    server = build_server(connector, settings, runtime)
+    server = build_server(connector, settings, runtime, inbound)
     readiness = readiness or Readiness()
 
     @server.custom_route("/healthz", methods=["GET"])

@@ -8,6 +8,7 @@ import json
 import shlex
 import sys
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -15,9 +16,12 @@ DEPLOY = REPO / "deploy"
 CHART = REPO / "helm"
 DOCKERFILE = DEPLOY / "Dockerfile"
 
-# The CLI contract (docs: "The CLI contract you deploy").
-DEFAULT_PORTS = {"jira": 8001, "confluence": 8002, "storage": 8003, "mail": 8004}
-AVAILABLE_CONNECTORS = ("jira", "confluence")
+# The CLI contract (docs: "The CLI contract you deploy"). Ports come from the connector declarations,
+# the one place they are written; connectors not built yet keep their reserved ports.
+RESERVED_PORTS = {"storage": 8003, "mail": 8004}
+INSTALLED = {ep.name: ep.load() for ep in entry_points(group="enterprise_connectors.connectors")}
+DEFAULT_PORTS = RESERVED_PORTS | {name: c.default_port for name, c in INSTALLED.items()}
+AVAILABLE_CONNECTORS = tuple(sorted(INSTALLED, key=lambda name: DEFAULT_PORTS[name]))
 SANDBOX_PORT = 9100
 PREFIXES = {name: name.upper() for name in DEFAULT_PORTS}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
