@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from ..common.app import SandboxApp
 from ..common.middleware import Hooks, SandboxState
@@ -92,7 +93,7 @@ def _expired() -> tuple[int, list[tuple[str, str]], bytes]:
 
 
 class MicrosoftApp(SandboxApp):
-    def build_middleware_stack(self):  # type: ignore[no-untyped-def]
+    def build_middleware_stack(self) -> ASGIApp:
         return MicrosoftControl(super().build_middleware_stack(), self)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.types import Message, Receive, Scope, Send
+
 from .graph import error_body
 
 PREFIX = "/__sandbox/"
@@ -22,7 +24,7 @@ class MicrosoftControl:
     def __init__(self, inner: Any, app: Any) -> None:
         self.inner, self.app = inner, app
 
-    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.inner(scope, receive, send)
         path = scope["path"]
@@ -32,7 +34,7 @@ class MicrosoftControl:
             return await self.inner(scope, receive, _graph_throttle_body(send))
         return await self.inner(scope, receive, send)
 
-    async def _control(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = b""
         while True:
             message = await receive()
@@ -82,11 +84,11 @@ class MicrosoftControl:
         return {"access_token_lifetime_s": tokens.access_lifetime_s, "clock_offset_s": tokens.clock_offset_s}
 
 
-def _graph_throttle_body(send):  # type: ignore[no-untyped-def]
+def _graph_throttle_body(send: Send) -> Send:
     """Give the common middleware's 429 answers Graph's error body (its own body is Jira's)."""
-    state = {"throttled": False}
+    state: dict[str, Any] = {"throttled": False}
 
-    async def wrapped(message) -> None:  # type: ignore[no-untyped-def]
+    async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start" and message["status"] == 429:
             state["throttled"] = True
             body = json.dumps(

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from .drive.render import user_json
 from .graph import GraphError, apply_select, principal, query_options
-from .users import by_email, by_id
+from .users import User, by_email, by_id
 
 
 def dispatch(request: Request, path: str) -> Response | None:
@@ -20,6 +20,7 @@ def dispatch(request: Request, path: str) -> Response | None:
         return None
     who = principal(request)
     base = str(request.base_url).rstrip("/") + "/v1.0"
+    user: User | None
     if match.group(1):
         if who.user is None:
             raise GraphError(400, "BadRequest", "/me request is only valid with delegated authentication flow.")

@@ -158,8 +158,8 @@ def query_options(request: Request) -> Query:
 def apply_select(item: dict, select: tuple[str, ...]) -> dict:
     if not select:
         return item
-    keep = set(select) | {"@odata.type", "@microsoft.graph.downloadUrl"} & set(select)
-    return {k: v for k, v in item.items() if k in keep or (k.startswith("@odata") and k != "@odata.context")}
+    keep = set(select)
+    return {k: v for k, v in item.items() if k in keep or k.startswith("@odata")}
 
 
 def encode_cursor(data: dict) -> str:

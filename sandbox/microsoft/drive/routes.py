@@ -8,8 +8,9 @@ from starlette.routing import Route
 
 from ..graph import GraphError
 from . import changes, items, sharing, sites, transfer
-from .access import context, locate, resolve_drive, resolve_item
+from .access import Context, context, locate, resolve_drive, resolve_item
 from .address import Address, parse
+from .model import Drive, Item
 
 
 async def dispatch(request: Request, path: str) -> Response | None:
@@ -51,53 +52,53 @@ def _not_allowed(method: str, addr: Address) -> GraphError:
     return GraphError(405, "BadRequest", f"The {method} method is not supported on '{target}'.")
 
 
-async def _get(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _get(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     return items.get_item(ctx, item)
 
 
-async def _children(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _children(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     return items.list_children(ctx, item, addr.prefix)
 
 
-async def _create(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _create(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     return await items.create_child(ctx, item)
 
 
-async def _patch(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _patch(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     return await items.update_item(ctx, item)
 
 
-async def _delete(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _delete(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     return items.delete_item(ctx, item)
 
 
-async def _content(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _content(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     return transfer.get_content(ctx, item)
 
 
-async def _delta(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _delta(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     return changes.delta(ctx, drive, item, addr.prefix, addr.argument)
 
 
-async def _search(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _search(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     return changes.search(ctx, drive, item, addr.prefix, addr.argument)
 
 
-async def _invite(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _invite(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     return await sharing.invite(ctx, item)
 
 
-async def _link(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _link(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     return await sharing.create_link(ctx, item)
 
 
-async def _permissions(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _permissions(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     if addr.sub_id:
         return sharing.get_permission(ctx, item, addr.sub_id)
     return sharing.list_permissions(ctx, item)
 
 
-async def _delete_permission(ctx, drive, item, addr):  # type: ignore[no-untyped-def]
+async def _delete_permission(ctx: Context, drive: Drive, item: Item, addr: Address) -> Response:
     if not addr.sub_id:
         raise GraphError(405, "BadRequest", "DELETE a single permission: .../permissions/{id}.")
     return sharing.delete_permission(ctx, item, addr.sub_id)

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from ..graph import GraphError, bad_request, error_response
+from ..graph import GraphError, Principal, bad_request, error_response
+from ..users import by_id
 from .access import Context, require_write
 from .documents import mime_for
 from .links import download_url, render_item, sign, verify
@@ -165,7 +166,7 @@ def _iso(epoch: float) -> str:
 async def create_upload_session(ctx: Context, item: Item | None, folder: Item | None, missing: str) -> Response:
     item, folder, missing = _target(ctx, item, folder, missing)
     body = await json_body(ctx)
-    spec = body.get("item") if isinstance(body.get("item"), dict) else {}
+    spec: dict = body["item"] if isinstance(body.get("item"), dict) else {}
     behaviour = conflict_behaviour(spec.get("@microsoft.graph.conflictBehavior"), "replace")
     parent = folder if item is None else ctx.store.items[item.parent_id or ""]
     assert parent is not None
@@ -261,10 +262,7 @@ def _finish(request: Request, session: UploadSession) -> Response:
     return JSONResponse(render_item(ctx, item), status_code=status)
 
 
-def _session_principal(session: UploadSession):  # type: ignore[no-untyped-def]
+def _session_principal(session: UploadSession) -> Principal:
     """The uploader: the session was authorised when it was created, so its completion acts as that caller."""
-    from ..graph import Principal
-    from ..users import by_id
-
     user = by_id(session.owner_key)
     return Principal("upload-session", user, frozenset({"Files.ReadWrite.All"}), frozenset({"Files.ReadWrite.All"}))

@@ -26,7 +26,9 @@ class _Form(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__()
-        self.action, self.fields, self.logins = "", {}, []
+        self.action = ""
+        self.fields: dict[str, str] = {}
+        self.logins: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
