@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import random
+import threading
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 
@@ -125,9 +126,17 @@ def xlsx(sheets: tuple[tuple[str, tuple[tuple, ...]], ...]) -> bytes:
     return out.getvalue()
 
 
+_ledger_lock = threading.Lock()
+
+
+def large_ledger_xlsx() -> bytes:
+    """About 5 MB: a ledger whose reference column is random, so the zip cannot shrink it. Made once (~2 s)."""
+    with _ledger_lock:  # concurrent first requests wait for one build instead of each making it
+        return _build_ledger(63_000)
+
+
 @lru_cache(maxsize=1)
-def large_ledger_xlsx(rows: int = 63_000) -> bytes:
-    """About 5 MB: a ledger whose reference column is random, so the zip cannot shrink it. Takes ~2 s."""
+def _build_ledger(rows: int) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)

@@ -54,10 +54,16 @@ def msal_app(
 
 
 def sign_in(
-    base_url: str, ssl_context, http: requests.Session, login: str, scopes: list[str], app: ClientApp = CONNECTOR_APP
+    base_url: str,
+    ssl_context,
+    http: requests.Session,
+    login: str,
+    scopes: list[str],
+    app: ClientApp = CONNECTOR_APP,
+    client: msal.ConfidentialClientApplication | None = None,
 ) -> dict:
     """The whole authorization code flow: msal builds the URL, the 'user' submits the consent form."""
-    client = msal_app(base_url, http, app)
+    client = client or msal_app(base_url, http, app)
     flow = client.initiate_auth_code_flow(scopes, redirect_uri=REDIRECT, login_hint=login, response_mode="query")
     with httpx.Client(verify=ssl_context) as browser:
         page = browser.get(flow["auth_uri"])
@@ -234,3 +240,15 @@ def test_tokens_expire_by_the_sandbox_clock_and_lifetime_is_configurable(base_ur
         expired = graph.get("/users/alice@contoso.example")
     assert expired.status_code == 401
     assert expired.json()["error"]["message"] == "Lifetime validation failed, the token is expired."
+
+
+def test_msal_silent_acquisition_uses_its_cache_then_the_refresh_token(base_url, ssl_context, msal_http):
+    client = msal_app(base_url, msal_http)
+    first = sign_in(base_url, ssl_context, msal_http, "bob@contoso.example", FILES, client=client)
+    [account] = client.get_accounts()
+    assert account["username"] == "bob@contoso.example"
+    cached = client.acquire_token_silent(FILES, account=account)
+    assert cached["access_token"] == first["access_token"] and cached["token_source"] == "cache"
+    refreshed = client.acquire_token_silent(FILES, account=account, force_refresh=True)
+    assert refreshed["token_source"] == "identity_provider"
+    assert refreshed["access_token"] != first["access_token"]
