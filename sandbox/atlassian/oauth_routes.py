@@ -107,7 +107,7 @@ def routes(grants: GrantStore) -> list[Route]:
             )
         email = form.get("email", "").strip().lower()
         user = U.BY_EMAIL.get(email)
-        if user is None or not user.active or form.get("password") != f"password-{user.localpart}":
+        if user is None or not user.active or form.get("password") != user.password:
             return consent_page(
                 params, app.name, email=email, status=401, problem="Incorrect email address and / or password."
             )

@@ -38,6 +38,11 @@ class User:
         return f"pat-{self.localpart}"
 
     @property
+    def password(self) -> str:
+        """The password the identity provider's sign-in page (``/authorize``) accepts."""
+        return f"password-{self.localpart}"
+
+    @property
     def oauth_token(self) -> str:
         """A 3LO access token already granted to the sandbox's OAuth app (no consent flow needed)."""
         return f"oauth-{self.localpart}"

@@ -4,7 +4,6 @@ code exchange, tokens on the gateway paths, expiry, rotating refresh tokens with
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 from sandbox.atlassian.app import create_app
 from sandbox.atlassian.jira.catalog import CLOUD_ID
 from sandbox.atlassian.oauth_grants import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from sandbox.atlassian.oauth_testing import ConsentForm, approve
 from sandbox.common.server import run_in_thread
 
 REDIRECT = "http://127.0.0.1:8765/callback"
@@ -33,21 +33,6 @@ def fresh_grants(site):
     yield
 
 
-class _Form(HTMLParser):
-    """The consent form's action and fields, as a browser would submit them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action, self.fields = None, {}
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.action = a.get("action")
-        if tag == "input" and a.get("type") == "hidden":
-            self.fields[a["name"]] = a.get("value", "")
-
-
 def _authorize_params(**over) -> dict:
     return {
         "audience": "api.atlassian.com",
@@ -64,7 +49,7 @@ def _authorize_params(**over) -> dict:
 def _consent(site, email: str, password: str, decision: str = "allow", **over) -> httpx.Response:
     page = site.get("/authorize", params=_authorize_params(**over))
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    form = _Form()
+    form = ConsentForm()
     form.feed(page.text)
     return site.post(form.action, data={**form.fields, "email": email, "password": password, "decision": decision})
 
@@ -252,3 +237,13 @@ def test_issued_tokens_only_do_what_their_scopes_cover(site):
     assert wiki.status_code == 401 and wiki.json()["message"] == "Unauthorized; scope does not match"
     granular = _tokens(site, "heidi", scope="read:page:confluence read:user:confluence")["access_token"]
     assert _me(site, granular, product="confluence").status_code == 200
+
+
+def test_the_browserless_helper_walks_the_consent_page_from_the_url_a_client_built(site):
+    url = f"{str(site.base_url).rstrip('/')}/authorize?{urlencode(_authorize_params(state='from-broker'))}"
+    location = approve(url, "ivan")
+    q = parse_qs(urlsplit(location).query)
+    assert location.startswith(REDIRECT) and q["state"] == ["from-broker"] and q["code"]
+    assert "error=access_denied" in approve(url, "ivan", allow=False)
+    with pytest.raises(AssertionError, match="401"):
+        approve(url, "ivan", password="guess")

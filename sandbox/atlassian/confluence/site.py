@@ -8,6 +8,8 @@ from .store import Clock
 
 
 class ConfluenceSite:
+    grants = None  # the identity provider's GrantStore (set by create_app): issued OAuth tokens are accepted too
+
     def __init__(self, seed: int = 42, now: datetime | None = None):
         self.seed = seed
         self.now = now
