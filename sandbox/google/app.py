@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ..common.middleware import Hooks, SandboxState
+from . import batch
 from .drive import routes as drive_routes
 from .drive.seed import seed
 from .drive.store import DriveStore
@@ -87,7 +88,7 @@ def create_app(
         account_key="google_user",
     )
     app = GoogleApp(
-        routes=identity_routes(tokens) + drive_routes.routes(store, tokens),
+        routes=identity_routes(tokens) + drive_routes.routes(store, tokens) + batch.routes("/batch/drive/v3"),
         exception_handlers={HTTPException: _not_found},
         sandbox_state=state,
         sandbox_hooks=hooks,
