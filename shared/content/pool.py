@@ -28,7 +28,6 @@ from .model import Converted, Limits, Source
 from .registry import Converter
 
 HEADER = struct.Struct(">Q")  # length of the pickle that follows, both ways
-SPAWN_TIMEOUT = 30.0  # seconds for a new worker to start (a loaded machine imports slowly)
 
 
 class WorkerFailed(Exception):
@@ -39,6 +38,7 @@ class WorkerFailed(Exception):
 class _Worker:
     process: Process
     answers: BufferedByteReceiveStream
+    reused: bool = False
 
 
 class _Pool:
@@ -47,20 +47,21 @@ class _Pool:
         self.pids: set[int] = set()
         weakref.finalize(self, _kill_all, self.pids)  # the loop is gone: so are its workers
 
-    async def take(self) -> _Worker:
-        while self.idle:
+    async def take(self, *, fresh: bool = False) -> _Worker:
+        while self.idle and not fresh:
             worker = self.idle.pop()
             if worker.process.returncode is None:
+                worker.reused = True
                 return worker
             self.pids.discard(worker.process.pid)
-        with anyio.fail_after(SPAWN_TIMEOUT):
-            process = await anyio.open_process(
-                [sys.executable, "-u", "-m", "shared.content.worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)},
-            )
+        # Starting is quick; the new worker's imports (~0.3 s) count in the first conversion's time limit.
+        process = await anyio.open_process(
+            [sys.executable, "-u", "-m", "shared.content.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)},
+        )
         self.pids.add(process.pid)
         assert process.stdout is not None
         return _Worker(process, BufferedByteReceiveStream(process.stdout))
@@ -97,13 +98,23 @@ async def run_in_worker(
     """Run one conversion in a worker; raises TimeoutError past `timeout` (the worker is killed) or WorkerFailed."""
     pool = _pool()
     request = pickle.dumps((target, data, source, limits), protocol=pickle.HIGHEST_PROTOCOL)
-    worker = await pool.take()
-    try:
-        with anyio.fail_after(timeout):
+    with anyio.fail_after(timeout):
+        worker = await pool.take()
+        try:
             outcome = await _exchange(worker, request)
-    except BaseException:
-        await pool.discard(worker)
-        raise
+        except WorkerFailed:
+            await pool.discard(worker)
+            if not worker.reused:
+                raise
+            worker = await pool.take(fresh=True)  # an idle worker may have died meanwhile: one more go, new process
+            try:
+                outcome = await _exchange(worker, request)
+            except BaseException:
+                await pool.discard(worker)
+                raise
+        except BaseException:
+            await pool.discard(worker)
+            raise
     pool.give_back(worker)
     return outcome
 

@@ -12,6 +12,7 @@ from shared.content import Converted, Limits, Source
 FOREVER_MIME = "application/x-test-forever"
 HANDSHAKE_MIME = "application/x-test-handshake"
 GREEDY_MIME = "application/x-test-greedy"
+CRASH_MIME = "application/x-test-crash"
 
 
 def run_forever(data: bytes, source: Source, limits: Limits) -> Converted:
@@ -37,3 +38,8 @@ def allocate_3_gib(data: bytes, source: Source, limits: Limits) -> Converted:
     """Asks for more memory than a worker may have (a decompression bomb, in effect)."""
     block = bytearray(3 * 1024 * 1024 * 1024)
     return Converted(str(len(block)))
+
+
+def crash(data: bytes, source: Source, limits: Limits) -> Converted:
+    """Dies the way a parser's native code can: the process is gone, with no answer."""
+    os._exit(3)

@@ -32,6 +32,16 @@ def pdf_with_text(pages: int, lines_per_page: int = 20) -> bytes:
     return bytes(pdf.output())
 
 
+def encrypted_pdf(user_password: str) -> bytes:
+    """Encrypted as Acrobat does it: with an empty user password anyone may open it, otherwise only with it."""
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    pdf.cell(0, 8, "Secret clause.")
+    pdf.set_encryption(owner_password="owner", user_password=user_password)
+    return bytes(pdf.output())
+
+
 def png(width: int = 64, height: int = 64) -> bytes:
     """A grey square, encoded by hand so no imaging library is needed."""
     raw = b"".join(b"\x00" + bytes([128]) * width for _ in range(height))

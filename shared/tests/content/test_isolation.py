@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,10 +17,12 @@ import pytest
 from shared import content
 
 from .converters_for_tests import (
+    CRASH_MIME,
     FOREVER_MIME,
     GREEDY_MIME,
     HANDSHAKE_MIME,
     allocate_3_gib,
+    crash,
     run_forever,
     wait_for_go,
 )
@@ -32,7 +35,9 @@ def test_converters() -> Iterator[None]:
     content.register(FOREVER_MIME, run_forever, kind="forever")
     content.register(HANDSHAKE_MIME, wait_for_go, kind="handshake")
     content.register(GREEDY_MIME, allocate_3_gib, kind="greedy")
+    content.register(CRASH_MIME, crash, kind="crash")
     yield
+    content.unregister(CRASH_MIME)
     content.unregister(GREEDY_MIME)
     content.unregister(FOREVER_MIME)
     content.unregister(HANDSHAKE_MIME)
@@ -106,6 +111,24 @@ async def test_a_conversion_that_finds_every_slot_busy_for_its_whole_time_limit_
 async def test_a_conversion_that_needs_more_memory_than_a_worker_may_have_is_refused(test_converters):
     with pytest.raises(content.FileTooLarge, match="^bomb.bin needs more memory than this server allows"):
         await content.to_markdown(b"x", name="bomb.bin", mime=GREEDY_MIME)
+
+
+async def test_a_converter_that_kills_its_process_is_reported_and_the_next_file_still_converts(test_converters):
+    with pytest.raises(content.UnreadableFile, match=r"^core\.bin crashed the converter: the file is damaged"):
+        await content.to_markdown(b"x", name="core.bin", mime=CRASH_MIME)
+    assert (await content.to_markdown(b"fine", name="next.txt", mime="text/plain")).markdown == "fine"
+
+
+async def test_a_worker_that_died_while_idle_is_replaced_without_the_caller_noticing(test_converters, tmp_path: Path):
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(
+            partial(content.to_markdown, json.dumps({"folder": str(tmp_path)}).encode(), name="a", mime=HANDSHAKE_MIME)
+        )
+        await wait_for((tmp_path / "started").exists, "the conversion to start")
+        (tmp_path / "go").write_text("go")
+    idle_worker = int((tmp_path / "started").read_text())
+    os.kill(idle_worker, signal.SIGKILL)
+    assert (await content.to_markdown(b"fine", name="next.txt", mime="text/plain")).markdown == "fine"
 
 
 def test_the_server_process_does_not_import_the_format_libraries():

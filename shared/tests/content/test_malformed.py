@@ -51,6 +51,13 @@ async def test_a_truncated_pdf_is_reported_as_damaged():
         await content.to_markdown(pdf[: len(pdf) // 2], name="cut.pdf", mime="application/pdf")
 
 
+async def test_a_password_protected_pdf_says_so_and_one_that_opens_without_a_password_is_read():
+    with pytest.raises(content.UnreadableFile, match=r"^locked\.pdf is a password-protected PDF: it cannot be read"):
+        await content.to_markdown(samples.encrypted_pdf("secret"), name="locked.pdf", mime="application/pdf")
+    document = await content.to_markdown(samples.encrypted_pdf(""), name="open.pdf", mime="application/pdf")
+    assert document.markdown == "--- page 1 of 1 ---\nSecret clause.\n"
+
+
 @pytest.mark.parametrize(
     ("name", "mime", "data", "why"),
     [
