@@ -2,8 +2,11 @@
 """Set up and run the project with nothing but Python 3.11.
 
     python3 dev.py demo     # the sandbox and every connector wired to it
-    python3 dev.py test     # the whole test suite (what CI runs)
+    python3 dev.py test     # lint (ruff, mypy) and the whole test suite: what CI runs
+    python3 dev.py lint     # lint only
     python3 dev.py bench    # the benchmark table
+    python3 dev.py compare  # the side-by-side benchmark with mcp-atlassian
+    python3 dev.py connectors ...   # the `connectors` command (serve, sandbox, doctor, tools)
 
 The first run creates .venv/ and installs the project with its test tools; later runs reuse it
 and reinstall only when pyproject.toml changed.
@@ -43,18 +46,42 @@ def run(args: list[str]) -> int:
     return subprocess.call(args, cwd=ROOT, env=env)
 
 
+def lint() -> int:
+    """ruff (lint and format) on everything; mypy strict on the shared library, normal on the rest."""
+    python = str(BIN / "python")
+    steps = [
+        [python, "-m", "ruff", "check", "."],
+        [python, "-m", "ruff", "format", "--check", "--quiet", "."],
+        [python, "-m", "mypy", "--strict", "shared"],
+        [python, "-m", "mypy", "connectors", "sandbox", "bench", "tests"],
+    ]
+    for step in steps:
+        code = run(step)
+        if code:
+            print(f"lint failed: {' '.join(step[2:])}", file=sys.stderr)
+            return code
+    return 0
+
+
 def main() -> int:
     command = sys.argv[1] if len(sys.argv) > 1 else "help"
     extra = sys.argv[2:]
-    if command not in ("demo", "test", "bench"):
+    if command not in ("demo", "test", "lint", "bench", "compare", "connectors"):
         print(__doc__)
         return 0 if command == "help" else 2
     ensure_env()
     if command == "demo":
         return run([str(BIN / "connectors"), "demo", *extra])
+    if command == "connectors":
+        return run([str(BIN / "connectors"), *extra])
     if command == "bench":
-        return run([str(BIN / "python"), "-m", "tests.bench", *extra])
-    return run([str(BIN / "python"), "-m", "pytest", *extra])
+        return run([str(BIN / "python"), "-m", "bench.table", *extra])
+    if command == "compare":
+        return run([str(BIN / "python"), "-m", "bench.compare", *extra])
+    if command == "lint":
+        return lint()
+    selecting = any(not arg.startswith("-") for arg in extra)  # a chosen subset of tests: skip the lint
+    return (0 if selecting else lint()) or run([str(BIN / "python"), "-m", "pytest", *extra])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark of the Jira and Confluence MCP servers against the Atlassian sandbox.
 
-    python -m tests.bench                 # print one table per server (about a minute)
-    python -m tests.bench --write-docs    # also write them to docs/benchmarks.md
+    python -m bench.table                 # print one table per server (about a minute)
+    python -m bench.table --write-docs    # also write them to docs/benchmarks.md
 
 What runs: `connectors sandbox`, `connectors serve jira` and `connectors serve confluence` as
 subprocesses on free loopback ports (so the client load in this process does not share a GIL with
@@ -458,7 +458,7 @@ def render(facts: dict, reports: dict) -> str:
 
 DOC_HEAD = """# Benchmarks
 
-Produced by `python -m tests.bench --write-docs` (or `python3 dev.py bench --write-docs`); rerun it
+Produced by `python -m bench.table --write-docs` (or `python3 dev.py bench --write-docs`); rerun it
 after changes that touch tool descriptions, result shaping, the HTTP client or the server stack.
 
 Method: `connectors sandbox`, `connectors serve jira` and `connectors serve confluence` run as
@@ -526,7 +526,7 @@ async def run_all(args: argparse.Namespace, sandbox: Proc, servers: dict[str, tu
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.table", description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=200, help="calls per tool at concurrency 1")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--load-latency-ms", type=int, default=50, help="sandbox latency during throughput runs")
