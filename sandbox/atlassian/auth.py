@@ -35,8 +35,8 @@ def caller(request: Request, grants: GrantStore | None) -> U.User | None:
         return user
     scheme, _, token = (header or "").partition(" ")
     found = grants.lookup(token.strip()) if scheme.lower() == "bearer" else None
-    user = grants.user_for(token.strip()) if found else None
-    if user is None:
+    user = grants.user_for(token.strip()) if found is not None else None
+    if found is None or user is None:
         return None
     path = request.url.path
     product = "confluence" if path.startswith("/ex/confluence/") else "jira"

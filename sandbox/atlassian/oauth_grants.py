@@ -17,7 +17,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from . import users as U
@@ -70,7 +70,6 @@ class Grant:
     scopes: tuple[str, ...]
     revoked: bool = False
     refresh_token: str | None = None  # the only live one
-    used_refresh_tokens: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -178,7 +177,6 @@ class GrantStore:
             if refresh_token != grant.refresh_token:
                 self._revoke(grant)  # reuse detection: a rotated token came back, so the family is burnt
                 raise invalid_grant("The refresh token was already used (rotated); the grant has been revoked.")
-            grant.used_refresh_tokens.add(refresh_token)
             user = U.BY_ACCOUNT_ID.get(grant.account_id)
             if user is None or not user.active:
                 raise invalid_grant("The user's account is no longer active.")

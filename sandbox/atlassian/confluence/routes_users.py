@@ -30,7 +30,7 @@ def _tokens(cql: str) -> list[tuple[str, str]]:
             if cql[pos:].strip():
                 raise could_not_parse(cql)
             break
-        kind = m.lastgroup
+        kind = m.lastgroup or ""
         text = m.group(kind)
         if kind == "str":
             text = re.sub(r"\\(.)", r"\1", text[1:-1])
@@ -150,7 +150,7 @@ async def search_user(ctx: Ctx):
     limit = ctx.int_param("limit", 25, hi=1000)
     page = hits[start : start + limit]
     now = iso(ctx.now)
-    results = [
+    results: list[dict] = [
         {
             "user": R.user_v1(u, ctx.base),
             "title": u.display_name,

@@ -79,7 +79,7 @@ def _rich_body(ctx: Ctx, body, what: str) -> dict:
         return body
     if not isinstance(body, str) or not body.strip():
         raise W.WriteError({what: f"{what.capitalize()} body can not be empty!"})
-    return A.from_wiki(body)
+    return A.from_wiki(body) or {"type": "doc", "version": 1, "content": []}
 
 
 @endpoint()
