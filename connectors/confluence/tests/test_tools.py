@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from connectors.confluence import storage
+from connectors.confluence import storage_format as storage
 
 from shared.testing import call, fail
 from .test_storage import MACROS

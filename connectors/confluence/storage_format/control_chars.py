@@ -1,0 +1,33 @@
+"""Control characters XML 1.0 cannot carry: refused with what and where, before anything is sent to Confluence."""
+
+from __future__ import annotations
+
+import re
+
+from shared.errors import InvalidInput
+
+# C0 controls except tab, line feed and carriage return; lone surrogates (not encodable); the two non-characters.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NAMES = {0x00: "NUL", 0x07: "bell", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed", 0x1B: "escape"}
+_HOW = "Remove it: only tab, line feed and carriage return may appear among the control characters in a page"
+
+
+def describe(char: str) -> str:
+    code = ord(char)
+    name = _NAMES.get(code) or ("surrogate" if 0xD800 <= code <= 0xDFFF else "control character")
+    return f"U+{code:04X} ({name})"
+
+
+def reject_control_chars(markdown: str) -> None:
+    """InvalidInput naming the first control character of ``markdown``, its line and column, and how many there are."""
+    match = CONTROL.search(markdown)
+    if match is None:
+        return
+    line = markdown.count("\n", 0, match.start()) + 1
+    column = match.start() - (markdown.rfind("\n", 0, match.start()) + 1) + 1
+    count = len(CONTROL.findall(markdown))
+    more = f" ({count - 1} more after it)" if count > 1 else ""
+    raise InvalidInput(
+        f"The body contains the control character {describe(match.group())} at line {line}, column {column}{more}. "
+        f"{_HOW} (terminal colour codes, for example, must be stripped first)."
+    )
