@@ -1,4 +1,4 @@
-"""Reads check their Markdown with one parse of the whole document, and give exactly what checking each block alone gives.
+"""Reads check their Markdown with one parse of the whole document, and give what checking each block alone gives.
 
 The reference below is the converter's own order of attempts, each judged by parsing that block on
 its own (how every read worked before issue 10); the Markdown a read returns must not depend on
@@ -50,8 +50,9 @@ def test_seeded_issues_read_the_same_with_one_parse_as_block_by_block():
 
 
 # Text pieces chosen to make blocks interact: fences, list markers, references, HTML comments, escapes.
-PIECES = ["a", "b c", " ", "*", "**", "_", "~~", "`", "```", "~~~", "[", "]", "[x]: /u", "(", "<", ">", "!", "#", "-",
-          "+", "1.", "2)", "&amp;", "\\", "|", "\n", "\n\n", "---", "> ", "- ", "    ", "\t", "<!-- -->", "adf:", "é"]  # fmt: skip
+PIECES = ["a", "b c", " ", "*", "**", "_", "~~", "`", "```", "~~~", "[", "]", "[x]: /u", "(", "<", ">", "!", "#",
+          "-", "+", "1.", "2)", "&amp;", "\\", "|", "\n", "\n\n", "---", "> ", "- ", "    ", "\t", "<!-- -->", "adf:",
+          "é"]  # fmt: skip
 MARKS = [
     {"type": "em"},
     {"type": "strong"},
