@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from shared.auth.errors import UpstreamLinkMissing
 
+from .fake_idp import CLIENT_SECRET
 from .flow import CHATGPT_CALLBACK, authorize, exchange_code, pkce, query, refresh, sign_in_through_the_browser
 
 pytestmark = pytest.mark.anyio
@@ -181,3 +184,71 @@ async def test_the_consent_page_is_plain_accessible_html_that_cannot_be_framed(w
             and "frame-ancestors 'none'" in page.headers["content-security-policy"]
         )
         assert "read what your account can see in Jira" in page.text and "make changes as you in Jira" in page.text
+
+
+async def test_revoking_a_refresh_token_at_the_revocation_endpoint_ends_the_sign_in(world_factory):
+    async with world_factory() as w:
+        verifier, challenge = pkce()
+        callback = await sign_in_through_the_browser(w, w.cimd_client_id, challenge)
+        tokens = (await exchange_code(w, w.cimd_client_id, callback["code"], verifier)).json()
+        # The SDK's /revoke requires the client_secret field to be present, even empty for a public client.
+        form = {"token": tokens["refresh_token"], "client_id": w.cimd_client_id, "client_secret": ""}
+        revoked = await w.http.post(f"{w.issuer}/revoke", data=form)
+        assert revoked.status_code == 200
+        assert (await refresh(w, w.cimd_client_id, tokens["refresh_token"])).status_code == 400
+
+
+async def test_an_administrator_revoking_a_person_removes_their_grants_and_upstream_link(world_factory):
+    async with world_factory() as w:
+        verifier, challenge = pkce()
+        callback = await sign_in_through_the_browser(w, w.cimd_client_id, challenge)
+        tokens = (await exchange_code(w, w.cimd_client_id, callback["code"], verifier)).json()
+        await w.sign_in.provider.revoke_person("fakeidp:acc-alice")
+        assert (await refresh(w, w.cimd_client_id, tokens["refresh_token"])).status_code == 400
+        with pytest.raises(UpstreamLinkMissing):
+            await w.sign_in.upstream_tokens("fakeidp:acc-alice")
+
+
+async def test_a_login_cancelled_at_the_upstream_returns_access_denied_with_iss(world_factory):
+    async with world_factory() as w:
+        _, challenge = pkce()
+        response = await authorize(w, w.cimd_client_id, challenge)
+        request_id = query(response.headers["location"])["request"]
+        back = await w.http.get(f"{w.issuer}/oauth/callback", params={"state": request_id, "error": "access_denied"})
+        params = query(back.headers["location"])
+        assert (params["error"], params["state"], params["iss"]) == ("access_denied", "chatgpt-state", w.issuer)
+
+
+async def test_a_callback_with_an_unknown_or_used_state_shows_an_error_page(world_factory):
+    async with world_factory() as w:
+        page = await w.http.get(f"{w.issuer}/oauth/callback", params={"state": "forged", "code": "x"})
+        assert page.status_code == 400 and "expired" in page.text and "location" not in page.headers
+
+
+async def test_no_token_code_or_secret_appears_in_any_log_line(world_factory, caplog):
+    caplog.set_level(logging.DEBUG)
+    async with world_factory() as w:
+        verifier, challenge = pkce()
+        callback = await sign_in_through_the_browser(w, w.cimd_client_id, challenge)
+        first = (await exchange_code(w, w.cimd_client_id, callback["code"], verifier)).json()
+        second = (await refresh(w, w.cimd_client_id, first["refresh_token"])).json()
+        await refresh(w, w.cimd_client_id, first["refresh_token"])  # reuse: logged as a warning
+        await w.sign_in.verifier.verify_token(first["access_token"] + "x")  # refusal: logged at debug
+        upstream = await w.sign_in.vault.get("fakeidp:acc-alice", "fakeidp")
+    secrets_seen = [
+        callback["code"],
+        first["access_token"],
+        first["refresh_token"],
+        second["access_token"],
+        second["refresh_token"],
+        upstream.access_token,
+        upstream.refresh_token,
+        CLIENT_SECRET,
+        verifier,
+    ]
+    # Server-side lines: ours, and whatever runs in the servers' threads. The test's own "browser" is not ours
+    # (httpcore's debug trace logs the response headers it receives, our redirect with the code included).
+    server_side = [r for r in caplog.records if r.name.startswith("shared") or r.threadName.startswith("asgi-")]
+    logged = "\n".join(f"{record.threadName} {record.name} {record.getMessage()}" for record in server_side)
+    assert "refresh token was used twice" in logged
+    assert [secret for secret in secrets_seen if secret in logged] == []
