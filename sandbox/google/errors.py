@@ -1,4 +1,7 @@
-"""Google's JSON error body: ``{"error": {"code", "message", "errors": [{"domain", "reason", "message"}], "status"}}``."""
+"""Google's JSON error body.
+
+``{"error": {"code", "message", "errors": [{"domain", "reason", "message"}], "status"}}``
+"""
 
 from __future__ import annotations
 

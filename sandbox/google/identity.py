@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from . import idtoken
 from . import users as U
 from .errors import GoogleError, unauthenticated
 from .tokens import CLIENTS, CODE_LIFETIME_S, AccessToken, OAuthError, PendingCode, TokenStore
@@ -70,6 +71,7 @@ def _check_request(params: dict[str, str]) -> HTMLResponse | None:
 
 
 _CARRIED = (
+    "nonce",
     "client_id",
     "redirect_uri",
     "response_type",
@@ -138,6 +140,7 @@ def routes(store: TokenStore) -> list[Route]:
                     params.get("code_challenge"),
                     params.get("code_challenge_method", "plain") if params.get("code_challenge") else None,
                     store.clock() + CODE_LIFETIME_S,
+                    params.get("nonce"),
                 )
             )
             answer.update(scope=params["scope"], authuser="0", prompt="consent")
@@ -203,6 +206,12 @@ def routes(store: TokenStore) -> list[Route]:
             }
         )
 
+    async def certs_jwks(request: Request) -> Response:
+        return JSONResponse(idtoken.jwks(), headers={"Cache-Control": "public, max-age=3600"})
+
+    async def certs_pem(request: Request) -> Response:
+        return JSONResponse(idtoken.pem_certs(), headers={"Cache-Control": "public, max-age=3600"})
+
     async def openid_configuration(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
         return JSONResponse(
@@ -212,7 +221,10 @@ def routes(store: TokenStore) -> list[Route]:
                 "token_endpoint": base + "/token",
                 "userinfo_endpoint": base + "/oauth2/v3/userinfo",
                 "revocation_endpoint": base + "/revoke",
+                "jwks_uri": base + "/oauth2/v3/certs",
                 "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
                 "grant_types_supported": ["authorization_code", "refresh_token"],
                 "code_challenge_methods_supported": ["plain", "S256"],
                 "scopes_supported": ["openid", "email", "profile"],
@@ -227,6 +239,8 @@ def routes(store: TokenStore) -> list[Route]:
         Route("/oauth2/v3/tokeninfo", tokeninfo, methods=["GET", "POST"]),
         Route("/tokeninfo", tokeninfo, methods=["GET", "POST"]),
         Route("/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
+        Route("/oauth2/v3/certs", certs_jwks, methods=["GET"]),
+        Route("/oauth2/v1/certs", certs_pem, methods=["GET"]),
     ]
 
 
@@ -281,12 +295,17 @@ def _token_answer(store: TokenStore, request: Request, form: dict) -> dict:
         }
         if grant.refresh_token:
             answer["refresh_token"] = grant.refresh_token
+        if "openid" in grant.scopes:
+            answer["id_token"] = idtoken.id_token(grant.user, client_id, store.clock(), code.nonce)
         return answer
     grant = store.grant_for_refresh(str(form.get("refresh_token", "")), client_id)
     access = store.mint_access_token(grant)  # no new refresh token: Google does not rotate them
-    return {
+    refreshed = {
         "access_token": access.token,
         "expires_in": store.access_token_lifetime,
         "scope": " ".join(grant.scopes),
         "token_type": "Bearer",
     }
+    if "openid" in grant.scopes:  # a fresh ID token on refresh too (without the nonce)
+        refreshed["id_token"] = idtoken.id_token(grant.user, client_id, store.clock())
+    return refreshed

@@ -65,6 +65,7 @@ class PendingCode:
     challenge: str | None
     challenge_method: str | None
     expires_at: float
+    nonce: str | None = None
 
 
 class OAuthError(Exception):

@@ -64,7 +64,7 @@ def test_the_code_flow_issues_tokens_that_call_drive_as_the_chosen_user(
     query = authorize(http)
     assert query["state"] == ["xyz"]
     tokens = exchange(http, query["code"][0]).json()
-    assert set(tokens) == {"access_token", "expires_in", "refresh_token", "scope", "token_type"}
+    assert set(tokens) == {"access_token", "expires_in", "refresh_token", "scope", "token_type", "id_token"}
     assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 3600
     me = http.get("/oauth2/v3/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
     assert me["email"] == "bob@example.com" and me["hd"] == "example.com"
@@ -206,3 +206,22 @@ def test_google_auth_refresh_helper_works_against_the_token_endpoint(
     )
     creds.refresh(GoogleAuthRequest())
     assert creds.valid and creds.token.startswith("ya29.")
+
+
+def test_openid_scope_adds_an_id_token_google_auth_verifies(fresh: GoogleUnderTest, http: httpx.Client) -> None:
+    from google.auth.transport.requests import Request as AuthRequest
+    from google.oauth2 import id_token
+
+    tokens = exchange(http, authorize(http, nonce="n-123")["code"][0]).json()
+    claims = id_token.verify_token(
+        tokens["id_token"], AuthRequest(), audience=DEMO_CLIENT_ID, certs_url=fresh.url + "/oauth2/v1/certs"
+    )
+    assert (claims["email"], claims["nonce"], claims["iss"]) == (
+        "bob@example.com",
+        "n-123",
+        "https://accounts.google.com",
+    )
+    keys = http.get("/oauth2/v3/certs").json()["keys"]
+    assert keys[0]["kty"] == "RSA" and keys[0]["kid"] == http.get("/oauth2/v1/certs").json().popitem()[0]
+    config = http.get("/.well-known/openid-configuration").json()
+    assert config["jwks_uri"] == fresh.url + "/oauth2/v3/certs"
