@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from ..common.app import SandboxApp
 from ..common.middleware import Hooks, SandboxState
 from . import directory, identity
+from .budget import ResourceUnits
 from .control import MicrosoftControl
 from .drive import routes as drive_routes
 from .drive.model import DriveStore
@@ -109,6 +110,7 @@ def create_app(*, latency_ms: int = 0, rate_limits: bool | dict = True) -> Micro
         app.state.drives = fresh
         app.state.upload_sessions.clear()
         tokens.reset()
+        app.state.resource_units.reset()
 
     state = SandboxState(latency_ms=latency_ms, rate_limits=rate_limits)
     hooks = Hooks(
@@ -130,4 +132,5 @@ def create_app(*, latency_ms: int = 0, rate_limits: bool | dict = True) -> Micro
     app.state.drives = store
     app.state.tokens = tokens
     app.state.upload_sessions = {}
+    app.state.resource_units = ResourceUnits()
     return app

@@ -114,18 +114,30 @@ def principal(request: Request) -> Principal:
     )
 
 
-def rate_key_from_header(header: str) -> str:
-    """Who a request counts against for throttling, read without verifying (the limiter runs before the app)."""
+def _unverified_claims(header: str) -> dict:
+    """The claims of a bearer token, read without verifying it (throttling runs before the app checks tokens)."""
     raw = header[7:].strip() if header.lower().startswith("bearer ") else ""
     demo = by_demo_token(raw)
     if demo is not None:
-        return demo.id
+        return {"oid": demo.id, "appid": CONNECTOR_APP.client_id}
     try:
         payload = raw.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return claims.get("oid") or claims.get("appid") or "anonymous"
     except (IndexError, ValueError):
-        return "anonymous"
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def rate_key_from_header(header: str) -> str:
+    """Who a request counts against for per-user throttling (the app, for app-only tokens)."""
+    claims = _unverified_claims(header)
+    return str(claims.get("oid") or claims.get("appid") or "anonymous")
+
+
+def app_key_from_header(header: str) -> str:
+    """Which application a request counts against for resource-unit budgets."""
+    claims = _unverified_claims(header)
+    return str(claims.get("appid") or claims.get("azp") or "anonymous")
 
 
 # ---------------------------------------------------------------------- OData query options

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import msal
 import pytest
+import requests
+
+from sandbox.microsoft.users import DAEMON_APP, TENANT_ID
+
+from .conftest import graph_client
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +59,48 @@ def test_the_request_log_records_who_called_what(alice, fresh):
 def test_the_identity_control_rejects_unknown_settings(fresh):
     answer = fresh.http.post(f"{fresh.base}/identity", json={"lifetime": 5})
     assert answer.status_code == 400 and "access_token_lifetime_s" in answer.json()["error"]
+
+
+def set_budget(control, per_minute):
+    answer = control.http.post(f"{control.base}/graph/resource-units", json={"per_minute": per_minute})
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_resource_unit_budgets_throttle_an_application_by_what_its_calls_cost(alice, bob, fresh):
+    set_budget(fresh, 10)
+    assert alice.get("/me/drive/root").status_code == 200  # 1 RU
+    listing = alice.get("/me/drive/root/children")  # 2 RU
+    assert listing.status_code == 200 and "RateLimit-Remaining" not in listing.headers
+    item = alice.get("/me/drive/root:/Finance").json()
+    near = alice.get(f"/me/drive/items/{item['id']}/permissions")  # 5 RU: 9 of 10 used
+    assert near.status_code == 200 and near.headers["RateLimit-Remaining"] == "1"
+    throttled = bob.get("/me/drive/root/children")  # same application (the connector): over budget
+    assert throttled.status_code == 429
+    assert 1 <= int(throttled.headers["Retry-After"]) <= 60
+    assert throttled.json()["error"]["code"] == "TooManyRequests"
+
+
+def test_resource_unit_budgets_are_per_application(alice, base_url, ssl_context, fresh):
+    set_budget(fresh, 3)
+    alice.get("/me/drive/root/children")
+    alice.get("/me/drive/root/children")
+    assert alice.get("/me/drive/root").status_code == 429
+    with requests.Session() as http:
+        http.verify, http.trust_env = str(fresh.http.verify), False
+        daemon = msal.ConfidentialClientApplication(
+            DAEMON_APP.client_id,
+            client_credential=DAEMON_APP.secret,
+            authority=f"{base_url}/{TENANT_ID}",
+            http_client=http,
+            instance_discovery=False,
+        )
+        token = daemon.acquire_token_for_client(["https://graph.microsoft.com/.default"])["access_token"]
+    with graph_client(base_url, ssl_context, token) as app_only:
+        assert app_only.get("/users/bob@contoso.example/drive/root").status_code == 200
+
+
+def test_resource_unit_budget_settings_are_checked(fresh):
+    assert set_budget(fresh, None) == {"per_minute": None}
+    bad = fresh.http.post(f"{fresh.base}/graph/resource-units", json={"per_minute": 0})
+    assert bad.status_code == 400 and "per_minute" in bad.json()["error"]
