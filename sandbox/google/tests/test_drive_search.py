@@ -75,6 +75,9 @@ def test_owners_and_shared_with_me_differ_per_user(alice: Any, bob: Any) -> None
     assert names(bob, "sharedWithMe and trashed = false") == {"Projects"}
     assert "Project Phoenix plan" in names(bob, "'alice@example.com' in owners")  # inherited from the folder
     assert "Bob's notes" not in names(alice, "'bob@example.com' in owners")
+    assert "Budget 2026" in names(alice, "'bob@example.com' in writers")  # writer on the Projects folder
+    assert "1:1 notes with Alice" not in names(bob, "'alice@example.com' in writers")  # a commenter only
+    assert "1:1 notes with Alice" in names(bob, "'alice@example.com' in readers")
 
 
 def test_and_or_not_with_parentheses(alice: Any) -> None:

@@ -209,3 +209,39 @@ def test_uploads_into_a_shared_drive_need_supports_all_drives(fresh: GoogleUnder
         .execute()
     )
     assert made == {"driveId": drive_id}
+
+
+def test_updating_content_replaces_the_bytes_and_bumps_the_version(fresh: GoogleUnderTest, alice: Any) -> None:
+    notes = find(alice, "Team notes.txt")
+    before = alice.files().get(fileId=notes["id"], fields="version,md5Checksum").execute()
+    alice.files().update(fileId=notes["id"], media_body=media(b"v2\n", "text/plain")).execute()
+    data = random.Random(2).randbytes(CHUNK + 10)
+    request = alice.files().update(
+        fileId=notes["id"],
+        body={"name": "notes.bin"},
+        media_body=media(data, "application/octet-stream", resumable=True),
+        fields="name,version,md5Checksum,size",
+    )
+    response = None
+    while response is None:
+        _, response = request.next_chunk()
+    assert response["name"] == "notes.bin" and response["size"] == str(len(data))
+    assert int(response["version"]) > int(before["version"]) and response["md5Checksum"] != before["md5Checksum"]
+    assert alice.files().get_media(fileId=notes["id"]).execute() == data
+
+
+def test_exports_over_ten_megabytes_are_refused(fresh: GoogleUnderTest, alice: Any) -> None:
+    row = ("x" * 98 + "\r\n").encode()
+    sheet = (
+        alice.files()
+        .create(
+            body={"name": "Huge", "mimeType": "application/vnd.google-apps.spreadsheet"},
+            media_body=media(row * 106_000, "text/csv"),
+            fields="id",
+        )
+        .execute()
+    )
+    with pytest.raises(HttpError) as caught:
+        alice.files().export(fileId=sheet["id"], mimeType="text/csv").execute()
+    assert caught.value.resp.status == 403
+    assert json.loads(caught.value.content)["error"]["errors"][0]["reason"] == "exportSizeLimitExceeded"
