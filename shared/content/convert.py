@@ -1,8 +1,8 @@
 """The async entry points: size checks before download, conversion in a killable worker process, binary summaries.
 
-A conversion runs in one of anyio's worker processes (`anyio.to_process`), never on the event loop, under
-`anyio.fail_after`: on timeout the worker is killed, so a parser stuck in a loop really stops. At most one
-conversion per CPU runs at once; a call that waits longer than its time limit for a slot is told the server is busy.
+A conversion runs in a worker process (`pool.py`), never on the event loop, under a time limit: on timeout the
+worker is killed, so a parser stuck in a loop really stops. At most one conversion per CPU runs at once; a call that
+waits longer than its time limit for a slot is told the server is busy.
 """
 
 from __future__ import annotations

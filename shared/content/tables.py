@@ -30,8 +30,8 @@ def render_table(
 ) -> tuple[str, str | None]:
     """The first row is the header. Returns (markdown, note) where note says what the caps left out.
 
-    `total_rows` (header included) / `total_columns` are the sizes when the source declares them (spreadsheet dimensions); otherwise
-    the rows past the cap are counted by reading on when `count_rest`, or reported as "more" when not.
+    `total_rows` (header included) / `total_columns` are the sizes when the source declares them (spreadsheet
+    dimensions); otherwise the rows past the cap are counted by reading on when `count_rest`, or reported as "more".
     """
     iterator: Iterator[Sequence[object]] = iter(rows)
     kept = [list(row) for row in islice(iterator, limits.max_table_rows + 1)]

@@ -22,8 +22,10 @@ from docx.text.run import Run
 from .errors import UnreadableFile
 from .model import Converted, Limits, Source
 from .tables import render_table
+from .word_lists import ListMarkers
 
 _LEVEL = re.compile(r"(\d+)\s*$")
+_ITEM = re.compile(r"\s*(?:-|\d+\.) ")
 
 
 def convert_docx(data: bytes, source: Source, limits: Limits) -> Converted:
@@ -35,9 +37,10 @@ def convert_docx(data: bytes, source: Source, limits: Limits) -> Converted:
         ) from None
     blocks: list[str] = []
     notes: list[str] = []
+    lists = ListMarkers(document)
     size = 0
     for block in document.iter_inner_content():
-        text = _table(block, limits, notes, source.name) if isinstance(block, Table) else _paragraph(block)
+        text = _table(block, limits, notes, source.name) if isinstance(block, Table) else _paragraph(block, lists)
         if not text:
             continue
         if blocks and size + len(text) + 2 > limits.max_chars:
@@ -55,14 +58,12 @@ def _join(blocks: list[str]) -> str:
     out: list[str] = []
     for block in blocks:
         if out:
-            is_item = block.lstrip().startswith(("- ", "1. "))
-            was_item = out[-1].lstrip().startswith(("- ", "1. "))
-            out.append("\n" if is_item and was_item else "\n\n")
+            out.append("\n" if _ITEM.match(block) and _ITEM.match(out[-1]) else "\n\n")
         out.append(block)
     return "".join(out) + "\n" if out else ""
 
 
-def _paragraph(paragraph: Paragraph) -> str:
+def _paragraph(paragraph: Paragraph, lists: ListMarkers) -> str:
     text = _inline(paragraph).strip()
     if not text:
         return ""
@@ -75,24 +76,11 @@ def _paragraph(paragraph: Paragraph) -> str:
         return "#" * min(int(match.group(1)) if match else 1, 6) + " " + text
     if "quote" in lowered:
         return f"> {text}"
-    level = _list_level(paragraph, style)
-    if level is not None:
-        marker = "1." if "number" in lowered else "-"
+    item = lists.marker(paragraph)
+    if item is not None:
+        level, marker = item
         return "  " * level + f"{marker} {text}"
     return text
-
-
-def _list_level(paragraph: Paragraph, style: str) -> int | None:
-    """0-based nesting for list paragraphs: 'List Bullet 2' is level 1; numbered paragraphs carry w:ilvl."""
-    p_pr = paragraph._p.pPr
-    num_pr = p_pr.numPr if p_pr is not None else None
-    ilvl = getattr(num_pr, "ilvl", None)
-    if ilvl is not None:
-        return int(ilvl.val)
-    if style.lower().startswith("list"):
-        match = _LEVEL.search(style)
-        return int(match.group(1)) - 1 if match else 0
-    return 0 if num_pr is not None else None
 
 
 def _inline(paragraph: Paragraph) -> str:

@@ -98,6 +98,28 @@ def word_document() -> bytes:
     return _saved(document)
 
 
+def numbered_clauses() -> bytes:
+    """Numbering the way Word applies it: `w:numPr` on 'List Paragraph' paragraphs, not list styles."""
+    document = docx.Document()
+    number_style = document.styles["List Number"].element.pPr.numPr.numId.val
+    bullet_style = document.styles["List Bullet"].element.pPr.numPr.numId.val
+    items = [("Scope", 0), ("Goods", 1), ("Services", 1), ("Price", 0), ("Payment in 30 days", 1)]
+    for text, level in items:
+        numbered(document.add_paragraph(text, style="List Paragraph"), number_style, level)
+    numbered(document.add_paragraph("A bullet made with numbering", style="List Paragraph"), bullet_style, 0)
+    return _saved(document)
+
+
+def numbered(paragraph: Paragraph, num_id: int, level: int) -> None:
+    properties = paragraph._p.get_or_add_pPr()
+    numbering = OxmlElement("w:numPr")
+    for tag, value in (("w:ilvl", level), ("w:numId", num_id)):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), str(value))
+        numbering.append(element)
+    properties.append(numbering)
+
+
 def add_hyperlink(paragraph: Paragraph, text: str, url: str) -> None:
     """python-docx reads hyperlinks but has no call to write one: this is the XML Word writes."""
     relation = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)

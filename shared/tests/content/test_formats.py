@@ -49,10 +49,17 @@ async def test_a_word_document_keeps_headings_lists_emphasis_and_tables():
         "- First bullet\n"
         "  - Nested bullet\n"
         "1. First step\n"
-        "1. Second step\n\n"
+        "2. Second step\n\n"
         "| Item | Price |\n|---|---|\n| Desk | 120 |\n| Chair \\| red | 45 |\n\n"
         "Terms are on [the portal](https://example.com/terms).\n\n"
         "Signed in Lyon.\n"
+    )
+
+
+async def test_numbered_clauses_in_a_word_document_carry_their_numbers():
+    document = await content.to_markdown(samples.numbered_clauses(), name="terms.docx", mime=DOCX_MIME)
+    assert document.markdown == (
+        "1. Scope\n  1. Goods\n  2. Services\n2. Price\n  1. Payment in 30 days\n- A bullet made with numbering\n"
     )
 
 
@@ -69,7 +76,8 @@ async def test_a_presentation_has_one_section_per_slide_with_its_title_bullets_t
     document = await content.to_markdown(samples.presentation(), name="review.pptx", mime=PPTX_MIME)
     assert document.markdown == (
         "## Slide 1: Quarterly review\n\n- Sales team, Q3\n\n"
-        "## Slide 2: Highlights\n\n- Revenue up 12%\n  - Mostly from renewals\n\n**Notes:** Mention the Lyon office.\n\n"
+        "## Slide 2: Highlights\n\n- Revenue up 12%\n  - Mostly from renewals\n\n"
+        "**Notes:** Mention the Lyon office.\n\n"
         "## Slide 3: Numbers\n\n| Region | Sales |\n|---|---|\n| EMEA | 4.2M |\n"
     )
 
