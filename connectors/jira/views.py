@@ -20,8 +20,34 @@ def day(value: str | None, tz: str) -> str:
     return local_day(value, tz)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _hours(seconds: int) -> str:
+    return f"{seconds / 3600:g}h"
+
+
+def _container(value: dict, tz: str) -> str | None:
+    """Jira's wrapper objects (comments, worklogs, watchers, votes, time tracking) as a few words, or None."""
+    if "comments" in value:
+        return _count(int(value.get("total", len(value["comments"]))), "comment")
+    if "worklogs" in value:
+        spent = sum(int(w.get("timeSpentSeconds") or 0) for w in value["worklogs"])
+        total = _count(int(value.get("total", len(value["worklogs"]))), "worklog")
+        return f"{total}, {_hours(spent)} logged" if spent else total
+    if "watchCount" in value:
+        return _count(int(value["watchCount"]), "watcher")
+    if "votes" in value and "hasVoted" in value:
+        return _count(int(value["votes"]), "vote")
+    tracking = [("originalEstimate", "estimate"), ("remainingEstimate", "remaining"), ("timeSpent", "spent")]
+    if any(k in value for k, _ in tracking) or not value:
+        return ", ".join(f"{label} {value[k]}" for k, label in tracking if value.get(k))
+    return None
+
+
 def plain(value: Any, tz: str = "UTC") -> str:
-    """Any Jira field value as short text; timestamps in the person's zone `tz`."""
+    """Any Jira field value as short text; timestamps in the person's zone `tz`. Never a raw object."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -29,13 +55,10 @@ def plain(value: Any, tz: str = "UTC") -> str:
     if isinstance(value, (int, float, bool)):
         return str(value)
     if isinstance(value, list):
-        return ", ".join(plain(v, tz) for v in value)
+        return ", ".join(text for text in (plain(v, tz) for v in value) if text)
     if isinstance(value, dict):
         if value.get("type") == "doc":
             return adf_to_text(value)
-        for key in ("displayName", "name", "value", "key"):
-            if key in value:
-                return str(value[key])
         if "inwardIssue" in value or "outwardIssue" in value:  # an issue link, e.g. in columns=["issuelinks"]
             kind = value.get("type") or {}
             if "outwardIssue" in value:
@@ -43,7 +66,15 @@ def plain(value: Any, tz: str = "UTC") -> str:
             return f"{kind.get('inward', 'relates to')} {value['inwardIssue'].get('key', '')}"
         if "filename" in value:
             return str(value["filename"])
-        return ", ".join(f"{k}: {plain(v, tz)}" for k, v in value.items() if isinstance(v, (str, int, float)))
+        for key in ("displayName", "name", "value", "key"):
+            if key in value:
+                return str(value[key])
+        summary = _container(value, tz)
+        if summary is not None:
+            return summary
+        return ", ".join(
+            f"{k}: {plain(v, tz)}" for k, v in value.items() if isinstance(v, (str, int, float)) and k != "self"
+        )
     return str(value)
 
 

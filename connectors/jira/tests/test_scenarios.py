@@ -72,7 +72,10 @@ async def test_blockers_unchanged_for_48_hours(jira, upstream):
     """"Si un ticket est bloquant depuis plus de 48h…": Blocker priority, flagged, or blocked by a link."""
     text, data = await call(jira, "jira_search_issues", project="SHOP", blockers=True, unchanged_for="48h", limit=100)
     store, now = upstream.site.store, datetime.now(timezone.utc)
-    blocked_ids = {link.inward_id for link in store.links.values() if link.type_id == "10000"}
+    blocked_ids = {  # blocked by an issue still open: a Done blocker blocks nothing
+        link.inward_id for link in store.links.values()
+        if link.type_id == "10000" and store.issues[link.outward_id].status.category != "done"
+    }  # fmt: skip
     blockers = [
         i for i in store.issues.values()
         if i.project_key == "SHOP" and i.status.category != "done"

@@ -115,7 +115,7 @@ async def test_transition_with_comment_and_resolution(jira, upstream):
     assert issue.status.name == "Done" and result["status"] == "Done"
     assert issue.comments and "Shipped" in str(issue.comments[-1].body)
     error = await fail(jira, "jira_transition_issue", key=data["key"], status="Teleported")
-    assert "Unknown status" in error and "Reopen" in error or "To Do" in error
+    assert 'cannot move to "Teleported"' in error and "Statuses it can move to:" in error
 
 
 async def test_comment_and_link(jira, upstream):

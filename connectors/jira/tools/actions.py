@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from pydantic import Field
 
+from shared.dates import parse_timestamp
 from shared.errors import InvalidInput
+from shared.idempotency import run_once
 from shared.names import close
 from shared.tools import Effect, Reply, tool
 
-from ..adf import markdown_to_adf
+from ..adf import adf_to_text, markdown_to_adf
 from ..runtime import JiraRuntime
 from .issues import IssueRef, IssueState, issue_key
 from .writes import check_writable
@@ -71,15 +74,49 @@ async def transition_issue(
     invoked="Commented",
     target_arg="key",
 )
-async def add_comment(rt: JiraRuntime, key: str, body: Annotated[str, Field(description="Markdown")]) -> Reply:
+async def add_comment(
+    rt: JiraRuntime,
+    key: str,
+    body: Annotated[str, Field(description="Markdown")],
+    idempotency_key: str = "",
+) -> Reply:
     client = rt.client
     key = issue_key(key)
     check_writable(rt, _project(key))
     if not body.strip():
         raise InvalidInput("body must not be empty.")
-    created = await client.add_comment(key, markdown_to_adf(body))
-    url = f"{client.browse_url(key)}?focusedCommentId={created.get('id')}"
-    return Reply(f"Commented on [{key}]({url}).", IssueRef(key=key, url=url), target=key)
+    document = markdown_to_adf(body)
+
+    async def write() -> dict:
+        return {"id": str((await client.add_comment(key, document)).get("id"))}
+
+    if idempotency_key:
+        request = {"key": key, "body": body}
+        found = lambda: find_comment(rt, key, document)  # noqa: E731
+        result, reused = await run_once(rt.idempotency, rt.identity(), idempotency_key, request, write, found)
+    else:
+        result, reused = await write(), False
+    url = f"{client.browse_url(key)}?focusedCommentId={result['id']}"
+    verb = "Already commented (same idempotency_key)" if reused else "Commented"
+    return Reply(f"{verb} on [{key}]({url}).", IssueRef(key=key, url=url), target=key)
+
+
+RECENT = timedelta(hours=1)
+
+
+async def find_comment(rt: JiraRuntime, key: str, document: dict[str, Any]) -> dict | None:
+    """After an uncertain comment: our comment with this body on `key`, written in the last hour, if Jira has it."""
+    me = (await rt.lookups.me()).get("accountId")
+    wanted = " ".join(adf_to_text(document).split())
+    since = datetime.now(UTC) - RECENT
+    for comment in (await rt.client.comments(key, 50)).get("comments", []):
+        created = parse_timestamp(comment.get("created"))
+        if created is None or created < since or (comment.get("author") or {}).get("accountId") != me:
+            continue
+        body = comment.get("body")
+        if isinstance(body, dict) and " ".join(adf_to_text(body).split()) == wanted:
+            return {"id": str(comment.get("id"))}
+    return None
 
 
 @tool(
@@ -96,8 +133,9 @@ async def add_comment(rt: JiraRuntime, key: str, body: Annotated[str, Field(desc
 async def link_issues(
     rt: JiraRuntime,
     key: Annotated[str, Field()],
-    link: Annotated[str, Field(description='"blocks", "is blocked by", "relates to", "duplicates"...')],
+    link: Annotated[str, Field(description='"blocks", "is blocked by", "relates to"...')],
     other_key: str,
+    idempotency_key: str = "",
 ) -> Reply:
     client = rt.client
     key, other_key = issue_key(key), issue_key(other_key)
@@ -108,7 +146,29 @@ async def link_issues(
     # Jira links run from inwardIssue to outwardIssue, read with the outward phrase:
     # "A blocks B" is inwardIssue A, outwardIssue B; "A is blocked by B" is the reverse.
     inward_key, outward_key = (key, other_key) if outward else (other_key, key)
-    await client.link(type_name, inward_key, outward_key)
+
+    async def write() -> dict:
+        await client.link(type_name, inward_key, outward_key)
+        return {"linked": True}
+
+    if idempotency_key:
+        request = {"type": type_name, "inward": inward_key, "outward": outward_key}
+        found = lambda: find_link(rt, type_name, inward_key, outward_key)  # noqa: E731
+        _, reused = await run_once(rt.idempotency, rt.identity(), idempotency_key, request, write, found)
+    else:
+        _, reused = await write(), False
     url = client.browse_url(key)
     other = f"[{other_key}]({client.browse_url(other_key)})"
-    return Reply(f"Linked: [{key}]({url}) {link} {other}.", IssueRef(key=key, url=url), target=key)
+    verb = "Already linked (same idempotency_key)" if reused else "Linked"
+    return Reply(f"{verb}: [{key}]({url}) {link} {other}.", IssueRef(key=key, url=url), target=key)
+
+
+async def find_link(rt: JiraRuntime, type_name: str, inward_key: str, outward_key: str) -> dict | None:
+    """After an uncertain link: the link of that type from `inward_key` to `outward_key`, if Jira has it."""
+    issue = await rt.client.issue(inward_key, fields="issuelinks", expand="")
+    for existing in (issue.get("fields") or {}).get("issuelinks") or []:
+        if (existing.get("type") or {}).get("name") != type_name:
+            continue
+        if (existing.get("outwardIssue") or {}).get("key") == outward_key:
+            return {"linked": True}
+    return None

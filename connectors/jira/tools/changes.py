@@ -127,8 +127,9 @@ def _render(rt: JiraRuntime, issues: list[dict], histories: dict[str, list[str]]
             f"- [{issue['key']}]({rt.client.browse_url(issue['key'])}) {f.get('summary', '')} "
             f"— {plain(f.get('status'))}, updated {local(f.get('updated'), tz)}"
         ]
-        if created is not None and created > since - q.MINUTE and not changes:
+        if created is not None and created > since - q.MINUTE:  # new since the cursor: created, whatever came after
             lines.append(f"  - created {local(f.get('created'), tz)}")
+            lines += [f"  - then {c}" for c in changes]
         else:
             lines += [f"  - {c}" for c in changes] or ["  - (edited; no field history after the cursor)"]
         blocks.append("\n".join(lines))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from shared.contract import SearchOutput, SearchResult
-from shared.dates import parse_duration, parse_range
+from shared.dates import parse_duration, parse_range, times_in
 from shared.errors import InvalidInput
 from shared.names import pick
 from shared.querytext import group
@@ -16,11 +17,11 @@ from shared.shaping import DEFAULT_BUDGET, decode_cursor, encode_cursor, fit, tr
 from shared.tools import Effect, Reply, tool
 from shared.vocabulary import CURRENT, ME, NEXT, UNASSIGNED, keywords, means
 
+from .. import blockers as b
 from .. import jql as q
 from ..runtime import JiraRuntime
 from ..views import SUMMARY_COLUMNS, issue_table
 
-BLOCKER_CLAUSE = 'priority = Blocker OR Flagged is not EMPTY OR issueLinkType = "is blocked by"'
 SEARCH_LIMIT = 10
 
 
@@ -107,7 +108,7 @@ async def build_jql(
         ago = q.ago(age.total_seconds())
         clauses.append(f"created <= {ago} AND NOT status CHANGED AFTER {ago}")
     if blockers:
-        clauses.append(BLOCKER_CLAUSE)
+        clauses.append(b.CLAUSE)
         clauses.append("statusCategory != Done")
     if not clauses:
         raise InvalidInput(
@@ -186,32 +187,88 @@ async def search_issues(
     lk, client = rt.lookups, rt.client
     if cursor:
         state = decode_cursor("jira-search", cursor)
-        query, token, column_ids = state["jql"], state["t"], state["c"]
+        query, token, column_ids, blockers = state["jql"], state["t"], state["c"], bool(state.get("b"))
     else:
         query = await build_jql(
             rt, jql, project, text, status, assignee, issue_type, priority, labels, sprint, created, updated,
             unchanged_for, blockers,
         )  # fmt: skip
         token, column_ids = None, [(await lk.field(name))["id"] for name in columns]
+    tz = await lk.timezone()
     names = {c: c for c in SUMMARY_COLUMNS[1:]}
-    page = await client.search(query, list(names) + column_ids, limit, token)
+    flagged = await lk.field_id("Flagged") if blockers else None
+    wanted = list(names) + column_ids + (["issuelinks", "created"] + ([flagged] if flagged else []) if blockers else [])
+    page = await client.search(query, list(dict.fromkeys(wanted)), limit, token)
     issues = page.get("issues", [])
+    dropped: list[str] = []
+    if blockers:
+        issues, dropped = await _still_blocking(rt, issues, flagged)
     labels_by_id = await lk.field_names() if column_ids else {}
     headers = SUMMARY_COLUMNS + [labels_by_id.get(c, c) for c in column_ids]
     names.update({labels_by_id.get(c, c): c for c in column_ids})
-    text_out, left_out = fit(issues, lambda part: issue_table(part, headers, names, client.browse_url), DEFAULT_BUDGET)
+    if blockers:
+        headers += ["Why", "Since"]
+        names.update({"Why": WHY, "Since": SINCE})
+
+    def render(part: list[dict]) -> str:
+        return issue_table(part, headers, names, client.browse_url, tz)
+
+    text_out, left_out = fit(issues, render, DEFAULT_BUDGET)
     next_token = page.get("nextPageToken")
     next_cursor = None
     if next_token and not page.get("isLast", False):
-        next_cursor = encode_cursor("jira-search", {"jql": query, "t": next_token, "c": column_ids})
+        next_cursor = encode_cursor("jira-search", {"jql": query, "t": next_token, "c": column_ids, "b": blockers})
     if not issues:
-        text_out = f"No issues match `{query}`."
+        text_out = f"No issues match `{query}`." + await _why_empty(rt, query, sprint)
     shown = issues[: len(issues) - left_out]
     if left_out:
-        text_out += truncation_marker(f"{left_out} more issues on this page", "Ask for fewer columns or a smaller limit.")
+        hint = "Ask for fewer columns or a smaller limit."
+        text_out += truncation_marker(f"{left_out} more issues on this page", hint)
     elif next_cursor:
         text_out += "\n\nMore results: call again with the cursor."
+    if dropped:
+        text_out += (
+            f"\n\n{len(dropped)} issue{'s' if len(dropped) != 1 else ''} of this page left out: blocked only by "
+            f"issues already Done ({', '.join(dropped[:20])})."
+        )
+    if blockers and issues:
+        text_out += "\n\nSince: when the issue's status last changed."
     return Reply(
-        f"{len(shown)} issues (JQL: `{query}`)\n\n{text_out}" if issues else text_out,
+        f"{len(shown)} issues (JQL: `{query}`; {times_in(tz)})\n\n{text_out}" if issues else text_out,
         IssueList(keys=[i["key"] for i in shown], jql=query, next_cursor=next_cursor),
     )
+
+
+WHY, SINCE = "_why", "_since"  # computed columns of the blockers table
+
+
+async def _still_blocking(rt: JiraRuntime, issues: list[dict], flagged: str | None) -> tuple[list[dict], list[str]]:
+    """The issues that still block something, each with why and since when; and the keys left out."""
+    kept, dropped = [], []
+    for issue in issues:
+        why = b.reasons(issue, flagged)
+        if why:
+            issue["fields"][WHY] = "; ".join(why)
+            kept.append(issue)
+        else:
+            dropped.append(issue["key"])
+    moments = await b.since(rt.client, kept)
+    for issue in kept:
+        moment = moments.get(issue["key"])
+        issue["fields"][SINCE] = moment.isoformat() if moment else ""
+    return kept, dropped
+
+
+_PROJECT_IN_JQL = re.compile(r'\bproject\s*=\s*"?([A-Za-z][A-Za-z0-9_]*)"?', re.IGNORECASE)
+
+
+async def _why_empty(rt: JiraRuntime, query: str, sprint: str) -> str:
+    """When a sprint filter found nothing in a project given in the JQL: say if that project has no board."""
+    match = _PROJECT_IN_JQL.search(query)
+    if not sprint or not match:
+        return ""
+    try:
+        await rt.lookups.board(match.group(1).upper())
+    except InvalidInput as exc:
+        return f" {exc}"
+    return ""
