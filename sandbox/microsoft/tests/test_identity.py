@@ -252,3 +252,18 @@ def test_msal_silent_acquisition_uses_its_cache_then_the_refresh_token(base_url,
     refreshed = client.acquire_token_silent(FILES, account=account, force_refresh=True)
     assert refreshed["token_source"] == "identity_provider"
     assert refreshed["access_token"] != first["access_token"]
+
+
+def test_graph_enforces_the_scopes_in_the_token(base_url, ssl_context, msal_http):
+    profile_only = sign_in(base_url, ssl_context, msal_http, "alice@contoso.example", ["User.Read"])
+    read_only = sign_in(
+        base_url, ssl_context, msal_http, "alice@contoso.example", ["https://graph.microsoft.com/Files.Read"]
+    )
+    with graph_client(base_url, ssl_context, profile_only["access_token"]) as graph:
+        assert graph.get("/me").status_code == 200
+        denied = graph.get("/me/drive")
+        assert denied.status_code == 403 and "Files.Read" in denied.json()["error"]["message"]
+    with graph_client(base_url, ssl_context, read_only["access_token"]) as graph:
+        assert graph.get("/me/drive/root/children").status_code == 200
+        refused = graph.post("/me/drive/root/children", json={"name": "Nope", "folder": {}})
+        assert refused.status_code == 403 and "Files.ReadWrite" in refused.json()["error"]["message"]
