@@ -60,7 +60,7 @@ def create_app(
         store.__init__(seed=seed_value, clock=clock)  # type: ignore[misc]  # in place: routes hold this store
         seed(store)
         settings.policy = store.policy
-        settings.quota_answer = 403
+        settings.quota_answer, settings.quota_reason = 403, "userRateLimitExceeded"
         tokens.reset()
 
     def tenant(scope: dict) -> str:
@@ -74,8 +74,11 @@ def create_app(
         return "anonymous"
 
     def template(scope: dict) -> str:
-        path = scope["path"]
-        return "drive" if path.startswith(("/drive/", "/upload/drive/")) else "identity"
+        """One bucket per API (``/drive/...``, ``/upload/drive/...``, ``/batch/drive/...`` are all "drive")."""
+        parts = scope["path"].strip("/").split("/")
+        if parts[0] in ("upload", "batch") and len(parts) > 1:
+            parts = parts[1:]
+        return parts[0] if parts[0] in ("drive", "gmail") else "identity"
 
     state = SandboxState(latency_ms=latency_ms, rate_limits=rate_limits)
     hooks = Hooks(

@@ -99,6 +99,11 @@ def user_rate_limit() -> GoogleError:
     return GoogleError(403, "User Rate Limit Exceeded", "userRateLimitExceeded", domain="usageLimits")
 
 
+def project_rate_limit() -> GoogleError:
+    """The 403 Drive gives when the project (not the user) is over its rate."""
+    return GoogleError(403, "Rate Limit Exceeded", "rateLimitExceeded", domain="usageLimits")
+
+
 def quota_exhausted() -> GoogleError:
     return GoogleError(
         429,

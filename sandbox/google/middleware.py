@@ -4,8 +4,9 @@ Google-specific control calls (JSON bodies; every other ``/__sandbox/...`` call 
 
 * ``POST /__sandbox/google/oauth`` ``{"access_token_lifetime": seconds}``: lifetime of tokens issued from now on.
 * ``POST /__sandbox/google/oauth/expire``: every access token issued so far is expired now (refresh still works).
-* ``POST /__sandbox/google/quota`` ``{"answer": 403 | 429}``: how the per-user rate limiter (and ``rate_limit``
-  faults) answer: 403 ``userRateLimitExceeded`` (default) or 429 ``rateLimitExceeded``.
+* ``POST /__sandbox/google/quota`` ``{"answer": 403 | 429, "reason": ...}``: how the per-user rate limiter (and
+  ``rate_limit`` faults) answer: 403 ``userRateLimitExceeded`` (default), 403 ``rateLimitExceeded`` (``reason``),
+  or 429 ``rateLimitExceeded``.
 * ``POST /__sandbox/google/policy`` ``{"external_sharing": bool}``: may files be shared outside the domain.
 * ``GET /__sandbox/google/config``: the current values.
 """
@@ -19,7 +20,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from ..common.middleware import CONTROL_PREFIX, Hooks, SandboxMiddleware, SandboxState, _read_body, _send_simple
-from .errors import quota_exhausted, user_rate_limit
+from .errors import project_rate_limit, quota_exhausted, user_rate_limit
 from .tokens import TokenStore
 
 GOOGLE_CONTROL = CONTROL_PREFIX + "/google"
@@ -30,6 +31,7 @@ class GoogleSettings:
     tokens: TokenStore
     policy: dict[str, bool]
     quota_answer: int = 403
+    quota_reason: str = "userRateLimitExceeded"  # of a 403 answer: or rateLimitExceeded (the project's limit)
 
 
 class GoogleMiddleware(SandboxMiddleware):
@@ -38,7 +40,10 @@ class GoogleMiddleware(SandboxMiddleware):
         self.settings = settings
 
     async def _send_google(self, send: Any, status: int, retry_after: int | None) -> None:
-        error = quota_exhausted() if status == 429 else user_rate_limit()
+        if status == 429:
+            error = quota_exhausted()
+        else:
+            error = user_rate_limit() if self.settings.quota_reason == "userRateLimitExceeded" else project_rate_limit()
         headers = [("Retry-After", str(retry_after))] if retry_after is not None else []
         await _send_simple(
             send, error.code, json.dumps(error.body()).encode(), "application/json; charset=UTF-8", headers
@@ -84,7 +89,10 @@ class GoogleMiddleware(SandboxMiddleware):
             answer = int(payload.get("answer", s.quota_answer))
             if answer not in (403, 429):
                 raise ValueError("answer must be 403 (userRateLimitExceeded) or 429 (rateLimitExceeded)")
-            s.quota_answer = answer
+            reason = str(payload.get("reason", s.quota_reason))
+            if reason not in ("userRateLimitExceeded", "rateLimitExceeded"):
+                raise ValueError("reason must be userRateLimitExceeded or rateLimitExceeded")
+            s.quota_answer, s.quota_reason = answer, reason
         elif method == "POST" and sub == "policy":
             if "external_sharing" in payload:
                 s.policy["external_sharing"] = bool(payload["external_sharing"])
@@ -93,6 +101,7 @@ class GoogleMiddleware(SandboxMiddleware):
         return {
             "access_token_lifetime": s.tokens.access_token_lifetime,
             "quota_answer": s.quota_answer,
+            "quota_reason": s.quota_reason,
             "external_sharing": s.policy["external_sharing"],
         }
 

@@ -83,6 +83,7 @@ def test_google_control_rejects_bad_settings_with_a_clear_message(fresh: GoogleU
     assert httpx.get(fresh.url + "/__sandbox/google/config").json() == {
         "access_token_lifetime": 3600,
         "quota_answer": 403,
+        "quota_reason": "userRateLimitExceeded",
         "external_sharing": True,
     }
     assert httpx.post(fresh.url + "/__sandbox/google/nothing").status_code == 404
