@@ -93,3 +93,16 @@ def test_unknown_paths_get_googles_html_404(fresh: GoogleUnderTest) -> None:
     answer = get(fresh, path="/drive/v2/files")
     assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
     assert "Error 404 (Not Found)" in answer.text
+
+
+def test_the_limit_can_answer_the_projects_403_rate_limit_exceeded(fresh: GoogleUnderTest) -> None:
+    fresh.control.configure(rate_limits={"GET": 1})
+    fresh.control._call("POST", "google/quota", {"answer": 403, "reason": "rateLimitExceeded"})
+    refused = first_refusal(fresh)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["errors"][0] == {
+        "message": "Rate Limit Exceeded",
+        "domain": "usageLimits",
+        "reason": "rateLimitExceeded",
+    }
+    assert _should_retry_response(refused.status_code, refused.content)
