@@ -6,14 +6,16 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import anyio
 
-from .connector import Connector, connectors, sandboxes
+from .connector import Connector, Runtime, Sandbox, connectors, sandboxes
 from .errors import ConfigError
 from .observability import configure_logging
-from .runner import Served, serve_all
-from .settings import load_settings
+from .runner import PortInUse, Served, serve_all
+from .settings import ServerSettings, load_settings
 
 log = logging.getLogger("connectors")
 
@@ -40,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the sandbox and every connector wired to it")
     demo.add_argument("--latency-ms", type=int, default=0)
+    demo.add_argument(
+        "--port",
+        action="append",
+        default=[],
+        metavar="NAME=PORT",
+        help="another port for a server or sandbox, e.g. --port jira=9001 --port atlassian=9101 (repeatable)",
+    )
 
     doctor = commands.add_parser("doctor", help="check a connector's configuration and upstream access")
     doctor.add_argument("name")
@@ -56,8 +65,8 @@ def _connector(name: str) -> Connector:
     return available[name]
 
 
-def _settings(connector: Connector, args: argparse.Namespace):
-    overrides = {}
+def _settings(connector: Connector, args: argparse.Namespace) -> ServerSettings:
+    overrides: dict[str, Any] = {}
     if getattr(args, "host", None):
         overrides["host"] = args.host
     if getattr(args, "port", None):
@@ -69,14 +78,20 @@ def _settings(connector: Connector, args: argparse.Namespace):
     return load_settings(connector.settings, **overrides)
 
 
-def _served(connector: Connector, settings) -> Served:
+def _served(connector: Connector, settings: ServerSettings, port: int | None = None, option: str = "--port") -> Served:
     from .server import Readiness, build_app, check_bind
 
-    port = settings.port or connector.default_port
     check_bind(settings.host, settings)
     readiness = Readiness()
     app = build_app(connector, settings, connector.runtime(settings), readiness)
-    return Served(app, settings.host, port, readiness)
+    return Served(app, settings.host, port or settings.port or connector.default_port, readiness, option=option)
+
+
+def _run(served: list[Served], on_ready: Callable[[], object], drain_seconds: float = 0.0) -> None:
+    try:
+        anyio.run(lambda: serve_all(served, drain_seconds=drain_seconds, on_ready=on_ready))
+    except PortInUse as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -88,39 +103,90 @@ def cmd_serve(args: argparse.Namespace) -> None:
         build_server(connector, settings, connector.runtime(settings)).run("stdio")
         return
     served = _served(connector, settings)
-    print(f"{connector.title} MCP server: http://{served.host}:{served.port}/mcp", file=sys.stderr, flush=True)
-    anyio.run(lambda: serve_all([served], drain_seconds=args.drain_seconds))
+
+    def ready() -> None:  # printed once it is actually served
+        print(f"{connector.title} MCP server: {served.url}/mcp", file=sys.stderr, flush=True)
+
+    _run([served], ready, args.drain_seconds)
 
 
-def _sandbox_servers(host: str, first_port: int | None, latency_ms: int) -> list[tuple[str, str, Served]]:
-    result = []
-    for index, (name, sandbox) in enumerate(sandboxes().items()):
-        port = (first_port + index) if first_port else sandbox.default_port
-        app = sandbox.create_app(latency_ms=latency_ms)
-        result.append((name, f"http://{host}:{port}", Served(app, host, port)))
-    return result
+def _sandbox_served(name: str, sandbox: Sandbox, host: str, port: int, latency_ms: int, option: str) -> Served:
+    tls = sandbox.tls() if sandbox.tls else None
+    return Served(sandbox.create_app(latency_ms=latency_ms), host, port, tls=tls, option=option)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
-    boxes = _sandbox_servers(args.host, args.port, args.latency_ms)
-    for name, url, _ in boxes:
-        print(f"sandbox {name}: {url}", flush=True)
-    anyio.run(lambda: serve_all([served for _, _, served in boxes]))
+    names = list(sandboxes())
+    boxes = []
+    for index, (name, box) in enumerate(sandboxes().items()):
+        port = (args.port + index) if args.port else box.default_port
+        boxes.append(_sandbox_served(name, box, args.host, port, args.latency_ms, "--port"))
+
+    def ready() -> None:
+        for name, served in zip(names, boxes):
+            print(f"sandbox {name}: {served.url}", flush=True)
+
+    _run(boxes, ready)
+
+
+def _ports(pairs: list[str]) -> dict[str, int]:
+    chosen: dict[str, int] = {}
+    for pair in pairs:
+        name, _, port = pair.partition("=")
+        if not name or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f'--port "{pair}" is not NAME=PORT, e.g. --port jira=9001 or --port atlassian=9101.')
+        chosen[name.strip()] = int(port)
+    return chosen
+
+
+async def _signed_in(title: str, runtime: Runtime) -> str:
+    """Who the demo acts as, in words (from the connector's own doctor checks)."""
+    try:
+        checks = await runtime.checks()
+    except Exception as exc:  # noqa: BLE001 - the demo still runs; say what failed
+        return f"  {title}: could not check the sign-in ({type(exc).__name__})"
+    return "\n".join(f"  {title}: {c.detail}" for c in checks)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    started = _sandbox_servers("127.0.0.1", None, args.latency_ms)
-    boxes = {name: url for name, url, _ in started}
-    servers = [served for _, _, served in started]
-    lines = [f"sandbox {name}: {url}" for name, url in boxes.items()]
+    chosen = _ports(args.port)
+    known = set(sandboxes()) | set(connectors())
+    unknown = sorted(set(chosen) - known)
+    if unknown:
+        raise ConfigError(f"--port names {', '.join(unknown)}: not a server or sandbox. Known: {', '.join(sorted(known))}.")
+    servers: list[Served] = []
+    urls: dict[str, str] = {}
+    lines: list[str] = []
+    for name, box in sandboxes().items():
+        port = chosen.get(name, box.default_port)
+        served = _sandbox_served(name, box, "127.0.0.1", port, args.latency_ms, f"--port {name}=<port>")
+        servers.append(served)
+        urls[name] = served.url
+        lines.append(f"sandbox {name}: {served.url}")
+    runtimes: list[tuple[str, Runtime]] = []
     for connector in connectors().values():
         login = sandboxes()[connector.sandbox].demo_login
-        os.environ.update(connector.sandbox_env(boxes[connector.sandbox], login))
-        served = _served(connector, load_settings(connector.settings, host="127.0.0.1"))
+        os.environ.update(connector.sandbox_env(urls[connector.sandbox], login))
+        settings = load_settings(connector.settings, host="127.0.0.1")
+        served = _served(connector, settings, chosen.get(connector.name), f"--port {connector.name}=<port>")
         servers.append(served)
-        lines.append(f"{connector.title}: http://127.0.0.1:{served.port}/mcp")
-    print("\n".join(lines) + "\nPress Ctrl-C to stop.", flush=True)
-    anyio.run(lambda: serve_all(servers))
+        runtimes.append((connector.title, connector.runtime(settings)))
+        lines.append(f"{connector.title}: {served.url}/mcp")
+
+    async def ready() -> None:
+        who = [await _signed_in(title, runtime) for title, runtime in runtimes]
+        print("\n".join(lines), flush=True)
+        print("Signed in to the sandbox as:\n" + "\n".join(who), flush=True)
+        print(
+            "Try first: point an MCP client at a URL above, e.g.\n"
+            "  npx @modelcontextprotocol/inspector --cli http://127.0.0.1:8001/mcp --method tools/call "
+            "--tool-name search --tool-arg query=checkout\n"
+            'and ask "What is blocking the Webshop release?" or "Create a bug in SHOP for the checkout crash, '
+            'assign it to Paul, current sprint".\nPress Ctrl-C to stop.',
+            flush=True,
+        )
+
+    _run(servers, ready)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -142,8 +208,16 @@ def cmd_tools(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
-    handlers = {"serve": cmd_serve, "sandbox": cmd_sandbox, "demo": cmd_demo, "doctor": cmd_doctor, "tools": cmd_tools}
+    # doctor prints its own findings: library chatter (retries...) only when asked for with LOG_LEVEL
+    default_level = "WARNING" if args.command in ("doctor", "tools") else "INFO"
+    configure_logging(os.environ.get("LOG_LEVEL", default_level))
+    handlers: dict[str, Callable[[argparse.Namespace], int | None]] = {
+        "serve": cmd_serve,
+        "sandbox": cmd_sandbox,
+        "demo": cmd_demo,
+        "doctor": cmd_doctor,
+        "tools": cmd_tools,
+    }
     try:
         return handlers[args.command](args) or 0
     except ConfigError as exc:
@@ -151,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `connectors tools | head`: the reader has gone, end quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -26,7 +26,21 @@ _UNITS = {
     "d": "days", "day": "days", "days": "days", "j": "days", "jour": "days", "jours": "days",
     "w": "weeks", "week": "weeks", "weeks": "weeks", "semaine": "weeks", "semaines": "weeks",
 }  # fmt: skip
-_DURATION = re.compile(r"^\s*-?\s*(\d+)\s*([a-zA-Z]+)\s*$")
+_DURATION = re.compile(r"^\s*-?\s*(\d+|[a-zéèêû]+)\s*([a-zA-Z]+)\s*$")
+_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "twenty": 20, "thirty": 30,
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8, "neuf": 9,
+    "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30,
+}  # fmt: skip
+_WEEKDAYS = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+    "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
+}  # fmt: skip
+_SINCE = re.compile(r"^(since|from|after|depuis|à partir de|a partir de|après|apres)\s+(le\s+|la\s+|l')?", re.I)
+_LAST = re.compile(r"^(last|dernier|derniere|dernière)\s+", re.I)
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+MAX_DURATION = timedelta(days=365 * 50)
 
 _PERIODS = {
     "today": ("day", 0), "aujourd'hui": ("day", 0), "aujourdhui": ("day", 0),
@@ -38,7 +52,10 @@ _PERIODS = {
     "last month": ("month", -1), "le mois dernier": ("month", -1), "mois dernier": ("month", -1),
 }  # fmt: skip
 
-HOW_TO = 'Use an ISO date ("2026-11-02"), a duration ("48h", "7d"), or a period ("this week", "cette semaine").'
+HOW_TO = (
+    'Use an ISO date ("2026-11-02"), a duration ("48h", "7d", "two days"), a weekday ("since Monday", "depuis lundi") '
+    'or a period ("this week", "cette semaine").'
+)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -49,10 +66,35 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_duration(text: str) -> timedelta | None:
-    match = _DURATION.match(text or "")
+    """"48h", "7d", "3 days", "two days", "deux jours" -> a timedelta; None if it is not a duration."""
+    match = _DURATION.match(_SINCE.sub("", (text or "").strip().lower()))
     if not match or match.group(2).lower() not in _UNITS:
         return None
-    return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+    amount = match.group(1)
+    count = int(amount) if amount.isdigit() else _NUMBERS.get(amount)
+    if count is None:
+        return None
+    unit = _UNITS[match.group(2).lower()]
+    if count > MAX_DURATION / timedelta(**{unit: 1}):
+        raise InvalidInput(f'"{text[:40]}" reaches back more than 50 years. {HOW_TO}')
+    return timedelta(**{unit: count})
+
+
+def _checked(moment: datetime, text: str) -> datetime:
+    if not EARLIEST <= moment <= LATEST:
+        raise InvalidInput(f'The date "{text[:40]}" is out of range (1970 to 2100). {HOW_TO}')
+    return moment
+
+
+def _weekday(text: str, tz: str, now: datetime) -> datetime | None:
+    """"monday" / "lundi" (also "last monday"): that day's 00:00 in `tz`, the most recent one (today included)."""
+    day = _WEEKDAYS.get(_LAST.sub("", text))
+    if day is None:
+        return None
+    local_now = now.astimezone(zone(tz))
+    back = (local_now.weekday() - day) % 7
+    start = (local_now - timedelta(days=back)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start.astimezone(timezone.utc)
 
 
 def _period(kind: str, offset: int, now: datetime) -> tuple[datetime, datetime]:
@@ -72,9 +114,13 @@ def _period(kind: str, offset: int, now: datetime) -> tuple[datetime, datetime]:
 
 def parse_point(text: str, tz: str = "UTC", *, now: datetime | None = None) -> datetime:
     now = now or datetime.now(timezone.utc)
+    text = " ".join(_SINCE.sub("", text.strip()).split())
     duration = parse_duration(text)
     if duration is not None:
         return now - duration
+    weekday = _weekday(text.lower(), tz, now)
+    if weekday is not None:
+        return weekday
     settings = {
         "PREFER_DATES_FROM": "past",
         "RETURN_AS_TIMEZONE_AWARE": True,
@@ -83,15 +129,18 @@ def parse_point(text: str, tz: str = "UTC", *, now: datetime | None = None) -> d
         "RELATIVE_BASE": now.astimezone(zone(tz)).replace(tzinfo=None),
         "DATE_ORDER": "YMD" if re.match(r"^\d{4}", text.strip()) else "DMY",
     }
-    parsed = dateparser.parse(text, languages=["en", "fr"], settings=settings)
+    try:
+        parsed = dateparser.parse(text, languages=["en", "fr"], settings=settings)
+    except (OverflowError, ValueError):
+        parsed = None
     if parsed is None:
-        raise InvalidInput(f'Could not understand the date "{text}". {HOW_TO}')
-    return parsed.astimezone(timezone.utc)
+        raise InvalidInput(f'Could not understand the date "{text[:60]}". {HOW_TO}')
+    return _checked(parsed.astimezone(timezone.utc), text)
 
 
 def parse_range(text: str, tz: str = "UTC", *, now: datetime | None = None) -> tuple[datetime, datetime]:
     now = now or datetime.now(timezone.utc)
-    key = " ".join(text.lower().split())
+    key = " ".join(_SINCE.sub("", text.strip().lower()).split())
     if key in _PERIODS:
         kind, offset = _PERIODS[key]
         start, end = _period(kind, offset, now.astimezone(zone(tz)))

@@ -9,8 +9,11 @@ names the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Annotated, Any, ClassVar
+
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -39,6 +42,9 @@ class ServerSettings(BaseSettings):
     rate_limit_per_second: float = Field(100.0, gt=0, description="Outbound requests per second per user, endpoint and method (writes that overwrite: half)")
     cache_ttl_seconds: float = Field(300.0, ge=0, description="Lifetime of cached lookups (fields, users, sprints)")
     http_timeout_seconds: float = Field(20.0, gt=0, description="Timeout of one upstream request")
+    call_deadline_seconds: float = Field(
+        25.0, gt=0, description="Time one tool call may take, every upstream retry and wait included"
+    )
 
     @field_validator("allowed_hosts", "toolsets", mode="before")
     @classmethod
@@ -64,6 +70,27 @@ class ServerSettings(BaseSettings):
             text = f"the credentials were refused (mistyped, expired or revoked): check {' and '.join(names)}."
         where = tried or getattr(self, "url", "")
         return f"{text} (tried {where})" if where else text
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_upstream_url(url: str, variable: str, example: str) -> None:
+    """An upstream URL must be https (credentials travel with every request); http only to loopback (a sandbox)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{variable} must be a full URL such as {example}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValueError(
+            f"{variable} must start with https:// (http:// would send the credentials in clear); "
+            "http:// is accepted only for a loopback address such as a local sandbox"
+        )
 
 
 def secrets_dir() -> str | None:

@@ -141,3 +141,36 @@ async def fail(client, tool: str, **arguments) -> str:
     text = result.content[0].text if result.content else ""
     assert result.is_error, f"{tool} should have failed, got: {text[:300]}"
     return text
+
+
+def connector_fixtures(connector, make_settings, *, upstream: str = "upstream") -> dict:
+    """pytest fixtures every connector's tests use, from one `make_settings(url)`: put them in a conftest with
+    `globals().update(connector_fixtures(connector, make_settings))`.
+
+    `settings` (against the `upstream` fixture's `.url`), `runtime`, `client` (an MCP client in memory, the same
+    protocol layer as HTTP) and `mcp_url` (the server over real Streamable HTTP).
+    """
+    import pytest
+    from mcp import Client
+
+    from .server import build_app, build_server
+
+    @pytest.fixture
+    def settings(request):
+        return make_settings(request.getfixturevalue(upstream).url)
+
+    @pytest.fixture
+    def runtime(settings):
+        return connector.runtime(settings)
+
+    @pytest.fixture
+    async def client(settings, runtime):
+        async with Client(build_server(connector, settings, runtime)) as connected:
+            yield connected
+
+    @pytest.fixture
+    def mcp_url(settings, runtime):
+        with serve_in_thread(build_app(connector, settings, runtime)) as base:
+            yield f"{base}/mcp"
+
+    return {"settings": settings, "runtime": runtime, "client": client, "mcp_url": mcp_url}

@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServerSettings
+from shared.settings import check_upstream_url, ServerSettings
 
 
 class ConfluenceSettings(ServerSettings):
@@ -25,8 +25,7 @@ class ConfluenceSettings(ServerSettings):
 
     @model_validator(mode="after")
     def _credentials(self) -> "ConfluenceSettings":
-        if self.url and not self.url.startswith(("http://", "https://")):
-            raise ValueError("CONFLUENCE_URL must start with https:// (e.g. https://acme.atlassian.net)")
+        check_upstream_url(self.url, "CONFLUENCE_URL", "https://acme.atlassian.net")
         if self.pat is None and not (self.email and self.api_token):
             raise ValueError("credentials are missing: set CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN, or CONFLUENCE_PAT")
         return self

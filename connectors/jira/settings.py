@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import CommaList, ServerSettings
+from shared.settings import check_upstream_url, CommaList, ServerSettings
 
 
 class JiraSettings(ServerSettings):
@@ -32,8 +32,7 @@ class JiraSettings(ServerSettings):
 
     @model_validator(mode="after")
     def _credentials(self) -> "JiraSettings":
-        if self.url and not self.url.startswith(("http://", "https://")):
-            raise ValueError("JIRA_URL must start with https:// (e.g. https://acme.atlassian.net)")
+        check_upstream_url(self.url, "JIRA_URL", "https://acme.atlassian.net")
         if self.pat is None and not (self.email and self.api_token):
             raise ValueError(
                 "credentials are missing: set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT (Data Center)"

@@ -76,8 +76,10 @@ def isolated(monkeypatch, tmp_path):
 def served(monkeypatch):
     started = []
 
-    async def fake_serve_all(servers, drain_seconds=0.0):
+    async def fake_serve_all(servers, drain_seconds=0.0, on_ready=None):
         started.extend(servers)
+        if on_ready is not None:
+            on_ready()
 
     monkeypatch.setattr(cli, "serve_all", fake_serve_all)
     return started
@@ -179,3 +181,37 @@ def test_markdown_table_escapes_pipes_in_descriptions():
     """Regression: a raw "|" in a description added a column and broke the README row."""
     row = next(line for line in markdown_table([DEMO]).splitlines() if "`demo_search`" in line)
     assert row == "| `demo_search` | read | search | Find things \\| fast. |"
+
+
+def test_a_port_in_use_is_one_line_naming_it_and_the_option(monkeypatch, capsys):
+    import socket
+
+    monkeypatch.setenv("DEMO_URL", "http://127.0.0.1:1")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "demo", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"Port {port} on 127.0.0.1 is already in use" in err and "--port" in err
+    assert "Traceback" not in err and "http://" not in err  # nothing announced that is not served
+
+
+def test_demo_port_options_must_name_a_server_or_sandbox(capsys):
+    assert cli.main(["demo", "--port", "nosuch=9001"]) == 2
+    assert "not a server or sandbox" in capsys.readouterr().err
+    assert cli.main(["demo", "--port", "jira"]) == 2
+    assert "is not NAME=PORT" in capsys.readouterr().err
+
+
+def test_tools_piped_into_head_ends_quietly():
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "tools"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()  # like `| head` once it has read what it wants: the reader is gone before the table is written
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err, err

@@ -142,3 +142,23 @@ def test_results_are_aware_utc():
         start, end = parse_range(text, "America/New_York", now=NOW)
         assert start.utcoffset() == timedelta(0) and end.utcoffset() == timedelta(0)
         assert start <= end
+
+
+FRIDAY = datetime(2026, 12, 4, 15, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("text", ["since Monday", "depuis lundi", "Monday", "lundi", "last monday", "this week"])
+def test_since_monday_is_monday_midnight_where_the_person_is(text):
+    start, end = parse_range(text, "Europe/Paris", now=FRIDAY)
+    assert start == datetime(2026, 11, 29, 23, 0, tzinfo=timezone.utc) and end == FRIDAY  # 00:00 in Paris
+
+
+@pytest.mark.parametrize("text", ["two days", "deux jours", "2 days", "2 jours", "48h", "since two days"])
+def test_durations_in_words_and_figures(text):
+    assert parse_range(text, "UTC", now=FRIDAY)[0] == FRIDAY - timedelta(days=2)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01", "9999-12-31", "9999999d", "99999 weeks"])
+def test_dates_out_of_range_are_a_clear_input_error(text):
+    with pytest.raises(InvalidInput, match="out of range|more than 50 years"):
+        parse_range(text, "America/New_York", now=FRIDAY)

@@ -132,3 +132,12 @@ async def test_doctor_names_the_secret_setting_that_is_wrong(connector: Connecto
     assert failed, "a wrong secret must fail a check"
     detail = " ".join(c.detail for c in failed)
     assert type(settings).env_name(secret) in detail and "wrong-secret-value" not in detail
+
+
+def test_an_http_upstream_beyond_loopback_is_refused(connector: Connector, settings_for):
+    from shared.errors import ConfigError
+
+    if "url" not in connector.settings.model_fields:  # an upstream with a fixed address (e.g. Google's)
+        return
+    with pytest.raises(ConfigError, match="https://"):
+        settings_for(url="http://upstream.example.com")

@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServerSettings
+from shared.settings import ServerSettings, check_upstream_url
 
 
 class EchoSettings(ServerSettings):
@@ -20,6 +20,5 @@ class EchoSettings(ServerSettings):
 
     @model_validator(mode="after")
     def _url(self) -> EchoSettings:
-        if not self.url.startswith(("http://", "https://")):
-            raise ValueError("ECHO_URL must start with https:// (e.g. https://notes.example.com)")
+        check_upstream_url(self.url, "ECHO_URL", "https://notes.example.com")
         return self
