@@ -5,7 +5,7 @@ markdown, plain text, JSON. Google-native files are exported first: ask Drive fo
 Images, media, archives and legacy Office files are never sent to the model: they get a one-line description
 with the caller's link.
 
-Use it like this in a tool::
+Use it like this in a tool (``read_page`` does exactly this)::
 
     from shared import content
 
@@ -20,6 +20,10 @@ Use it like this in a tool::
 
 API:
 
+- ``async read_page(download, *, name: str, mime: str, size: int | None, link: str | None = None,
+  cursor: str | None = None, page_chars: int = DEFAULT_PAGE_CHARS, limits: Limits = DEFAULT_LIMITS) -> ContentPage``
+  where ``download()`` returns an awaitable of bytes or an async iterator of chunks; it is not called for images,
+  media, files over the cap or a malformed cursor.
 - ``needs_download(mime: str, name: str = "") -> bool``
 - ``check_size(size: int | None, mime: str, *, name: str, limits: Limits = DEFAULT_LIMITS) -> None``
 - ``async collect(chunks: AsyncIterable[bytes], *, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes``
@@ -53,6 +57,7 @@ from .exports import GOOGLE_EXPORTS, export_mime
 from .model import DEFAULT_LIMITS, ContentPage, Converted, Document, Limits, Source
 from .paging import DEFAULT_PAGE_CHARS, page
 from .pool import close_workers
+from .read import Download, read_page
 from .registry import Converter, register, unregister
 from .sniff import EXTENSION_KINDS, MIME_KINDS
 
@@ -68,6 +73,7 @@ __all__ = [
     "Converted",
     "Converter",
     "Document",
+    "Download",
     "FileTooLarge",
     "Limits",
     "Source",
@@ -79,6 +85,7 @@ __all__ = [
     "export_mime",
     "needs_download",
     "page",
+    "read_page",
     "register",
     "to_markdown",
     "unregister",

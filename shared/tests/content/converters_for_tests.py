@@ -26,7 +26,7 @@ def wait_for_go(data: bytes, source: Source, limits: Limits) -> Converted:
     """Says it started, then waits until the test (on the event loop) says go: proves the loop ran meanwhile."""
     folder = Path(json.loads(data)["folder"])
     (folder / "started").write_text(str(os.getpid()))
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not (folder / "go").exists():
         if time.monotonic() > deadline:
             return Converted("nobody said go")

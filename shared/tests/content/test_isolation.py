@@ -43,7 +43,7 @@ def test_converters() -> Iterator[None]:
     content.unregister(HANDSHAKE_MIME)
 
 
-async def wait_for(condition, what: str, seconds: float = 10) -> None:
+async def wait_for(condition, what: str, seconds: float = 30) -> None:
     with anyio.move_on_after(seconds):
         while not condition():
             await anyio.sleep(0.01)
