@@ -38,8 +38,24 @@ def get_content(ctx: Context, item: Item) -> Response:
     return RedirectResponse(download_url(ctx, item), status_code=302)
 
 
+def _token_sent(request: Request) -> Response | None:
+    """SharePoint refuses a Graph token on its pre-authenticated URLs: a client must not forward it there."""
+    if "authorization" not in request.headers:
+        return None
+    return error_response(
+        GraphError(
+            401,
+            "unauthenticated",
+            "Do not send an Authorization header to a "
+            "pre-authenticated download or upload URL: the URL carries its own credential.",
+        )
+    )
+
+
 async def download(request: Request) -> Response:
     """The pre-authenticated URL (no bearer token): serves the bytes, honouring a single ``Range``."""
+    if (leak := _token_sent(request)) is not None:
+        return leak
     claims = verify(request.query_params.get("tempauth", ""))
     tokens = request.app.state.tokens
     if claims is None or claims["e"] < tokens.now():
@@ -204,6 +220,8 @@ def _session_status(session: UploadSession) -> dict:
 
 async def upload_chunk(request: Request) -> Response:
     """PUT a byte range to the session (Content-Range), GET its status, or DELETE it."""
+    if (leak := _token_sent(request)) is not None:
+        return leak
     claims = verify(request.query_params.get("tempauth", "")) or {}
     sessions: dict[str, UploadSession] = request.app.state.upload_sessions
     session = sessions.get(request.query_params.get("guid", ""))

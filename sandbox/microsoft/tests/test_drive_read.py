@@ -135,3 +135,11 @@ def test_unknown_items_and_segments_answer_in_graphs_error_shape(alice):
     unknown = alice.get("/me/drive/root/frobnicate")
     assert unknown.status_code == 400 and "frobnicate" in unknown.json()["error"]["message"]
     assert alice.get("/me/drive/root/children", params={"$top": "x"}).status_code == 400
+
+
+def test_pre_authenticated_urls_refuse_a_forwarded_graph_token(alice):
+    location = alice.get(CONTRACT + "/content").headers["location"]
+    forwarded = alice.get(location)  # the alice client sends its bearer token
+    assert forwarded.status_code == 401 and "Authorization" in forwarded.json()["error"]["message"]
+    session = alice.post("/me/drive/root:/Notes/x.bin:/createUploadSession", json={}).json()
+    assert alice.get(session["uploadUrl"]).status_code == 401
