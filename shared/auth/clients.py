@@ -29,6 +29,7 @@ from pydantic import AnyUrl, ValidationError
 
 from .crypto import KeyRing
 from .db import Database
+from .rotation import reencrypt_table
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,12 @@ class ClientRegistry:
                 "INSERT INTO oauth_clients (client_id, ciphertext, created_at) VALUES (?, ?, ?)",
                 (client.client_id, ciphertext, time.time()),
             )
+        )
+
+    async def reencrypt(self) -> int:
+        """Move registered clients' records to the current vault key; returns how many moved."""
+        return await self.db.run(
+            lambda tx: reencrypt_table(tx, self.keys, "oauth_clients", ["client_id"], lambda ids: _context(ids[0]))
         )
 
     # -- client ID metadata documents ------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import anyio
 from ..errors import ConfigError
 
 T = TypeVar("T")
+MIGRATION_LOCK_ID = zlib.crc32(b"enterprise-connectors:migrate")  # one PostgreSQL advisory lock for all upgraders
 Params = Sequence[Any]
 
 MIGRATIONS_TABLE = """
@@ -81,7 +82,7 @@ class Database:
     def _run_sync(self, work: Callable[[Tx], T]) -> T:
         raise NotImplementedError
 
-    def _lock_migrations(self, tx: Tx, component: str) -> None:
+    def _lock_migrations(self, tx: Tx) -> None:
         raise NotImplementedError
 
     async def migrate(self, component: str, steps: Sequence[Sequence[str]]) -> int:
@@ -95,8 +96,8 @@ class Database:
         return applied
 
     def _apply(self, tx: Tx, *, component: str, version: int, statements: Sequence[str]) -> bool:
+        self._lock_migrations(tx)  # before creating the table: two first starts must not both create it
         tx.exec(MIGRATIONS_TABLE)
-        self._lock_migrations(tx, component)
         done = tx.one("SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?", (component, version))
         if done:
             return False
@@ -110,6 +111,7 @@ class Database:
 
     async def version(self, component: str) -> int:
         def read(tx: Tx) -> int:
+            self._lock_migrations(tx)
             tx.exec(MIGRATIONS_TABLE)
             row = tx.one("SELECT MAX(version) FROM schema_migrations WHERE component = ?", (component,))
             return int(row[0]) if row and row[0] is not None else 0
@@ -150,7 +152,7 @@ class SqliteDatabase(Database):
         finally:
             conn.close()
 
-    def _lock_migrations(self, tx: Tx, component: str) -> None:
+    def _lock_migrations(self, tx: Tx) -> None:
         """BEGIN IMMEDIATE already holds the database's single write lock."""
 
 
@@ -195,8 +197,8 @@ class PostgresDatabase(Database):
         finally:
             self._release(conn)
 
-    def _lock_migrations(self, tx: Tx, component: str) -> None:
-        tx.exec("SELECT pg_advisory_xact_lock(?)", (zlib.crc32(f"migrate:{component}".encode()),))
+    def _lock_migrations(self, tx: Tx) -> None:
+        tx.exec("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK_ID,))
 
     def close(self) -> None:
         with self._mutex:

@@ -25,6 +25,7 @@ from joserfc.jwk import ECKey, Key, KeySet
 from ..errors import ConfigError
 from .crypto import DecryptionFailed, KeyRing
 from .db import Database, Tx
+from .rotation import reencrypt_table
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +102,16 @@ class SigningKeys:
             except DecryptionFailed as exc:
                 raise ConfigError(
                     f"Configuration error: signing key {kid} in the database cannot be decrypted ({exc}); "
-                    "VAULT_KEYS must still list the key it was stored under (add new keys in front, never drop old ones "
-                    "before `reencrypt`)"
+                    "VAULT_KEYS must still list the key it was stored under (add new keys in front; drop old ones "
+                    "only after `reencrypt`)"
                 ) from None
         self._active, self._loaded_at = active, self.clock()
+
+    async def reencrypt(self) -> int:
+        """Move the stored private keys to the current vault key; returns how many moved."""
+        return await self.db.run(
+            lambda tx: reencrypt_table(tx, self.keys, "auth_signing_keys", ["kid"], lambda ids: _context(ids[0]))
+        )
 
     @staticmethod
     def _read_active(tx: Tx) -> list[tuple[Any, ...]]:

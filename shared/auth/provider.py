@@ -149,7 +149,7 @@ class BrokeredProvider:
         )
 
     async def complete_login(self, login_id: str, code: str | None, upstream_error: str | None) -> str | None:
-        """Finish the upstream's callback; the client redirect to send the person to, or None if the login is unknown."""
+        """Finish the upstream's callback: where to send the person back, or None if the login is unknown."""
         pending = await self.grants.take_pending(login_id)
         if pending is None:
             return None

@@ -126,6 +126,7 @@ class SignIn:
     vault: TokenVault | None = None
     provider: BrokeredProvider | None = None
     upstream: UpstreamIdentityProvider | None = None
+    signing_keys: SigningKeys | None = None
     _starters: list[Any] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -140,6 +141,14 @@ class SignIn:
         return await self.vault.fresh(
             subject, self.upstream.name, self.upstream.refresh, stale_access_token=stale_access_token
         )
+
+    async def reencrypt(self) -> int:
+        """After putting a new key first in VAULT_KEYS: move every stored secret to it (then old keys may go)."""
+        if self.vault is None or self.provider is None:
+            return 0
+        moved = await self.vault.reencrypt()
+        moved += await self.provider.clients.reencrypt()
+        return moved + (await self.signing_keys.reencrypt() if self.signing_keys else 0)
 
     def install(self, app: Starlette) -> None:
         """Serve the sign-in routes from `app` and run `start()` / `stop()` around its lifespan."""
@@ -161,6 +170,10 @@ class SignIn:
         """Close outbound HTTP clients and pooled database connections (from the server's lifespan)."""
         if self.provider is not None:
             await self.provider.clients.aclose()
+        self.close()
+
+    def close(self) -> None:
+        """Release pooled database connections."""
         if self.db is not None:
             self.db.close()
 
@@ -228,6 +241,7 @@ def build_sign_in(
         vault=vault,
         provider=provider,
         upstream=upstream,
+        signing_keys=keys,
         _starters=[keys, grants, vault],
     )
 

@@ -28,8 +28,9 @@ from prometheus_client import Counter
 
 from ..state import State
 from .crypto import DecryptionFailed, KeyRing
-from .db import Database, Tx
+from .db import Database
 from .errors import InvalidGrant, UpstreamLinkMissing
+from .rotation import reencrypt_table
 
 log = logging.getLogger(__name__)
 
@@ -232,18 +233,8 @@ class TokenVault:
 
     async def reencrypt(self) -> int:
         """Move every ciphertext to the current key (after adding a key to VAULT_KEYS); returns how many moved."""
-        return await self.db.run(self._reencrypt)
-
-    def _reencrypt(self, tx: Tx) -> int:
-        moved = 0
-        for subject, upstream, ciphertext in tx.rows("SELECT subject, upstream, ciphertext FROM vault_tokens"):
-            if self.keys.is_current(ciphertext):
-                continue
-            context = _context(subject, upstream)
-            fresh = self.keys.encrypt(self.keys.decrypt(ciphertext, context), context)
-            tx.exec(
-                "UPDATE vault_tokens SET ciphertext = ? WHERE subject = ? AND upstream = ? AND ciphertext = ?",
-                (fresh, subject, upstream, ciphertext),
+        return await self.db.run(
+            lambda tx: reencrypt_table(
+                tx, self.keys, "vault_tokens", ["subject", "upstream"], lambda ids: _context(*ids)
             )
-            moved += 1
-        return moved
+        )
