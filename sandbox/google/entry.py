@@ -6,6 +6,7 @@ from typing import Any
 
 from shared.connector import Sandbox
 
+from .tokens import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from .users import DEMO_USER
 
 
@@ -20,5 +21,11 @@ SANDBOX = Sandbox(
     title="Google Workspace (Drive, Gmail)",
     default_port=9200,
     create_app=_create_app,
-    demo_login={"email": DEMO_USER.email, "token": DEMO_USER.static_token},
+    # token: a static access token (never expires); client_id/secret: the sandbox's OAuth client, for the code flow
+    demo_login={
+        "email": DEMO_USER.email,
+        "token": DEMO_USER.static_token,
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": DEMO_CLIENT_SECRET,
+    },
 )
