@@ -86,7 +86,7 @@ def _shape_lines(shape: BaseShape, limits: Limits, notes: list[str], name: str) 
         chart = shape.chart  # type: ignore[attr-defined]
         title = chart.chart_title.text_frame.text if chart.has_title and chart.chart_title.has_text_frame else ""
         return [f"- [chart{': ' + _one_line(title) if title else ''}]"]
-    if shape.shape_type is not None and "PICTURE" in str(shape.shape_type):
+    if _is_picture(shape):
         return ["- [image]"]
     if not shape.has_text_frame:
         return []
@@ -96,6 +96,13 @@ def _shape_lines(shape: BaseShape, limits: Limits, notes: list[str], name: str) 
         if text:
             lines.append("  " * paragraph.level + f"- {text}")
     return lines
+
+
+def _is_picture(shape: BaseShape) -> bool:
+    try:
+        return shape.shape_type is not None and "PICTURE" in str(shape.shape_type)
+    except NotImplementedError:  # python-pptx cannot name some graphic frames (SmartArt, OLE objects)
+        return False
 
 
 def _one_line(text: str) -> str:

@@ -22,6 +22,14 @@ from .model import Converted, Limits, Source
 from .pool import HEADER
 from .sniff import LABELS
 
+_TEXT_LABELS = {
+    "html": "an HTML page",
+    "csv": "CSV",
+    "tsv": "TSV",
+    "markdown": "markdown",
+    "text": "text",
+    "json": "JSON",
+}
 MEMORY_LIMIT_BYTES = 2 * 1024 * 1024 * 1024  # address space of one worker
 
 
@@ -38,9 +46,11 @@ def run_converter(
         return ("ConnectorError", str(error))
     except MemoryError:
         return ("FileTooLarge", f"{source.name} needs more memory than this server allows to read it as text.")
+    except RecursionError:
+        return ("UnreadableFile", f"{source.name} is nested too deeply to be read as text here.")
     except Exception as error:  # noqa: BLE001 - parsers raise anything on hostile input; the caller gets a sentence
         reason = (str(error).strip() or type(error).__name__)[:160]
-        what = LABELS.get(source.kind, f"a {source.kind} file" if source.kind else "text")
+        what = LABELS.get(source.kind) or _TEXT_LABELS.get(source.kind) or f"a {source.kind or 'text'} file"
         return ("UnreadableFile", f"{source.name} could not be read as {what}: the file is damaged ({reason}).")
 
 

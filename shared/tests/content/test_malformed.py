@@ -86,6 +86,12 @@ async def test_legacy_office_files_and_unknown_binaries_are_described_not_dumped
     assert noise.markdown == "[blob (application/octet-stream, 2 KB) is a binary file: it has no text to show here.]\n"
 
 
+async def test_html_nested_too_deeply_for_the_parser_is_refused_in_a_sentence():
+    html = b"<div>" * 20_000 + b"deep" + b"</div>" * 20_000
+    with pytest.raises(content.UnreadableFile, match=r"^deep\.html is nested too deeply to be read as text here\.$"):
+        await content.to_markdown(html, name="deep.html", mime="text/html")
+
+
 async def test_an_empty_text_file_says_it_is_empty():
     document = await content.to_markdown(b"", name="empty.txt", mime="text/plain")
     assert document.markdown == "[empty.txt is empty.]\n"
