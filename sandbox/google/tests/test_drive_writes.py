@@ -129,6 +129,7 @@ def test_rename_and_move_with_add_and_remove_parents(fresh: GoogleUnderTest, ali
     renamed = (
         alice.files().update(fileId=notes["id"], body={"name": "Team notes (old).txt"}, fields="name,version").execute()
     )
+    assert_valid("drive.files.update", renamed)
     assert renamed["name"] == "Team notes (old).txt"
     moved = (
         alice.files()
