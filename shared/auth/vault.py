@@ -26,10 +26,11 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from ..errors import UpstreamUnavailable
 from ..state import State
 from .crypto import DecryptionFailed, KeyRing
 from .db import Database
-from .errors import InvalidGrant, UpstreamLinkMissing
+from .errors import InvalidGrant, RefreshFailed, UpstreamLinkMissing
 from .rotation import reencrypt_table
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ class UpstreamTokens:
 
 
 Refresher = Callable[[str], Awaitable[UpstreamTokens]]
-"""Trade a refresh token for new tokens; raise `InvalidGrant` if the upstream refuses it for good."""
+"""Trade a refresh token for new tokens; raise `InvalidGrant` if the upstream refuses it for good,
+`RefreshFailed` (a message without secrets) if it failed for a reason that may pass."""
 
 
 @dataclass(frozen=True)
@@ -199,9 +201,12 @@ class TokenVault:
             await self.revoke(subject, upstream)
             log.info("vault: %s refused a refresh (invalid_grant); the link was removed", upstream)
             raise UpstreamLinkMissing(upstream, "the upstream no longer accepts the saved sign-in") from None
-        except Exception:
+        except RefreshFailed as exc:
             REFRESHES.labels(outcome="failed").inc()
-            raise
+            log.warning("vault: refreshing a %s link failed: %s", upstream, exc)
+            raise UpstreamUnavailable(
+                f"{upstream} could not renew your sign-in just now ({exc}). Try again shortly."
+            ) from None
         # Upstreams that do not rotate omit the refresh token and identity fields: keep ours.
         merged = replace(
             new,

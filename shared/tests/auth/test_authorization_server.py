@@ -252,3 +252,16 @@ async def test_no_token_code_or_secret_appears_in_any_log_line(world_factory, ca
     logged = "\n".join(f"{record.threadName} {record.name} {record.getMessage()}" for record in server_side)
     assert "refresh token was used twice" in logged
     assert [secret for secret in secrets_seen if secret in logged] == []
+
+
+async def test_pkce_plain_is_refused_and_the_error_redirect_carries_iss(world_factory):
+    async with world_factory() as w:
+        verifier, _ = pkce()
+        response = await authorize(w, w.cimd_client_id, verifier, code_challenge_method="plain")
+        params = query(response.headers["location"])
+        assert (params["error"], params["state"], params["iss"]) == ("invalid_request", "chatgpt-state", w.issuer)
+        missing = await w.http.get(
+            f"{w.issuer}/authorize",
+            params={"response_type": "code", "client_id": w.cimd_client_id, "redirect_uri": CHATGPT_CALLBACK},
+        )
+        assert query(missing.headers["location"])["error"] == "invalid_request"  # no code_challenge at all

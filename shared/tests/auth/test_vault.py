@@ -14,9 +14,9 @@ from prometheus_client import REGISTRY
 
 from shared.auth.crypto import KeyRing
 from shared.auth.db import Database, Tx
-from shared.auth.errors import InvalidGrant, UpstreamLinkMissing
+from shared.auth.errors import InvalidGrant, RefreshFailed, UpstreamLinkMissing
 from shared.auth.vault import TokenVault, UpstreamTokens
-from shared.errors import ConfigError
+from shared.errors import ConfigError, UpstreamUnavailable
 from shared.redis_state import RedisState
 from shared.state import LocalState
 
@@ -168,6 +168,19 @@ async def test_invalid_grant_unlinks_the_person_and_asks_to_reconnect(database: 
     assert await vault.get("alice", "atlassian") is None
     with pytest.raises(UpstreamLinkMissing, match="not connected"):
         await vault.fresh("alice", "atlassian", upstream.refresh)
+
+
+async def test_a_refresh_that_fails_for_a_passing_reason_keeps_the_link_and_says_to_retry(database: Database):
+    vault = await make_vault(database)
+    await vault.put("alice", "atlassian", expired())
+
+    async def unreachable(refresh_token: str) -> UpstreamTokens:
+        raise RefreshFailed("Atlassian could not be reached (ConnectTimeout)")
+
+    with pytest.raises(UpstreamUnavailable, match="Try again shortly") as caught:
+        await vault.fresh("alice", "atlassian", unreachable)
+    assert caught.value.retryable and "refresh-0" not in str(caught.value)
+    assert await vault.get("alice", "atlassian") == expired()
 
 
 async def test_two_concurrent_refreshes_call_the_upstream_once_and_share_the_result(database: Database):
