@@ -146,7 +146,9 @@ class Reader(InlineReader):
             bullet = marker if node.name == "ul" else f"{number}{marker}"
             number += 1
             pad = indent + " " * (len(bullet) + 1)
-            paragraphs, nested, run = [], [], []
+            paragraphs: list[str] = []
+            nested: list[str] = []
+            run: list[El | Text | AsBlock] = []
             for child in item.children:
                 if isinstance(child, El) and child.name in ("ul", "ol"):
                     nested.append(self.list_block(child, "-" if child.name == "ul" else ".", pad))

@@ -42,7 +42,7 @@ def edit_section(markdown: str, heading: str, content: str, *, append: bool) -> 
             "replace the whole body instead."
         )
     index, level, _ = matches[0]
-    end, opened = len(lines), []
+    end, opened = len(lines), list[str]()
     in_code = fenced_lines(lines)
     for k in range(index + 1, len(lines)):
         line = lines[k]

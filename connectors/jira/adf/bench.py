@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     header = ("documents", "count", "adf_to_markdown µs", "parses/call", "markdown_to_adf µs")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        print("  ".join(cells))
 
 
 if __name__ == "__main__":

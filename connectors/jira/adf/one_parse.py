@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import pairwise
 
 from markdown_it.token import Token
 
@@ -100,4 +101,4 @@ def _block_lines(nodes: list[Node], parts: list[str]) -> list[tuple[int, int]]:
 def _top_level_groups(tokens: list[Token]) -> list[tuple[int, int]]:
     """(first, stop) token indices of each top-level block."""
     heads = [i for i, tok in enumerate(tokens) if tok.level == 0 and tok.nesting >= 0]
-    return list(zip(heads, heads[1:] + [len(tokens)]))
+    return list(pairwise([*heads, len(tokens)]))

@@ -29,7 +29,7 @@ def make_patch(orig: Any, derived: Any) -> Any:
         if key not in orig:
             patch.setdefault("-", []).append(key)
         elif key == "content" and _same_length_lists(orig[key], derived.get(key)):
-            patch["content"] = [make_patch(o, d) for o, d in zip(orig[key], derived[key])]
+            patch["content"] = [make_patch(o, d) for o, d in zip(orig[key], derived[key], strict=True)]
         elif key == "content" and (orig[key] or derived.get(key)):
             raise Unrepresentable("content differs")  # only [] vs missing is patchable
         else:
@@ -49,9 +49,8 @@ def apply_patch(node: Node, patch: dict) -> Node:
         if key == "-":
             continue
         if key == "content" and _same_length_lists(value, out.get("content")):
-            out["content"] = [
-                apply_patch(child, p) if isinstance(p, dict) else child for child, p in zip(out["content"], value)
-            ]
+            pairs = zip(out["content"], value, strict=True)
+            out["content"] = [apply_patch(child, p) if isinstance(p, dict) else child for child, p in pairs]
         else:
             out[key] = value
     return out

@@ -26,7 +26,7 @@ def render_blocks(nodes: list[Node], ctx: Ctx) -> str:
 
 
 def render_block(node: Node, ctx: Ctx) -> str:
-    renderer = _BLOCK_RENDERERS.get(node.get("type"))
+    renderer = _BLOCK_RENDERERS.get(str(node.get("type")))
     if renderer is None:
         return fence(dumps(node), ADF_FENCE)
     return renderer(node, ctx)
@@ -38,7 +38,7 @@ def _render_paragraph(node: Node, ctx: Ctx) -> str:
 
 def _render_heading(node: Node, ctx: Ctx) -> str:
     level = (node.get("attrs") or {}).get("level")
-    if level not in range(1, 7):
+    if not isinstance(level, int) or level not in range(1, 7):
         raise Unrepresentable("heading level")
     text = render_inline(node.get("content", []), ctx.inline(one_line=True))
     if text.endswith("#"):

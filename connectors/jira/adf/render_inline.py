@@ -59,18 +59,21 @@ def _group_code_spans(nodes: list[Node], ctx: Ctx) -> list[Node]:
     out: list[Node] = []
     run: list[Node] = []
     forced = False
-    for node in nodes + [None]:  # None flushes the last run
-        if node is not None and node["type"] == GROUP:
+    for node in [*nodes, None]:  # None flushes the last run
+        if node is None:
+            out.extend([{"type": GROUP, "nodes": run}] if len(run) > 1 or forced else run)
+            break
+        if node["type"] == GROUP:
             run.extend(node["nodes"])
             forced = True
             continue
-        if node is not None and _is_bare_code_span(node, ctx):
+        if _is_bare_code_span(node, ctx):
             run.append(node)
             continue
         out.extend([{"type": GROUP, "nodes": run}] if len(run) > 1 or forced else run)
         run, forced = [], False
         out.append(node)
-    return out[:-1]
+    return out
 
 
 def _is_bare_code_span(node: Node, ctx: Ctx) -> bool:
@@ -256,8 +259,8 @@ def _escape_line_start(line: str) -> str:
     lead = lead.replace(" ", "&#32;").replace("\t", "&#9;")
     if stripped[:1] in ("#", ">", "-", "+", "="):
         stripped = "\\" + stripped
-    elif _ORDERED_START.match(stripped):
-        end = _ORDERED_START.match(stripped).end()
+    elif ordered := _ORDERED_START.match(stripped):
+        end = ordered.end()
         stripped = stripped[: end - 1] + "\\" + stripped[end - 1 :]
     return lead + stripped
 

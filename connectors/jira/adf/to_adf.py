@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+from typing import cast
+
 from markdown_it.token import Token
 
 from .control_chars import reject_control_chars
@@ -49,7 +52,7 @@ def parse_blocks(tokens: list[Token], pos: int, stop: str | None) -> tuple[list[
                 patch = load_json(text[len(PATCH_PREFIX) : -len(COMMENT_END)])
                 if patch is not None:
                     continue
-            nodes.append(_paragraph([_text(tok.content.rstrip("\n"), [])]))
+            nodes.append(_paragraph([cast(Node, _text(tok.content.rstrip("\n"), []))]))
             continue
         node, pos = _parse_block(tokens, pos)
         if node is None:
@@ -109,9 +112,9 @@ def _parse_code(tok: Token) -> Node:
     info = tok.info.strip() if tok.type == "fence" else ""
     text = tok.content.removesuffix("\n")
     if info == ADF_FENCE:
-        node = load_json(text)
-        if isinstance(node, dict) and isinstance(node.get("type"), str):
-            return node
+        loaded = load_json(text)
+        if isinstance(loaded, dict) and isinstance(loaded.get("type"), str):
+            return loaded
     node: Node = {"type": "codeBlock"}
     if info:
         node["attrs"] = {"language": info.split()[0]}
@@ -167,7 +170,7 @@ def _table_rows_as_paragraphs(table: Node) -> list[Node]:
 
 
 def _parse_inline(children: list[Token]) -> list[Node]:
-    out: list[Node] = []
+    out: list[Node | None] = []
     marks: list[Node] = []
     restored: set[int] = set()  # ids of nodes restored from adf: spans (never merged)
     i = 0
@@ -190,14 +193,15 @@ def _parse_inline(children: list[Token]) -> list[Node]:
         elif kind in ("strong_close", "em_close", "s_close", "link_close"):
             _pop_mark(marks, {"s_close": "strike", "link_close": "link"}.get(kind, kind[:-6]))
         elif kind == "link_open":
-            href = tok.attrGet("href") or ""
+            href = str(tok.attrGet("href") or "")
             if href.startswith(MENTION_SCHEME):
                 node, i = _parse_mention(children, i, href[len(MENTION_SCHEME) :])
                 out.append(node)
             else:
-                marks.append(_link_mark(href, tok.attrGet("title")))
+                title = tok.attrGet("title")
+                marks.append(_link_mark(href, None if title is None else str(title)))
         elif kind == "image":
-            out.append(_text(tok.content, marks + [_link_mark(tok.attrGet("src") or "", None)]))
+            out.append(_text(tok.content, [*marks, _link_mark(str(tok.attrGet("src") or ""), None)]))
         i += 1
     return _merge_texts([n for n in out if n], restored)
 
@@ -210,7 +214,7 @@ def _parse_code_span(content: str, marks: list[Node]) -> tuple[list[Node], bool]
         if nodes and all(isinstance(n, dict) and isinstance(n.get("type"), str) for n in nodes):
             return nodes, True
     links = [m for m in marks if m["type"] == "link"]
-    return [_text(content, links + [{"type": "code"}])], False
+    return [cast(Node, _text(content, [*links, {"type": "code"}]))], False
 
 
 def _parse_mention(children: list[Token], i: int, account_id: str) -> tuple[Node, int]:
@@ -255,7 +259,7 @@ def _text(text: str, marks: list[Node]) -> Node | None:
     return node
 
 
-def _merge_texts(nodes: list[Node], frozen: set[int] = frozenset()) -> list[Node]:
+def _merge_texts(nodes: list[Node], frozen: AbstractSet[int] = frozenset()) -> list[Node]:
     out: list[Node] = []
     prev_frozen = True
     for node in nodes:

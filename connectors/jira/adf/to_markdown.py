@@ -36,15 +36,16 @@ def adf_to_markdown(doc: dict | None) -> str:
         for i in sorted(pending):
             got = derived[i]
             next_part = _judge(attempts[i], parse_markdown(parts[i]) if got is None else got)
-            predicted = None if got is None or next_part is None else predict_patched(parts[i], next_part, got)
-            if predicted is not None:  # a patch in front: judged without parsing again
-                parts[i], derived[i] = next_part, predicted
-                next_part = _judge(attempts[i], predicted)
+            if got is not None and next_part is not None:
+                predicted = predict_patched(parts[i], next_part, got)
+                if predicted is not None:  # a patch in front: judged without parsing again
+                    parts[i], derived[i] = next_part, predicted
+                    next_part = _judge(attempts[i], predicted)
             if next_part is None:
                 pending.discard(i)
             else:
                 parts[i], derived[i] = next_part, None
-        if all(d == [node] for d, node in zip(derived, nodes)):
+        if all(d == [node] for d, node in zip(derived, nodes, strict=True)):
             return join_blocks(nodes, parts) + "\n"  # every block, so the whole document, parses back exactly
     for i in pending:
         parts[i] = _settle_alone(attempts[i], parts[i])

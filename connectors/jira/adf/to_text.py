@@ -16,7 +16,8 @@ def _plain(node: Any) -> str:
     if not isinstance(node, dict):
         return ""
     kind = node.get("type")
-    attrs = node.get("attrs") if isinstance(node.get("attrs"), dict) else {}
+    given = node.get("attrs")
+    attrs: dict = given if isinstance(given, dict) else {}
     if kind == "text":
         return str(node.get("text", ""))
     if kind == "hardBreak":

@@ -100,6 +100,21 @@ def random_document(rng: random.Random) -> dict:
     return doc(*[block(0) for _ in range(rng.randint(1, 5))])
 
 
+@pytest.mark.parametrize(
+    "adf",
+    [
+        doc({"type": "paragraph"}),
+        doc({"type": "paragraph"}, {"type": "paragraph"}),
+        doc(p(t(" "))),
+        doc({"type": "bulletList", "content": []}, p(t("a"))),
+        doc({"type": "paragraph", "content": []}, {"type": "rule"}),
+    ],
+    ids=["empty paragraph", "two empty paragraphs", "a space", "empty list", "empty content"],
+)
+def test_documents_with_blocks_that_write_nothing_read_the_same(adf):
+    assert adf_to_markdown(adf) == markdown_checking_each_block_alone(adf)
+
+
 def test_random_documents_read_the_same_with_one_parse_as_block_by_block():
     rng = random.Random(10)
     for _ in range(400):
