@@ -109,6 +109,7 @@ def create_app(*, latency_ms: int = 0, rate_limits: bool | dict = True) -> Micro
         seed(fresh)
         app.state.drives = fresh
         app.state.upload_sessions.clear()
+        app.state.device_codes.clear()
         tokens.reset()
         app.state.resource_units.reset()
 
@@ -132,5 +133,6 @@ def create_app(*, latency_ms: int = 0, rate_limits: bool | dict = True) -> Micro
     app.state.drives = store
     app.state.tokens = tokens
     app.state.upload_sessions = {}
+    app.state.device_codes = {}
     app.state.resource_units = ResourceUnits()
     return app

@@ -26,6 +26,19 @@ def _client(form: dict[str, str], request: Request) -> tuple[ClientApp | None, J
             700016,
             f"Application with identifier '{client_id}' was not found in the directory '{TENANT_DOMAIN}'.",
         )
+    if app.public and secret:
+        return None, aad_error(
+            "invalid_request",
+            700025,
+            "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+        )
+    if not app.public and not secret:
+        return None, aad_error(
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            status=401,
+        )
     if not secrets.compare_digest(secret, app.secret):
         return None, aad_error(
             "invalid_client",
@@ -59,7 +72,7 @@ def _resource(scopes: list[str]) -> tuple[str, list[str]] | None:
     return audience, names
 
 
-def _issue(
+def issue(
     request: Request,
     app: ClientApp,
     user_id: str | None,
@@ -106,6 +119,10 @@ def _issue(
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+USER_GRANTS = {"authorization_code", "refresh_token", DEVICE_GRANT}  # what a public client may use
+
+
 async def token(request: Request) -> Response:
     if (bad := unknown_tenant(request)) is not None:
         return bad
@@ -114,65 +131,81 @@ async def token(request: Request) -> Response:
     if app is None:
         return problem  # type: ignore[return-value]
     grant_type = form.get("grant_type", "")
-    scopes = form.get("scope", "").split()
+    if grant_type == OBO_GRANT and form.get("requested_token_use") != "on_behalf_of":
+        grant_type = "jwt-bearer without requested_token_use=on_behalf_of"
+    handler = _GRANTS.get(grant_type)
+    if handler is None:
+        supported = ", ".join([*_GRANTS][:3]) + f", {OBO_GRANT} (on_behalf_of), {DEVICE_GRANT}"
+        return aad_error(
+            "unsupported_grant_type",
+            70003,
+            f"The app requested an unsupported grant type '{grant_type}'. Supported: {supported}.",
+        )
+    if app.public and grant_type not in USER_GRANTS:
+        return aad_error("unauthorized_client", 700025, f"A public client cannot use the {grant_type} grant.")
+    return handler(request, app, form, form.get("scope", "").split())
+
+
+def _authorization_code(request: Request, app: ClientApp, form: dict[str, str], scopes: list[str]) -> Response:
     tokens: Tokens = request.app.state.tokens
-    if grant_type == "authorization_code":
-        grant = tokens.redeem_code(form.get("code", ""))
-        if grant is None or grant.client_id != app.client_id:
+    grant = tokens.redeem_code(form.get("code", ""))
+    if grant is None or grant.client_id != app.client_id:
+        return aad_error(
+            "invalid_grant",
+            70008,
+            "The provided authorization code or refresh token has expired due "
+            "to inactivity, was already redeemed, or belongs to another client.",
+        )
+    if form.get("redirect_uri", "") != grant.redirect_uri:
+        return aad_error(
+            "invalid_grant", 50148, "The redirect_uri does not match the one of the authorization request."
+        )
+    if grant.code_challenge and not _pkce_ok(grant.code_challenge, form.get("code_verifier", "")):
+        return aad_error(
+            "invalid_grant",
+            50148,
+            "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.",
+        )
+    return issue(request, app, grant.user_id, scopes or list(grant.scopes), grant.nonce, form)
+
+
+def _refresh_token(request: Request, app: ClientApp, form: dict[str, str], scopes: list[str]) -> Response:
+    tokens: Tokens = request.app.state.tokens
+    grant, why = tokens.redeem_refresh_token(form.get("refresh_token", ""))
+    if grant is None or grant.client_id != app.client_id:
+        if why == "expired":
             return aad_error(
                 "invalid_grant",
-                70008,
-                "The provided authorization code or refresh token has expired "
-                "due to inactivity, was already redeemed, or belongs to another client.",
+                700082,
+                "The refresh token has expired due to inactivity. The token "
+                "was issued on a date past the 90-day inactivity limit.",
             )
-        if form.get("redirect_uri", "") != grant.redirect_uri:
-            return aad_error(
-                "invalid_grant", 50148, "The redirect_uri does not match the one of the authorization request."
-            )
-        if grant.code_challenge and not _pkce_ok(grant.code_challenge, form.get("code_verifier", "")):
-            return aad_error(
-                "invalid_grant",
-                50148,
-                "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.",
-            )
-        return _issue(request, app, grant.user_id, scopes or list(grant.scopes), grant.nonce, form)
-    if grant_type == "refresh_token":
-        grant, why = tokens.redeem_refresh_token(form.get("refresh_token", ""))
-        if grant is None or grant.client_id != app.client_id:
-            if why == "expired":
-                return aad_error(
-                    "invalid_grant",
-                    700082,
-                    "The refresh token has expired due to inactivity. The "
-                    "token was issued on a date past the 90-day inactivity limit.",
-                )
-            return aad_error(
-                "invalid_grant",
-                70000,
-                "The provided value for the input parameter 'refresh_token' "
-                "is not valid: it was already used (refresh tokens rotate: keep the newest) or "
-                "was never issued to this client.",
-            )
-        return _issue(request, app, grant.user_id, scopes or list(grant.scopes), form=form)
-    if grant_type == "client_credentials":
-        if len(scopes) != 1 or not scopes[0].endswith("/.default"):
-            return aad_error(
-                "invalid_scope",
-                1002012,
-                f"The provided value for scope {' '.join(scopes)} is not "
-                "valid. Client credential flows must have a scope value with /.default suffixed to "
-                "the resource identifier (application ID URI).",
-            )
-        return _issue(request, app, None, scopes)
-    if grant_type == OBO_GRANT and form.get("requested_token_use") == "on_behalf_of":
-        return _on_behalf_of(request, app, form, scopes)
-    return aad_error(
-        "unsupported_grant_type",
-        70003,
-        f"The app requested an unsupported grant type "
-        f"'{grant_type}'. Supported: authorization_code, refresh_token, client_credentials, "
-        f"{OBO_GRANT} (on_behalf_of).",
-    )
+        return aad_error(
+            "invalid_grant",
+            70000,
+            "The provided value for the input parameter 'refresh_token' is not "
+            "valid: it was already used (refresh tokens rotate: keep the newest) or was never issued "
+            "to this client.",
+        )
+    return issue(request, app, grant.user_id, scopes or list(grant.scopes), form=form)
+
+
+def _client_credentials(request: Request, app: ClientApp, form: dict[str, str], scopes: list[str]) -> Response:
+    if len(scopes) != 1 or not scopes[0].endswith("/.default"):
+        return aad_error(
+            "invalid_scope",
+            1002012,
+            f"The provided value for scope {' '.join(scopes)} is not valid. "
+            "Client credential flows must have a scope value with /.default suffixed to the resource "
+            "identifier (application ID URI).",
+        )
+    return issue(request, app, None, scopes)
+
+
+def _device_code(request: Request, app: ClientApp, form: dict[str, str], scopes: list[str]) -> Response:
+    from .device import redeem
+
+    return redeem(request, app, form)
 
 
 def _pkce_ok(challenge: str, verifier: str) -> bool:
@@ -196,4 +229,13 @@ def _on_behalf_of(request: Request, app: ClientApp, form: dict[str, str], scopes
         return aad_error(
             "invalid_grant", 50013, "The assertion is an app-only token; on-behalf-of needs a user's token."
         )
-    return _issue(request, app, claims.get("oid"), scopes, form=form)
+    return issue(request, app, claims.get("oid"), scopes, form=form)
+
+
+_GRANTS = {
+    "authorization_code": _authorization_code,
+    "refresh_token": _refresh_token,
+    "client_credentials": _client_credentials,
+    OBO_GRANT: _on_behalf_of,
+    DEVICE_GRANT: _device_code,
+}

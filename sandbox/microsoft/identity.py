@@ -72,6 +72,7 @@ async def openid_configuration(request: Request) -> Response:
             "token_endpoint": f"{base}/{tenant}/oauth2/v2.0/token",
             "jwks_uri": f"{base}/{tenant}/discovery/v2.0/keys",
             "end_session_endpoint": f"{base}/{tenant}/oauth2/v2.0/logout",
+            "device_authorization_endpoint": f"{base}/{tenant}/oauth2/v2.0/devicecode",
             "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
             "response_modes_supported": ["query", "fragment", "form_post"],
             "subject_types_supported": ["pairwise"],
@@ -201,7 +202,7 @@ def _consent_answer(request: Request, app: ClientApp, params: dict[str, str]) ->
 
 
 def routes() -> list[Route]:
-    from . import grants
+    from . import device, grants
 
     return [
         Route("/common/discovery/instance", instance_discovery, methods=["GET"]),
@@ -209,4 +210,6 @@ def routes() -> list[Route]:
         Route("/{tenant}/discovery/v2.0/keys", jwks, methods=["GET"]),
         Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET", "POST"]),
         Route("/{tenant}/oauth2/v2.0/token", grants.token, methods=["POST"]),
+        Route("/{tenant}/oauth2/v2.0/devicecode", device.start, methods=["POST"]),
+        Route("/devicelogin", device.login_page, methods=["GET", "POST"]),
     ]

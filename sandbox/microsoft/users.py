@@ -51,13 +51,20 @@ class ClientApp:
     name: str
     redirect_uris: tuple[str, ...] = ()  # empty: any loopback or https redirect URI is accepted
 
+    @property
+    def public(self) -> bool:
+        """A public client (CLI, desktop) has no secret and may only use user flows."""
+        return not self.secret
+
 
 # The connector's registration (auth code, refresh, OBO) and a daemon app (client credentials).
 CONNECTOR_APP = ClientApp("11111111-2222-4333-8444-555555555555", "connector-secret", "Enterprise connectors")
 DAEMON_APP = ClientApp("99999999-8888-4777-8666-555555555555", "daemon-secret", "Nightly indexer")
 # A front-end app (the "user-facing API" in OBO terms) whose tokens the connector exchanges.
 FRONTEND_APP = ClientApp("66666666-7777-4888-8999-000000000000", "frontend-secret", "ChatGPT front end")
-APPS: tuple[ClientApp, ...] = (CONNECTOR_APP, DAEMON_APP, FRONTEND_APP)
+# A public client (no secret) for command-line sign-in with the device code flow.
+CLI_APP = ClientApp("33333333-4444-4555-8666-777777777777", "", "Connectors command line")
+APPS: tuple[ClientApp, ...] = (CONNECTOR_APP, DAEMON_APP, FRONTEND_APP, CLI_APP)
 # What each application may have: delegated scopes for the user-facing ones, app roles for the daemon.
 APP_SCOPES = {
     CONNECTOR_APP.client_id: ["Files.ReadWrite.All", "Sites.ReadWrite.All", "Mail.ReadWrite", "Mail.Send", "User.Read"],

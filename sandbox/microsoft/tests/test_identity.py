@@ -13,7 +13,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from sandbox.microsoft.identity import api_resource
-from sandbox.microsoft.users import CONNECTOR_APP, DAEMON_APP, FRONTEND_APP, TENANT_ID, ClientApp
+from sandbox.microsoft.users import CLI_APP, CONNECTOR_APP, DAEMON_APP, FRONTEND_APP, TENANT_ID, ClientApp
 
 from .conftest import graph_client
 
@@ -267,3 +267,58 @@ def test_graph_enforces_the_scopes_in_the_token(base_url, ssl_context, msal_http
         assert graph.get("/me/drive/root/children").status_code == 200
         refused = graph.post("/me/drive/root/children", json={"name": "Nope", "folder": {}})
         assert refused.status_code == 403 and "Files.ReadWrite" in refused.json()["error"]["message"]
+
+
+def approve_device_code(base_url, ssl_context, user_code: str, login: str, consent: str = "accept") -> httpx.Response:
+    with httpx.Client(verify=ssl_context) as browser:
+        page = browser.get(f"{base_url}/devicelogin")
+        assert 'name="user_code"' in page.text
+        return browser.post(
+            f"{base_url}/devicelogin", data={"user_code": user_code, "login": login, "consent": consent}
+        )
+
+
+def test_device_code_flow_signs_in_a_public_client_after_the_person_enters_the_code(base_url, ssl_context, msal_http):
+    cli = msal.PublicClientApplication(
+        CLI_APP.client_id, authority=f"{base_url}/{TENANT_ID}", http_client=msal_http, instance_discovery=False
+    )
+    flow = cli.initiate_device_flow(FILES)
+    assert flow["verification_uri"] == f"{base_url}/devicelogin" and flow["user_code"] in flow["message"]
+    with httpx.Client(verify=ssl_context) as poller:  # polling before approval: pending
+        pending = poller.post(
+            f"{base_url}/{TENANT_ID}/oauth2/v2.0/token",
+            data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                "client_id": CLI_APP.client_id,
+                "device_code": flow["device_code"],
+            },
+        )
+    assert pending.json()["error"] == "authorization_pending"
+    assert approve_device_code(base_url, ssl_context, flow["user_code"], "bob@contoso.example").status_code == 200
+    result = cli.acquire_token_by_device_flow(flow)  # approved already: the first poll succeeds
+    assert result["id_token_claims"]["preferred_username"] == "bob@contoso.example"
+    with graph_client(base_url, ssl_context, result["access_token"]) as graph:
+        assert graph.get("/me").json()["mail"] == "bob@contoso.example"
+
+
+def test_device_login_rejects_an_unknown_code_and_reports_a_declined_sign_in(base_url, ssl_context, msal_http):
+    assert approve_device_code(base_url, ssl_context, "NOPE12345", "bob@contoso.example").status_code == 400
+    cli = msal.PublicClientApplication(
+        CLI_APP.client_id, authority=f"{base_url}/{TENANT_ID}", http_client=msal_http, instance_discovery=False
+    )
+    flow = cli.initiate_device_flow(FILES)
+    approve_device_code(base_url, ssl_context, flow["user_code"], "bob@contoso.example", consent="deny")
+    assert cli.acquire_token_by_device_flow(flow)["error"] == "authorization_declined"
+
+
+def test_public_clients_may_not_use_app_only_grants(base_url, ssl_context):
+    with httpx.Client(verify=ssl_context) as http:
+        answer = http.post(
+            f"{base_url}/{TENANT_ID}/oauth2/v2.0/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": CLI_APP.client_id,
+                "scope": "https://graph.microsoft.com/.default",
+            },
+        )
+    assert answer.json()["error"] == "unauthorized_client"
