@@ -12,7 +12,7 @@ subclass when replicas share warm caches. Subclasses override the storage hooks 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
 from cachetools import TTLCache
@@ -26,7 +26,7 @@ FullKey = tuple[str, str, Hashable]
 class IdentityCache:
     def __init__(self, ttl_seconds: float = 300, maxsize: int = 4096):
         self.ttl_seconds = ttl_seconds
-        self._entries: TTLCache = TTLCache(maxsize=maxsize, ttl=ttl_seconds)
+        self._entries: TTLCache[FullKey, Any] = TTLCache(maxsize=maxsize, ttl=ttl_seconds)
         self._loading: dict[Hashable, anyio.Event] = {}
 
     async def get_or_load(self, identity: str, namespace: str, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
@@ -35,7 +35,7 @@ class IdentityCache:
             found, value = await self._aget(full_key)
             if found:
                 metrics.CACHE.labels(namespace=namespace, result="hit").inc()
-                return value
+                return cast(T, value)
             pending = self._loading.get(full_key)
             if pending is None:
                 break

