@@ -74,6 +74,7 @@ class ContentPage:
     total_chars: int
     next_cursor: str | None
     notes: tuple[str, ...] = ()
+    context: str = ""  # for a page that starts mid-section: the heading or PDF page it continues, a table's header
 
     @property
     def truncated(self) -> bool:
@@ -85,8 +86,9 @@ class ContentPage:
 
     @property
     def markdown(self) -> str:
-        """What the model reads: the page, then a visible note naming the cursor when more follows."""
+        """What the model reads: the context, the page, then a visible note naming the cursor when more follows."""
         if self.next_cursor is None:
-            return self.text
+            return self.context + self.text
         hint = f"Call again with cursor={self.next_cursor} to read on."
-        return self.text + truncation_marker(f"{self.remaining_chars:,} more characters of {self.name}", hint)
+        marker = truncation_marker(f"{self.remaining_chars:,} more characters of {self.name}", hint)
+        return self.context + self.text + marker

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from shared.errors import InvalidInput
 from shared.shaping import decode_cursor, encode_cursor
 
@@ -10,6 +12,8 @@ from .model import ContentPage, Document
 CURSOR_KIND = "content"
 DEFAULT_PAGE_CHARS = 20_000  # under shaping.DEFAULT_BUDGET, leaving room for a header and the truncation note
 MIN_PAGE_CHARS = 500
+_SECTION = re.compile(r"^(?:#{1,6} .+|--- page \d+ of \d+ ---)$", re.MULTILINE)
+_LOOK_BACK = 200_000  # characters searched for the section a page starts in
 
 
 def page(document: Document, cursor: str | None = None, page_chars: int = DEFAULT_PAGE_CHARS) -> ContentPage:
@@ -26,6 +30,7 @@ def page(document: Document, cursor: str | None = None, page_chars: int = DEFAUL
     return ContentPage(
         name=document.name,
         text=text[start:end],
+        context=_context(text, start),
         start=start,
         total_chars=len(text),
         next_cursor=next_cursor,
@@ -56,3 +61,31 @@ def _page_end(text: str, start: int, page_chars: int) -> int:
         if cut != -1:
             return cut + len(separator)
     return limit
+
+
+def _context(text: str, start: int) -> str:
+    """What a page that starts mid-document needs to be read alone: the heading or PDF page it continues, and the
+    header of a table it starts inside. Shown before the page in `ContentPage.markdown`, never part of `text`."""
+    if start == 0 or _SECTION.match(text, start):
+        return ""
+    window = max(0, start - _LOOK_BACK)
+    section = next(reversed(list(_SECTION.finditer(text, window, start))), None)
+    context = f"[continued from: {section.group(0)}]\n" if section else ""
+    header = _table_header(text, start)
+    return context + ("\n" + header if header and context else header)
+
+
+def _table_header(text: str, start: int) -> str:
+    """The header and separator lines of the markdown table whose rows the page starts with, if any."""
+    if not text.startswith("|", start) or start < 1 or text[start - 1] != "\n":
+        return ""
+    first = start
+    while first > 0:
+        previous = text.rfind("\n", 0, first - 1) + 1
+        if not text.startswith("|", previous) or start - previous > _LOOK_BACK:
+            break
+        first = previous
+    lines = text[first:start].split("\n", 2)
+    if first == start or len(lines) < 3 or not lines[1].startswith("|---"):
+        return ""
+    return f"{lines[0]}\n{lines[1]}\n"

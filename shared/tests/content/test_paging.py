@@ -27,7 +27,8 @@ async def test_reading_every_page_of_a_50_page_pdf_gives_back_the_whole_text(fif
     assert len(pages) > 10 and all(len(page.text) <= 4_000 for page in pages)
     assert all(page.text.endswith("\n") for page in pages)  # cut at line breaks, never mid-clause
     assert [page.truncated for page in pages] == [True] * (len(pages) - 1) + [False]
-    assert pages[-1].markdown == pages[-1].text and pages[-1].text.endswith(samples.clause(50, 20) + "\n")
+    assert pages[-1].markdown == pages[-1].context + pages[-1].text
+    assert pages[-1].text.endswith(samples.clause(50, 20) + "\n")
     assert sum(page.text.startswith("--- page ") for page in pages) > len(pages) // 2  # cuts prefer page breaks
 
 
@@ -65,3 +66,29 @@ async def test_a_short_document_is_one_page_without_a_cursor():
     document = await content.to_markdown(samples.workbook({"S": [["a"], [1]]}), name="s.xlsx", mime=XLSX_MIME)
     result = content.page(document)
     assert (result.text, result.next_cursor, result.truncated) == (document.markdown, None, False)
+
+
+async def test_a_page_that_starts_inside_a_pdf_page_names_the_page_it_continues():
+    document = await content.to_markdown(samples.pdf_with_text(5), name="terms.pdf", mime="application/pdf")
+    first = content.page(document, page_chars=700)
+    second = content.page(document, first.next_cursor, page_chars=700)
+    assert second.text.startswith("Clause 1.")
+    assert second.context == "[continued from: --- page 1 of 5 ---]\n"
+    assert second.markdown.startswith(second.context + second.text)
+
+
+async def test_a_page_that_starts_inside_a_table_repeats_its_header_under_its_section():
+    rows = [["id", "label"]] + [[number, f"row {number}"] for number in range(1, 300)]
+    document = await content.to_markdown(samples.workbook({"Log": rows}), name="log.xlsx", mime=XLSX_MIME)
+    first = content.page(document, page_chars=1_000)
+    second = content.page(document, first.next_cursor, page_chars=1_000)
+    assert second.text.startswith("| ") and "| id | label |" not in second.text
+    assert second.context == "[continued from: ## Sheet: Log]\n\n| id | label |\n|---|---|\n"
+    assert "".join([first.text, second.text]) == document.markdown[: second.start + len(second.text)]
+
+
+async def test_a_page_that_starts_at_a_section_needs_no_context():
+    document = await content.to_markdown(samples.pdf_with_text(3, 2), name="t.pdf", mime="application/pdf")
+    offset = document.markdown.index("--- page 2 of 3 ---")
+    cursor = encode_cursor("content", {"o": offset, "f": document.fingerprint})
+    assert content.page(document, cursor).context == ""
