@@ -10,11 +10,12 @@ from functools import wraps
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import GoogleError, error_response, file_not_found, invalid_value
+from ..errors import GoogleError, error_response, file_not_found, insufficient_permissions, invalid_value
 from ..identity import bearer, require_scope
 from ..tokens import TokenStore
 from .fields import select
 from .model import DriveFile
+from .resource import wants_content
 from .store import DriveStore
 
 DRIVE = "https://www.googleapis.com/auth/drive"
@@ -32,8 +33,6 @@ class Ctx:
     @property
     def content(self) -> bool:
         """Whether rendered files need their bytes (size, checksums) for this request's ``fields``."""
-        from .resource import wants_content
-
         return wants_content(self.param("fields"))
 
     def param(self, name: str, default: str | None = None) -> str | None:
@@ -87,8 +86,6 @@ class Ctx:
         ):
             raise file_not_found(file_id)
         if write and role not in ("owner", "organizer", "fileOrganizer", "writer"):
-            from ..errors import insufficient_permissions
-
             raise insufficient_permissions()
         return f
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import UTC, datetime
 
 from starlette.responses import Response
 
@@ -32,7 +33,18 @@ DEFAULT_ORDER = "folder,modifiedTime desc,name"
 WRITABLE = {"name", "description", "starred", "trashed", "mimeType", "originalFilename", "modifiedTime"}
 
 
-def _sort_key(key: str, f: DriveFile, size: int):
+def _time_field(meta: dict, name: str) -> float | None:
+    """A writable RFC 3339 time in request metadata (``modifiedTime``), as epoch seconds."""
+    if name not in meta:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(meta[name]))
+    except ValueError:
+        raise invalid_value(name, f"Invalid value for {name}: {meta[name]!r} is not an RFC 3339 time.") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
+def _sort_key(key: str, f: DriveFile, size: int) -> float | str | int:
     return {
         "createdTime": f.created,
         "folder": 0 if f.is_folder else 1,
@@ -197,7 +209,7 @@ def new_file(ctx: Ctx, meta: dict, mime: str | None = None) -> DriveFile:
         parents,
         None if drive_id else ctx.viewer,
         now,
-        now,
+        _time_field(meta, "modifiedTime") or now,
         drive_id=drive_id,
         description=meta.get("description"),
         starred=bool(meta.get("starred")),
@@ -282,7 +294,10 @@ async def update_file(ctx: Ctx) -> Response:
     meta = await ctx.json_body()
     if "trashed" in meta and ctx.store.role(f, ctx.viewer) not in ("owner", "organizer", "fileOrganizer"):
         raise insufficient_permissions()
+    modified = _time_field(meta, "modifiedTime")
     apply_update(ctx, f, meta)
+    if modified is not None:  # an explicit modifiedTime wins over "now" (clients set it when syncing)
+        f.modified = modified
     return ctx.respond(file_json(ctx.store, f, ctx.viewer, ctx.base_url, content=ctx.content), GET_DEFAULT, "File")
 
 

@@ -246,3 +246,25 @@ def test_exports_over_ten_megabytes_are_refused(fresh: GoogleUnderTest, alice: A
         alice.files().export(fileId=sheet["id"], mimeType="text/csv").execute()
     assert caught.value.resp.status == 403
     assert json.loads(caught.value.content)["error"]["errors"][0]["reason"] == "exportSizeLimitExceeded"
+
+
+def test_modified_time_is_writable_on_create_and_update(fresh: GoogleUnderTest, alice: Any) -> None:
+    made = (
+        alice.files()
+        .create(
+            body={"name": "dated.txt", "modifiedTime": "2025-05-01T10:00:00.000Z"},
+            media_body=media(b"x", "text/plain"),
+            fields="id,modifiedTime",
+        )
+        .execute()
+    )
+    assert made["modifiedTime"] == "2025-05-01T10:00:00.000Z"
+    updated = (
+        alice.files()
+        .update(fileId=made["id"], body={"modifiedTime": "2025-06-01T00:00:00Z"}, fields="modifiedTime")
+        .execute()
+    )
+    assert updated["modifiedTime"] == "2025-06-01T00:00:00.000Z"
+    with pytest.raises(HttpError) as caught:
+        alice.files().update(fileId=made["id"], body={"modifiedTime": "June"}).execute()
+    assert caught.value.resp.status == 400
