@@ -9,6 +9,7 @@ from .syntax import ENTITY_LIKE, GROUP, INLINE_PREFIX, MARK_ORDER, MENTION_SCHEM
 DELIMS = {"em": "*", "strong": "**", "strike": "~~"}
 LINK_ATTRS = {"href", "title"}
 _ORDERED_START = re.compile(r"[0-9]{1,9}[.)]")
+_MAY_ESCAPE = re.compile(r"[\\`*\[\]<|_~!&]")  # every character _escape_line may escape
 
 
 class Ctx:
@@ -234,6 +235,8 @@ def _escape_text(text: str, ctx: Ctx, at_start: bool, last: bool) -> str:
 
 
 def _escape_line(line: str, ctx: Ctx) -> str:
+    if not _MAY_ESCAPE.search(line):
+        return line  # the common case: nothing below applies
     out = []
     for i, ch in enumerate(line):
         prev = line[i - 1] if i else ""
