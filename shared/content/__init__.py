@@ -37,9 +37,13 @@ API:
   ``(data: bytes, source: Source, limits: Limits) -> Converted``).
 
 `Document` holds the whole markdown (`markdown`, `notes`, `kind`, `fingerprint`); `ContentPage` one page of it
-(`text`, `markdown`, `next_cursor`, `truncated`, `total_chars`, `start`, `notes`). Concatenating every page's
-`text` gives the document's markdown exactly. A cursor names an offset and the document's fingerprint, so a cursor
-from a file that has changed since is refused with a clear message. Conversion is deterministic: a stateless server
+(`text`, `context`, `markdown`, `next_cursor`, `truncated`, `total_chars`, `remaining_chars`, `start`, `notes`).
+Concatenating every page's `text` gives the document's markdown exactly; `markdown` (what the model reads) adds the
+`context` of a page that starts mid-section (the PDF page or heading it continues, a table's header) and the
+`[truncated: N more characters of NAME. Call again with cursor=... to read on.]` note.
+
+A cursor names an offset and the document's fingerprint, so a cursor from a file that has changed since is refused
+with a clear message. Conversion is deterministic: a stateless server
 re-downloads and re-converts on the next call and the cursor still fits.
 
 Failures are `shared.errors` types: `FileTooLarge` and `UnreadableFile` (both `InvalidInput`), `ConversionTimeout`
