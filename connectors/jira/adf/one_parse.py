@@ -6,6 +6,7 @@ node. Parsing each block on its own and then the whole document again cost most 
 their line ranges (``token.map``). That gives exactly what parsing a block alone would give when
 CommonMark carries nothing from one block into the next, which is checked rather than assumed:
 
+* no carriage return (the parser breaks lines there too);
 * no link reference definitions (the only state inline parsing shares across blocks);
 * every top-level token starts inside one block (or is a ``<!-- -->`` separator between two) and
   ends before the next block starts (an unclosed fence or a list running on would not);
@@ -36,6 +37,8 @@ def derive_each(nodes: list[Node], parts: list[str], markdown: str) -> list[list
 
     None if the document breaks the conditions above; one None for a block ending with an HTML comment.
     """
+    if "\r" in markdown:
+        return None  # the parser would count it as a line break, and the line ranges below would not
     env: dict = {}
     tokens = PARSER.parse(markdown, env)
     if env.get("references"):

@@ -108,8 +108,10 @@ def random_document(rng: random.Random) -> dict:
         doc(p(t(" "))),
         doc({"type": "bulletList", "content": []}, p(t("a"))),
         doc({"type": "paragraph", "content": []}, {"type": "rule"}),
+        doc(p(t("a\rb")), p(t("c"))),
+        doc(p(t("c")), p(t("a\rb"))),
     ],
-    ids=["empty paragraph", "two empty paragraphs", "a space", "empty list", "empty content"],
+    ids=["empty paragraph", "two empty paragraphs", "a space", "empty list", "empty content", "CR first", "CR last"],
 )
 def test_documents_with_blocks_that_write_nothing_read_the_same(adf):
     assert adf_to_markdown(adf) == markdown_checking_each_block_alone(adf)
