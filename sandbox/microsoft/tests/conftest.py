@@ -1,4 +1,4 @@
-"""One HTTPS Microsoft sandbox per test session, with a CA made for it; clients trust that CA."""
+"""One HTTPS Microsoft sandbox per test session (sandbox.microsoft.testing); clients trust its CA."""
 
 from __future__ import annotations
 
@@ -11,38 +11,33 @@ import pytest
 import requests
 
 from sandbox.common.control import SandboxControl
-from sandbox.microsoft.app import create_app
-from sandbox.microsoft.serving import serve_tls
-from sandbox.microsoft.tls import TLSFiles, certificates
+from sandbox.microsoft.testing import TenantUnderTest, running_tenant
 
 
 @pytest.fixture(scope="session")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
-    return certificates(tmp_path_factory.mktemp("tls"))
+def tenant() -> Iterator[TenantUnderTest]:
+    with running_tenant() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
-def ca(tls: TLSFiles) -> Path:
-    return tls.ca
+def base_url(tenant: TenantUnderTest) -> str:
+    return tenant.url
 
 
 @pytest.fixture(scope="session")
-def base_url(tls: TLSFiles) -> Iterator[str]:
-    with serve_tls(create_app(), tls) as url:
-        yield url
+def ca(tenant: TenantUnderTest) -> Path:
+    return Path(tenant.ca)
 
 
 @pytest.fixture(scope="session")
-def ssl_context(ca: Path) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=str(ca))
+def ssl_context(tenant: TenantUnderTest) -> ssl.SSLContext:
+    return tenant.ssl_context()
 
 
 @pytest.fixture(scope="session")
-def control(base_url: str, ca: Path) -> Iterator[SandboxControl]:
-    with requests.Session() as session:
-        session.verify = str(ca)
-        session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-        yield SandboxControl(base_url, session)
+def control(tenant: TenantUnderTest) -> SandboxControl:
+    return tenant.control
 
 
 @pytest.fixture()
@@ -71,16 +66,14 @@ def bob(base_url: str, ssl_context: ssl.SSLContext) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture()
-def anonymous(base_url: str, ssl_context: ssl.SSLContext) -> Iterator[httpx.Client]:
+def anonymous(ssl_context: ssl.SSLContext) -> Iterator[httpx.Client]:
     """No bearer token: for the pre-authenticated download and upload URLs."""
     with httpx.Client(verify=ssl_context, timeout=30) as client:
         yield client
 
 
 @pytest.fixture()
-def msal_http(ca: Path) -> Iterator[requests.Session]:
+def msal_http(tenant: TenantUnderTest) -> Iterator[requests.Session]:
     """The HTTP client msal uses: requests trusting the sandbox CA and ignoring CA-bundle environment variables."""
-    with requests.Session() as session:
-        session.verify = str(ca)
-        session.trust_env = False
+    with tenant.http_session() as session:
         yield session

@@ -63,9 +63,9 @@ def test_the_function_call_spelling_with_a_token_argument_works(alice):
     assert latest["value"] == [] and "@odata.deltaLink" in latest
 
 
-def test_an_expired_token_answers_410_with_resync_required_and_a_restart_location(alice, fresh):
+def test_an_expired_token_answers_410_with_resync_required_and_a_restart_location(alice, tenant):
     _, delta_link = enumerate_all(alice, "/me/drive/root/delta")
-    fresh.http.post(f"{fresh.base}/drive/expire-delta-tokens").raise_for_status()
+    tenant.expire_delta_tokens()
     answer = alice.get(delta_link)
     assert answer.status_code == 410
     assert answer.json()["error"]["code"] == "resyncRequired"

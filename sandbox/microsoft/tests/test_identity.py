@@ -121,9 +121,11 @@ def test_refresh_tokens_rotate_and_a_used_one_is_refused(base_url, ssl_context, 
     assert "access_token" in third
 
 
-def test_refresh_tokens_past_their_lifetime_answer_the_inactivity_error(base_url, ssl_context, msal_http, fresh):
+def test_refresh_tokens_past_their_lifetime_answer_the_inactivity_error(
+    base_url, ssl_context, msal_http, fresh, tenant
+):
     first = sign_in(base_url, ssl_context, msal_http, "alice@contoso.example", FILES)
-    fresh.http.post(f"{fresh.base}/identity", json={"expire_refresh_tokens": True}).raise_for_status()
+    tenant.identity(expire_refresh_tokens=True)
     answer = msal_app(base_url, msal_http).acquire_token_by_refresh_token(first["refresh_token"], FILES)
     assert answer["error"] == "invalid_grant" and 700082 in answer["error_codes"]
 
@@ -228,15 +230,17 @@ def test_graph_refuses_missing_or_malformed_tokens_with_a_challenge(base_url, ss
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_tokens_expire_by_the_sandbox_clock_and_lifetime_is_configurable(base_url, ssl_context, msal_http, fresh):
-    fresh.http.post(f"{fresh.base}/identity", json={"access_token_lifetime_s": 60}).raise_for_status()
+def test_tokens_expire_by_the_sandbox_clock_and_lifetime_is_configurable(
+    base_url, ssl_context, msal_http, fresh, tenant
+):
+    tenant.identity(access_token_lifetime_s=60)
     result = msal_app(base_url, msal_http, DAEMON_APP).acquire_token_for_client(
         ["https://graph.microsoft.com/.default"]
     )
     assert result["expires_in"] == 60
     with graph_client(base_url, ssl_context, result["access_token"]) as graph:
         assert graph.get("/users/alice@contoso.example").status_code == 200
-        fresh.http.post(f"{fresh.base}/identity", json={"clock_offset_s": 61}).raise_for_status()
+        tenant.identity(clock_offset_s=61)
         expired = graph.get("/users/alice@contoso.example")
     assert expired.status_code == 401
     assert expired.json()["error"]["message"] == "Lifetime validation failed, the token is expired."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import msal
 import pytest
-import requests
 
 from sandbox.microsoft.users import DAEMON_APP, TENANT_ID
 
@@ -61,14 +60,8 @@ def test_the_identity_control_rejects_unknown_settings(fresh):
     assert answer.status_code == 400 and "access_token_lifetime_s" in answer.json()["error"]
 
 
-def set_budget(control, per_minute):
-    answer = control.http.post(f"{control.base}/graph/resource-units", json={"per_minute": per_minute})
-    answer.raise_for_status()
-    return answer.json()
-
-
-def test_resource_unit_budgets_throttle_an_application_by_what_its_calls_cost(alice, bob, fresh):
-    set_budget(fresh, 10)
+def test_resource_unit_budgets_throttle_an_application_by_what_its_calls_cost(alice, bob, fresh, tenant):
+    tenant.resource_units(10)
     assert alice.get("/me/drive/root").status_code == 200  # 1 RU
     listing = alice.get("/me/drive/root/children")  # 2 RU
     assert listing.status_code == 200 and "RateLimit-Remaining" not in listing.headers
@@ -81,13 +74,12 @@ def test_resource_unit_budgets_throttle_an_application_by_what_its_calls_cost(al
     assert throttled.json()["error"]["code"] == "TooManyRequests"
 
 
-def test_resource_unit_budgets_are_per_application(alice, base_url, ssl_context, fresh):
-    set_budget(fresh, 3)
+def test_resource_unit_budgets_are_per_application(alice, base_url, ssl_context, fresh, tenant):
+    tenant.resource_units(3)
     alice.get("/me/drive/root/children")
     alice.get("/me/drive/root/children")
     assert alice.get("/me/drive/root").status_code == 429
-    with requests.Session() as http:
-        http.verify, http.trust_env = str(fresh.http.verify), False
+    with tenant.http_session() as http:
         daemon = msal.ConfidentialClientApplication(
             DAEMON_APP.client_id,
             client_credential=DAEMON_APP.secret,
@@ -100,7 +92,7 @@ def test_resource_unit_budgets_are_per_application(alice, base_url, ssl_context,
         assert app_only.get("/users/bob@contoso.example/drive/root").status_code == 200
 
 
-def test_resource_unit_budget_settings_are_checked(fresh):
-    assert set_budget(fresh, None) == {"per_minute": None}
+def test_resource_unit_budget_settings_are_checked(fresh, tenant):
+    assert tenant.resource_units(None) == {"per_minute": None}
     bad = fresh.http.post(f"{fresh.base}/graph/resource-units", json={"per_minute": 0})
     assert bad.status_code == 400 and "per_minute" in bad.json()["error"]
