@@ -57,10 +57,13 @@ def userinfo_identity(url: str, *, id_field: str = "sub", site: str | None = Non
     """Identify the account by calling a UserInfo-style endpoint with the new access token."""
 
     async def identify(http: httpx.AsyncClient, token_response: dict[str, Any]) -> UpstreamAccount:
-        response = await http.get(url, headers={"Authorization": f"Bearer {token_response['access_token']}"})
-        if response.status_code != 200:
-            raise UpstreamLoginFailed(f"the identity endpoint answered HTTP {response.status_code}")
-        data = response.json()
+        try:
+            response = await http.get(url, headers={"Authorization": f"Bearer {token_response['access_token']}"})
+            data = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError) as exc:
+            raise UpstreamLoginFailed(f"the identity endpoint could not be read ({type(exc).__name__})") from None
+        if not isinstance(data, dict):
+            raise UpstreamLoginFailed(f"the identity endpoint answered HTTP {response.status_code} without an account")
         account_id = data.get(id_field)
         if not isinstance(account_id, str) or not account_id:
             raise UpstreamLoginFailed(f"the identity endpoint gave no {id_field}")

@@ -27,7 +27,7 @@ from mcp.server.auth.provider import RegistrationError
 from mcp.shared.auth import OAuthClientInformationFull
 from pydantic import AnyUrl, ValidationError
 
-from .crypto import KeyRing
+from .crypto import DecryptionFailed, KeyRing
 from .db import Database
 from .rotation import reencrypt_table
 
@@ -90,7 +90,11 @@ class ClientRegistry:
         )
         if row is None:
             return None
-        return OAuthClientInformationFull.model_validate_json(self.keys.decrypt(row[0], _context(client_id)))
+        try:
+            return OAuthClientInformationFull.model_validate_json(self.keys.decrypt(row[0], _context(client_id)))
+        except DecryptionFailed as exc:
+            log.warning("auth: registered client %s cannot be read (%s); it must register again", client_id, exc)
+            return None
 
     def is_metadata_document_url(self, client_id: str) -> bool:
         parts = urlsplit(client_id)

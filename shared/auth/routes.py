@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from mcp.server.auth.routes import build_metadata, create_auth_routes
+from mcp.server.auth.routes import build_metadata, cors_middleware, create_auth_routes
 from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
 from pydantic import AnyHttpUrl
 from starlette.requests import Request
@@ -51,8 +51,19 @@ def authorization_server_routes(provider: BrokeredProvider, keys: SigningKeys) -
         routes.append(route)
     metadata = metadata_document(provider, registration, revocation)
     routes += [
-        Route(METADATA_PATH, endpoint=lambda request: JSONResponse(metadata), methods=["GET"]),
-        Route(JWKS_PATH, endpoint=lambda request: JSONResponse(keys.jwks(), headers={"Cache-Control": "max-age=300"})),
+        # Browser-based clients (the MCP Inspector) read these cross-origin, as the SDK's own metadata route allows.
+        Route(
+            METADATA_PATH,
+            endpoint=cors_middleware(lambda request: JSONResponse(metadata), ["GET", "OPTIONS"]),
+            methods=["GET", "OPTIONS"],
+        ),
+        Route(
+            JWKS_PATH,
+            endpoint=cors_middleware(
+                lambda request: JSONResponse(keys.jwks(), headers={"Cache-Control": "max-age=300"}), ["GET", "OPTIONS"]
+            ),
+            methods=["GET", "OPTIONS"],
+        ),
         Route(policy.consent_path, endpoint=ConsentEndpoint(provider).handle, methods=["GET", "POST"]),
         Route(policy.callback_path, endpoint=CallbackEndpoint(provider).handle, methods=["GET"]),
     ]

@@ -112,6 +112,28 @@ async def test_an_unsigned_token_with_algorithm_none_is_refused(keys: SigningKey
     assert await verifier(keys).verify_token("not a jwt") is None
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        "a.b.c",
+        "..",
+        "e30.e30.e30",  # {} header
+        f"{b64({'alg': 'ES256', 'kid': 123, 'typ': 'at+jwt'})}.e30.sig",
+        f"{b64({'alg': 'ES256', 'typ': 'at+jwt'})}.bm90IGpzb24.sig",  # no kid, payload not JSON
+        "W10.W10.W10",  # [] header
+        "\u00ff\u00fe.x.y",
+    ],
+)
+async def test_malformed_tokens_are_refused_without_an_exception(keys: SigningKeys, token: str):
+    assert await verifier(keys).verify_token(token) is None
+
+
+async def test_claims_of_the_wrong_type_are_refused(keys: SigningKeys):
+    header = {"alg": "ES256", "kid": keys.current.kid, "typ": "at+jwt"}
+    for bad in (claims(exp="tomorrow"), claims(aud=42), claims(sub=7), claims(iss=None)):
+        assert await verifier(keys).verify_token(forge(keys.current, header, bad)) is None
+
+
 async def test_a_token_signed_with_an_unknown_key_is_refused(keys: SigningKeys):
     stranger = ECKey.generate_key("P-256", auto_kid=True)
     assert await verifier(keys).verify_token(forge(stranger, {"alg": "ES256", "kid": stranger.kid}, claims())) is None
