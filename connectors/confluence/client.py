@@ -184,12 +184,14 @@ class ConfluenceClient:
     async def children(self, page_id: str, limit: int = 50) -> dict:
         return await self.call("GET", f"{V2}/pages/{page_id}/direct-children", params={"limit": limit})
 
-    async def footer_comments(self, page_id: str, limit: int = 25, kind: str = "pages") -> dict:
-        params = {"body-format": "storage", "limit": limit, "sort": "created-date"}
+    async def footer_comments(
+        self, page_id: str, limit: int = 25, kind: str = "pages", sort: str = "created-date"
+    ) -> dict:
+        params = {"body-format": "storage", "limit": limit, "sort": sort}
         return await self.call("GET", f"{V2}/{kind}/{page_id}/footer-comments", params=params)
 
-    async def comment_replies(self, comment_id: str, limit: int = 25) -> dict:
-        params = {"body-format": "storage", "limit": limit}
+    async def comment_replies(self, comment_id: str, limit: int = 25, sort: str = "created-date") -> dict:
+        params = {"body-format": "storage", "limit": limit, "sort": sort}
         return await self.call("GET", f"{V2}/footer-comments/{comment_id}/children", params=params)
 
     async def comment(self, comment_id: str) -> dict:
@@ -215,8 +217,16 @@ class ConfluenceClient:
     async def attachments(self, page_id: str, limit: int = 50, kind: str = "pages") -> dict:
         return await self.call("GET", f"{V2}/{kind}/{page_id}/attachments", params={"limit": limit})
 
-    async def versions(self, page_id: str, limit: int = 10, kind: str = "pages") -> dict:
-        return await self.call("GET", f"{V2}/{kind}/{page_id}/versions", params={"limit": limit, "sort": "-modified-date"})
+    async def versions(
+        self, page_id: str, limit: int = 10, kind: str = "pages", body: bool = False, cursor: str | None = None
+    ) -> dict:
+        """Newest first; with `body`, each version's storage body (what the page said then)."""
+        params: dict[str, Any] = {"limit": limit, "sort": "-modified-date"}
+        if body:
+            params["body-format"] = "storage"
+        if cursor:
+            params["cursor"] = cursor
+        return await self.call("GET", f"{V2}/{kind}/{page_id}/versions", params=params)
 
     # -- search (v1 CQL) -----------------------------------------------------------------------
     async def search(self, cql: str, limit: int = 25, cursor: str | None = None, expand: str | None = None) -> dict:

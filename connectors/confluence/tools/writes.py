@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from shared.dates import parse_timestamp
 from shared.errors import InvalidInput
 from shared.idempotency import run_once
 from shared.tools import Effect, Reply, tool
@@ -198,6 +200,7 @@ async def add_comment(
     id: Annotated[str, Field(description="Page id")],
     body: Annotated[str, Field(description="Markdown")],
     reply_to: Annotated[str, Field(description="Comment id to reply to")] = "",
+    idempotency_key: str = "",
 ) -> Reply:
     client = rt.client
     if not body.strip():
@@ -211,10 +214,55 @@ async def add_comment(
         parent = await client.comment(parent_id)
         if str(parent.get("pageId") or parent.get("blogPostId")) != pid:
             raise InvalidInput(f"Comment {parent_id} is not on page {pid}.")
-        created = await client.add_comment(value, parent_comment_id=parent_id)
+
+    async def write() -> dict:
+        if parent_id:
+            created = await client.add_comment(value, parent_comment_id=parent_id)
+        else:
+            created = await client.add_comment(value, page_id=pid)
+        return _comment_ref(rt, pid, created)
+
+    if idempotency_key:
+        request = {"page": pid, "reply_to": parent_id, "body": value}
+        found = lambda: find_comment(rt, pid, parent_id, value)  # noqa: E731
+        result, reused = await run_once(rt.idempotency, rt.identity(), idempotency_key, request, write, found)
     else:
-        created = await client.add_comment(value, page_id=pid)
-    fallback = f"/pages/viewpage.action?pageId={pid}&focusedCommentId={created.get('id')}"
-    url = client.web_url((created.get("_links") or {}).get("webui"), fallback)
+        result, reused = await write(), False
     verb = f"Replied to comment {parent_id}" if parent_id else "Commented"
-    return Reply(f"{verb} on page {pid}: {url}", CommentRef(id=str(created.get("id")), page_id=pid, url=url), target=pid)
+    if reused:
+        verb = "Already " + verb[0].lower() + verb[1:] + " (same idempotency_key)"
+    return Reply(f"{verb} on page {pid}: {result['url']}", CommentRef(**result), target=pid)
+
+
+def _comment_ref(rt: ConfluenceRuntime, pid: str, comment: dict) -> dict:
+    fallback = f"/pages/viewpage.action?pageId={pid}&focusedCommentId={comment.get('id')}"
+    url = rt.client.web_url((comment.get("_links") or {}).get("webui"), fallback)
+    return {"id": str(comment.get("id")), "page_id": pid, "url": url}
+
+
+RECENT = timedelta(hours=1)
+
+
+async def find_comment(rt: ConfluenceRuntime, pid: str, parent_id: str, value: str) -> dict | None:
+    """After an uncertain comment: our comment with this body (on the page, or under `parent_id`) in the last hour."""
+    client = rt.client
+    me = (await rt.lookups.me()).get("accountId")
+    if parent_id:
+        listed = await client.comment_replies(parent_id, 50, sort="-created-date")
+    else:
+        listed = await client.footer_comments(pid, 50, sort="-created-date")
+    since = datetime.now(UTC) - RECENT
+    wanted = _same_text(value)
+    for comment in listed.get("results", []):
+        version = comment.get("version") or {}
+        created = parse_timestamp(version.get("createdAt"))
+        if created is None or created < since or (version.get("authorId") or comment.get("authorId")) != me:
+            continue
+        if _same_text(((comment.get("body") or {}).get("storage") or {}).get("value", "")) == wanted:
+            return _comment_ref(rt, pid, comment)
+    return None
+
+
+def _same_text(storage_value: str) -> str:
+    """A body as words, so Confluence's own normalisation of the storage format does not hide our comment."""
+    return " ".join(storage.read(storage_value, lambda account_id: account_id).markdown.split())

@@ -108,3 +108,11 @@ async def test_a_project_without_a_board_says_so_for_sprint_current(jira, upstre
     assert "has no board" in elsewhere
     result = await jira.call_tool("jira_search_issues", {**filters, "sprint": "current"})
     assert "Project OPS has no board, so it has no sprints." in result.content[0].text
+
+
+async def test_fetch_and_sprint_dates_are_in_the_persons_zone_and_say_so(jira, upstream):
+    result = await jira.call_tool("fetch", {"id": "SHOP-1"})
+    updated = stored(upstream, "SHOP-1").updated.isoformat()
+    assert result.structured_content["metadata"]["updated"] == f"{local(updated, ZONE)} ({ZONE})"
+    text, _ = await call(jira, "jira_list_sprints", project="SHOP")
+    assert f"(dates in {ZONE})" in text

@@ -103,7 +103,7 @@ async def list_sprints(
             for s in sprints]  # fmt: skip
     board_url = f"{rt.client.site}/secure/RapidBoard.jspa?rapidView={board_obj['id']}"
     if rows:
-        text = f"Sprints of [{board_obj['name']}]({board_url}):\n\n" + table(
+        text = f"Sprints of [{board_obj['name']}]({board_url}) (dates in {tz}):\n\n" + table(
             ["Id", "Name", "State", "Start", "End", "Goal"], rows
         )
     else:

@@ -88,7 +88,10 @@ async def fetch(rt: JiraRuntime, id: Annotated[str, Field()]) -> FetchOutput:
     fields = issue.get("fields", {})
     facts = (("status", "status"), ("assignee", "assignee"), ("priority", "priority"), ("updated", "updated"),
              ("type", "issuetype"))  # fmt: skip
-    metadata = {k: plain(fields.get(f)) for k, f in facts if fields.get(f)}
+    tz = await rt.lookups.timezone()
+    metadata = {k: plain(fields.get(f), tz) for k, f in facts if fields.get(f)}
+    if "updated" in metadata:
+        metadata["updated"] += f" ({tz})"
     return FetchOutput(
         id=issue["key"],
         title=f"{issue['key']}: {fields.get('summary', '')}",
