@@ -54,7 +54,7 @@ def create_app(
     tokens = TokenStore(clock=clock, access_token_lifetime=access_token_lifetime)
     store = DriveStore(seed=seed_value, clock=clock)
     seed(store)
-    settings = GoogleSettings(tokens, store.policy)
+    settings = GoogleSettings(tokens, store.policy, lambda: store.expire_change_tokens())
 
     def reset() -> None:
         store.__init__(seed=seed_value, clock=clock)  # type: ignore[misc]  # in place: routes hold this store

@@ -4,6 +4,7 @@ Google-specific control calls (JSON bodies; every other ``/__sandbox/...`` call 
 
 * ``POST /__sandbox/google/oauth`` ``{"access_token_lifetime": seconds}``: lifetime of tokens issued from now on.
 * ``POST /__sandbox/google/oauth/expire``: every access token issued so far is expired now (refresh still works).
+* ``POST /__sandbox/google/changes/expire``: every Drive change page token handed out so far stops working.
 * ``POST /__sandbox/google/quota`` ``{"answer": 403 | 429, "reason": ...}``: how the per-user rate limiter (and
   ``rate_limit`` faults) answer: 403 ``userRateLimitExceeded`` (default), 403 ``rateLimitExceeded`` (``reason``),
   or 429 ``rateLimitExceeded``.
@@ -14,6 +15,7 @@ Google-specific control calls (JSON bodies; every other ``/__sandbox/...`` call 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,7 @@ GOOGLE_CONTROL = CONTROL_PREFIX + "/google"
 class GoogleSettings:
     tokens: TokenStore
     policy: dict[str, bool]
+    expire_change_tokens: Callable[[], str]  # -> the new start page token
     quota_answer: int = 403
     quota_reason: str = "userRateLimitExceeded"  # of a 403 answer: or rateLimitExceeded (the project's limit)
 
@@ -83,6 +86,8 @@ class GoogleMiddleware(SandboxMiddleware):
             if lifetime < 1:
                 raise ValueError("access_token_lifetime must be at least 1 second")
             s.tokens.access_token_lifetime = lifetime
+        elif method == "POST" and sub == "changes/expire":
+            return {"startPageToken": s.expire_change_tokens()}
         elif method == "POST" and sub == "oauth/expire":
             return {"expired": s.tokens.expire_access_tokens()}
         elif method == "POST" and sub == "quota":

@@ -4,7 +4,7 @@ Page tokens are decimal positions in the store's change counter. ``changes.list`
 of each item changed at or after the token (an item changed twice appears once, at its latest position);
 ``nextPageToken`` while more remain, ``newStartPageToken`` only on the last page. Deleted items, and items
 the caller lost access to, come as ``removed: true`` without ``file``. A token that is not a position the
-store handed out is Drive's 400 ``Invalid Value`` on ``pageToken``.
+store handed out, or one expired through the control API, is Drive's 400 ``Invalid Value`` on ``pageToken``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def _position(ctx: Ctx) -> int:
     token = ctx.param("pageToken")
     if not token:
         raise required("pageToken")
-    if not token.isdigit() or not 1 <= int(token) <= ctx.store.counter + 1:
+    if not token.isdigit() or not ctx.store.oldest_token <= int(token) <= ctx.store.counter + 1:
         raise invalid_value("pageToken")
     return int(token)
 

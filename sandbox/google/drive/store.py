@@ -42,6 +42,7 @@ class DriveStore:
         self.policy: dict[str, bool] = {"external_sharing": True}
         self.uploads: dict[str, Any] = {}  # resumable upload sessions by upload_id
         self.generated_ids: set[str] = set()  # from files.generateIds, usable once as a new file's id
+        self.oldest_token = 1  # page tokens below this were expired through the control API
         self.counter = 1000  # page tokens are decimal strings of this counter, as Drive's are
 
     # ------------------------------------------------------------------ ids
@@ -177,6 +178,13 @@ class DriveStore:
 
     def start_page_token(self) -> str:
         return str(self.counter + 1)
+
+    def expire_change_tokens(self) -> str:
+        """Forget the change history: every page token handed out so far stops working (control API)."""
+        with self.lock:
+            self.log.clear()
+            self.oldest_token = self.counter + 1
+            return self.start_page_token()
 
     # ------------------------------------------------------------------ permissions
     def permission_for(

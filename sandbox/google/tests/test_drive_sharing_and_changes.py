@@ -193,3 +193,15 @@ def test_drives_get_validates_and_unknown_drives_are_404(bob: Any) -> None:
     with pytest.raises(HttpError) as caught:
         bob.drives().get(driveId="0Anope").execute()
     assert caught.value.resp.status == 404
+
+
+def test_an_expired_page_token_is_400_and_a_new_start_token_works(fresh: GoogleUnderTest, alice: Any) -> None:
+    old = alice.changes().getStartPageToken().execute()["startPageToken"]
+    alice.files().update(fileId=find(alice, "Team notes.txt")["id"], body={"name": "before expiry"}).execute()
+    new_start = fresh.control._call("POST", "google/changes/expire")["startPageToken"]
+    with pytest.raises(HttpError) as caught:
+        alice.changes().list(pageToken=old).execute()
+    assert caught.value.resp.status == 400
+    assert json.loads(caught.value.content)["error"]["errors"][0]["location"] == "pageToken"
+    assert alice.changes().getStartPageToken().execute()["startPageToken"] == new_start
+    assert all_changes(alice, new_start) == ([], new_start)
