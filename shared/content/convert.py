@@ -18,7 +18,7 @@ from shared.errors import ConnectorError
 
 from . import registry
 from .errors import ConversionBusy, ConversionTimeout, FileTooLarge, UnreadableFile
-from .model import DEFAULT_LIMITS, Converted, Document, Limits, Source
+from .model import DEFAULT_LIMITS, Converted, Document, Limits, Source, prefaced
 from .pool import WorkerFailed, run_in_worker
 from .sniff import EXTENSION_KINDS, MIME_KINDS, base_mime, detect
 
@@ -107,7 +107,7 @@ async def to_markdown(
         )
     source = Source(name=name, mime=mime, link=link, kind=kind)
     converted = await _convert_isolated(target, data, source, limits, limits.timeout if timeout is None else timeout)
-    markdown = _cap_chars(converted, name, limits)
+    markdown = prefaced(_cap_chars(converted, name, limits), notes)
     return Document(
         name=name,
         mime=mime,

@@ -10,7 +10,7 @@ import re
 
 from markdownify import MarkdownConverter
 
-from .model import Converted, Limits, Source
+from .model import Converted, Limits, Source, prefaced
 from .text import decode, normalise_newlines
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -29,4 +29,6 @@ def convert_html(data: bytes, source: Source, limits: Limits) -> Converted:
     html, note = decode(data, source.mime)
     markdown = _Converter(heading_style="ATX", bullets="-", strip=["meta", "link", "noscript"]).convert(html)
     markdown = _BLANK_RUNS.sub("\n\n", normalise_newlines(markdown)).strip()
-    return Converted(markdown + "\n" if markdown else f"_{source.name} has no text._\n", [note] if note else [])
+    notes = [note] if note else []
+    body = markdown + "\n" if markdown else f"_{source.name} has no text._\n"
+    return Converted(prefaced(body, notes), notes)

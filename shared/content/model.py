@@ -46,6 +46,11 @@ class Converted:
     notes: list[str] = field(default_factory=list)
 
 
+def prefaced(markdown: str, notes: list[str]) -> str:
+    """Notes the text does not show by itself (a guessed encoding, a mislabelled file) go on top, for the model."""
+    return "".join(f"[{note}]\n\n" for note in notes) + markdown
+
+
 @dataclass(frozen=True)
 class Document:
     """A whole file as markdown. Keep it only for the call; re-convert on the next one (same bytes, same text)."""

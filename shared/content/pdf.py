@@ -75,7 +75,7 @@ def _page_text(reader: PdfReader, number: int, notes: list[str], name: str) -> s
         return (reader.pages[number - 1].extract_text() or "").strip()
     except Exception as error:  # noqa: BLE001 - pypdf raises many kinds on damaged content streams
         notes.append(f"{name}: page {number} could not be read ({_short(error)}).")
-        return ""
+        return f"[this page could not be read: {_short(error)}]"
 
 
 def _scanned_message(source: Source, count: int) -> str:

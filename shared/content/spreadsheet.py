@@ -77,6 +77,7 @@ def _sheets(workbook: openpyxl.Workbook, source: Source, limits: Limits) -> Conv
         sections.append(f"[{left} more sheet(s) not shown: over the {limits.max_sheets}-sheet limit]\n")
     if others:
         notes.append(f"{source.name}: {others} chart sheet(s) have no cells to show.")
+        sections.append(f"[{others} chart sheet(s) not shown: a chart has no cells]\n")
     if not sections:
         return Converted(f"_{source.name} has no sheets._\n", notes)
     return Converted("\n".join(sections), notes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .model import Converted, Limits, Source
+from .model import Converted, Limits, Source, prefaced
 from .tables import render_table
 from .text import decode
 
@@ -28,13 +28,14 @@ def _convert(data: bytes, source: Source, limits: Limits, delimiter: str | None)
         table, cap = render_table(rows, limits)
     except csv.Error as error:
         notes.append(f"{source.name} is not well-formed CSV ({error}); it is shown as plain text.")
-        return Converted(text, notes)
+        return Converted(prefaced(text, notes), notes)
     if not table:
-        return Converted(f"_{source.name} is empty._\n", notes)
+        return Converted(prefaced(f"_{source.name} is empty._\n", notes), notes)
+    preface = list(notes)
     if cap:
         notes.append(f"{source.name}: {cap.strip('[]')}.")
         table += f"\n\n{cap}"
-    return Converted(table + "\n", notes)
+    return Converted(prefaced(table + "\n", preface), notes)
 
 
 def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 
-from .model import Converted, Limits, Source
+from .model import Converted, Limits, Source, prefaced
 from .sniff import charset_of
 
 
@@ -33,7 +33,8 @@ def normalise_newlines(text: str) -> str:
 
 def convert_text(data: bytes, source: Source, limits: Limits) -> Converted:
     text, note = decode(data, source.mime)
-    return Converted(normalise_newlines(text), [note] if note else [])
+    notes = [note] if note else []
+    return Converted(prefaced(normalise_newlines(text), notes), notes)
 
 
 def convert_json(data: bytes, source: Source, limits: Limits) -> Converted:
@@ -43,5 +44,5 @@ def convert_json(data: bytes, source: Source, limits: Limits) -> Converted:
         pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except (ValueError, RecursionError):
         notes.append(f"{source.name} is not valid JSON; it is shown as plain text.")
-        return Converted(normalise_newlines(text), notes)
-    return Converted(f"```json\n{pretty}\n```\n", notes)
+        return Converted(prefaced(normalise_newlines(text), notes), notes)
+    return Converted(prefaced(f"```json\n{pretty}\n```\n", notes), notes)

@@ -116,13 +116,15 @@ async def test_json_is_pretty_printed_in_a_code_block_and_other_text_passes_thro
     data = json.dumps({"id": 7, "tags": ["a"]}).encode()
     document = await content.to_markdown(data, name="issue.json", mime="application/json")
     assert document.markdown == '```json\n{\n  "id": 7,\n  "tags": [\n    "a"\n  ]\n}\n```\n'
+    broken = await content.to_markdown(b'{"id": 7,', name="cut.json", mime="application/json")
+    assert broken.markdown == '[cut.json is not valid JSON; it is shown as plain text.]\n\n{"id": 7,'
     log = await content.to_markdown(b"line one\nline two\n", name="build.log", mime="application/octet-stream")
     assert (log.kind, log.markdown) == ("text", "line one\nline two\n")
 
 
 async def test_text_that_is_not_utf8_is_read_as_windows_1252_and_says_so():
     document = await content.to_markdown("Café à Lyon".encode("cp1252"), name="note.txt", mime="text/plain")
-    assert document.markdown == "Café à Lyon"
+    assert document.markdown == "[The text is not valid UTF-8; it was read as Windows-1252.]\n\nCafé à Lyon"
     assert document.notes == ("The text is not valid UTF-8; it was read as Windows-1252.",)
 
 
