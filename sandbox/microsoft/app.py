@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -69,7 +70,7 @@ async def _not_found(request: Request, exc: HTTPException) -> Response:
     )
 
 
-def _tenant(scope: dict) -> str:
+def _tenant(scope: dict[str, Any]) -> str:
     """Throttling is per user (or per app for app-only tokens), as Graph's per-user limits."""
     if not scope["path"].startswith("/v1.0/"):
         return "identity"
@@ -77,7 +78,7 @@ def _tenant(scope: dict) -> str:
     return rate_key_from_header(header)
 
 
-def _template(scope: dict) -> str:
+def _template(scope: dict[str, Any]) -> str:
     return "/v1.0" if scope["path"].startswith("/v1.0/") else scope["path"]
 
 
@@ -95,10 +96,11 @@ def _expired() -> tuple[int, list[tuple[str, str]], bytes]:
 
 class MicrosoftApp(SandboxApp):
     def build_middleware_stack(self) -> ASGIApp:
-        return MicrosoftControl(super().build_middleware_stack(), self)
+        inner = super().build_middleware_stack()  # type: ignore[no-untyped-call]  # untyped in sandbox/common
+        return MicrosoftControl(inner, self)
 
 
-def create_app(*, latency_ms: int = 0, rate_limits: bool | dict = True) -> MicrosoftApp:
+def create_app(*, latency_ms: int = 0, rate_limits: bool | dict[str, Any] = True) -> MicrosoftApp:
     """Build the emulator. ``rate_limits``: True (defaults per user and method), False, or ``{"GET": n, ...}``."""
     store = DriveStore()
     seed(store)

@@ -28,20 +28,21 @@ class MicrosoftControl:
         self.inner, self.app = inner, app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.inner(scope, receive, send)
-        path = scope["path"]
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path in OWN_CONTROLS or path.startswith("/v1.0/")):
+            await self.inner(scope, receive, send)
+            return
         if path in OWN_CONTROLS:
-            return await self._control(scope, receive, send)
-        if not path.startswith("/v1.0/"):
-            return await self.inner(scope, receive, send)
+            await self._control(scope, receive, send)
+            return
         budget: ResourceUnits = self.app.state.resource_units
         header = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
         units = cost(scope["method"], path, scope.get("query_string", b"").decode("latin-1"))
         verdict = budget.spend(app_key_from_header(header), units)
         if verdict is not None and not verdict.allowed:
-            return await _over_budget(send, verdict)
-        return await self.inner(scope, receive, _graph_throttle_body(_budget_headers(send, verdict)))
+            await _over_budget(send, verdict)
+            return
+        await self.inner(scope, receive, _graph_throttle_body(_budget_headers(send, verdict)))
 
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = b""
@@ -75,7 +76,7 @@ class MicrosoftControl:
         )
         await send({"type": "http.response.body", "body": raw})
 
-    def _resource_units(self, method: str, payload: dict) -> dict:
+    def _resource_units(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
         budget: ResourceUnits = self.app.state.resource_units
         if method == "POST":
             if not isinstance(payload, dict) or set(payload) != {"per_minute"}:
@@ -86,7 +87,7 @@ class MicrosoftControl:
             budget.reset(value)
         return {"per_minute": budget.per_minute}
 
-    def _identity(self, method: str, payload: dict) -> dict:
+    def _identity(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
         tokens = self.app.state.tokens
         if method == "POST":
             if not isinstance(payload, dict):

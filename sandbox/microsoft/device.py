@@ -34,7 +34,8 @@ class DeviceCode:
 
 
 def _codes(request: Request) -> dict[str, DeviceCode]:
-    return request.app.state.device_codes
+    codes: dict[str, DeviceCode] = request.app.state.device_codes
+    return codes
 
 
 async def start(request: Request) -> Response:

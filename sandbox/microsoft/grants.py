@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -100,7 +101,7 @@ def issue(
         access, lifetime = tokens.access_token(
             audience=audience, app_id=app.client_id, user=user, scp=granted, roles=[], issuer_v2=issuer(request)
         )
-    body: dict = {
+    body: dict[str, Any] = {
         "token_type": "Bearer",
         "scope": " ".join(s for s in scopes if s != "offline_access"),
         "expires_in": lifetime,

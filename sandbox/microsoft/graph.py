@@ -10,6 +10,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -38,7 +39,7 @@ class GraphError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
-def error_body(code: str, message: str) -> dict:
+def error_body(code: str, message: str) -> dict[str, Any]:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     request_id = str(uuid.uuid4())
     return {
@@ -114,7 +115,7 @@ def principal(request: Request) -> Principal:
     )
 
 
-def _unverified_claims(header: str) -> dict:
+def _unverified_claims(header: str) -> dict[str, Any]:
     """The claims of a bearer token, read without verifying it (throttling runs before the app checks tokens)."""
     raw = header[7:].strip() if header.lower().startswith("bearer ") else ""
     demo = by_demo_token(raw)
@@ -167,18 +168,18 @@ def query_options(request: Request) -> Query:
     )
 
 
-def apply_select(item: dict, select: tuple[str, ...]) -> dict:
+def apply_select(item: dict[str, Any], select: tuple[str, ...]) -> dict[str, Any]:
     if not select:
         return item
     keep = set(select)
     return {k: v for k, v in item.items() if k in keep or k.startswith("@odata")}
 
 
-def encode_cursor(data: dict) -> str:
+def encode_cursor(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(token: str) -> dict | None:
+def decode_cursor(token: str) -> dict[str, Any] | None:
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except ValueError:

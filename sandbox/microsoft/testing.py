@@ -50,19 +50,20 @@ class TenantUnderTest:
         session.trust_env = False
         return session
 
-    def _post(self, sub: str, payload: dict) -> dict:
+    def _post(self, sub: str, payload: dict[str, Any]) -> dict[str, Any]:
         answer = self.control.http.post(f"{self.control.base}/{sub}", json=payload, timeout=10)
         answer.raise_for_status()
-        return answer.json()
+        result: dict[str, Any] = answer.json()
+        return result
 
-    def identity(self, **settings: Any) -> dict:
+    def identity(self, **settings: Any) -> dict[str, Any]:
         """``access_token_lifetime_s``, ``clock_offset_s``, ``expire_refresh_tokens`` (see the README)."""
         return self._post("identity", settings)
 
     def expire_delta_tokens(self) -> None:
         self._post("drive/expire-delta-tokens", {})
 
-    def resource_units(self, per_minute: int | None) -> dict:
+    def resource_units(self, per_minute: int | None) -> dict[str, Any]:
         return self._post("graph/resource-units", {"per_minute": per_minute})
 
 

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -69,12 +70,12 @@ class Tokens:
             self._refresh.clear()
             self._used_refresh.clear()
 
-    def jwks(self) -> dict:
+    def jwks(self) -> dict[str, Any]:
         public = self.key.as_dict(private=False)
         return {"keys": [{**public, "use": "sig", "alg": "RS256"}]}
 
     # ------------------------------------------------------------------ issuing
-    def _sign(self, claims: dict) -> str:
+    def _sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode({"alg": "RS256", "typ": "JWT", "kid": self.key.kid}, claims, self.key)
 
     def access_token(
@@ -84,7 +85,7 @@ class Tokens:
         now = int(self.now())
         lifetime = self.access_lifetime_s
         graph = audience == GRAPH_AUDIENCE
-        claims: dict = {
+        claims: dict[str, Any] = {
             "aud": audience,
             "iss": f"https://sts.windows.net/{TENANT_ID}/" if graph else issuer_v2,
             "iat": now,
@@ -127,7 +128,7 @@ class Tokens:
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     # ------------------------------------------------------------------ verifying
-    def verify(self, token: str, *, audiences: tuple[str, ...]) -> dict:
+    def verify(self, token: str, *, audiences: tuple[str, ...]) -> dict[str, Any]:
         """Claims of a token this sandbox signed, for one of ``audiences``; raises TokenError with Graph's words."""
         try:
             claims = jwt.decode(token, self.key, algorithms=["RS256"]).claims

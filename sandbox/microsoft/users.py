@@ -7,6 +7,7 @@ user, so tests that are not about sign-in can skip the OAuth flow. Real flows is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 TENANT_ID = "7f3c2a10-5e4b-4c8d-9a61-2b0c7d9e4f11"
 TENANT_DOMAIN = "contoso.example"
@@ -29,7 +30,7 @@ class User:
     def demo_token(self) -> str:
         return f"demo-{self.localpart}"
 
-    def identity(self) -> dict:
+    def identity(self) -> dict[str, Any]:
         """Graph's ``identity`` shape (used in createdBy, lastModifiedBy, permissions)."""
         return {"user": {"id": self.id, "displayName": self.display_name, "email": self.mail}}
 

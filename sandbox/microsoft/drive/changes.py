@@ -9,6 +9,7 @@ sequence: a page lists the items changed in (max(s, a), u] in sequence order, ``
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
@@ -75,11 +76,11 @@ def _page(
     ctx: Context,
     prefix: str,
     items: list[Item],
-    delta_cursor: dict | None,
-    next_cursor: dict | None,
+    delta_cursor: dict[str, Any] | None,
+    next_cursor: dict[str, Any] | None,
     select: tuple[str, ...],
 ) -> Response:
-    body: dict = {
+    body: dict[str, Any] = {
         "@odata.context": f"{ctx.graph_base}/$metadata#Collection(driveItem)",
         "value": [apply_select(render_item(ctx, i, for_delta=True), select) for i in items],
     }
@@ -130,7 +131,7 @@ def search(ctx: Context, drive: Drive, scope: Item | None, prefix: str, q_text: 
         rendered = render_item(ctx, item)
         rendered["searchResult"] = {"onClickTelemetryUrl": f"{ctx.base}/_search/click?id={item.id}"}
         value.append(apply_select(rendered, q.select))
-    body: dict = {"@odata.context": f"{ctx.graph_base}/$metadata#Collection(driveItem)", "value": value}
+    body: dict[str, Any] = {"@odata.context": f"{ctx.graph_base}/$metadata#Collection(driveItem)", "value": value}
     if start + size < len(found):
         literal = q_text.replace("'", "''")
         body["@odata.nextLink"] = page_link(

@@ -11,6 +11,7 @@ import random
 import threading
 from datetime import UTC, datetime
 from functools import cache, lru_cache
+from typing import Any
 
 FIXED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MIME = {
@@ -111,7 +112,7 @@ def docx(title: str, paragraphs: tuple[str, ...]) -> bytes:
 
 
 @cache
-def xlsx(sheets: tuple[tuple[str, tuple[tuple, ...]], ...]) -> bytes:
+def xlsx(sheets: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -184,7 +185,7 @@ def png(caption: str, size: tuple[int, int] = (640, 400)) -> bytes:
     return out.getvalue()
 
 
-def csv_text(rows: tuple[tuple, ...]) -> bytes:
+def csv_text(rows: tuple[tuple[Any, ...], ...]) -> bytes:
     import csv
 
     out = io.StringIO()

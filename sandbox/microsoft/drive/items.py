@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.responses import JSONResponse, Response
@@ -56,7 +57,7 @@ def list_children(ctx: Context, folder: Item, prefix: str) -> Response:
         start = cursor["o"]
     kids = [k for k in ctx.store.children(folder) if can_read(ctx, k)]
     page = kids[start : start + size]
-    body: dict = {
+    body: dict[str, Any] = {
         "@odata.context": f"{ctx.graph_base}/$metadata#drives('{folder.drive_id}')/items('{folder.id}')/children",
         "value": [apply_select(render_item(ctx, k), q.select) for k in page],
     }

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from typing import Any
 
 from .access import Context
 from .model import Item
@@ -16,17 +17,18 @@ DOWNLOAD_URL_LIFETIME_S = 3600
 _SECRET = secrets.token_bytes(32)
 
 
-def sign(payload: dict) -> str:
+def sign(payload: dict[str, Any]) -> str:
     raw = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
     mac = hmac.new(_SECRET, raw.encode(), hashlib.sha256).hexdigest()[:32]
     return f"{raw}.{mac}"
 
 
-def verify(token: str) -> dict | None:
+def verify(token: str) -> dict[str, Any] | None:
     raw, _, mac = token.partition(".")
     if not hmac.compare_digest(hmac.new(_SECRET, raw.encode(), hashlib.sha256).hexdigest()[:32], mac):
         return None
-    return json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    claims = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    return claims if isinstance(claims, dict) else None
 
 
 def download_url(ctx: Context, item: Item) -> str:
@@ -35,6 +37,6 @@ def download_url(ctx: Context, item: Item) -> str:
     return f"{ctx.base}/_layouts/15/download.aspx?UniqueId={item.guid}&tempauth={token}"
 
 
-def render_item(ctx: Context, item: Item, *, for_delta: bool = False) -> dict:
+def render_item(ctx: Context, item: Item, *, for_delta: bool = False) -> dict[str, Any]:
     url = None if item.is_folder or item.deleted else download_url(ctx, item)
     return item_json(ctx.store, item, base=ctx.base, download_url=url, for_delta=for_delta)

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from ..users import User
 
@@ -39,7 +40,7 @@ class Permission:
     roles: list[str]  # "read", "write", "owner"
     user: User | None = None  # granted to one person of the directory
     invited_email: str = ""  # granted to an address outside the directory (invitation)
-    link: dict | None = None  # {"type": "view", "scope": "anonymous", "webUrl": ...}
+    link: dict[str, Any] | None = None  # {"type": "view", "scope": "anonymous", "webUrl": ...}
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 from ..users import User
@@ -16,7 +17,7 @@ def stamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def user_json(user: User) -> dict:
+def user_json(user: User) -> dict[str, Any]:
     first, _, last = user.display_name.partition(" ")
     return {
         "id": user.id,
@@ -38,7 +39,7 @@ def _site_of(drive: Drive) -> Site:
     return next(s for s in SITES if s.id == drive.site_id)
 
 
-def drive_json(store: DriveStore, drive: Drive) -> dict:
+def drive_json(store: DriveStore, drive: Drive) -> dict[str, Any]:
     used = store.size(store.root(drive))
     owner = (
         {"user": drive.owner.identity()["user"]}
@@ -60,9 +61,9 @@ def drive_json(store: DriveStore, drive: Drive) -> dict:
     return out
 
 
-def parent_reference(store: DriveStore, item: Item, *, with_path: bool = True) -> dict:
+def parent_reference(store: DriveStore, item: Item, *, with_path: bool = True) -> dict[str, Any]:
     drive = store.drives[item.drive_id]
-    ref: dict = {"driveType": drive.drive_type, "driveId": drive.id}
+    ref: dict[str, Any] = {"driveType": drive.drive_type, "driveId": drive.id}
     if drive.site_id:
         ref["siteId"] = drive.site_id
     if item.parent_id is None:
@@ -78,7 +79,7 @@ def parent_reference(store: DriveStore, item: Item, *, with_path: bool = True) -
 
 def item_json(
     store: DriveStore, item: Item, *, base: str, download_url: str | None = None, for_delta: bool = False
-) -> dict:
+) -> dict[str, Any]:
     """A driveItem. Delta leaves out ``parentReference.path`` and, for deleted items, the name (as Business)."""
     drive = store.drives[item.drive_id]
     if item.deleted:
@@ -89,7 +90,7 @@ def item_json(
             ("folder" if item.is_folder else "file"): {},
         }
     path = store.path_of(item)
-    out: dict = {
+    out: dict[str, Any] = {
         "@odata.etag": item.etag,
         "id": item.id,
         "name": item.name,
@@ -134,13 +135,13 @@ def _share_scope(permissions: list[Permission]) -> str:
     return "users"
 
 
-def _owner(store: DriveStore, item: Item) -> dict:
+def _owner(store: DriveStore, item: Item) -> dict[str, Any]:
     drive = store.drives[item.drive_id]
     return drive.owner.identity() if drive.owner else {"user": {"displayName": "System Account"}}
 
 
-def permission_json(store: DriveStore, permission: Permission, *, inherited_from: Item | None = None) -> dict:
-    out: dict = {"id": permission.id, "roles": list(permission.roles), "shareId": f"s!{permission.id}"}
+def permission_json(store: DriveStore, permission: Permission, *, inherited_from: Item | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": permission.id, "roles": list(permission.roles), "shareId": f"s!{permission.id}"}
     if permission.user is not None:
         identity = permission.user.identity()
         out["grantedTo"] = identity
@@ -160,7 +161,7 @@ def permission_json(store: DriveStore, permission: Permission, *, inherited_from
     return out
 
 
-def owner_permission_json(store: DriveStore, item: Item) -> dict:
+def owner_permission_json(store: DriveStore, item: Item) -> dict[str, Any]:
     drive = store.drives[item.drive_id]
     people = [drive.owner] if drive.owner else list(drive.members)
     return {
@@ -171,7 +172,7 @@ def owner_permission_json(store: DriveStore, item: Item) -> dict:
     }
 
 
-def site_json(site: Site) -> dict:
+def site_json(site: Site) -> dict[str, Any]:
     _, site_guid, web_guid = site.id.split(",")
     return {
         "id": site.id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from ..users import ALICE, BOB, CAROL, MEMBERS, User
 from . import documents as D
@@ -74,7 +75,7 @@ def _doc(path: str, title: str, paragraphs: tuple[str, ...]) -> SeedFile:
     return SeedFile(path, lambda: "\n".join((title, *paragraphs)).encode() + b"\n", text)
 
 
-def _sheet(path: str, sheets: tuple[tuple[str, tuple[tuple, ...]], ...]) -> SeedFile:
+def _sheet(path: str, sheets: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]) -> SeedFile:
     text = " ".join(str(cell) for _, rows in sheets for row in rows for cell in row)
     if path.endswith(".csv"):
         return SeedFile(path, lambda: D.csv_text(sheets[0][1]), text)
@@ -280,7 +281,13 @@ def _add_tree(store: DriveStore, drive: Drive, files: tuple[SeedFile, ...], auth
 
 
 def _share(
-    store: DriveStore, drive: Drive, path: str, roles: list[str], *, user: User | None = None, link: dict | None = None
+    store: DriveStore,
+    drive: Drive,
+    path: str,
+    roles: list[str],
+    *,
+    user: User | None = None,
+    link: dict[str, Any] | None = None,
 ) -> None:
     item, _, _ = store.walk(path, store.root(drive))
     assert item is not None, path

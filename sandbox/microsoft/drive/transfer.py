@@ -11,6 +11,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -182,7 +183,7 @@ def _iso(epoch: float) -> str:
 async def create_upload_session(ctx: Context, item: Item | None, folder: Item | None, missing: str) -> Response:
     item, folder, missing = _target(ctx, item, folder, missing)
     body = await json_body(ctx)
-    spec: dict = body["item"] if isinstance(body.get("item"), dict) else {}
+    spec: dict[str, Any] = body["item"] if isinstance(body.get("item"), dict) else {}
     behaviour = conflict_behaviour(spec.get("@microsoft.graph.conflictBehavior"), "replace")
     parent = folder if item is None else ctx.store.items[item.parent_id or ""]
     assert parent is not None
@@ -214,7 +215,7 @@ async def create_upload_session(ctx: Context, item: Item | None, folder: Item | 
     )
 
 
-def _session_status(session: UploadSession) -> dict:
+def _session_status(session: UploadSession) -> dict[str, Any]:
     return {"expirationDateTime": _iso(session.expires), "nextExpectedRanges": [f"{len(session.received)}-"]}
 
 

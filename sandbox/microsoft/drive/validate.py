@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..graph import GraphError, bad_request
 from .access import Context
@@ -11,7 +12,7 @@ from .model import Item
 CONFLICT_BEHAVIOURS = ("fail", "replace", "rename")
 
 
-async def json_body(ctx: Context) -> dict:
+async def json_body(ctx: Context) -> dict[str, Any]:
     raw = await ctx.request.body()
     try:
         body = json.loads(raw or b"{}")
