@@ -14,6 +14,7 @@ DEFAULT_PAGE_CHARS = 20_000  # under shaping.DEFAULT_BUDGET, leaving room for a 
 MIN_PAGE_CHARS = 500
 _SECTION = re.compile(r"^(?:#{1,6} .+|--- page \d+ of \d+ ---)$", re.MULTILINE)
 _LOOK_BACK = 200_000  # characters searched for the section a page starts in
+_MAX_HEADER = 2_000  # a table header longer than this is not repeated: it would crowd out the page
 
 
 def page(document: Document, cursor: str | None = None, page_chars: int = DEFAULT_PAGE_CHARS) -> ContentPage:
@@ -86,6 +87,6 @@ def _table_header(text: str, start: int) -> str:
             break
         first = previous
     lines = text[first:start].split("\n", 2)
-    if first == start or len(lines) < 3 or not lines[1].startswith("|---"):
+    if first == start or len(lines) < 3 or not lines[1].startswith("|---") or len(lines[0]) > _MAX_HEADER:
         return ""
     return f"{lines[0]}\n{lines[1]}\n"
