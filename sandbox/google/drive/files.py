@@ -1,4 +1,4 @@
-"""``files.list``, ``get``, ``create`` (metadata only), ``update``, ``delete``, ``generateIds``."""
+"""``files.list``, ``get``, ``create`` (metadata only), ``update``, ``delete``, ``copy``, ``generateIds``."""
 
 from __future__ import annotations
 
@@ -315,3 +315,22 @@ async def generate_ids(ctx: Ctx) -> Response:
     ctx.store.generated_ids.update(ids)
     body = {"kind": "drive#generatedIds", "space": ctx.param("space") or "drive", "ids": ids}
     return ctx.respond(body, "kind,space,ids", "GeneratedIds")
+
+
+async def copy_file(ctx: Ctx) -> Response:
+    """``files.copy``: a new file owned by the caller, with the content (not the sharing) of the original."""
+    source = ctx.file(ctx.request.path_params["fileId"])
+    if source.is_folder:
+        raise GoogleError(403, "This file cannot be copied by the user.", "cannotCopyFile")
+    meta = await ctx.json_body()
+    meta.setdefault("name", f"Copy of {source.name}")
+    meta.setdefault("parents", [p for p in source.parents if p in ctx.store.drives or p in ctx.store.files][:1])
+    copy = new_file(ctx, {**meta, "mimeType": source.mime_type})
+    copy.data, copy.lazy_data, copy.text = source.data, source.lazy_data, source.text
+    copy.doc_markdown = source.doc_markdown
+    copy.sheets = [(title, [list(r) for r in rows]) for title, rows in source.sheets] if source.sheets else None
+    copy.slides = list(source.slides) if source.slides is not None else None
+    if copy.owner:
+        copy.permissions.append(ctx.store.permission_for("user", "owner", copy.owner, None, None))
+    ctx.store.add(copy)
+    return ctx.respond(file_json(ctx.store, copy, ctx.viewer, ctx.base_url, content=ctx.content), GET_DEFAULT, "File")

@@ -29,11 +29,15 @@ def routes(store: DriveStore, tokens: TokenStore) -> list[Route]:
         Route(f"{V3}/files/{{fileId}}", write(files.update_file), methods=["PATCH"]),
         Route(f"{V3}/files/{{fileId}}", write(files.delete_file), methods=["DELETE"]),
         Route(f"{V3}/files/{{fileId}}/export", read(content.export), methods=["GET"]),
+        Route(f"{V3}/files/{{fileId}}/copy", write(files.copy_file), methods=["POST"]),
         Route(f"{V3}/files/{{fileId}}/permissions", read(sharing.list_permissions), methods=["GET"]),
         Route(f"{V3}/files/{{fileId}}/permissions", write(sharing.create_permission), methods=["POST"]),
         Route(f"{V3}/files/{{fileId}}/permissions/{{permissionId}}", read(sharing.get_permission), methods=["GET"]),
         Route(
             f"{V3}/files/{{fileId}}/permissions/{{permissionId}}", write(sharing.delete_permission), methods=["DELETE"]
+        ),
+        Route(
+            f"{V3}/files/{{fileId}}/permissions/{{permissionId}}", write(sharing.update_permission), methods=["PATCH"]
         ),
         Route(f"{V3}/changes/startPageToken", read(changes.start_page_token), methods=["GET"]),
         Route(f"{V3}/changes", read(changes.list_changes), methods=["GET"]),

@@ -1,4 +1,4 @@
-"""``permissions.create``, ``list``, ``get``, ``delete``: user, group, domain and anyone grants.
+"""``permissions.create``, ``list``, ``get``, ``update``, ``delete``: user, group, domain and anyone grants.
 
 Only writers (and owners, organizers) may share; sharing with an address outside the domain is allowed
 unless the domain policy says otherwise (control API: ``external_sharing``).
@@ -106,3 +106,26 @@ async def delete_permission(ctx: Ctx) -> Response:
         raise GoogleError(403, "The owner of a file cannot be removed.", "cannotRemoveOwner")
     ctx.store.mutate(f, lambda: f.permissions.remove(perm), subtree=True, touch=False)
     return Response(status_code=204)
+
+
+async def update_permission(ctx: Ctx) -> Response:
+    """PATCH a grant's role (the only field Drive lets an update change, besides expirationTime)."""
+    f = _sharer(ctx)
+    pid = ctx.request.path_params["permissionId"]
+    perm = next((p for p in f.permissions if p.id == pid), None)
+    if perm is None:
+        raise _not_found(pid)
+    body = await ctx.json_body()
+    role = body.get("role", perm.role)
+    if role not in ROLES:
+        raise invalid_value("permission.role", f"The provided value '{role}' is not valid for role.")
+    if perm.role == "owner" and role != "owner":
+        raise GoogleError(403, "The owner of a file cannot be downgraded; transfer ownership first.", "forbidden")
+    if role == "owner":
+        raise GoogleError(403, "Use permissions.create with transferOwnership=true to change the owner.", "forbidden")
+
+    def change() -> None:
+        perm.role = role
+
+    ctx.store.mutate(f, change, subtree=True, touch=False)
+    return ctx.respond(perm.to_json(), PERMISSION_DEFAULT, "Permission")

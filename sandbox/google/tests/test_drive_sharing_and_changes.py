@@ -205,3 +205,30 @@ def test_an_expired_page_token_is_400_and_a_new_start_token_works(fresh: GoogleU
     assert json.loads(caught.value.content)["error"]["errors"][0]["location"] == "pageToken"
     assert alice.changes().getStartPageToken().execute()["startPageToken"] == new_start
     assert all_changes(alice, new_start) == ([], new_start)
+
+
+def test_a_grant_can_be_upgraded_but_the_owner_cannot_be_downgraded(
+    fresh: GoogleUnderTest, alice: Any, bob: Any
+) -> None:
+    notes = find(alice, "Team notes.txt")
+    perm = (
+        alice.permissions()
+        .create(fileId=notes["id"], body={"type": "user", "role": "reader", "emailAddress": "bob@example.com"})
+        .execute()
+    )
+    with pytest.raises(HttpError):
+        bob.files().update(fileId=notes["id"], body={"name": "by bob"}).execute()
+    upgraded = (
+        alice.permissions()
+        .update(fileId=notes["id"], permissionId=perm["id"], body={"role": "writer"}, fields="*")
+        .execute()
+    )
+    assert_valid("drive.permissions.update", upgraded)
+    assert upgraded["role"] == "writer"
+    assert bob.files().update(fileId=notes["id"], body={"name": "by bob"}, fields="name").execute()["name"] == "by bob"
+    owner = next(
+        p for p in alice.permissions().list(fileId=notes["id"]).execute()["permissions"] if p["role"] == "owner"
+    )
+    with pytest.raises(HttpError) as caught:
+        alice.permissions().update(fileId=notes["id"], permissionId=owner["id"], body={"role": "reader"}).execute()
+    assert caught.value.resp.status == 403

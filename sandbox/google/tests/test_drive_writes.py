@@ -268,3 +268,15 @@ def test_modified_time_is_writable_on_create_and_update(fresh: GoogleUnderTest, 
     with pytest.raises(HttpError) as caught:
         alice.files().update(fileId=made["id"], body={"modifiedTime": "June"}).execute()
     assert caught.value.resp.status == 400
+
+
+def test_copy_makes_a_private_file_owned_by_the_caller(fresh: GoogleUnderTest, alice: Any, bob: Any) -> None:
+    plan = find(bob, "Project Phoenix plan")  # alice's doc, bob writes through the Projects folder
+    root = bob.files().get(fileId="root", fields="id").execute()["id"]
+    copy = bob.files().copy(fileId=plan["id"], body={"parents": [root]}, fields="*").execute()
+    assert_valid("drive.files.copy", copy)
+    assert copy["name"] == "Copy of Project Phoenix plan" and copy["owners"][0]["emailAddress"] == "bob@example.com"
+    assert bob.files().export(fileId=copy["id"], mimeType="text/markdown").execute().startswith(b"# Project Phoenix")
+    with pytest.raises(HttpError) as caught:
+        alice.files().get(fileId=copy["id"]).execute()
+    assert caught.value.resp.status == 404
