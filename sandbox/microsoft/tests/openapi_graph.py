@@ -1,4 +1,5 @@
-"""Validate emulator responses against Microsoft's Graph v1.0 Files OpenAPI slice (a verbatim copy in ../specs).
+"""Validate the tests' requests and the emulator's responses against Microsoft's Graph v1.0 Files OpenAPI slice
+(a verbatim copy in ../specs).
 
 The spec is 2.7 MB: it is parsed once per test session and cut down to the paths the emulator serves (plus every
 component they reference) before openapi-core builds its validator.
@@ -123,5 +124,7 @@ class _Response:
 
 
 def validate(response: httpx.Response) -> None:
-    """Raise if ``response`` (to a request made with a path spelled as in the spec) breaks the spec."""
-    graph_openapi().validate_response(_Request(response.request), _Response(response))
+    """Raise if the request (its path spelled as in the spec) or its ``response`` breaks the spec."""
+    request = _Request(response.request)
+    graph_openapi().validate_request(request)
+    graph_openapi().validate_response(request, _Response(response))
