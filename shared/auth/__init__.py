@@ -22,6 +22,7 @@ caller; `access.subject` is the person (`<upstream>:<account id>`), `access.scop
 refreshed under a lock; it raises `UpstreamLinkMissing` (a `shared.errors.AuthFailed`) when the link is
 missing, revoked or refused: answer with `_meta["mcp/www_authenticate"]`. After an upstream 401, call it
 again with `stale_access_token=` the refused token. Never pass the bearer token upstream.
+`shared.auth.challenge.reconnect_meta(error, resource_metadata_url=..., scopes=[...])` builds that `_meta`.
 
 Routes `install` adds (builtin mode): `/.well-known/oauth-authorization-server`, `/authorize`, `/token`,
 `/register`, `/revoke`, `/oauth/consent`, `/oauth/callback` (register `<AUTH_PUBLIC_URL>/oauth/callback` as
@@ -34,9 +35,12 @@ Environment (`shared.auth.setup.SignInSettings`; secrets may be files in CONNECT
 - `DATABASE_URL` (postgresql://...; empty: SQLite at `AUTH_SQLITE_PATH`, default data/connectors.db).
 - `VAULT_KEYS` `k2:<base64 32 bytes>,k1:<...>`: first encrypts, all decrypt (`TokenVault.reencrypt()` moves old ones).
 - `REDIS_URL` (shared.state): refresh locks across replicas.
-- `AUTH_UPSTREAM_NAME`, `_DISPLAY_NAME`, `_AUTHORIZE_URL`, `_TOKEN_URL`, `_USERINFO_URL`, `_ACCOUNT_ID_FIELD`,
-  `_CLIENT_ID`, `_CLIENT_SECRET`, `_SCOPES`, `_AUTHORIZE_PARAMS` (JSON): the generic OAuth 2.0 upstream adapter
-  (or pass `upstream=` any `UpstreamIdentityProvider`).
+- `AUTH_UPSTREAM_KIND=atlassian` (Jira, Confluence): `AUTH_UPSTREAM_CLIENT_ID`, `_CLIENT_SECRET`, `_SCOPES`
+  (comma separated Atlassian scopes, with read:me and offline_access), `_SITE_URL`, `_AUTH_BASE`, `_API_BASE`
+  (default auth.atlassian.com / api.atlassian.com; point them at the sandbox in tests).
+- `AUTH_UPSTREAM_KIND=oauth2` (generic): `AUTH_UPSTREAM_NAME`, `_DISPLAY_NAME`, `_AUTHORIZE_URL`, `_TOKEN_URL`,
+  `_USERINFO_URL`, `_ACCOUNT_ID_FIELD`, `_CLIENT_ID`, `_CLIENT_SECRET`, `_SCOPES`, `_AUTHORIZE_PARAMS` (JSON).
+  Or pass `upstream=` any `UpstreamIdentityProvider` (Google, Microsoft/msal adapters later).
 - `AUTH_REDIRECT_URI_PATTERNS` (default ChatGPT's two callback forms + loopback), `AUTH_REQUIRE_CONSENT`,
   `AUTH_ACCESS_TOKEN_TTL_SECONDS`, `AUTH_REFRESH_TOKEN_TTL_SECONDS`, `AUTH_CIMD_CACHE_SECONDS`,
   `AUTH_ALLOW_INSECURE_LOOPBACK_CIMD` (tests only).
@@ -44,7 +48,7 @@ Environment (`shared.auth.setup.SignInSettings`; secrets may be files in CONNECT
 
 Modules: db (SQLite/PostgreSQL, migrations), crypto (AES-GCM key ring), vault, keys (signing keys, JWKS),
 tokens (issuer, verifiers), grants (codes, refresh families), clients (CIMD, DCR, redirect patterns),
-broker (upstream IdP adapters), provider (the SDK provider), routes, pages, setup.
+broker (upstream IdP adapters), atlassian (3LO adapter), challenge (reconnect _meta), rotation, provider (the SDK provider), routes, pages, setup.
 """
 
 from .broker import OAuth2Adapter, UpstreamAccount, UpstreamIdentityProvider, userinfo_identity

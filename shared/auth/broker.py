@@ -15,7 +15,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import urlencode
 
 import httpx
@@ -85,6 +85,7 @@ class OAuth2Adapter:
     identify: Identify
     scopes: Sequence[str] = ()  # used when the caller asks for none
     extra_authorize_params: Mapping[str, str] = field(default_factory=dict)  # e.g. Atlassian's audience, prompt
+    token_request_format: Literal["form", "json"] = "form"  # Atlassian documents a JSON body
     # None: a short-lived client per login or refresh (both are rare), so the adapter works from any event loop.
     http: httpx.AsyncClient | None = None
     clock: Callable[[], float] = time.time
@@ -122,14 +123,19 @@ class OAuth2Adapter:
         form = {**form, "client_id": self.client_id, "client_secret": self.client_secret}
         try:
             async with self._client() as http:
-                response = await http.post(self.token_endpoint, data=form, headers={"Accept": "application/json"})
+                headers = {"Accept": "application/json"}
+                if self.token_request_format == "json":
+                    response = await http.post(self.token_endpoint, json=form, headers=headers)
+                else:
+                    response = await http.post(self.token_endpoint, data=form, headers=headers)
         except httpx.HTTPError as exc:
             raise RefreshFailed(f"{self.display_name} could not be reached ({type(exc).__name__})") from None
         try:
             data = response.json()
         except ValueError:
             data = {}
-        if response.status_code in (400, 401) and isinstance(data, dict) and data.get("error") == "invalid_grant":
+        # Atlassian answers a refused refresh with 403, others with 400 or 401: the error code decides.
+        if 400 <= response.status_code < 500 and isinstance(data, dict) and data.get("error") == "invalid_grant":
             return None
         if response.status_code != 200 or not isinstance(data, dict) or not data.get("access_token"):
             error = data.get("error") if isinstance(data, dict) else None

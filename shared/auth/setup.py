@@ -22,6 +22,7 @@ from starlette.routing import Route
 from ..errors import ConfigError
 from ..settings import secrets_dir
 from ..state import State, from_env
+from .atlassian import atlassian_adapter
 from .broker import OAuth2Adapter, UpstreamIdentityProvider, userinfo_identity
 from .clients import DEFAULT_REDIRECT_PATTERNS, ClientRegistry, RedirectPolicy
 from .crypto import KeyRing
@@ -64,6 +65,14 @@ class SignInSettings(BaseSettings):
     access_token_ttl_seconds: int = Field(3600, gt=0)
     refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, gt=0)
     # The upstream identity provider the built-in server brokers to (generic OAuth 2.0).
+    upstream_kind: Literal["oauth2", "atlassian"] = Field(
+        "oauth2", description="oauth2: generic (every AUTH_UPSTREAM_* URL); atlassian: 3LO with Atlassian's URLs"
+    )
+    upstream_site_url: str = Field(
+        "", description="atlassian: the site whose cloud id to use, e.g. https://acme.atlassian.net"
+    )
+    upstream_auth_base: str = Field("https://auth.atlassian.com", description="atlassian: the authorization server")
+    upstream_api_base: str = Field("https://api.atlassian.com", description="atlassian: /me and accessible-resources")
     upstream_name: str = Field("", description="e.g. atlassian: the vault key and the namespace of our subjects")
     upstream_display_name: str = ""
     upstream_authorize_url: str = ""
@@ -89,8 +98,10 @@ class SignInSettings(BaseSettings):
         if self.mode == "external":
             missing = [name for name in ("external_issuer", "external_jwks_url") if not getattr(self, name)]
         else:
-            missing = [name for name in ("upstream_name", "upstream_authorize_url", "upstream_token_url",
-                                         "upstream_client_id") if not getattr(self, name)]  # fmt: skip
+            needed = ["upstream_client_id"]
+            if self.upstream_kind == "oauth2":
+                needed += ["upstream_name", "upstream_authorize_url", "upstream_token_url", "upstream_userinfo_url"]
+            missing = [name for name in needed if not getattr(self, name)]
             missing += [] if self.vault_keys.get_secret_value() else ["vault_keys"]
         if missing:
             names = ", ".join("VAULT_KEYS" if name == "vault_keys" else f"AUTH_{name.upper()}" for name in missing)
@@ -247,6 +258,16 @@ def build_sign_in(
 
 
 def generic_upstream(settings: SignInSettings) -> OAuth2Adapter:
+    """The upstream adapter the AUTH_UPSTREAM_* settings describe."""
+    if settings.upstream_kind == "atlassian":
+        return atlassian_adapter(
+            client_id=settings.upstream_client_id,
+            client_secret=settings.upstream_client_secret.get_secret_value(),
+            scopes=settings.upstream_scopes or ("read:me", "offline_access"),
+            site_url=settings.upstream_site_url or None,
+            auth_base=settings.upstream_auth_base.rstrip("/"),
+            api_base=settings.upstream_api_base.rstrip("/"),
+        )
     try:
         extra = json.loads(settings.upstream_authorize_params) if settings.upstream_authorize_params else {}
     except ValueError:
@@ -255,8 +276,6 @@ def generic_upstream(settings: SignInSettings) -> OAuth2Adapter:
         raise ConfigError(
             'Configuration error: AUTH_UPSTREAM_AUTHORIZE_PARAMS must be a JSON object, e.g. {"prompt": "consent"}'
         )
-    if not settings.upstream_userinfo_url:
-        raise ConfigError("Configuration error: AUTH_UPSTREAM_USERINFO_URL is missing (needed to identify the person)")
     return OAuth2Adapter(
         name=settings.upstream_name,
         display_name=settings.upstream_display_name or settings.upstream_name.capitalize(),

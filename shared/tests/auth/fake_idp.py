@@ -28,13 +28,17 @@ class IdP:
     access_tokens: dict[str, str] = field(default_factory=dict)  # access token -> account
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     refreshes: int = 0
+    refusal_status: int = 400  # Atlassian answers a refused refresh with 403
+    token_bodies: list[str] = field(default_factory=list)  # "form" or "json", per token request
 
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 Route("/authorize", self.authorize),
                 Route("/token", self.token, methods=["POST"]),
+                Route("/oauth/token", self.token, methods=["POST"]),  # Atlassian's path (JSON bodies)
                 Route("/me", self.me),
+                Route("/oauth/token/accessible-resources", self.accessible_resources),
             ]
         )
 
@@ -49,7 +53,11 @@ class IdP:
         return RedirectResponse(f"{params['redirect_uri']}?{query}", 302)
 
     async def token(self, request: Request) -> Response:
-        form = await request.form()
+        if request.headers.get("content-type", "").startswith("application/json"):
+            form, kind = await request.json(), "json"
+        else:
+            form, kind = await request.form(), "form"
+        self.token_bodies.append(kind)
         if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
             return JSONResponse({"error": "invalid_client"}, 401)
         if form.get("grant_type") == "authorization_code":
@@ -60,7 +68,7 @@ class IdP:
         if form.get("grant_type") == "refresh_token":
             account = self.refresh_tokens.pop(str(form.get("refresh_token")), None)  # rotation: works once
             if account is None:
-                return JSONResponse({"error": "invalid_grant"}, 400)
+                return JSONResponse({"error": "invalid_grant"}, self.refusal_status)
             self.refreshes += 1
             return self._issue(account)
         return JSONResponse({"error": "unsupported_grant_type"}, 400)
@@ -78,6 +86,15 @@ class IdP:
         return JSONResponse(
             {"account_id": account, "name": account.removeprefix("acc-").title(), "email": "a@example.com"}
         )
+
+    async def accessible_resources(self, request: Request) -> Response:
+        if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.access_tokens:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        sites = [
+            {"id": "cloud-1", "name": "acme", "url": "https://acme.atlassian.net", "scopes": ["read:jira-work"]},
+            {"id": "cloud-2", "name": "beta", "url": "https://beta.atlassian.net", "scopes": ["read:jira-work"]},
+        ]
+        return JSONResponse(sites)
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]

@@ -52,12 +52,23 @@ def test_builtin_mode_reads_its_variables_and_secret_files(env, tmp_path):
     assert {route.path for route in sign_in.routes} >= {"/authorize", "/token", "/register", "/oauth/callback"}
 
 
+def test_the_atlassian_kind_needs_only_the_client_and_uses_atlassians_urls(env):
+    env({"AUTH_PUBLIC_URL": "https://jira.example.com", "AUTH_UPSTREAM_KIND": "atlassian", "VAULT_KEYS": KEY})
+    with pytest.raises(ConfigError, match="AUTH_UPSTREAM_CLIENT_ID"):
+        load_sign_in_settings()
+    env({"AUTH_UPSTREAM_CLIENT_ID": "app", "AUTH_UPSTREAM_SCOPES": "read:me,read:jira-work,offline_access"})
+    upstream = build_sign_in(load_sign_in_settings(), systems=["jira"]).upstream
+    assert upstream.name == "atlassian" and upstream.token_endpoint == "https://auth.atlassian.com/oauth/token"
+    assert "audience=api.atlassian.com" in upstream.authorize_url("s", "https://jira.example.com/oauth/callback", [])
+
+
 def test_missing_variables_are_named_together(env):
     env({"AUTH_PUBLIC_URL": "https://jira.example.com"})
     with pytest.raises(ConfigError) as caught:
         load_sign_in_settings()
     message = str(caught.value)
-    for name in ("AUTH_UPSTREAM_NAME", "AUTH_UPSTREAM_AUTHORIZE_URL", "AUTH_UPSTREAM_TOKEN_URL", "VAULT_KEYS"):
+    names = ("AUTH_UPSTREAM_NAME", "AUTH_UPSTREAM_AUTHORIZE_URL", "AUTH_UPSTREAM_USERINFO_URL", "VAULT_KEYS")
+    for name in names:
         assert name in message
 
 

@@ -1,0 +1,80 @@
+"""Atlassian Cloud (OAuth 2.0 3LO) as the upstream identity provider of Jira and Confluence connectors.
+
+`atlassian_adapter(...)` is the generic `OAuth2Adapter` set up the Atlassian way: `audience=api.atlassian.com`
+and `prompt=consent` on the authorize URL, JSON token requests, rotating refresh tokens (the vault's lock
+keeps them single-flight), and an identity hook that reads the account id from `/me` (scope `read:me`) and
+the site's cloud id from `/oauth/token/accessible-resources` (matched to `site_url` when one is configured).
+Every URL is a parameter so the sandbox's emulator can stand in for auth.atlassian.com and api.atlassian.com.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from .broker import Identify, OAuth2Adapter, UpstreamAccount, UpstreamLoginFailed
+
+AUTH_BASE = "https://auth.atlassian.com"
+API_BASE = "https://api.atlassian.com"
+
+
+def atlassian_identity(*, api_base: str = API_BASE, site_url: str | None = None) -> Identify:
+    async def identify(http: httpx.AsyncClient, token_response: dict[str, Any]) -> UpstreamAccount:
+        headers = {"Authorization": f"Bearer {token_response['access_token']}", "Accept": "application/json"}
+        me = await _get_json(http, f"{api_base}/me", headers)
+        resources = await _get_json(http, f"{api_base}/oauth/token/accessible-resources", headers)
+        account_id = me.get("account_id") if isinstance(me, dict) else None
+        if not isinstance(account_id, str) or not account_id:
+            raise UpstreamLoginFailed("Atlassian did not say which account signed in (is the read:me scope granted?)")
+        sites = [item for item in resources if isinstance(item, dict)] if isinstance(resources, list) else []
+        wanted = site_url.rstrip("/") if site_url else None
+        site = next((item for item in sites if wanted and str(item.get("url", "")).rstrip("/") == wanted), None)
+        if site is None and wanted:
+            raise UpstreamLoginFailed(f"this Atlassian account has not granted access to {wanted}")
+        site = site or (sites[0] if sites else None)
+        return UpstreamAccount(
+            account_id=account_id,
+            name=me.get("name"),
+            email=me.get("email"),
+            site=str(site["id"]) if site and site.get("id") else None,
+        )
+
+    return identify
+
+
+async def _get_json(http: httpx.AsyncClient, url: str, headers: dict[str, str]) -> Any:
+    try:
+        response = await http.get(url, headers=headers)
+        if response.status_code != 200:
+            raise UpstreamLoginFailed(f"Atlassian answered HTTP {response.status_code} at {url}")
+        return response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise UpstreamLoginFailed(f"Atlassian could not be read at {url} ({type(exc).__name__})") from None
+
+
+def atlassian_adapter(
+    *,
+    client_id: str,
+    client_secret: str,
+    scopes: Sequence[str] = ("read:me", "offline_access"),
+    site_url: str | None = None,
+    auth_base: str = AUTH_BASE,
+    api_base: str = API_BASE,
+    http: httpx.AsyncClient | None = None,
+) -> OAuth2Adapter:
+    """The upstream for Jira and Confluence: subjects look like `atlassian:<account id>`."""
+    return OAuth2Adapter(
+        name="atlassian",
+        display_name="Atlassian",
+        authorize_endpoint=f"{auth_base}/authorize",
+        token_endpoint=f"{auth_base}/oauth/token",
+        client_id=client_id,
+        client_secret=client_secret,
+        identify=atlassian_identity(api_base=api_base, site_url=site_url),
+        scopes=scopes,
+        extra_authorize_params={"audience": "api.atlassian.com", "prompt": "consent"},
+        token_request_format="json",
+        http=http,
+    )
