@@ -46,9 +46,10 @@ Environment (`shared.auth.setup.SignInSettings`; secrets may be files in CONNECT
   `AUTH_ALLOW_INSECURE_LOOPBACK_CIMD` (tests only).
 - External IdP: `AUTH_EXTERNAL_ISSUER`, `AUTH_EXTERNAL_JWKS_URL`, `AUTH_EXTERNAL_AUDIENCE` (default: resource URL).
 
-Modules: db (SQLite/PostgreSQL, migrations), crypto (AES-GCM key ring), vault, keys (signing keys, JWKS),
-tokens (issuer, verifiers), grants (codes, refresh families), clients (CIMD, DCR, redirect patterns),
-broker (upstream IdP adapters), atlassian (3LO adapter), challenge (reconnect _meta), rotation, provider (the SDK provider), routes, pages, setup.
+Modules: db (SQLite/PostgreSQL, migrations), crypto (AES-GCM key ring), rotation, vault, keys (signing keys,
+JWKS), tokens (issuer, verifiers), grants (codes, refresh families), clients (CIMD, DCR, redirect patterns),
+broker (upstream IdP adapters), atlassian (3LO adapter), challenge (reconnect _meta), provider (the SDK
+provider), routes, pages, setup.
 """
 
 from .broker import OAuth2Adapter, UpstreamAccount, UpstreamIdentityProvider, userinfo_identity
