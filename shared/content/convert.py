@@ -24,7 +24,11 @@ from .sniff import EXTENSION_KINDS, MIME_KINDS, base_mime, detect
 
 BINARY_KINDS = frozenset({"image", "legacy", "archive", "binary"})
 _NOT_DOWNLOADED_PREFIXES = ("image/", "video/", "audio/", "font/")
-_NOT_DOWNLOADED = frozenset({"application/zip", "application/x-zip-compressed", "application/octet-stream-binary"})
+_NOT_DOWNLOADED = frozenset({"application/zip", "application/x-zip-compressed", "application/x-7z-compressed"})
+_BINARY_EXTENSIONS = frozenset(
+    ".png .jpg .jpeg .gif .webp .bmp .tif .tiff .heic .svg .ico .mp3 .wav .m4a .ogg .mp4 .mov .avi .mkv .webm "
+    ".zip .7z .rar .gz .tgz .exe .dll .dmg .iso .msi .bin".split()
+)
 _DESCRIPTIONS = {
     "image": "an image",
     "legacy": "a legacy Office file (.doc/.xls/.ppt) or a password-protected one; saved as DOCX/XLSX/PPTX it could "
@@ -42,8 +46,9 @@ def needs_download(mime: str, name: str = "") -> bool:
     mime = base_mime(mime)
     if mime.startswith(_NOT_DOWNLOADED_PREFIXES) or mime in _NOT_DOWNLOADED:
         return False
-    kind = MIME_KINDS.get(mime) or EXTENSION_KINDS.get(posixpath.splitext(name.lower())[1])
-    return kind != "legacy"
+    extension = posixpath.splitext(name.lower())[1]
+    kind = MIME_KINDS.get(mime) or EXTENSION_KINDS.get(extension)
+    return kind != "legacy" and (kind is not None or extension not in _BINARY_EXTENSIONS)
 
 
 def check_size(size: int | None, mime: str, *, name: str, limits: Limits = DEFAULT_LIMITS) -> None:

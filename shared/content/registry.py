@@ -26,6 +26,7 @@ BUILT_IN: dict[str, str] = {
     "markdown": "shared.content.text:convert_text",
     "text": "shared.content.text:convert_text",
     "json": "shared.content.text:convert_json",
+    "email": "shared.content.mail_message:convert_email",
 }
 
 _extra: dict[str, tuple[str, Converter]] = {}

@@ -32,6 +32,7 @@ MIME_KINDS: dict[str, str] = {
     "text/x-markdown": "markdown",
     "text/plain": "text",
     "application/json": "json",
+    "message/rfc822": "email",
     "application/msword": "legacy",
     "application/vnd.ms-excel": "legacy",
     "application/vnd.ms-powerpoint": "legacy",
@@ -54,6 +55,7 @@ EXTENSION_KINDS: dict[str, str] = {
     ".text": "text",
     ".log": "text",
     ".json": "json",
+    ".eml": "email",
     ".doc": "legacy",
     ".xls": "legacy",
     ".ppt": "legacy",
@@ -65,7 +67,7 @@ LABELS = {
     "xlsx": "an Excel workbook (XLSX)",
     "pptx": "a PowerPoint presentation (PPTX)",
 }
-TEXT_KINDS = frozenset({"html", "csv", "tsv", "markdown", "text", "json"})
+TEXT_KINDS = frozenset({"html", "csv", "tsv", "markdown", "text", "json", "email"})
 PACKAGE_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls/.ppt, and password-protected OOXML

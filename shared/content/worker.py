@@ -29,6 +29,7 @@ _TEXT_LABELS = {
     "markdown": "markdown",
     "text": "text",
     "json": "JSON",
+    "email": "an e-mail message",
 }
 MEMORY_LIMIT_BYTES = 2 * 1024 * 1024 * 1024  # address space of one worker
 

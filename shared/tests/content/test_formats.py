@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from email.message import EmailMessage
 
 import pytest
 
@@ -142,3 +143,27 @@ async def test_an_image_is_described_with_its_link_and_never_sent_as_data():
     assert described.markdown == (
         "[clip.mp4 (video/mp4, 3.0 MB) is a binary file: it has no text to show here. Open it at https://x/clip.]\n"
     )
+
+
+async def test_an_email_file_shows_its_headers_body_and_attachments_but_no_attachment_bytes():
+    message = EmailMessage()
+    message["From"] = "Ada <ada@example.com>"
+    message["To"] = "lin@example.com"
+    message["Subject"] = "Signed contract"
+    message.set_content("Hello Lin,\n\nthe signed contract is attached.\n")
+    message.add_attachment(samples.pdf_with_text(1, 1), maintype="application", subtype="pdf", filename="c.pdf")
+    attachment_bytes = len(message.get_payload()[1].get_payload(decode=True))
+    document = await content.to_markdown(message.as_bytes(), name="fwd.eml", mime="message/rfc822")
+    assert document.kind == "email"
+    assert document.markdown == (
+        "**From:** Ada <ada@example.com>  \n**To:** lin@example.com  \n**Subject:** Signed contract\n\n"
+        "Hello Lin,\n\nthe signed contract is attached.\n\n"
+        f"**Attachments:**\n- c.pdf (application/pdf, {attachment_bytes:,} bytes)\n"
+    )
+    html_only = EmailMessage()
+    html_only["Subject"] = "Plan"
+    html_only.set_content("<h1>Plan</h1><p>Do <b>it</b></p>", subtype="html")
+    document = await content.to_markdown(html_only.as_bytes(), name="plan.eml", mime="")
+    assert document.markdown == "**Subject:** Plan\n\n# Plan\n\nDo **it**\n"
+    assert not content.needs_download("application/octet-stream", "holiday.JPG")
+    assert content.needs_download("application/octet-stream", "notes.weird")
