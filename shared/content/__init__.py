@@ -1,9 +1,9 @@
 """Files as text the model can read: one pipeline for storage files, mail attachments and Atlassian attachments.
 
 Formats (by content first, then MIME type, then extension): PDF, DOCX, XLSX (and .xlsm), PPTX, HTML, CSV, TSV,
-markdown, plain text, JSON, e-mail files (.eml, message/rfc822). Google-native files are exported first: ask Drive for `export_mime(file_mime)`.
-Images, media, archives and legacy Office files are never sent to the model: they get a one-line description
-with the caller's link.
+markdown, plain text, JSON, e-mail files (.eml, message/rfc822). Google-native files are exported first: ask Drive
+for `export_mime(file_mime)`. Images, media, archives and legacy Office files are never sent to the model: they get
+a one-line description with the caller's link.
 
 Use it like this in a tool (``read_page`` does exactly this)::
 
