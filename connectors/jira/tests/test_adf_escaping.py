@@ -89,6 +89,15 @@ def test_markdown_escapes_read_literally():
     assert adf == doc(p(t("a*b*c [x] # y")))
 
 
+def test_a_space_ending_a_paragraph_reads_as_an_entity_so_it_writes_back():
+    # The seeded comments end this way (sandbox/atlassian/jira/seed.py adds " " before an optional mention):
+    # Markdown drops a trailing space, so the reader writes it as &#32; to keep adf -> md -> adf exact.
+    adf = doc(p(t("PR is up for review. ")))
+    assert assert_adf_roundtrip(adf) == "PR is up for review.&#32;\n"
+    mention = {"type": "mention", "attrs": {"id": "abc", "text": "@Ann"}}
+    assert adf_to_markdown(doc(p(t("PR is up for review. "), mention))) == "PR is up for review. [@Ann](mention:abc)\n"
+
+
 # --------------------------------------------------------------------------
 # property-ish loop over sample snippets
 # --------------------------------------------------------------------------
