@@ -255,8 +255,18 @@ class GrantStore:
             (self.clock(), family_id),
         )
 
-    async def revoke_family(self, family_id: str) -> None:
-        await self.db.run(lambda tx: self._revoke_family(tx, family_id))
+    async def revoke_family(self, family_id: str) -> tuple[str, bool] | None:
+        """Revoke one sign-in; returns (its subject, whether that person has any sign-in left), None if unknown."""
+
+        def revoke(tx: Tx) -> tuple[str, bool] | None:
+            self._revoke_family(tx, family_id)
+            row = tx.one("SELECT subject FROM oauth_families WHERE family_id = ?", (family_id,))
+            if row is None:
+                return None
+            left = tx.one("SELECT COUNT(*) FROM oauth_families WHERE subject = ? AND revoked_at IS NULL", (row[0],))
+            return row[0], bool(left and left[0])
+
+        return await self.db.run(revoke)
 
     async def revoke_subject(self, subject: str) -> int:
         """Revoke every family of one person (the person disconnects, or an administrator revokes them)."""

@@ -288,10 +288,18 @@ class BrokeredProvider:
         return None
 
     async def revoke_token(self, token: AccessToken | RefreshToken) -> None:
-        """Revoking either token ends its whole sign-in (RFC 7009 §2.1 permits it, the SDK asks for it)."""
+        """Revoking either token ends its whole sign-in (RFC 7009 §2.1 permits it, the SDK asks for it).
+
+        This is how a person disconnects (the client revokes its tokens): when their last sign-in ends, the
+        upstream link goes too, since nothing may use it any more.
+        """
         family_id = getattr(token, "family_id", None) or (getattr(token, "claims", None) or {}).get("sid")
-        if isinstance(family_id, str):
-            await self.grants.revoke_family(family_id)
+        if not isinstance(family_id, str):
+            return
+        outcome = await self.grants.revoke_family(family_id)
+        if outcome is not None and not outcome[1]:
+            await self.vault.revoke(outcome[0])
+            log.info("auth: %s disconnected; their %s link was removed", _short(outcome[0]), self.upstream.name)
 
     async def revoke_person(self, subject: str) -> None:
         """An administrator's (or the person's own) disconnection: every grant and every upstream link."""

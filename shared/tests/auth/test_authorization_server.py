@@ -196,6 +196,22 @@ async def test_revoking_a_refresh_token_at_the_revocation_endpoint_ends_the_sign
         revoked = await w.http.post(f"{w.issuer}/revoke", data=form)
         assert revoked.status_code == 200
         assert (await refresh(w, w.cimd_client_id, tokens["refresh_token"])).status_code == 400
+        # That was the person's only sign-in: disconnecting also removed their upstream link.
+        assert await w.sign_in.vault.get("fakeidp:acc-alice", "fakeidp") is None
+
+
+async def test_revoking_one_of_two_sign_ins_keeps_the_upstream_link_for_the_other(world_factory):
+    async with world_factory() as w:
+        signed_in = []
+        for _ in range(2):
+            verifier, challenge = pkce()
+            callback = await sign_in_through_the_browser(w, w.cimd_client_id, challenge)
+            signed_in.append((await exchange_code(w, w.cimd_client_id, callback["code"], verifier)).json())
+        form = {"token": signed_in[0]["access_token"], "client_id": w.cimd_client_id, "client_secret": ""}
+        assert (await w.http.post(f"{w.issuer}/revoke", data=form)).status_code == 200
+        assert (await refresh(w, w.cimd_client_id, signed_in[0]["refresh_token"])).status_code == 400
+        assert (await refresh(w, w.cimd_client_id, signed_in[1]["refresh_token"])).status_code == 200
+        assert await w.sign_in.vault.get("fakeidp:acc-alice", "fakeidp") is not None
 
 
 async def test_an_administrator_revoking_a_person_removes_their_grants_and_upstream_link(world_factory):
