@@ -50,12 +50,13 @@ Failures are `shared.errors` types: `FileTooLarge` and `UnreadableFile` (both `I
 and `ConversionBusy` (`ConnectorError`); each message names the file and the problem.
 
 Conversions run in worker processes of this package (`python -m shared.content.worker`), one per CPU at most, each
-under a time limit that kills the worker, with a 2 GiB address-space cap.
+under a time limit that kills the worker, with a 1 GiB address-space cap; `MAX_WORKERS` (the CPUs this process may
+use, at most 4) run at once.
 """
 
 from __future__ import annotations
 
-from .convert import check_size, collect, describe, needs_download, to_markdown
+from .convert import MAX_WORKERS, check_size, collect, describe, needs_download, to_markdown
 from .errors import ConversionBusy, ConversionTimeout, FileTooLarge, UnreadableFile
 from .exports import GOOGLE_EXPORTS, export_mime
 from .model import DEFAULT_LIMITS, ContentPage, Converted, Document, Limits, Source
@@ -66,6 +67,7 @@ from .registry import Converter, register, unregister
 from .sniff import EXTENSION_KINDS, MIME_KINDS
 
 __all__ = [
+    "MAX_WORKERS",
     "DEFAULT_LIMITS",
     "DEFAULT_PAGE_CHARS",
     "EXTENSION_KINDS",

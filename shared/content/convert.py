@@ -1,7 +1,7 @@
 """The async entry points: size checks before download, conversion in a killable worker process, binary summaries.
 
 A conversion runs in a worker process (`pool.py`), never on the event loop, under a time limit: on timeout the
-worker is killed, so a parser stuck in a loop really stops. At most one conversion per CPU runs at once; a call that
+worker is killed, so a parser stuck in a loop really stops. At most MAX_WORKERS conversions run at once; a call that
 waits longer than its time limit for a slot is told the server is busy.
 """
 
@@ -37,6 +37,8 @@ _DESCRIPTIONS = {
     "binary": "a binary file",
 }
 
+# Conversions at once: the CPUs this process may use (not the host's, in a container), at most 4.
+MAX_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
 _CLOSING_NOTE_ROOM = 256  # converters stop before the cap and then say so; that sentence may pass it
 _slots: RunVar[anyio.CapacityLimiter] = RunVar("content_conversion_slots")
 
@@ -127,7 +129,7 @@ async def to_markdown(
 async def _convert_isolated(
     target: str | registry.Converter, data: bytes, source: Source, limits: Limits, timeout: float
 ) -> Converted:
-    slots = _limiter(_slots, os.cpu_count() or 1)
+    slots = _limiter(_slots, MAX_WORKERS)
     acquired = False
     with anyio.move_on_after(timeout):
         await slots.acquire()

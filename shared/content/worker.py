@@ -31,7 +31,7 @@ _TEXT_LABELS = {
     "json": "JSON",
     "email": "an e-mail message",
 }
-MEMORY_LIMIT_BYTES = 2 * 1024 * 1024 * 1024  # address space of one worker
+MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024  # address space of one worker: size the container for MAX_WORKERS of them
 
 
 def run_converter(

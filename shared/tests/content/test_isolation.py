@@ -94,7 +94,7 @@ async def test_the_event_loop_keeps_running_while_a_file_is_converted(test_conve
 async def test_a_conversion_that_finds_every_slot_busy_for_its_whole_time_limit_says_the_server_is_busy(
     test_converters, tmp_path: Path
 ):
-    slots = os.cpu_count() or 1
+    slots = content.MAX_WORKERS
     folders = [tmp_path / str(number) for number in range(slots)]
     async with anyio.create_task_group() as tasks:
         for folder in folders:
