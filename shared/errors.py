@@ -70,11 +70,27 @@ class UpstreamUnavailable(ConnectorError):
     retryable = True
 
 
-class UncertainWrite(ConnectorError):
-    """A write was sent but no answer came back: it may or may not have been applied.
+class TimedOut(UpstreamUnavailable):
+    """The tool call's deadline passed while the upstream had not answered (see `shared.http.call_deadline`)."""
 
-    Never retried automatically. The message tells the caller how to resolve it safely.
+    def __init__(self, upstream: str, seconds: float):
+        self.seconds = seconds
+        super().__init__(
+            f"{upstream} did not answer in time: gave up after {seconds:g} s (slow or failing upstream). "
+            "Try again shortly, or ask for less at once."
+        )
+
+
+class UncertainWrite(ConnectorError):
+    """A write was sent but no clear answer came back: it may or may not have been applied.
+
+    Never retried automatically. The tool boundary adds how to resolve it: retry with the same
+    idempotency_key where the tool takes one, otherwise check before repeating.
     """
+
+    def __init__(self, upstream: str, what: str = "no answer came back"):
+        self.upstream = upstream
+        super().__init__(f"The {upstream} request was sent but {what}, so it may or may not have been applied.")
 
 
 def http_error(upstream: str, status: int, detail: str = "", retry_after: float | None = None) -> ConnectorError:

@@ -5,24 +5,30 @@
 policy, whatever method of the library issued it:
 
 - token buckets per (identity, upstream), or per endpoint and method (`EndpointBuckets`), that
-  honour `Retry-After` and `X-RateLimit-*`;
+  honour `Retry-After` and `X-RateLimit-*`; a 429 pauses the shared bucket and the retry waits on
+  it like every concurrent caller, instead of sleeping on its own and rushing back with them;
 - bounded, jittered retries, only where a replay cannot do a write twice: idempotent
-  methods on 429/5xx/timeouts/resets, and any method on a 429 (Atlassian and Graph refuse
-  a throttled request before executing it) or a failed connect (nothing was sent);
+  methods and declared read-only POSTs (searches, `EndpointBuckets.reads`) on 429/5xx/timeouts/
+  resets, and any method on a 429 (Atlassian and Graph refuse a throttled request before
+  executing it) or a failed connect (nothing was sent);
+- one deadline per tool call (`call_deadline`, set by the tool boundary): every wait and retry
+  of the call fits in it, and each request's timeout is capped by the time left;
 - a circuit breaker per upstream.
 
-A write that may have reached the upstream before the connection failed is never retried:
-it raises `UncertainWrite`. The library's own retry features must be switched off
+A write that may have reached the upstream (timeout or reset after sending, or a 5xx answer) is
+never retried: it raises `UncertainWrite`. The library's own retry features must be switched off
 (`retry_with_header=False`, `backoff_and_retry=False`) so there is exactly one retry layer.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,13 +39,14 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from . import metrics
 from .circuit import CircuitBreaker
-from .errors import ConnectorError, RateLimited, UncertainWrite, UpstreamUnavailable, http_error
-from .ratelimit import EndpointBuckets, TokenBucket, parse_retry_after
+from .errors import ConnectorError, RateLimited, TimedOut, UncertainWrite, UpstreamUnavailable, http_error
+from .ratelimit import EndpointBuckets, TokenBucket, WaitTooLong, parse_retry_after
 
 log = logging.getLogger(__name__)
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MIN_ATTEMPT_SECONDS = 0.5  # an attempt with less time than this left is not started
 
 
 @dataclass(frozen=True)
@@ -55,11 +62,33 @@ class RetryPolicy:
         return min(self.max_delay, self.base_delay * 2**attempt) * random.uniform(0.7, 1.3)
 
 
+# -- one deadline per tool call ----------------------------------------------------------------
+
+# (monotonic time the call must be answered by, its length in seconds); worker threads started
+# with `anyio.to_thread.run_sync` run in a copy of the context, so they see the caller's deadline.
+_DEADLINE: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar("call_deadline", default=None)
+
+
+@contextlib.contextmanager
+def call_deadline(seconds: float, clock: Callable[[], float] = time.monotonic) -> Iterator[None]:
+    """Every upstream request made inside shares one deadline; an enclosing earlier one wins."""
+    at, current = clock() + seconds, _DEADLINE.get()
+    if current is not None and current[0] <= at:
+        yield
+        return
+    token = _DEADLINE.set((at, seconds))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
 def _never_sent(exc: Exception) -> bool:
     """True when the request provably never reached the upstream (connect failed)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
-    seen, cause = set(), exc
+    seen: set[int] = set()
+    cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
         if isinstance(cause, (NewConnectionError, ConnectTimeoutError)):
@@ -76,71 +105,120 @@ class ResilientAdapter(HTTPAdapter):
         buckets: TokenBucket | EndpointBuckets,
         breaker: CircuitBreaker,
         policy: RetryPolicy = RetryPolicy(),
-        sleep=time.sleep,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ):
         super().__init__(max_retries=0, pool_connections=4, pool_maxsize=64)
         self.upstream, self.buckets, self.breaker, self.policy = upstream, buckets, breaker, policy
-        self._sleep = sleep
+        self._sleep, self._clock = sleep, clock
         self._labels = {"upstream": upstream}
 
     def send(self, request, **kwargs):  # noqa: C901 - one loop, every branch is a policy line
-        kwargs["timeout"] = kwargs.get("timeout") or self.policy.timeout
-        if isinstance(kwargs["timeout"], (int, float)):
-            kwargs["timeout"] = min(kwargs["timeout"], self.policy.timeout)
-        method = (request.method or "GET").upper()
-        replayable = method in IDEMPOTENT
-        bucket = self.buckets.for_request(method, request.url or "")
+        method, url = (request.method or "GET").upper(), request.url or ""
+        replayable = method in IDEMPOTENT or self.buckets.is_read(method, url)
+        bucket = self.buckets.for_request(method, url)
+        asked = kwargs.get("timeout") or self.policy.timeout
         attempt = 0
         while True:
             self.breaker.before_call()
-            paused = bucket.paused_for()
-            if paused > self.policy.max_retry_after:  # the upstream asked for a long pause: say so, don't block
-                raise RateLimited(self.upstream, paused)
-            bucket.acquire(self._labels)
+            self._take_token(bucket)
+            kwargs["timeout"] = self._timeout(asked)
             try:
                 response = super().send(request, **kwargs)
                 if not kwargs.get("stream"):
-                    response.content  # read the body here: a stalled or cut body meets the same policy
+                    _ = response.content  # read the body here: a stalled or cut body meets the same policy
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 self.breaker.record_failure()
                 metrics.UPSTREAM_REQUESTS.labels(upstream=self.upstream, status="error").inc()
-                if (replayable or _never_sent(exc)) and attempt + 1 < self.policy.attempts:
-                    self._retry(attempt, "network", None)
+                sent = not _never_sent(exc)
+                may_retry = (replayable or not sent) and attempt + 1 < self.policy.attempts
+                delay = self.policy.backoff(attempt)
+                if may_retry and self._fits(delay):
+                    self._retry("network", delay)
                     attempt += 1
                     continue
-                if not replayable and not _never_sent(exc):
-                    raise UncertainWrite(
-                        f"The {self.upstream} request was sent but no answer came back, so it may or may not "
-                        "have been applied. Check before repeating it (or repeat it with the same "
-                        "idempotency_key, which resolves safely)."
-                    ) from None
+                if sent and not replayable:
+                    raise UncertainWrite(self.upstream, "no answer came back") from None
+                if may_retry:  # only the deadline stopped us
+                    raise TimedOut(self.upstream, self._deadline_length()) from None
                 raise UpstreamUnavailable(
                     f"{self.upstream} did not answer ({type(exc).__name__}). Try again shortly."
                 ) from None
 
             status = response.status_code
             metrics.UPSTREAM_REQUESTS.labels(upstream=self.upstream, status=str(status)).inc()
-            bucket.observe(response.headers)
+            bucket.observe(response.headers, status)
             if status >= 500:
                 self.breaker.record_failure()
             else:
                 self.breaker.record_success()
+            if status >= 500 and not replayable:
+                response.close()  # the write reached the upstream, which failed somewhere: never replay
+                raise UncertainWrite(self.upstream, f"{self.upstream} is having trouble (HTTP {status})")
             if status not in RETRY_STATUSES or attempt + 1 >= self.policy.attempts:
                 return response
-            if status != 429 and not replayable:
-                return response  # a 5xx on a write may have executed: report it, never replay
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            response.close()
             if retry_after is not None and retry_after > self.policy.max_retry_after:
+                response.close()
                 raise RateLimited(self.upstream, retry_after)
-            self._retry(attempt, str(status), retry_after)
+            if status == 429:  # refused before running: wait on the shared bucket like every other caller
+                if retry_after is None:
+                    bucket.pause(self.policy.backoff(attempt))
+                response.close()
+                self._retry("429", 0.0)
+                attempt += 1
+                continue
+            delay = retry_after * random.uniform(1.0, 1.2) if retry_after is not None else self.policy.backoff(attempt)
+            if not self._fits(delay):
+                return response
+            response.close()
+            self._retry(str(status), delay)
             attempt += 1
 
-    def _retry(self, attempt: int, reason: str, retry_after: float | None) -> None:
-        delay = retry_after * random.uniform(1.0, 1.2) if retry_after is not None else self.policy.backoff(attempt)
+    # -- time --------------------------------------------------------------------------------------
+    def _left(self) -> float | None:
+        deadline = _DEADLINE.get()
+        return None if deadline is None else deadline[0] - self._clock()
+
+    def _deadline_length(self) -> float:
+        deadline = _DEADLINE.get()
+        return deadline[1] if deadline is not None else self.policy.timeout
+
+    def _fits(self, delay: float) -> bool:
+        """Whether an attempt after `delay` still has a useful amount of the call's time."""
+        left = self._left()
+        return left is None or left - delay >= MIN_ATTEMPT_SECONDS
+
+    def _timeout(self, asked: Any) -> Any:
+        left = self._left()
+        cap = self.policy.timeout if left is None else min(self.policy.timeout, left)
+        if isinstance(asked, tuple):
+            return tuple(cap if part is None else min(part, cap) for part in asked)
+        return min(asked, cap)
+
+    def _take_token(self, bucket: TokenBucket) -> None:
+        """Wait for the shared bucket (pauses included), within the policy's patience and the deadline."""
+        paused = bucket.paused_for()
+        if paused > self.policy.max_retry_after:  # the upstream asked for a long pause: say so, don't block
+            raise RateLimited(self.upstream, paused)
+        left = self._left()
+        if left is not None and left < MIN_ATTEMPT_SECONDS:
+            raise TimedOut(self.upstream, self._deadline_length())
+        within = (
+            self.policy.max_retry_after
+            if left is None
+            else min(self.policy.max_retry_after, left - MIN_ATTEMPT_SECONDS)
+        )
+        try:
+            bucket.acquire(self._labels, within=within)
+        except WaitTooLong as exc:
+            raise RateLimited(self.upstream, exc.wait) from None
+
+    def _retry(self, reason: str, delay: float) -> None:
         metrics.RETRIES.labels(upstream=self.upstream, reason=reason).inc()
         log.info("retrying %s request after %s (%.2fs)", self.upstream, reason, delay)
-        self._sleep(delay)
+        if delay > 0:
+            self._sleep(delay)
 
 
 def resilient_session(

@@ -8,7 +8,10 @@ driven past what the upstream allows. A plain `TokenBucket` meters every request
 
 A bucket refills continuously at `rate` tokens per second up to `capacity`. Upstream answers
 teach it: a 429's `Retry-After`, or `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset`,
-pause the bucket so every thread sharing it waits instead of hammering the upstream.
+pause the bucket so every thread sharing it waits instead of hammering the upstream. A 429
+also teaches the upstream's real rate (`X-RateLimit-Limit`, per second for burst limits): the
+bucket slows to it for a while, so callers queued behind the pause leave one token interval
+apart instead of all at once into the same limit.
 Calls run on worker threads (the client libraries are synchronous), so waiting is a plain sleep.
 """
 
@@ -16,25 +19,42 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from . import metrics
 
+LEARNED_RATE_SECONDS = 60.0  # how long a rate learnt from a 429 holds before the configured one returns
+
+
+class WaitTooLong(Exception):
+    """The token would only be usable after more than the caller can wait."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"{wait:.1f} s")
+        self.wait = wait
+
 
 class TokenBucket:
     def __init__(self, rate: float, capacity: float | None = None, clock=time.monotonic, sleep=time.sleep):
-        self.rate = rate
-        self.capacity = capacity if capacity is not None else max(1.0, rate)
+        self.rate = self._configured_rate = rate
+        self.capacity = self._configured_capacity = capacity if capacity is not None else max(1.0, rate)
         self._tokens = self.capacity
         self._paused_until = 0.0
+        self._learned_until = 0.0
         self._updated = clock()
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
 
+    def _age_out(self, now: float) -> None:
+        """Back to the configured rate once a rate learnt from a 429 has held long enough."""
+        if self._learned_until and now >= self._learned_until:
+            self.rate, self.capacity, self._learned_until = self._configured_rate, self._configured_capacity, 0.0
+
     def _refill(self, now: float) -> None:
+        self._age_out(now)
         self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
         self._updated = now
 
@@ -51,8 +71,15 @@ class TokenBucket:
         """A single bucket meters every request (see `EndpointBuckets` for per-endpoint metering)."""
         return self
 
-    def acquire(self, labels: Mapping[str, str] | None = None) -> float:
+    def is_read(self, method: str, url: str) -> bool:
+        """Whether a non-idempotent request only reads (declared per endpoint by `EndpointBuckets`)."""
+        return False
+
+    def acquire(self, labels: Mapping[str, str] | None = None, within: float | None = None) -> float:
+        """Take a token and sleep until it may be used; `WaitTooLong` instead if that is more than `within`."""
         wait = self.reserve()
+        if within is not None and wait > within:
+            raise WaitTooLong(wait)
         if wait > 0:
             metrics.RATE_LIMIT_WAITS.labels(**(labels or {"upstream": "?"})).inc()
             self._sleep(wait)
@@ -67,11 +94,28 @@ class TokenBucket:
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Learn from the upstream's rate-limit headers."""
+    def slow_to(self, limit: float) -> None:
+        """The upstream refused us at `limit` requests per second: meter at that rate for a while.
+
+        The tokens already taken stay taken, and none are left: the upstream's bucket is empty too.
+        """
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            self.rate = min(self._configured_rate, limit)
+            self.capacity = max(1.0, min(self._configured_capacity, limit))
+            self._tokens = min(self._tokens, 0.0)
+            self._learned_until = now + LEARNED_RATE_SECONDS
+
+    def observe(self, headers: Mapping[str, str], status: int | None = None) -> None:
+        """Learn from the upstream's rate-limit headers (and, on a 429, from its announced limit)."""
         retry_after = parse_retry_after(headers.get("Retry-After"))
         if retry_after is not None:
             self.pause(retry_after)
+        if status == 429 and "quota" not in headers.get("RateLimit-Reason", "").lower():
+            limit = _positive(headers.get("X-RateLimit-Limit"))
+            if limit is not None:  # a burst limit is per second; an hourly quota says so and is not learnt
+                self.slow_to(limit)
         remaining = headers.get("X-RateLimit-Remaining")
         if remaining is not None and remaining.strip() == "0":
             reset = _seconds_until(headers.get("X-RateLimit-Reset"))
@@ -94,7 +138,15 @@ def parse_retry_after(value: str | None) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _positive(value: str | None) -> float | None:
+    try:
+        number = float(value or "")
+    except ValueError:
+        return None
+    return number if 0 < number < float("inf") else None
 
 
 def _seconds_until(value: str | None) -> float | None:
@@ -105,8 +157,8 @@ def _seconds_until(value: str | None) -> float | None:
     except ValueError:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class BucketRegistry:
@@ -162,10 +214,26 @@ class RateTable:
 
 
 class EndpointBuckets:
-    """One identity's buckets towards one upstream, one per (method, endpoint) at the table's rate."""
+    """One identity's buckets towards one upstream, one per (method, endpoint) at the table's rate.
 
-    def __init__(self, registry: BucketRegistry, identity: str, upstream: str, table: RateTable):
+    `reads` are the (method, endpoint suffix) pairs that only read although their method is not
+    idempotent, such as POST searches (`("POST", "/search/jql")`): retried like reads.
+    """
+
+    def __init__(
+        self,
+        registry: BucketRegistry,
+        identity: str,
+        upstream: str,
+        table: RateTable,
+        reads: Collection[tuple[str, str]] = (),
+    ):
         self.registry, self.identity, self.upstream, self.table = registry, identity, upstream, table
+        self.reads = frozenset((method.upper(), suffix) for method, suffix in reads)
+
+    def is_read(self, method: str, url: str) -> bool:
+        method, path = method.upper(), urlsplit(url).path.rstrip("/")
+        return any(method == wanted and path.endswith(suffix) for wanted, suffix in self.reads)
 
     def for_request(self, method: str, url: str) -> TokenBucket:
         method = method.upper()

@@ -163,8 +163,7 @@ class RedisLink:
             self._warned_at = now
         BACKEND_UP.set(0)
         log.warning(
-            "shared state: Redis at %s %s (%s: %s); using in-process rate limits, caches and locks, "
-            "retrying every %gs",
+            "shared state: Redis at %s %s (%s: %s); using in-process rate limits, caches and locks, retrying every %gs",
             self.where,
             "unreachable" if first else "still unreachable",
             type(exc).__name__,
@@ -205,6 +204,8 @@ class RedisBucket(TokenBucket):
         self._link, self.key = link, key
 
     def reserve(self) -> float:
+        with self._lock:
+            self._age_out(self._clock())  # a rate learnt from a 429 (`slow_to`) is this replica's, for a while
         args = [repr(float(self.rate)), repr(float(self.capacity))]
         return self._link.run(
             "bucket",
@@ -358,7 +359,9 @@ class RedisLock:
         token, self._token = self._token, None
         try:
             if token is not None:
-                self._link.run("lock", lambda r: self._link.release(keys=[self.key], args=[token], client=r), lambda: None)
+                self._link.run(
+                    "lock", lambda r: self._link.release(keys=[self.key], args=[token], client=r), lambda: None
+                )
         finally:
             self._local.release()
 
@@ -377,7 +380,9 @@ class RedisIdempotencyStore(IdempotencyStore):
 
     def lock(self, identity: str, key: str) -> RedisLock:
         local = super().lock(identity, key)
-        return RedisLock(self._link, f"{self._prefix}lock:idem:{hashed(identity)}:{hashed(key)}", local, self._lock_seconds)
+        return RedisLock(
+            self._link, f"{self._prefix}lock:idem:{hashed(identity)}:{hashed(key)}", local, self._lock_seconds
+        )
 
     def _load(self, identity: str, key: str) -> Record | None:
         rkey = self._rkey(identity, key)
@@ -441,7 +446,9 @@ class RedisState:
         return RedisIdempotencyStore(self.link, self.prefix, ttl_seconds=ttl_seconds)
 
     def lock(self, name: str, ttl_seconds: float = 30) -> RedisLock:
-        return RedisLock(self.link, f"{self.prefix}lock:{name}", self._locks.setdefault(name, anyio.Lock()), ttl_seconds)
+        return RedisLock(
+            self.link, f"{self.prefix}lock:{name}", self._locks.setdefault(name, anyio.Lock()), ttl_seconds
+        )
 
     def secret(self, name: str) -> bytes:
         """A random secret every replica shares (made by the first, kept in Redis), e.g. the cursor key."""
@@ -450,7 +457,8 @@ class RedisState:
 
         def op(r: redis.Redis) -> bytes:
             r.set(key, mine, nx=True)
-            return bytes(r.get(key) or mine)
+            shared = r.get(key)
+            return shared if isinstance(shared, bytes) and shared else mine
 
         return self.link.run("secret", op, lambda: mine)
 

@@ -7,6 +7,8 @@ A connector subclasses `UpstreamRuntime` and supplies only:
 - `make_client(credential, buckets)`: its upstream client for one credential;
 - `make_lookups(client, identity)`: its name lookups (cached per identity);
 - `rate_table`: the upstream's burst limits per endpoint and method;
+- `read_requests`: (method, path suffix) pairs that only read although their method is not
+  idempotent (POST searches), so the outbound policy retries them like reads;
 - `checks()`: what `connectors doctor` verifies.
 
 Everything else is shared: state in process or in Redis (buckets, caches, idempotency records,
@@ -19,8 +21,9 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from . import state as shared_state
 from .caller import acting
@@ -50,6 +53,9 @@ class _PerIdentity(Generic[ClientT, LookupsT]):
 
 class UpstreamRuntime(Generic[ClientT, LookupsT]):
     upstream: str = "upstream"
+    # Requests that only read although their method is not idempotent, e.g. {("POST", "/search/jql")}:
+    # retried on 5xx, resets and timeouts like reads, never reported as maybe-applied writes.
+    read_requests: ClassVar[Collection[tuple[str, str]]] = ()
 
     def __init__(
         self, settings: Any, state: shared_state.State | None = None, credentials: CredentialProvider | None = None
@@ -95,7 +101,9 @@ class UpstreamRuntime(Generic[ClientT, LookupsT]):
         key = credential.fingerprint
         found = self._bound.get(key)
         if found is None:
-            buckets = EndpointBuckets(self.buckets, credential.identity, self.upstream, self.rate_table)
+            buckets = EndpointBuckets(
+                self.buckets, credential.identity, self.upstream, self.rate_table, reads=self.read_requests
+            )
             client = self.make_client(credential, buckets)
             found = self._bound[key] = _PerIdentity(client, self.make_lookups(client, credential.identity))
             while len(self._bound) > MAX_IDENTITIES:

@@ -14,6 +14,7 @@ from .settings import ConfluenceSettings
 
 class ConfluenceRuntime(UpstreamRuntime[ConfluenceClient, Lookups]):
     upstream = UPSTREAM
+    read_requests = {("POST", "/wiki/rest/api/search"), ("POST", "/users-bulk")}  # POST, yet reads
     settings: ConfluenceSettings
 
     def configured_credentials(self) -> CredentialProvider:

@@ -14,6 +14,7 @@ from .settings import JiraSettings
 
 class JiraRuntime(UpstreamRuntime[JiraClient, Lookups]):
     upstream = UPSTREAM
+    read_requests = {("POST", "/search/jql"), ("POST", "/changelog/bulkfetch")}  # POST, yet reads
     settings: JiraSettings
 
     def configured_credentials(self) -> CredentialProvider:

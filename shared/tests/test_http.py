@@ -12,7 +12,7 @@ import struct
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -170,7 +170,9 @@ def make_client(attempts=3, threshold=100, cooldown=30.0, max_retry_after=20.0, 
 
     bucket = TokenBucket(rate, clock=time.clock, sleep=bucket_sleep)
     breaker = CircuitBreaker("Jira", threshold=threshold, cooldown=cooldown, clock=time.clock)
-    policy = RetryPolicy(attempts=attempts, base_delay=0.5, max_delay=8.0, max_retry_after=max_retry_after, timeout=TIMEOUT)
+    policy = RetryPolicy(
+        attempts=attempts, base_delay=0.5, max_delay=8.0, max_retry_after=max_retry_after, timeout=TIMEOUT
+    )
     session = requests.Session()
     adapter = ResilientAdapter("Jira", bucket, breaker, policy, sleep=adapter_sleep)
     session.mount("http://", adapter)
@@ -199,17 +201,16 @@ def test_get_retried_on_429_honouring_retry_after(upstream, client):
     response = client.session.get(f"{upstream.url}/search")
     assert response.status_code == 200 and response.text == "done"
     assert upstream.methods() == ["GET", "GET"]
-    assert len(client.retries) == 1
-    assert 3.0 <= client.retries[0] <= 3.6  # Retry-After plus at most 20% jitter, never less
-    assert client.waits == []  # the bucket's own pause was already waited out: no double wait
+    assert client.waits == [pytest.approx(3.0)]  # waited on the shared bucket's pause, like every other caller
+    assert client.retries == []  # and only there: no second, private sleep
 
 
 def test_get_retried_on_429_with_http_date_retry_after(upstream, client):
-    when = datetime.now(timezone.utc) + timedelta(seconds=10)
+    when = datetime.now(UTC) + timedelta(seconds=10)
     upstream.then(Respond(429, {"Retry-After": format_datetime(when, usegmt=True)}), Respond())
     assert client.session.get(f"{upstream.url}/x").status_code == 200
-    assert len(client.retries) == 1
-    assert 8.0 <= client.retries[0] <= 12.0
+    (wait,) = client.waits
+    assert 8.0 <= wait <= 12.0
 
 
 def test_get_retried_on_503_with_exponential_backoff(upstream, client):
@@ -241,7 +242,7 @@ def test_429_on_the_last_attempt_is_returned_not_slept_on(upstream, client):
     response = client.session.get(f"{upstream.url}/x")
     assert response.status_code == 429
     assert len(upstream.received) == 3
-    assert len(client.retries) == 2
+    assert len(client.waits) == 2
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 409])
@@ -302,14 +303,16 @@ def test_post_retried_on_429_with_the_same_body(upstream, client):
     assert response.status_code == 201
     assert [m for m, _, _ in upstream.received] == ["POST", "POST"]
     assert upstream.received[0][2] == upstream.received[1][2] == b'{"summary": "Fix login"}'
-    assert 1.0 <= client.retries[0] <= 1.2
+    assert client.waits == [pytest.approx(1.0)]
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-def test_post_not_retried_on_5xx_but_returned_as_is(upstream, client, status):
+def test_post_answered_with_a_5xx_is_an_uncertain_write_never_replayed(upstream, client, status):
     upstream.then(Respond(status, body=b"oops"), Respond(201))
-    response = client.session.post(f"{upstream.url}/issue", json={"summary": "x"})
-    assert response.status_code == status and response.text == "oops"
+    with pytest.raises(UncertainWrite) as info:
+        client.session.post(f"{upstream.url}/issue", json={"summary": "x"})
+    assert f"Jira is having trouble (HTTP {status})" in str(info.value)
+    assert "may or may not have been applied" in str(info.value)
     assert upstream.methods() == ["POST"]
     assert client.retries == []
 
@@ -319,7 +322,6 @@ def test_post_after_read_timeout_raises_uncertain_write_without_retry(upstream, 
     with pytest.raises(UncertainWrite) as info:
         client.session.post(f"{upstream.url}/issue", json={"summary": "x"})
     assert "may or may not have been applied" in str(info.value)
-    assert "idempotency_key" in str(info.value)
     assert upstream.methods() == ["POST"]
     assert client.retries == []
 
@@ -439,7 +441,7 @@ def test_after_a_long_retry_after_the_next_call_does_not_block_beyond_the_policy
 
 
 def test_remaining_zero_with_a_distant_reset_makes_the_next_call_fail_fast(upstream, client):
-    reset = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    reset = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     upstream.then(Respond(200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}), Respond(200))
     assert client.session.get(f"{upstream.url}/x").status_code == 200
     with pytest.raises(RateLimited) as info:
@@ -450,8 +452,10 @@ def test_remaining_zero_with_a_distant_reset_makes_the_next_call_fail_fast(upstr
 
 
 def test_remaining_zero_with_a_near_reset_waits_then_proceeds(upstream, client):
-    reset = (datetime.now(timezone.utc) + timedelta(seconds=5)).isoformat()
-    upstream.then(Respond(200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}), Respond(200, body=b"second"))
+    reset = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
+    upstream.then(
+        Respond(200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}), Respond(200, body=b"second")
+    )
     client.session.get(f"{upstream.url}/x")
     assert client.session.get(f"{upstream.url}/x").text == "second"
     (wait,) = client.waits
@@ -561,3 +565,91 @@ def test_a_429_pauses_only_the_endpoint_that_answered_it(upstream):
     assert search.paused_for() > 5 and issue.paused_for() == 0
     assert session.get(f"{upstream.url}/rest/api/3/issue/SHOP-1").status_code == 200
     session.close()
+
+
+# -- read-only POSTs -------------------------------------------------------------------------
+
+
+def endpoint_client(reads) -> tuple[requests.Session, list[float]]:
+    from shared.ratelimit import BucketRegistry, EndpointBuckets, RateTable
+
+    slept: list[float] = []
+    buckets = EndpointBuckets(BucketRegistry(rate=1000), "alice", "Jira", RateTable(1000), reads=reads)
+    session = requests.Session()
+    adapter = ResilientAdapter(
+        "Jira", buckets, CircuitBreaker("Jira"), RetryPolicy(timeout=TIMEOUT), sleep=slept.append
+    )
+    session.mount("http://", adapter)
+    return session, slept
+
+
+@pytest.mark.parametrize("failure", [Respond(503), Reset(), Slow()])
+def test_a_declared_read_only_post_is_retried_like_a_read(upstream, failure):
+    session, slept = endpoint_client(reads={("POST", "/search/jql")})
+    upstream.then(failure, Respond(200, body=b"found"))
+    response = session.post(f"{upstream.url}/rest/api/3/search/jql", json={"jql": "project = SHOP"})
+    assert response.text == "found"
+    assert upstream.methods() == ["POST", "POST"] and len(slept) == 1
+    session.close()
+
+
+def test_other_posts_of_that_upstream_stay_writes(upstream):
+    session, _ = endpoint_client(reads={("POST", "/search/jql")})
+    upstream.then(Respond(503), Respond(201))
+    with pytest.raises(UncertainWrite):
+        session.post(f"{upstream.url}/rest/api/3/issue", json={"fields": {}})
+    assert upstream.methods() == ["POST"]
+    session.close()
+
+
+# -- one deadline per call -------------------------------------------------------------------
+
+
+def test_retries_stop_when_the_next_attempt_cannot_fit_in_the_call_deadline(upstream):
+    from shared.http import call_deadline
+
+    made = make_client(attempts=10)
+    made.session.get_adapter("http://")._clock = made.time.clock
+    upstream.then(*[Respond(503)] * 10)
+    started = made.time.now
+    with call_deadline(3.0, clock=made.time.clock):
+        response = made.session.get(f"{upstream.url}/x")
+    assert response.status_code == 503  # the last answer, handed back when no retry fits
+    assert made.time.now - started <= 3.0
+    assert 2 <= len(upstream.received) <= 3  # backoffs 0.5, 1, 2 (+-30%): the third retry never fits
+
+
+def test_a_read_that_keeps_failing_past_the_deadline_says_it_did_not_answer_in_time(upstream):
+    from shared.errors import TimedOut
+    from shared.http import call_deadline
+
+    made = make_client(attempts=10)
+    made.session.get_adapter("http://")._clock = made.time.clock
+    upstream.then(*[Reset()] * 10)
+    with call_deadline(2.0, clock=made.time.clock), pytest.raises(TimedOut) as info:
+        made.session.get(f"{upstream.url}/x")
+    assert "did not answer in time" in str(info.value) and "2 s" in str(info.value)
+
+
+def test_a_wait_on_the_bucket_longer_than_the_time_left_is_handed_back(upstream):
+    from shared.http import call_deadline
+
+    made = make_client()
+    made.session.get_adapter("http://")._clock = made.time.clock
+    made.bucket.pause(5)
+    with call_deadline(2.0, clock=made.time.clock), pytest.raises(RateLimited):
+        made.session.get(f"{upstream.url}/x")
+    assert upstream.received == [] and made.waits == []
+
+
+def test_each_request_timeout_is_capped_by_the_time_left(upstream):
+    from shared.http import call_deadline
+
+    made = make_client()
+    adapter = made.session.get_adapter("http://")
+    adapter._clock = made.time.clock
+    with call_deadline(0.1 + 0.5, clock=made.time.clock):
+        made.time.advance(0.5)
+        assert adapter._timeout(60) == pytest.approx(0.1)
+        assert adapter._timeout((5, 60)) == (pytest.approx(0.1), pytest.approx(0.1))
+    assert adapter._timeout(60) == TIMEOUT  # outside a call: the policy's timeout

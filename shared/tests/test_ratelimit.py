@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -73,14 +73,14 @@ def test_observe_retry_after_seconds_pauses():
 
 def test_observe_remaining_zero_pauses_until_reset():
     bucket, _ = make_bucket(rate=10)
-    reset = (datetime.now(timezone.utc) + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
+    reset = (datetime.now(UTC) + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
     bucket.observe({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
     assert bucket.reserve() == pytest.approx(30, abs=2)
 
 
 def test_observe_ignores_remaining_above_zero_or_without_reset():
     bucket, _ = make_bucket(rate=10)
-    reset = (datetime.now(timezone.utc) + timedelta(seconds=30)).isoformat()
+    reset = (datetime.now(UTC) + timedelta(seconds=30)).isoformat()
     bucket.observe({"X-RateLimit-Remaining": "5", "X-RateLimit-Reset": reset})
     bucket.observe({"X-RateLimit-Remaining": "0"})
     bucket.observe({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "not a date"})
@@ -90,7 +90,7 @@ def test_observe_ignores_remaining_above_zero_or_without_reset():
 
 def test_observe_retry_after_http_date():
     bucket, _ = make_bucket(rate=10)
-    when = datetime.now(timezone.utc) + timedelta(seconds=45)
+    when = datetime.now(UTC) + timedelta(seconds=45)
     bucket.observe({"Retry-After": format_datetime(when, usegmt=True)})
     assert bucket.reserve() == pytest.approx(45, abs=2)
 
@@ -104,7 +104,7 @@ def test_parse_retry_after_seconds(value, expected):
 
 
 def test_parse_retry_after_http_date_in_the_future():
-    when = datetime.now(timezone.utc) + timedelta(seconds=90)
+    when = datetime.now(UTC) + timedelta(seconds=90)
     assert parse_retry_after(format_datetime(when, usegmt=True)) == pytest.approx(90, abs=2)
 
 
@@ -162,8 +162,12 @@ def test_endpoint_buckets_one_per_method_and_endpoint_at_the_table_rate():
     assert get_1 is get_2 and get_1.rate == 150
     assert put_1 is not get_1 and search is not get_1 and search.rate == 100
     # another person towards the same endpoint has a bucket of their own
-    assert EndpointBuckets(registry, "bob", "Jira", buckets.table).for_request(
-        "GET", "https://x.atlassian.net/rest/api/3/issue/SHOP-1") is not get_1
+    assert (
+        EndpointBuckets(registry, "bob", "Jira", buckets.table).for_request(
+            "GET", "https://x.atlassian.net/rest/api/3/issue/SHOP-1"
+        )
+        is not get_1
+    )
 
 
 def test_a_drained_endpoint_does_not_slow_another():
@@ -173,3 +177,51 @@ def test_a_drained_endpoint_does_not_slow_another():
     search = buckets.for_request("POST", "https://x/rest/api/3/search/jql")
     assert [search.reserve() for _ in range(2)] == [0.0, 0.0] and search.reserve() > 0
     assert buckets.for_request("GET", "https://x/rest/api/3/issue/SHOP-1").reserve() == 0.0
+
+
+# -- a 429 teaches the upstream's rate --------------------------------------------------------
+
+
+def test_a_429_with_a_limit_slows_the_bucket_to_it_so_queued_callers_leave_one_interval_apart():
+    bucket, time = make_bucket(rate=100)
+    bucket.observe({"Retry-After": "1", "X-RateLimit-Limit": "2"}, status=429)
+    waits = [bucket.reserve() for _ in range(5)]
+    assert waits == pytest.approx([1.0, 1.0, 1.5, 2.0, 2.5])  # the pause, then 2 per second
+
+
+def test_a_learnt_rate_ages_out_back_to_the_configured_one():
+    from shared.ratelimit import LEARNED_RATE_SECONDS
+
+    bucket, time = make_bucket(rate=100)
+    bucket.observe({"X-RateLimit-Limit": "2"}, status=429)
+    assert bucket.rate == 2
+    time.advance(LEARNED_RATE_SECONDS + 1)
+    bucket.reserve()
+    assert bucket.rate == 100 and bucket.capacity == 100
+
+
+def test_a_quota_limit_or_a_success_does_not_change_the_rate():
+    bucket, _ = make_bucket(rate=100)
+    bucket.observe({"X-RateLimit-Limit": "65000", "RateLimit-Reason": "jira-quota-tenant-based"}, status=429)
+    bucket.observe({"X-RateLimit-Limit": "2"}, status=200)
+    assert bucket.rate == 100
+
+
+def test_acquire_within_a_limit_refuses_a_longer_wait():
+    from shared.ratelimit import WaitTooLong
+
+    bucket, time = make_bucket(rate=1, capacity=1)
+    bucket.acquire()
+    with pytest.raises(WaitTooLong) as info:
+        bucket.acquire(within=0.5)
+    assert info.value.wait == pytest.approx(1.0) and time.sleeps == []
+
+
+def test_endpoint_buckets_know_the_declared_read_only_posts():
+    from shared.ratelimit import EndpointBuckets, RateTable
+
+    buckets = EndpointBuckets(BucketRegistry(10), "alice", "Jira", RateTable(10), reads={("POST", "/search/jql")})
+    assert buckets.is_read("POST", "https://x.atlassian.net/rest/api/3/search/jql")
+    assert buckets.is_read("post", "https://x.atlassian.net/rest/api/3/search/jql?x=1")
+    assert not buckets.is_read("POST", "https://x.atlassian.net/rest/api/3/issue")
+    assert not TokenBucket(10).is_read("POST", "https://x.atlassian.net/rest/api/3/search/jql")
