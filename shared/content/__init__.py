@@ -49,9 +49,9 @@ and the cursor still fits.
 Failures are `shared.errors` types: `FileTooLarge` and `UnreadableFile` (both `InvalidInput`), `ConversionTimeout`
 and `ConversionBusy` (`ConnectorError`); each message names the file and the problem.
 
-Conversions run in worker processes of this package (`python -m shared.content.worker`), one per CPU at most, each
-under a time limit that kills the worker, with a 1 GiB address-space cap; `MAX_WORKERS` (the CPUs this process may
-use, at most 4) run at once.
+Conversions run in worker processes of this package (`python -m shared.content.worker`), each under a time limit
+that kills the worker, with a 1 GiB address-space cap; `MAX_WORKERS` (the CPUs this process may use, at most 4) run
+at once.
 """
 
 from __future__ import annotations
