@@ -156,6 +156,10 @@ class DriveStore:
                 out.extend(self.descendants(child))
         return out
 
+    def drives_of(self, user: User) -> set[str]:
+        """Ids of the drives ``user`` is a member of (their OneDrive, their sites' libraries)."""
+        return {d.id for d in self.drives.values() if any(m.id == user.id for m in d.members)}
+
     def size(self, item: Item) -> int:
         if not item.is_folder:
             return len(item.content)

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..graph import GraphError
-from . import changes, items, sharing, sites, transfer
+from . import changes, items, shares, sharing, sites, transfer, views
 from .access import Context, context, locate, resolve_drive, resolve_item
 from .address import Address, parse
 from .model import Drive, Item
@@ -15,7 +15,7 @@ from .model import Drive, Item
 
 async def dispatch(request: Request, path: str) -> Response | None:
     """Answer a drive or site request below /v1.0; ``None`` if ``path`` is not one (another workload's)."""
-    answered = sites.dispatch(request, path)
+    answered = sites.dispatch(request, path) or shares.dispatch(request, path)
     if answered is not None:
         return answered
     addr = parse(path)
@@ -28,7 +28,9 @@ async def dispatch(request: Request, path: str) -> Response | None:
         if addr.action == "search" and method == "GET":
             return changes.search(ctx, drive, None, addr.prefix, addr.argument)
         if addr.action == "sharedWithMe" and method == "GET":
-            return changes.shared_with_me(ctx)
+            return views.shared_with_me(ctx)
+        if addr.action == "recent" and method == "GET":
+            return views.recent(ctx)
         if not addr.action and method == "GET":
             return items.get_drive(ctx, drive)
         raise _not_allowed(method, addr)

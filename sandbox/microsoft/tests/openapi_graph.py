@@ -40,6 +40,9 @@ SERVED = [
     "/drives/{drive-id}/items/{driveItem-id}/permissions/{permission-id}",
     "/drives/{drive-id}/microsoft.graph.search(q='{q}')",
     "/drives/{drive-id}/microsoft.graph.sharedWithMe()",
+    "/drives/{drive-id}/microsoft.graph.recent()",
+    "/shares/{sharedDriveItem-id}",
+    "/shares/{sharedDriveItem-id}/driveItem",
     "/users/{user-id}/drive",
     "/users/{user-id}/drives",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pypdf
@@ -143,3 +144,35 @@ def test_pre_authenticated_urls_refuse_a_forwarded_graph_token(alice):
     assert forwarded.status_code == 401 and "Authorization" in forwarded.json()["error"]["message"]
     session = alice.post("/me/drive/root:/Notes/x.bin:/createUploadSession", json={}).json()
     assert alice.get(session["uploadUrl"]).status_code == 401
+
+
+def share_id(url: str) -> str:
+    return "u!" + base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
+
+
+def test_an_anonymous_link_opens_for_anyone_in_the_tenant(alice, bob, anonymous):
+    photo = alice.get("/me/drive/root:/Photos/Team offsite.png").json()
+    [link] = [p for p in alice.get(f"/me/drive/items/{photo['id']}/permissions").json()["value"] if "link" in p]
+    opened = bob.get(f"/shares/{share_id(link['link']['webUrl'])}/driveItem")
+    assert opened.status_code == 200 and opened.json()["id"] == photo["id"]
+    download = bob.get(f"/shares/{share_id(link['link']['webUrl'])}/driveItem/content")
+    assert download.status_code == 302 and anonymous.get(download.headers["location"]).content.startswith(b"\x89PNG")
+    by_share_id = bob.get(f"/shares/{link['shareId']}")
+    assert by_share_id.json()["name"] == "Team offsite.png"
+    assert by_share_id.json()["owner"]["user"]["email"] == "alice@contoso.example"
+
+
+def test_a_pasted_item_url_opens_only_for_people_with_access(alice, bob):
+    contract = alice.get(CONTRACT).json()
+    assert alice.get(f"/shares/{share_id(contract['webUrl'])}/driveItem").json()["id"] == contract["id"]
+    refused = bob.get(f"/shares/{share_id(contract['webUrl'])}/driveItem")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "accessDenied"
+    assert bob.get(f"/shares/{share_id('https://example.org/nothing')}/driveItem").status_code == 404
+
+
+def test_recent_lists_my_newest_files_including_ones_shared_with_me(alice):
+    recent = alice.get("/me/drive/recent()").json()["value"]
+    stamps = [i["lastModifiedDateTime"] for i in recent]
+    assert stamps == sorted(stamps, reverse=True) and len(recent) <= 20
+    phoenix = [i for i in recent if i["name"] == "Project Phoenix plan.docx"]
+    assert phoenix and phoenix[0]["remoteItem"]["parentReference"]["driveId"] != alice.get("/me/drive").json()["id"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 
@@ -45,9 +47,14 @@ def test_delta_and_search_match_the_spec(alice, ids):
     validate(alice.get(f"/drives/{ids['drive']}/microsoft.graph.search(q='budget')"))
 
 
-def test_shared_with_me_matches_the_spec(bob, ids):
+def test_shared_with_me_recent_and_shares_match_the_spec(bob, ids):
     drive = bob.get("/me/drive").json()["id"]
     validate(bob.get(f"/drives/{drive}/microsoft.graph.sharedWithMe()"))
+    validate(bob.get(f"/drives/{drive}/microsoft.graph.recent()"))
+    budget = bob.get(f"/drives/{ids['drive']}/items/{ids['file']}").json()  # in the Finance folder Alice shares
+    share = "u!" + base64.urlsafe_b64encode(budget["webUrl"].encode()).decode().rstrip("=")
+    validate(bob.get(f"/shares/{share}"))
+    validate(bob.get(f"/shares/{share}/driveItem"))
 
 
 def test_sharing_and_upload_sessions_match_the_spec(alice, ids, fresh):
