@@ -13,14 +13,14 @@ from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..common.middleware import Hooks, SandboxState
 from . import batch
 from .drive import routes as drive_routes
 from .drive.seed import seed
 from .drive.store import DriveStore
-from .errors import injected_body, unauthenticated
+from .errors import GoogleError, injected_body, unauthenticated
 from .identity import routes as identity_routes
 from .middleware import GoogleApp, GoogleSettings
 from .tokens import TokenStore
@@ -35,6 +35,12 @@ _NOT_FOUND = (
 async def _not_found(request: Request, exc: HTTPException) -> Response:
     """Google answers unknown paths (and wrong methods) with its HTML 404 page."""
     return HTMLResponse(_NOT_FOUND.format(path=request.url.path), status_code=404)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    """A bug in the emulator still answers in Google's shape (the traceback goes to the server log only)."""
+    error = GoogleError(500, "Internal Error", "internalError")
+    return JSONResponse(error.body(), status_code=500)
 
 
 def _expired() -> tuple[int, list[tuple[str, str]], bytes]:
@@ -92,7 +98,7 @@ def create_app(
     )
     app = GoogleApp(
         routes=identity_routes(tokens) + drive_routes.routes(store, tokens) + batch.routes("/batch/drive/v3"),
-        exception_handlers={HTTPException: _not_found},
+        exception_handlers={HTTPException: _not_found, Exception: _internal_error},
         sandbox_state=state,
         sandbox_hooks=hooks,
         settings=settings,

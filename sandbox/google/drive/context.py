@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from ..errors import GoogleError, error_response, file_not_found, insufficient_permissions, invalid_value
 from ..identity import bearer, require_scope
 from ..tokens import TokenStore
+from . import bodies
 from .fields import select
 from .model import DriveFile
 from .resource import wants_content
@@ -60,7 +61,8 @@ class Ctx:
             raise invalid_value(name, f"Invalid value '{value}'. Values must be within the range: [{low}, {high}]")
         return value
 
-    async def json_body(self) -> dict:
+    async def json_body(self, schema: str | None = None) -> dict:
+        """The JSON object sent; with ``schema`` (a discovery schema name), type-checked against it."""
         raw = await self.request.body()
         if not raw.strip():
             return {}
@@ -70,6 +72,8 @@ class Ctx:
             raise GoogleError(400, "Invalid JSON payload received.", "parseError", location="body") from None
         if not isinstance(body, dict):
             raise GoogleError(400, "Invalid JSON payload received. Expected an object.", "parseError")
+        if schema:
+            bodies.check(body, schema, schema[0].lower() + schema[1:])
         return body
 
     def file(self, file_id: str, *, write: bool = False) -> DriveFile:

@@ -30,7 +30,40 @@ ORDER_KEYS = {
     "viewedByMeTime",
 }
 DEFAULT_ORDER = "folder,modifiedTime desc,name"
-WRITABLE = {"name", "description", "starred", "trashed", "mimeType", "originalFilename", "modifiedTime"}
+WRITABLE = {
+    "name",
+    "description",
+    "starred",
+    "trashed",
+    "mimeType",
+    "originalFilename",
+    "modifiedTime",
+    "properties",
+    "appProperties",
+}
+# Writable at Drive, accepted and ignored here (they change nothing a connector reads back from the sandbox).
+ACCEPTED = {
+    "contentHints",
+    "folderColorRgb",
+    "copyRequiresWriterPermission",
+    "writersCanShare",
+    "viewedByMeTime",
+    "viewersCanCopyContent",
+    "contentRestrictions",
+    "shortcutDetails",
+    "inheritedPermissionsDisabled",
+    "downloadRestrictions",
+    "createdTime",
+}
+
+
+def _merge(target: dict[str, str], changes: dict | None) -> None:
+    """Drive's property maps: keys are set to the new values; a null value deletes the key."""
+    for key, value in (changes or {}).items():
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = str(value)
 
 
 def _time_field(meta: dict, name: str) -> float | None:
@@ -185,7 +218,7 @@ def _parents_for_new(ctx: Ctx, parents: list[str] | None) -> tuple[list[str], st
 
 def new_file(ctx: Ctx, meta: dict, mime: str | None = None) -> DriveFile:
     """A file from request metadata (not yet stored): id, name, parents and type checked."""
-    unknown = set(meta) - WRITABLE - {"id", "parents", "kind"}
+    unknown = set(meta) - WRITABLE - ACCEPTED - {"id", "parents", "kind"}
     if unknown:
         raise GoogleError(
             403,
@@ -202,7 +235,7 @@ def new_file(ctx: Ctx, meta: dict, mime: str | None = None) -> DriveFile:
         store.generated_ids.discard(file_id)
     parents, drive_id = _parents_for_new(ctx, meta.get("parents"))
     now = store.clock()
-    return DriveFile(
+    made = DriveFile(
         file_id,
         meta.get("name") or "Untitled",
         meta.get("mimeType") or mime or "application/octet-stream",
@@ -216,10 +249,13 @@ def new_file(ctx: Ctx, meta: dict, mime: str | None = None) -> DriveFile:
         last_modifier=ctx.viewer,
         original_filename=meta.get("originalFilename"),
     )
+    _merge(made.properties, meta.get("properties"))
+    _merge(made.app_properties, meta.get("appProperties"))
+    return made
 
 
 async def create_file(ctx: Ctx) -> Response:
-    f = new_file(ctx, await ctx.json_body())
+    f = new_file(ctx, await ctx.json_body("File"))
     if not f.is_native and f.data is None:
         f.data = b""
     if f.mime_type == "application/vnd.google-apps.document":
@@ -242,7 +278,7 @@ def apply_update(ctx: Ctx, f: DriveFile, meta: dict) -> None:
             "and removeParents parameters instead.",
             "fieldNotWritable",
         )
-    unknown = set(meta) - WRITABLE - {"kind", "id"}
+    unknown = set(meta) - WRITABLE - ACCEPTED - {"kind", "id"}
     if unknown:
         raise GoogleError(
             403,
@@ -283,6 +319,8 @@ def apply_update(ctx: Ctx, f: DriveFile, meta: dict) -> None:
         ):
             if key in meta:
                 setattr(f, attr, meta[key])
+        _merge(f.properties, meta.get("properties"))
+        _merge(f.app_properties, meta.get("appProperties"))
         if add or remove:
             f.parents = [p for p in f.parents if p not in remove] + [p for p in add if p not in f.parents]
 
@@ -291,7 +329,7 @@ def apply_update(ctx: Ctx, f: DriveFile, meta: dict) -> None:
 
 async def update_file(ctx: Ctx) -> Response:
     f = ctx.file(ctx.request.path_params["fileId"], write=True)
-    meta = await ctx.json_body()
+    meta = await ctx.json_body("File")
     if "trashed" in meta and ctx.store.role(f, ctx.viewer) not in ("owner", "organizer", "fileOrganizer"):
         raise insufficient_permissions()
     modified = _time_field(meta, "modifiedTime")
@@ -322,7 +360,7 @@ async def copy_file(ctx: Ctx) -> Response:
     source = ctx.file(ctx.request.path_params["fileId"])
     if source.is_folder:
         raise GoogleError(403, "This file cannot be copied by the user.", "cannotCopyFile")
-    meta = await ctx.json_body()
+    meta = await ctx.json_body("File")
     meta.setdefault("name", f"Copy of {source.name}")
     meta.setdefault("parents", [p for p in source.parents if p in ctx.store.drives or p in ctx.store.files][:1])
     copy = new_file(ctx, {**meta, "mimeType": source.mime_type})

@@ -65,6 +65,8 @@ class DriveFile:
     slides: list[tuple[str, str]] | None = None  # Google Slides: (title, body) per slide
     text: str = ""  # what fullText search sees besides name and description
     original_filename: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)  # visible to every app
+    app_properties: dict[str, str] = field(default_factory=dict)  # private to the app (one app in the sandbox)
 
     @property
     def is_native(self) -> bool:

@@ -3,6 +3,7 @@
 Supported terms: ``name`` (contains, =, !=), ``fullText contains``, ``mimeType`` (=, !=, contains),
 ``modifiedTime``/``createdTime``/``viewedByMeTime`` (=, !=, <, <=, >, >=), ``trashed``/``starred`` (=, !=),
 ``'<id>' in parents``, ``'<email>' in owners|writers|readers``, ``sharedWithMe`` (bare or ``= true``),
+``properties has { key='k' and value='v' }`` (and ``appProperties``),
 combined with ``and``, ``or``, ``not`` and parentheses. Anything else (a bare word, an unknown field, a bad
 date) is Drive's 400 ``Invalid Value`` on ``q``.
 """
@@ -29,11 +30,13 @@ GRAMMAR = r"""
 ?atom: "(" or_expr ")"
      | comparison
      | membership
+     | PROPS _HAS "{" "key" "=" STRING _AND "value" "=" STRING "}"  -> has_property
      | SHARED_WITH_ME (OP value)?         -> shared_with_me
 comparison: FIELD OP value
 membership: STRING _IN COLLECTION
 value: STRING | BOOL
 FIELD.2: /(name|fullText|mimeType|modifiedTime|createdTime|viewedByMeTime|trashed|starred)\b/
+PROPS.2: /(properties|appProperties)\b/
 COLLECTION.2: /(parents|owners|writers|readers)\b/
 SHARED_WITH_ME.2: /sharedWithMe\b/
 OP: "contains" | "!=" | "<=" | ">=" | "=" | "<" | ">"
@@ -43,6 +46,7 @@ _AND.3: /and\b/i
 _OR.3: /or\b/i
 _NOT.3: /not\b/i
 _IN.3: /in\b/i
+_HAS.3: /has\b/i
 %ignore /\s+/
 """
 _PARSER = Lark(GRAMMAR, parser="lalr", maybe_placeholders=False)
@@ -100,6 +104,11 @@ class _Build(Transformer):
 
     def negate(self, pred: Predicate) -> Predicate:
         return lambda v, f: not pred(v, f)
+
+    def has_property(self, which: Token, key: Token, value: Token) -> Predicate:
+        k, want = _unquote(str(key)), _unquote(str(value))
+        attr = "properties" if str(which) == "properties" else "app_properties"
+        return lambda v, f: getattr(f, attr).get(k) == want
 
     def shared_with_me(self, _token: Token, op: Token | None = None, value: object = True) -> Predicate:
         if op is not None and (str(op) not in ("=", "!=") or not isinstance(value, bool)):

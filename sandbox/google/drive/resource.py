@@ -107,6 +107,10 @@ def file_json(store: DriveStore, f: DriveFile, viewer: str, base_url: str, *, co
     }
     if f.description is not None:
         out["description"] = f.description
+    if f.properties:
+        out["properties"] = dict(f.properties)
+    if f.app_properties:
+        out["appProperties"] = dict(f.app_properties)
     if f.last_modifier:
         out["lastModifyingUser"] = _person(f.last_modifier, viewer)
     if f.drive_id:

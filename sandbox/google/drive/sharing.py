@@ -32,7 +32,7 @@ def _sharer(ctx: Ctx):
 
 async def create_permission(ctx: Ctx) -> Response:
     f = _sharer(ctx)
-    body = await ctx.json_body()
+    body = await ctx.json_body("Permission")
     kind, role = body.get("type"), body.get("role")
     if not kind:
         raise required("permission.type")
@@ -115,7 +115,7 @@ async def update_permission(ctx: Ctx) -> Response:
     perm = next((p for p in f.permissions if p.id == pid), None)
     if perm is None:
         raise _not_found(pid)
-    body = await ctx.json_body()
+    body = await ctx.json_body("Permission")
     role = body.get("role", perm.role)
     if role not in ROLES:
         raise invalid_value("permission.role", f"The provided value '{role}' is not valid for role.")

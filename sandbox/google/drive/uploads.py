@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..errors import GoogleError, error_response, invalid_value
+from . import bodies
 from . import formats as F
 from .context import Ctx
 from .files import apply_update, new_file
@@ -122,9 +123,12 @@ def _multipart(content_type: str, raw: bytes) -> tuple[dict, str, bytes]:
         if chunk.startswith(b"--"):
             break
         chunk = chunk[2:] if chunk.startswith(b"\r\n") else chunk[1:] if chunk.startswith(b"\n") else chunk
-        head, sep, body = chunk.partition(b"\r\n\r\n")
-        if not sep or b"\n\n" in head:
-            head, sep, body = chunk.partition(b"\n\n")
+        if chunk.startswith((b"\r\n", b"\n")):  # a part without headers
+            head, body = b"", chunk[2:] if chunk.startswith(b"\r\n") else chunk[1:]
+        else:
+            head, sep, body = chunk.partition(b"\r\n\r\n")
+            if not sep or b"\n\n" in head:
+                head, sep, body = chunk.partition(b"\n\n")
         head = re.sub(rb"\r?\n[ \t]+", b" ", head)  # unfold long headers (the email package folds them)
         body = body[:-2] if body.endswith(b"\r\n") else body[:-1] if body.endswith(b"\n") else body
         headers = {
@@ -138,6 +142,9 @@ def _multipart(content_type: str, raw: bytes) -> tuple[dict, str, bytes]:
         meta = json.loads(parts[0][1] or b"{}")
     except ValueError:
         raise GoogleError(400, "Invalid JSON payload received.", "parseError") from None
+    if not isinstance(meta, dict):
+        raise GoogleError(400, "Invalid JSON payload received. Expected an object.", "parseError")
+    bodies.check(meta, "File", "file")
     return meta, parts[1][0], parts[1][1]
 
 
@@ -161,7 +168,7 @@ async def initiate_or_upload(ctx: Ctx) -> Response:
         return store_upload(ctx, meta, media_mime, body, file_id)
     if kind != "resumable":
         raise invalid_value("uploadType")
-    meta = await ctx.json_body()
+    meta = await ctx.json_body("File")
     total = ctx.request.headers.get("x-upload-content-length")
     session = UploadSession(
         secrets.token_urlsafe(24),

@@ -280,3 +280,54 @@ def test_copy_makes_a_private_file_owned_by_the_caller(fresh: GoogleUnderTest, a
     with pytest.raises(HttpError) as caught:
         alice.files().get(fileId=copy["id"]).execute()
     assert caught.value.resp.status == 404
+
+
+def test_app_properties_are_stored_searchable_and_deletable(fresh: GoogleUnderTest, alice: Any) -> None:
+    made = (
+        alice.files()
+        .create(
+            body={"name": "synced.txt", "appProperties": {"syncId": "42"}},
+            media_body=media(b"x", "text/plain"),
+            fields="id,appProperties",
+        )
+        .execute()
+    )
+    assert made["appProperties"] == {"syncId": "42"}
+    found = alice.files().list(q="appProperties has { key='syncId' and value='42' }", fields="files(id)").execute()
+    assert found["files"] == [{"id": made["id"]}]
+    cleared = (
+        alice.files()
+        .update(fileId=made["id"], body={"appProperties": {"syncId": None}}, fields="id,appProperties")
+        .execute()
+    )
+    assert "appProperties" not in cleared
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"name": 5}, "Invalid value at 'file.name' (TYPE_STRING), 5"),
+        ({"starred": "yes"}, "Invalid value at 'file.starred' (TYPE_BOOL), \"yes\""),
+        ({"parents": "root"}, "Invalid value at 'file.parents' (TYPE_ARRAY), \"root\""),
+        ({"colour": "red"}, "Invalid JSON payload received. Unknown name \"colour\" at 'file': Cannot find field."),
+    ],
+)
+def test_bodies_of_the_wrong_shape_are_400_with_the_field_named(
+    fresh: GoogleUnderTest, body: dict, message: str
+) -> None:
+    answer = httpx.post(fresh.url + "/drive/v3/files", json=body, headers={"Authorization": f"Bearer {ALICE_TOKEN}"})
+    assert answer.status_code == 400 and answer.json()["error"]["message"] == message
+
+
+def test_multipart_metadata_is_checked_like_a_json_body(fresh: GoogleUnderTest) -> None:
+    body = b'--zz\r\nContent-Type: application/json\r\n\r\n{"name": 5}\r\n--zz\r\n\r\nx\r\n--zz--'
+    headers = {"Authorization": f"Bearer {ALICE_TOKEN}", "Content-Type": "multipart/related; boundary=zz"}
+    answer = httpx.post(
+        fresh.url + "/upload/drive/v3/files", params={"uploadType": "multipart"}, content=body, headers=headers
+    )
+    assert answer.status_code == 400 and "file.name" in answer.json()["error"]["message"]
+    broken = body.replace(b'{"name": 5}', b"{not json")
+    answer = httpx.post(
+        fresh.url + "/upload/drive/v3/files", params={"uploadType": "multipart"}, content=broken, headers=headers
+    )
+    assert answer.status_code == 400 and answer.json()["error"]["errors"][0]["reason"] == "parseError"
