@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -16,6 +16,7 @@ from shared.tools import Effect, Reply, tool
 from shared.vocabulary import keywords
 
 from .. import cql as q
+from ..asking import searchable, split_period, stem
 from ..client import next_cursor
 from ..runtime import ConfluenceRuntime
 
@@ -39,7 +40,7 @@ class SpaceList(BaseModel):
 
 def date_clauses(field: str, text: str, tz: str) -> list[str]:
     """"this week" -> that ISO week in the person's zone (Monday 00:00); "7d" or a date -> since then."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start, end = parse_range(text, tz, now=now)
     clauses = [f"{field} >= {q.when(start, tz)}"]
     if end < now - timedelta(minutes=1):
@@ -117,19 +118,36 @@ async def build_cql(
 async def search(
     rt: ConfluenceRuntime, query: Annotated[str, Field(description="Words, a title, or a page id")]
 ) -> SearchOutput:
-    words = keywords(query)
-    if not words:
+    """Any word may match (people ask in sentences); pages matching more of the words come first.
+
+    A period said in words ("this week", "cette semaine") bounds `lastmodified`; the other words are
+    searched by their stem ("blockers" -> `block*`); a word naming a space ("Webshop") is looked for
+    like any other and also ranks that space's pages first.
+    """
+    rest, period = split_period(query)
+    words = keywords(rest)
+    if not words and not period:
         raise InvalidInput("query is empty: give words to look for.")
-    # Any word may match (people ask in sentences); pages matching more of the words come first.
-    clauses = [f"title ~ {q.text_query(w)} OR text ~ {q.text_query(w)}" for w in words]
+    spaces = {s["key"].lower(): s["key"] for s in await rt.lookups.spaces()}
+    spaces |= {(s.get("name") or "").lower(): s["key"] for s in await rt.lookups.spaces() if s.get("name")}
+    named = {spaces[w] for w in words if w in spaces}
+    stems = [stem(w) for w in words]
+    terms = [q.quote(s + "*") if searchable(s) else q.text_query(w) for w, s in zip(words, stems, strict=True)]
+    clauses = [f"title ~ {t} OR text ~ {t}" for t in terms]
     if query.strip().isdigit():
         clauses.insert(0, f"id = {query.strip()}")
-    found = await rt.client.search(f"({' OR '.join(clauses)}) AND type in (page, blogpost) ORDER BY lastmodified DESC", 50)
+    bounds = ["type in (page, blogpost)"]
+    if period:
+        bounds += date_clauses("lastmodified", period, await rt.lookups.timezone())
+    where = " AND ".join(bounds + ([f"({' OR '.join(clauses)})"] if clauses else []))
+    found = await rt.client.search(f"{where} ORDER BY lastmodified DESC", 50, expand="content.space,content.version")
     rows = [result_row(rt, h) for h in found.get("results", []) if h.get("content")]
 
     def score(row: tuple[str, str, str, str, str]) -> int:
         title, where = row[1].lower(), row[3].lower()
-        return (100 if row[0] == query.strip() else 0) + sum(2 * (w in title) + (w in where) for w in words)
+        in_space = bool(named) and row[3].split(" ")[0] in named
+        matched = sum(2 * (s in title) + (s in where) for s in stems)
+        return (100 if row[0] == query.strip() else 0) + matched + 2 * in_space
 
     ranked = sorted(rows, key=score, reverse=True)[:SEARCH_LIMIT]  # stable: ties keep the most recent first
     return SearchOutput(results=[SearchResult(id=r[0], title=r[1], url=r[2]) for r in ranked])
@@ -171,7 +189,8 @@ async def search_pages(
     rows = [result_row(rt, h, tz) for h in page.get("results", []) if h.get("content")]
 
     def render(part: list[tuple[str, str, str, str, str]]) -> str:
-        return table(["Title", "Space", "Modified", "Id"], [(f"[{cell(r[1])}]({r[2]})", r[3], r[4], r[0]) for r in part])
+        rows_shown = [(f"[{cell(r[1])}]({r[2]})", r[3], r[4], r[0]) for r in part]
+        return table(["Title", "Space", "Modified", "Id"], rows_shown)
 
     text, left_out = fit(rows, render, DEFAULT_BUDGET)
     shown = rows[: len(rows) - left_out]
@@ -219,7 +238,7 @@ async def list_spaces(
     urls = [rt.client.web_url((s.get("_links") or {}).get("webui"), f"/spaces/{s['key']}") for s in part]
     rows = [
         (f"[{s['key']}]({u})", cell(s.get("name")), s.get("type", ""), cell(_description(s))[:120])
-        for s, u in zip(part, urls)
+        for s, u in zip(part, urls, strict=True)
     ]
     more = start + limit < len(spaces)
     text = table(["Key", "Name", "Type", "Description"], rows) if part else f'No space matches "{query[:100]}".'

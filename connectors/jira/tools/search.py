@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -19,10 +19,12 @@ from shared.vocabulary import CURRENT, ME, NEXT, UNASSIGNED, keywords, means
 
 from .. import blockers as b
 from .. import jql as q
+from ..asking import searchable, split_period, stem
 from ..runtime import JiraRuntime
 from ..views import SUMMARY_COLUMNS, issue_table
 
 SEARCH_LIMIT = 10
+BLOCKING = ("block", "bloqu")  # stems of "blocking", "blockers", "bloquant", "bloqué"
 
 
 class IssueList(BaseModel):
@@ -33,7 +35,7 @@ class IssueList(BaseModel):
 
 def _date_clauses(field: str, text: str, tz: str) -> list[str]:
     """"this week" -> since Monday; "last week" -> that week only; "7d" or a date -> since then."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start, end = parse_range(text, tz, now=now)
     clauses = [f"{field} >= {q.when(start, tz)}"]
     if end < now - timedelta(minutes=1):
@@ -128,20 +130,49 @@ async def build_jql(
     invoked="Searched Jira",
 )
 async def search(rt: JiraRuntime, query: Annotated[str, Field(description="Words, or an issue key")]) -> SearchOutput:
-    words = keywords(query)
+    """Any word may match (people ask in sentences); issues matching more of the words come first.
+
+    A period said in words ("this week", "cette semaine") bounds `updated`; a project's name or key
+    ("Webshop") bounds the project instead of being looked for in the text; the other words are
+    searched by their stem ("blockers" -> `block*`). When the words match nothing in the project and
+    period named, the project's issues of that period are the answer.
+    """
     key = query.strip().upper()
-    if not words and not q.ISSUE_KEY.match(key):
+    rest, period = split_period(query)
+    words = keywords(rest)
+    if not words and not period and not q.ISSUE_KEY.match(key):
         raise InvalidInput("query is empty: give words to look for, or an issue key.")
-    clauses = [f"text ~ {q.text_query(word)}" for word in words]  # any word; ranked below by how many match
+    projects = {name: p["key"] for p in await rt.lookups.projects() for name in (p["key"].lower(), p["name"].lower())}
+    named = list(dict.fromkeys(projects[w] for w in words if w in projects))
+    words = [w for w in words if w not in projects]
+    bounds = [f"project in {q.quote_all(named)}"] if named else []
+    if period:
+        bounds += _date_clauses("updated", period, await rt.lookups.timezone())
+    stems = [stem(w) for w in words]
+    clauses = [
+        f"text ~ {q.quote(s + '*')}" if searchable(s) else f"text ~ {q.text_query(w)}"
+        for w, s in zip(words, stems, strict=True)
+    ]
+    blocking = any(s.startswith(BLOCKING) for s in stems)  # "what is blocking…", "blockers", "bloquants"
+    flagged = await rt.lookups.field_id("Flagged") if blocking else None
+    if blocking:
+        clauses.append(f"(({b.CLAUSE}) AND statusCategory != Done)")
     if q.ISSUE_KEY.match(key):
         clauses.insert(0, f"key = {q.quote(key)}")
-    page = await rt.client.search(" OR ".join(clauses) + " ORDER BY updated DESC", ["summary", "labels"], 50)
-    issues = page.get("issues", [])
+    fields = ["summary", "labels"] + (["priority", "issuelinks"] + ([flagged] if flagged else []) if blocking else [])
+    issues: list[dict] = []
+    if clauses:
+        page = await rt.client.search(q.join(bounds + [" OR ".join(clauses)], "updated DESC"), fields, 50)
+        issues = page.get("issues", [])
+    if not issues and bounds:  # nothing says those words: what happened in that project and period
+        issues = (await rt.client.search(q.join(bounds, "updated DESC"), fields, 50)).get("issues", [])
 
     def score(issue: dict) -> int:
         fields = issue.get("fields", {})
         haystack = " ".join([fields.get("summary") or "", " ".join(fields.get("labels") or [])]).lower()
-        return (100 if issue["key"] == key else 0) + sum(word in haystack for word in words)
+        blocks = blocking and bool(b.reasons(issue, flagged))  # an issue that blocks now answers "blocking"
+        matched = sum(s in haystack or (blocks and s.startswith(BLOCKING)) for s in stems)
+        return (100 if issue["key"] == key else 0) + 10 * matched + blocks
 
     ranked = sorted(issues, key=score, reverse=True)[:SEARCH_LIMIT]  # stable: ties keep the updated order
     return SearchOutput(
