@@ -86,7 +86,7 @@ class ClientRegistry:
         if self.is_metadata_document_url(client_id):
             return await self._metadata_document_client(client_id)
         row = await self.db.run(
-            lambda tx: tx.one("SELECT ciphertext FROM oauth_clients WHERE client_id = ?", (client_id,))
+            lambda tx: tx.one("SELECT ciphertext FROM oauth_clients WHERE client_id = ?", (client_id,)), read_only=True
         )
         if row is None:
             return None

@@ -75,11 +75,14 @@ class Database:
 
     dialect: str
 
-    async def run(self, work: Callable[[Tx], T]) -> T:
-        """Run `work(tx)` in one transaction in a worker thread; commit if it returns, roll back if it raises."""
-        return await anyio.to_thread.run_sync(self._run_sync, work)
+    async def run(self, work: Callable[[Tx], T], *, read_only: bool = False) -> T:
+        """Run `work(tx)` in one transaction in a worker thread; commit if it returns, roll back if it raises.
 
-    def _run_sync(self, work: Callable[[Tx], T]) -> T:
+        `read_only=True` promises no writes: SQLite then lets it run beside the writer instead of queueing.
+        """
+        return await anyio.to_thread.run_sync(self._run_sync, work, read_only)
+
+    def _run_sync(self, work: Callable[[Tx], T], read_only: bool) -> T:
         raise NotImplementedError
 
     def _lock_migrations(self, tx: Tx) -> None:
@@ -137,11 +140,11 @@ class SqliteDatabase(Database):
         conn.execute("PRAGMA busy_timeout = 30000")
         return conn
 
-    def _run_sync(self, work: Callable[[Tx], T]) -> T:
+    def _run_sync(self, work: Callable[[Tx], T], read_only: bool) -> T:
         conn = self._connect()
         try:
             # IMMEDIATE takes the write lock up front: two writers queue instead of failing to upgrade.
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
             try:
                 result = work(_Cursor(conn.cursor(), "?"))
             except BaseException:
@@ -189,7 +192,7 @@ class PostgresDatabase(Database):
                 return
         conn.close()
 
-    def _run_sync(self, work: Callable[[Tx], T]) -> T:
+    def _run_sync(self, work: Callable[[Tx], T], read_only: bool) -> T:
         conn = self._acquire()
         try:
             with conn.transaction(), conn.cursor() as cursor:

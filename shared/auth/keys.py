@@ -94,7 +94,7 @@ class SigningKeys:
         await self.reload()
 
     async def reload(self) -> None:
-        rows = await self.db.run(self._read_active)
+        rows = await self.db.run(self._read_active, read_only=True)
         active = []
         for kid, ciphertext in rows:
             try:

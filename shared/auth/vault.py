@@ -150,7 +150,8 @@ class TokenVault:
         row = await self.db.run(
             lambda tx: tx.one(
                 "SELECT ciphertext FROM vault_tokens WHERE subject = ? AND upstream = ?", (subject, upstream)
-            )
+            ),
+            read_only=True,
         )
         if row is None:
             return None
@@ -233,7 +234,7 @@ class TokenVault:
         params: tuple[str, ...] = ()
         if subject is not None:
             sql, params = sql + " WHERE subject = ?", (subject,)
-        rows = await self.db.run(lambda tx: tx.rows(sql + " ORDER BY subject, upstream", params))
+        rows = await self.db.run(lambda tx: tx.rows(sql + " ORDER BY subject, upstream", params), read_only=True)
         return [Link(*row) for row in rows]
 
     async def reencrypt(self) -> int:

@@ -55,3 +55,26 @@ async def test_upserts_work_the_same_on_both_engines(database: Database):
     await database.run(lambda tx: tx.exec(upsert, (1, "first")))
     await database.run(lambda tx: tx.exec(upsert, (1, "second")))
     assert await database.run(lambda tx: tx.rows("SELECT id, body FROM notes")) == [(1, "second")]
+
+
+async def test_a_read_only_transaction_runs_while_a_writer_holds_the_database(database: Database):
+    await database.migrate("notes", STEPS)
+    await database.run(lambda tx: tx.exec("INSERT INTO notes (id, body) VALUES (?, ?)", (1, "kept")))
+    writer_inside, reader_done = anyio.Event(), anyio.Event()
+    seen: list[list[tuple]] = []
+
+    def slow_write(tx: Tx) -> None:
+        tx.exec("INSERT INTO notes (id, body) VALUES (?, ?)", (2, "pending"))
+        anyio.from_thread.run_sync(writer_inside.set)
+        anyio.from_thread.run(reader_done.wait)  # hold the write transaction open until the read finished
+
+    async def read() -> None:
+        await writer_inside.wait()
+        seen.append(await database.run(lambda tx: tx.rows("SELECT id FROM notes ORDER BY id"), read_only=True))
+        reader_done.set()
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(database.run, slow_write)
+            tg.start_soon(read)
+    assert seen == [[(1,)]]  # the reader saw the committed state, not the writer's uncommitted row
