@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from starlette.responses import JSONResponse, Response
 
 from ..graph import GraphError, apply_select, bad_request, decode_cursor, encode_cursor, query_options
-from .access import Context, can_read, require_write
+from .access import Context, can_read, is_member, require_write
 from .links import render_item
 from .model import Drive, Item, now
 from .render import drive_json
@@ -20,6 +20,12 @@ MAX_PAGE = 999
 
 
 def get_drive(ctx: Context, drive: Drive) -> Response:
+    if not is_member(ctx, drive):
+        raise GraphError(
+            403,
+            "accessDenied",
+            "Access denied: this drive belongs to someone else; open the items shared with you by their ids.",
+        )
     body = {"@odata.context": f"{ctx.graph_base}/$metadata#drives/$entity", **drive_json(ctx.store, drive)}
     return JSONResponse(apply_select(body, query_options(ctx.request).select))
 

@@ -176,3 +176,9 @@ def test_recent_lists_my_newest_files_including_ones_shared_with_me(alice):
     assert stamps == sorted(stamps, reverse=True) and len(recent) <= 20
     phoenix = [i for i in recent if i["name"] == "Project Phoenix plan.docx"]
     assert phoenix and phoenix[0]["remoteItem"]["parentReference"]["driveId"] != alice.get("/me/drive").json()["id"]
+
+
+def test_another_persons_drive_metadata_is_not_visible(alice, bob):
+    drive_id = alice.get("/me/drive").json()["id"]
+    assert bob.get(f"/drives/{drive_id}").status_code == 403
+    assert bob.get("/users/alice@contoso.example/drive").status_code == 403
