@@ -46,7 +46,7 @@ if GATEWAY_URL:
             request.url = GATEWAY_URL + "/" + request.url[len(GATEWAY_ORIGIN):]
         return _send(self, request, *args, **kwargs)
 
-    HTTPAdapter.send = _gateway_send
+    HTTPAdapter.send = _gateway_send  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     from mcp_atlassian import main

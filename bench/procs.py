@@ -35,10 +35,15 @@ class Proc:
     def peak_rss(self) -> int:
         return self._status("VmHWM")
 
-    def cpu_seconds(self) -> float:
-        """utime + stime of the process, from /proc (Linux)."""
+    def cpu_times(self) -> tuple[float, float]:
+        """(utime, stime) in seconds of the whole process (all its threads), from /proc/<pid>/stat (Linux)."""
         fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the whole process."""
+        return sum(self.cpu_times())
 
     def stop(self) -> None:
         if self.popen.poll() is None:
