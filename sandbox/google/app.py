@@ -22,7 +22,7 @@ from .drive.seed import seed
 from .drive.store import DriveStore
 from .errors import GoogleError, injected_body, unauthenticated
 from .identity import routes as identity_routes
-from .middleware import GoogleApp, GoogleSettings
+from .middleware import GoogleApp, GoogleSettings, RedactingLog
 from .tokens import TokenStore
 
 _NOT_FOUND = (
@@ -86,7 +86,7 @@ def create_app(
             parts = parts[1:]
         return parts[0] if parts[0] in ("drive", "gmail") else "identity"
 
-    state = SandboxState(latency_ms=latency_ms, rate_limits=rate_limits)
+    state = SandboxState(latency_ms=latency_ms, rate_limits=rate_limits, log=RedactingLog())
     hooks = Hooks(
         tenant_for=tenant,
         template_for=template,

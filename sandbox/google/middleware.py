@@ -18,10 +18,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 
 from ..common.middleware import CONTROL_PREFIX, Hooks, SandboxMiddleware, SandboxState, _read_body, _send_simple
+from ..common.requestlog import RequestLog
 from .errors import project_rate_limit, quota_exhausted, user_rate_limit
 from .tokens import TokenStore
 
@@ -35,6 +37,21 @@ class GoogleSettings:
     expire_change_tokens: Callable[[], str]  # -> the new start page token
     quota_answer: int = 403
     quota_reason: str = "userRateLimitExceeded"  # of a 403 answer: or rateLimitExceeded (the project's limit)
+
+
+SECRET_PARAMS = {"token", "access_token", "refresh_token", "code", "client_secret", "code_verifier", "id_token"}
+
+
+class RedactingLog(RequestLog):
+    """The request log, without OAuth secrets sent in query strings (``/revoke?token=...``, tokeninfo)."""
+
+    def add(self, **entry: Any) -> None:
+        query = entry.get("query") or ""
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            if any(k in SECRET_PARAMS for k, _ in pairs):
+                entry["query"] = urlencode([(k, "REDACTED" if k in SECRET_PARAMS else v) for k, v in pairs])
+        super().add(**entry)
 
 
 class GoogleMiddleware(SandboxMiddleware):

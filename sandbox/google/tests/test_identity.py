@@ -225,3 +225,12 @@ def test_openid_scope_adds_an_id_token_google_auth_verifies(fresh: GoogleUnderTe
     assert keys[0]["kty"] == "RSA" and keys[0]["kid"] == http.get("/oauth2/v1/certs").json().popitem()[0]
     config = http.get("/.well-known/openid-configuration").json()
     assert config["jwks_uri"] == fresh.url + "/oauth2/v3/certs"
+
+
+def test_the_request_log_never_shows_tokens_sent_in_query_strings(fresh: GoogleUnderTest, http: httpx.Client) -> None:
+    tokens = exchange(http, authorize(http)["code"][0]).json()
+    http.post("/revoke", params={"token": tokens["refresh_token"]})
+    http.get("/oauth2/v3/tokeninfo", params={"access_token": tokens["access_token"]})
+    logged = " ".join(str(entry) for entry in fresh.control.requests())
+    assert "/revoke" in logged and "token=REDACTED" in logged
+    assert tokens["refresh_token"] not in logged and tokens["access_token"] not in logged
