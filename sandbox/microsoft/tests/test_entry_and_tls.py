@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import ssl
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
+import pytest
 from cryptography import x509
+
+from shared.testing import free_port
 
 from sandbox.microsoft import entry
 from sandbox.microsoft.users import CONNECTOR_APP, TENANT_ID
@@ -31,8 +38,30 @@ def test_tls_files_are_made_once_per_process_and_chain_to_the_ca():
 
 
 def test_clients_that_do_not_trust_the_ca_are_refused(base_url):
-    import httpx
-    import pytest
-
     with pytest.raises(httpx.ConnectError), httpx.Client() as untrusting:
         untrusting.get(base_url + "/common/discovery/instance")
+
+
+def test_the_module_serves_the_sandbox_over_https_by_itself():
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.microsoft", "--port", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        banner = process.stdout.readline()  # printed before serving: names the CA file
+        cafile = banner.split("trust the CA in ")[1].rstrip(")\n")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = httpx.get(
+                    f"https://127.0.0.1:{port}/common/discovery/instance",
+                    verify=ssl.create_default_context(cafile=cafile),
+                )
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the sandbox did not start"
+                time.sleep(0.05)  # polling for readiness with a deadline
+        assert answer.status_code == 200 and f"https://127.0.0.1:{port}" in banner
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
