@@ -27,6 +27,7 @@ from shared.tools import Effect, Reply, tool
 from .. import cql as q
 from .. import storage_format as storage
 from ..decision_dating import FirstSeen, first_seen, norm
+from ..resolve import gather
 from ..runtime import ConfluenceRuntime
 
 EXPAND = "content.body.storage,content.history,content.space,content.version"
@@ -92,12 +93,15 @@ async def find_decisions(
     pages = [h["content"] for h in hits.get("results", []) if h.get("content")]
     more = len(pages) > max_pages
     pages = pages[:max_pages]
+    bodies = [((page.get("body") or {}).get("storage") or {}).get("value", "") for page in pages]
+    with_decisions = [(page, found) for page, body in zip(pages, bodies, strict=True) if (found := _on_page(body))]
+    histories = await gather([  # each page's history, a few at a time
+        lambda page=page, decisions=decisions: first_seen(client, page, {norm(d.text) for d in decisions}, start)
+        for page, decisions in with_decisions
+    ])  # fmt: skip
     found: list[tuple[dict, storage.Decision, FirstSeen]] = []
-    for page in pages:
-        decisions = _on_page(((page.get("body") or {}).get("storage") or {}).get("value", ""))
-        if decisions:
-            seen = await first_seen(client, page, {norm(d.text) for d in decisions}, start)
-            found += [(page, d, seen[norm(d.text)]) for d in decisions if norm(d.text) in seen]
+    for (page, decisions), seen in zip(with_decisions, histories, strict=True):
+        found += [(page, d, seen[norm(d.text)]) for d in decisions if norm(d.text) in seen]
     first: dict[str, FirstSeen] = {}
     for _, d, seen in found:  # a decision on several pages appeared when it first appeared anywhere
         key = norm(d.text)

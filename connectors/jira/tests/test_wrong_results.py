@@ -116,3 +116,14 @@ async def test_fetch_and_sprint_dates_are_in_the_persons_zone_and_say_so(jira, u
     assert result.structured_content["metadata"]["updated"] == f"{local(updated, ZONE)} ({ZONE})"
     text, _ = await call(jira, "jira_list_sprints", project="SHOP")
     assert f"(dates in {ZONE})" in text
+
+
+@pytest.mark.parametrize("period", ["this week", "cette semaine"])
+async def test_this_week_starts_monday_midnight_in_the_persons_zone(jira, upstream, period):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    here = datetime.now(ZoneInfo(ZONE))
+    monday = (here - timedelta(days=here.weekday())).date()
+    _, data = await call(jira, "jira_search_issues", project="SHOP", updated=period, limit=5)
+    assert f'updated >= "{monday:%Y-%m-%d} 00:00"' in data["jql"]
