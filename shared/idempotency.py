@@ -1,7 +1,7 @@
 """Idempotency keys for writes whose upstream has none (Jira create, Confluence create...).
 
-A record per (identity, key): `pending` while the write is in flight or ended without an
-answer (the write may have happened), `done` with the result once it succeeded. A retry with
+A record per (identity, key): `pending` while the write is in flight or ended without a clear
+answer (lost answer or 5xx: the write may have happened), `done` with the result once it succeeded. A retry with
 the same key returns the stored result; a retry after an uncertain outcome lets the connector
 look upstream before writing again. The same key with a different request is refused.
 
@@ -80,8 +80,9 @@ async def run_once(
 ) -> tuple[Any, bool]:
     """Do `write` at most once per (identity, key); return (result, True if an earlier one was reused).
 
-    After an uncertain outcome (the write was sent, no answer came back) the record stays pending
-    and the next attempt asks `find_existing` upstream before writing again.
+    After an uncertain outcome (`UncertainWrite`: the write was sent and no answer, or a 5xx, came
+    back) the record stays pending and the next attempt asks `find_existing` upstream before
+    writing again. A certain refusal (any other `ConnectorError`) forgets the record.
     """
     request_fingerprint = fingerprint(request)
     async with store.lock(identity, key):
