@@ -12,10 +12,9 @@ import httpx
 import pytest
 from cryptography import x509
 
-from shared.testing import free_port
-
 from sandbox.microsoft import entry
 from sandbox.microsoft.users import CONNECTOR_APP, TENANT_ID
+from shared.testing import free_port
 
 
 def test_the_entry_point_declares_the_microsoft_sandbox():
