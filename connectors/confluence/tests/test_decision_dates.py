@@ -74,6 +74,15 @@ async def test_a_page_that_quotes_earlier_decisions_does_not_count_them_again(co
     assert AUGUST[0] not in {d["text"] for d in data["decisions"]}
 
 
+async def test_histories_are_read_only_for_pages_of_the_period_with_decisions_once_each(confluence, upstream):
+    upstream.control.clear_requests()
+    _, data = await call(confluence, "confluence_find_decisions", project="SHOP", period="this week")
+    reads = [r["path"] for r in upstream.requests("GET") if r["path"].endswith("/versions")]
+    with_decisions = {d["page_id"] for d in data["decisions"]}
+    assert reads and len(reads) == len(set(reads)) <= data["pages_read"]
+    assert {path.split("/")[-2] for path in reads} <= with_decisions
+
+
 async def test_the_output_says_what_decided_and_recorded_mean_and_the_zone_once(confluence, upstream):
     text, data = await call(confluence, "confluence_find_decisions", project="SHOP", period="this week")
     assert "decided: marked decided in a decision list; recorded: listed under a Decisions heading" in text
