@@ -201,6 +201,15 @@ def _consent_answer(request: Request, app: ClientApp, params: dict[str, str]) ->
     return _reply(params, reply)
 
 
+async def logout(request: Request) -> Response:
+    """Front-channel sign-out: back to ``post_logout_redirect_uri`` when it is allowed, else a plain page."""
+    target = request.query_params.get("post_logout_redirect_uri", "")
+    parts = urlsplit(target)
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")):
+        return RedirectResponse(target, status_code=302)
+    return HTMLResponse(error_page("You signed out", "You have signed out of your account. Close this window."))
+
+
 def routes() -> list[Route]:
     from . import device, grants
 
@@ -210,6 +219,7 @@ def routes() -> list[Route]:
         Route("/{tenant}/discovery/v2.0/keys", jwks, methods=["GET"]),
         Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET", "POST"]),
         Route("/{tenant}/oauth2/v2.0/token", grants.token, methods=["POST"]),
+        Route("/{tenant}/oauth2/v2.0/logout", logout, methods=["GET"]),
         Route("/{tenant}/oauth2/v2.0/devicecode", device.start, methods=["POST"]),
         Route("/devicelogin", device.login_page, methods=["GET", "POST"]),
     ]

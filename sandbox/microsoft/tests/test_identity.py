@@ -326,3 +326,14 @@ def test_public_clients_may_not_use_app_only_grants(base_url, ssl_context):
             },
         )
     assert answer.json()["error"] == "unauthorized_client"
+
+
+def test_every_endpoint_the_discovery_document_names_answers(base_url, ssl_context):
+    with httpx.Client(verify=ssl_context) as http:
+        config = http.get(f"{base_url}/{TENANT_ID}/v2.0/.well-known/openid-configuration").json()
+        assert http.get(config["jwks_uri"]).status_code == 200
+        assert http.get(config["authorization_endpoint"]).status_code == 400  # no client_id: an explained refusal
+        assert http.post(config["token_endpoint"], data={}).json()["error"] == "unauthorized_client"
+        assert http.post(config["device_authorization_endpoint"], data={}).status_code == 400
+        signed_out = http.get(config["end_session_endpoint"], params={"post_logout_redirect_uri": REDIRECT})
+        assert signed_out.status_code == 302 and signed_out.headers["location"] == REDIRECT
