@@ -127,3 +127,13 @@ async def test_this_week_starts_monday_midnight_in_the_persons_zone(jira, upstre
     monday = (here - timedelta(days=here.weekday())).date()
     _, data = await call(jira, "jira_search_issues", project="SHOP", updated=period, limit=5)
     assert f'updated >= "{monday:%Y-%m-%d} 00:00"' in data["jql"]
+
+
+async def test_a_page_whose_blockers_are_all_done_says_so_rather_than_no_match(jira, upstream):
+    _, blocked = await call(jira, "jira_create_issue", project="MOB", summary="Waits for the SDK")
+    _, blocker = await call(jira, "jira_create_issue", project="MOB", summary="SDK upgrade")
+    await call(jira, "jira_link_issues", key=blocked["key"], link="is blocked by", other_key=blocker["key"])
+    await call(jira, "jira_transition_issue", key=blocker["key"], status="Done")
+    text, data = await call(jira, "jira_search_issues", jql=f"key = {blocked['key']}", blockers=True)
+    assert data["keys"] == [] and "No issue of this page still blocks anything" in text
+    assert f"1 issue of this page left out: blocked only by issues already Done ({blocked['key']})" in text

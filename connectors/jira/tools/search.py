@@ -249,7 +249,9 @@ async def search_issues(
     next_cursor = None
     if next_token and not page.get("isLast", False):
         next_cursor = encode_cursor("jira-search", {"jql": query, "t": next_token, "c": column_ids, "b": blockers})
-    if not issues:
+    if not issues and dropped:
+        text_out = f"No issue of this page still blocks anything (JQL: `{query}`)."
+    elif not issues:
         text_out = f"No issues match `{query}`." + await _why_empty(rt, query, sprint)
     shown = issues[: len(issues) - left_out]
     if left_out:
