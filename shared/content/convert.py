@@ -16,7 +16,7 @@ from anyio.lowlevel import RunVar
 
 from shared.errors import ConnectorError
 
-from . import registry
+from . import memo, registry
 from .errors import ConversionBusy, ConversionTimeout, FileTooLarge, UnreadableFile
 from .model import DEFAULT_LIMITS, Converted, Document, Limits, Source, prefaced
 from .pool import WorkerFailed, run_in_worker
@@ -112,10 +112,14 @@ async def to_markdown(
         return Document(
             name=name, mime=mime, kind=kind, markdown=f"[{name} is empty.]\n", notes=tuple(notes), link=link
         )
+    key = await memo.key_for(data, (name, mime, link, limits, kind, target))
+    known = memo.recall(key)
+    if known is not None:
+        return known
     source = Source(name=name, mime=mime, link=link, kind=kind)
     converted = await _convert_isolated(target, data, source, limits, limits.timeout if timeout is None else timeout)
     markdown = prefaced(_cap_chars(converted, name, limits), notes)
-    return Document(
+    document = Document(
         name=name,
         mime=mime,
         kind=kind,
@@ -124,6 +128,8 @@ async def to_markdown(
         size=len(data),
         link=link,
     )
+    memo.remember(key, document)
+    return document
 
 
 async def _convert_isolated(

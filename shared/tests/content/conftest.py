@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from shared import content
+from shared.content import memo
 
 from . import samples
 
@@ -14,6 +15,7 @@ from . import samples
 @pytest.fixture(autouse=True)
 async def workers_end_with_their_event_loop(anyio_backend: str) -> AsyncIterator[None]:
     """Each test has its own event loop and so its own workers: end them before the loop closes."""
+    memo.forget_all()  # every test converts for real
     yield
     await content.close_workers()
 

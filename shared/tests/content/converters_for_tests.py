@@ -13,6 +13,7 @@ FOREVER_MIME = "application/x-test-forever"
 HANDSHAKE_MIME = "application/x-test-handshake"
 GREEDY_MIME = "application/x-test-greedy"
 CRASH_MIME = "application/x-test-crash"
+COUNTING_MIME = "application/x-test-counting"
 
 
 def run_forever(data: bytes, source: Source, limits: Limits) -> Converted:
@@ -43,3 +44,10 @@ def allocate_3_gib(data: bytes, source: Source, limits: Limits) -> Converted:
 def crash(data: bytes, source: Source, limits: Limits) -> Converted:
     """Dies the way a parser's native code can: the process is gone, with no answer."""
     os._exit(3)
+
+
+def count_calls(data: bytes, source: Source, limits: Limits) -> Converted:
+    """Adds a line to the file it is given each time it runs."""
+    with Path(data.decode()).open("a") as log:
+        log.write("converted\n")
+    return Converted("counted\n" * 600)

@@ -29,3 +29,4 @@ def test_the_benchmark_prints_one_row_per_file_when_run_as_a_module():
         "| PPTX (3 slides, notes)",
     ]
     assert all(int(row.split(" | ")[5]) >= 1 for row in rows)  # calls needed to read the whole file
+    assert all(len(row.split(" | ")) == 9 for row in rows)
