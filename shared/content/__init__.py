@@ -43,8 +43,8 @@ Concatenating every page's `text` gives the document's markdown exactly; `markdo
 `[truncated: N more characters of NAME. Call again with cursor=... to read on.]` note.
 
 A cursor names an offset and the document's fingerprint, so a cursor from a file that has changed since is refused
-with a clear message. Conversion is deterministic: a stateless server re-downloads and re-converts on the next call
-and the cursor still fits.
+with a clear message. Conversion is deterministic: a stateless server re-downloads on the next call and the cursor
+still fits; the text of recently converted bytes is reused (`memo.py`), so paging converts a file once per replica.
 
 Failures are `shared.errors` types: `FileTooLarge` and `UnreadableFile` (both `InvalidInput`), `ConversionTimeout`
 and `ConversionBusy` (`ConnectorError`); each message names the file and the problem.
