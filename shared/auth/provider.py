@@ -132,9 +132,9 @@ class BrokeredProvider:
         }
         await self._purge_now_and_then()
         login_id = await self.grants.save_pending(pending, self.policy.login_ttl)
-        if self.policy.require_consent:
-            return f"{self.policy.url(self.policy.consent_path)}?{urlencode({'request': login_id})}"
-        return self.upstream_login_url(login_id, scopes)
+        # Always through our consent step (it redirects straight on when consent is off): that is where the
+        # login gets bound to this browser (see binding.py).
+        return f"{self.policy.url(self.policy.consent_path)}?{urlencode({'request': login_id})}"
 
     def upstream_login_url(self, login_id: str, scopes: Sequence[str]) -> str:
         wanted: list[str] = []

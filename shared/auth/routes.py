@@ -14,6 +14,7 @@ issuer's origin:
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -25,9 +26,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import binding
 from .keys import SigningKeys
 from .pages import consent_page, error_page
-from .provider import BrokeredProvider
+from .provider import BrokeredProvider, ServerPolicy
 
 JWKS_PATH = "/oauth/jwks.json"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
@@ -47,7 +49,7 @@ def authorization_server_routes(provider: BrokeredProvider, keys: SigningKeys) -
         if route.path == METADATA_PATH:
             continue  # replaced below
         if route.path == "/authorize":
-            route = Route(route.path, endpoint=IssOnErrorRedirects(route.app, policy.issuer), methods=["GET", "POST"])
+            route = Route(route.path, endpoint=AuthorizeResponses(route.app, provider), methods=["GET", "POST"])
         routes.append(route)
     metadata = metadata_document(provider, registration, revocation)
     routes += [
@@ -88,21 +90,25 @@ def metadata_document(
     return document
 
 
-class IssOnErrorRedirects:
-    """Add `iss` to the SDK's error redirects from /authorize (RFC 9207: on every authorization response)."""
+class AuthorizeResponses:
+    """Complete the SDK's /authorize answers: `iss` on error redirects (RFC 9207: on every authorization
+    response), and the browser-binding cookie when the person is sent on to our consent step."""
 
-    def __init__(self, app: ASGIApp, issuer: str):
-        self.app, self.issuer = app, issuer
+    def __init__(self, app: ASGIApp, provider: BrokeredProvider):
+        self.app, self.provider = app, provider
+        self.issuer = provider.policy.issuer
+        self.consent_url = provider.policy.url(provider.policy.consent_path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_iss(message: Message) -> None:
+        async def send_completed(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] in (302, 303, 307):
-                message["headers"] = [self._fix(name, value) for name, value in message["headers"]]
+                headers = [self._with_iss(name, value) for name, value in message["headers"]]
+                message["headers"] = headers + self._binding_cookie(headers)
             await send(message)
 
-        await self.app(scope, receive, send_with_iss)
+        await self.app(scope, receive, send_completed)
 
-    def _fix(self, name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    def _with_iss(self, name: bytes, value: bytes) -> tuple[bytes, bytes]:
         if name.lower() != b"location":
             return name, value
         parts = urlsplit(value.decode())
@@ -112,6 +118,32 @@ class IssOnErrorRedirects:
             return name, value
         query.append(("iss", self.issuer))
         return name, urlunsplit(parts._replace(query=urlencode(query))).encode()
+
+    def _binding_cookie(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        location = next((value.decode() for name, value in headers if name.lower() == b"location"), "")
+        if not location.startswith(self.consent_url + "?"):
+            return []
+        login_id = dict(parse_qsl(urlsplit(location).query)).get("request", "")
+        policy = self.provider.policy
+        cookie = binding.set_cookie_header(
+            login_id, path=_cookie_path(policy), max_age=policy.login_ttl, secure=self.issuer.startswith("https://")
+        )
+        return [(b"set-cookie", cookie.encode())]
+
+
+def _cookie_path(policy: ServerPolicy) -> str:
+    """The longest path both our consent page and our callback live under (both /oauth/... by default)."""
+    common = os.path.commonpath([policy.consent_path, policy.callback_path])
+    return common if common.startswith("/") else "/"
+
+
+def _not_this_browser() -> Response:
+    return error_page(
+        "This sign-in was started elsewhere",
+        "For your safety, a sign-in must finish in the browser that started it. Start the connection again "
+        "from your app, in this browser.",
+        403,
+    )
 
 
 class ConsentEndpoint:
@@ -126,8 +158,12 @@ class ConsentEndpoint:
             login_id = str(form.get("request", ""))
         pending = await self.provider.grants.peek_pending(login_id) if login_id else None
         if pending is None:
-            return error_page(
-                "This sign-in request has expired", "It was already used, or it is more than a few minutes old.", 400
+            return _expired()
+        if not binding.is_bound(request, login_id):
+            return _not_this_browser()
+        if request.method == "GET" and not self.provider.policy.require_consent:
+            return RedirectResponse(
+                self.provider.upstream_login_url(login_id, pending["scopes"]), 303, headers=NO_STORE
             )
         if request.method == "GET":
             return consent_page(
@@ -153,13 +189,21 @@ class CallbackEndpoint:
     async def handle(self, request: Request) -> Response:
         params = request.query_params
         login_id = params.get("state", "")
+        if login_id and not binding.is_bound(request, login_id):
+            # Checked before the login is consumed: a forwarded link must not burn the real person's login.
+            pending = await self.provider.grants.peek_pending(login_id)
+            return _not_this_browser() if pending is not None else _expired()
         target = (
             await self.provider.complete_login(login_id, params.get("code"), params.get("error")) if login_id else None
         )
         if target is None:
             return _expired()
-        return RedirectResponse(target, 302, headers=NO_STORE)
+        response = RedirectResponse(target, 302, headers=NO_STORE)
+        binding.forget(response, login_id, path=_cookie_path(self.provider.policy))
+        return response
 
 
 def _expired() -> Response:
-    return error_page("This sign-in request has expired", "It was already used, or it is more than a few minutes old.")
+    return error_page(
+        "This sign-in request has expired", "It was already used, or it is more than a few minutes old.", 400
+    )

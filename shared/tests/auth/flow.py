@@ -80,7 +80,7 @@ def upstreams():
 def world_factory(upstreams: Upstreams, database_url: str):
     @contextlib.asynccontextmanager
     async def world(
-        document: str = "chatgpt", app: Callable[[SignIn], Starlette] | None = None
+        document: str = "chatgpt", app: Callable[[SignIn], Starlette] | None = None, **overrides: object
     ) -> AsyncIterator[World]:
         """A fresh authorization server; `app` builds the Starlette app it is installed into (default: empty)."""
         idp = upstreams.idp
@@ -100,6 +100,7 @@ def world_factory(upstreams: Upstreams, database_url: str):
             upstream_client_id=CLIENT_ID,
             upstream_client_secret=CLIENT_SECRET,
             allow_insecure_loopback_cimd=True,
+            **overrides,
         )
         sign_in = build_sign_in(settings, systems=["jira"], upstream_scopes=UPSTREAM_SCOPES, state=LocalState())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 
 from shared.auth.errors import UpstreamLinkMissing
@@ -281,3 +282,31 @@ async def test_pkce_plain_is_refused_and_the_error_redirect_carries_iss(world_fa
             params={"response_type": "code", "client_id": w.cimd_client_id, "redirect_uri": CHATGPT_CALLBACK},
         )
         assert query(missing.headers["location"])["error"] == "invalid_request"  # no code_challenge at all
+
+
+async def test_a_consent_link_forwarded_to_another_browser_is_refused_and_the_owner_can_still_finish(world_factory):
+    async with world_factory() as w, httpx.AsyncClient(follow_redirects=False) as victim:
+        verifier, challenge = pkce()
+        started = await authorize(w, w.cimd_client_id, challenge)  # in the attacker's browser
+        consent_url = started.headers["location"]
+        request_id = query(consent_url)["request"]
+        assert (await victim.get(consent_url)).status_code == 403
+        forwarded = await victim.post(f"{w.issuer}/oauth/consent", data={"request": request_id, "decision": "allow"})
+        assert forwarded.status_code == 403 and "started elsewhere" in forwarded.text
+
+        decided = await w.http.post(f"{w.issuer}/oauth/consent", data={"request": request_id, "decision": "allow"})
+        at_idp = await w.http.get(decided.headers["location"])
+        callback_url = at_idp.headers["location"]
+        assert (await victim.get(callback_url)).status_code == 403  # the upstream's redirect, replayed elsewhere
+        back = await w.http.get(callback_url)
+        code = query(back.headers["location"])["code"]
+        assert (await exchange_code(w, w.cimd_client_id, code, verifier)).status_code == 200
+
+
+async def test_without_consent_the_browser_goes_straight_to_the_upstream_login(world_factory):
+    async with world_factory(require_consent=False) as w:
+        _, challenge = pkce()
+        started = await authorize(w, w.cimd_client_id, challenge)
+        onward = await w.http.get(started.headers["location"])
+        assert onward.status_code == 303
+        assert onward.headers["location"].startswith(w.sign_in.settings.upstream_authorize_url)
