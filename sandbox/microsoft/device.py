@@ -60,12 +60,17 @@ async def start(request: Request) -> Response:
     )
     _codes(request)[code.device_code] = code
     uri = str(request.base_url).rstrip("/") + "/devicelogin"
-    return JSONResponse({
-        "device_code": code.device_code, "user_code": user_code, "verification_uri": uri,
-        "expires_in": DEVICE_CODE_LIFETIME_S, "interval": POLL_INTERVAL_S,
-        "message": f"To sign in, use a web browser to open the page {uri} and enter the code {user_code} to "
-                   "authenticate.",
-    })  # fmt: skip
+    return JSONResponse(
+        {
+            "device_code": code.device_code,
+            "user_code": user_code,
+            "verification_uri": uri,
+            "expires_in": DEVICE_CODE_LIFETIME_S,
+            "interval": POLL_INTERVAL_S,
+            "message": f"To sign in, use a web browser to open the page {uri} and enter the code {user_code} to "
+            "authenticate.",
+        }
+    )
 
 
 async def login_page(request: Request) -> Response:

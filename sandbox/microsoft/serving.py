@@ -26,9 +26,16 @@ def serve_tls(app: Any, tls: TLSFiles, *, port: int | None = None, timeout: floa
     """Yield ``https://127.0.0.1:<port>`` once the server is up; clients must trust ``tls.ca``."""
     port = port or _free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, lifespan="off", access_log=False,
-        ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key), timeout_graceful_shutdown=2,
-    )  # fmt: skip
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan="off",
+        access_log=False,
+        ssl_certfile=str(tls.cert),
+        ssl_keyfile=str(tls.key),
+        timeout_graceful_shutdown=2,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"microsoft-sandbox-{port}", daemon=True)
     thread.start()

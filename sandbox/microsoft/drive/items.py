@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -96,14 +95,8 @@ async def create_child(ctx: Context, folder: Item) -> Response:
                 name = store.unique_name(folder, name)
             else:
                 store.delete(existing)
-        author = ctx.who.user or folder.created_by
-        when = now()
         store.touch(folder)  # before the child, so delta lists the parent first
-        created = store.add(
-            Item(
-                f"01{uuid.uuid4().hex[:32].upper()}", folder.drive_id, name, folder.id, True, when, when, author, author
-            )
-        )
+        created = store.add(Item.created_now(folder, name, ctx.who.user or folder.created_by, is_folder=True))
     return JSONResponse(render_item(ctx, created), status_code=201)
 
 

@@ -65,6 +65,35 @@ class Item:
     guid: str = field(default_factory=lambda: str(uuid.uuid4()))
     permissions: list[Permission] = field(default_factory=list)
 
+    @classmethod
+    def created_now(
+        cls,
+        folder: Item,
+        name: str,
+        author: User,
+        *,
+        is_folder: bool,
+        data: bytes | None = None,
+        mime_type: str = "",
+        text: str = "",
+    ) -> Item:
+        """A new item in ``folder``, made by ``author`` now, with a fresh id."""
+        when = now()
+        return cls(
+            f"01{uuid.uuid4().hex[:32].upper()}",
+            folder.drive_id,
+            name,
+            folder.id,
+            is_folder,
+            when,
+            when,
+            author,
+            author,
+            mime_type=mime_type,
+            data=data,
+            text=text,
+        )
+
     @property
     def content(self) -> bytes:
         if self.data is None and self.lazy is not None:

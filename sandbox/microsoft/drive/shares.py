@@ -77,6 +77,11 @@ def dispatch(request: Request, path: str) -> Response | None:
         return JSONResponse(apply_select(rendered, q.select))
     drive = ctx.store.drives[item.drive_id]
     owner = drive.owner.identity() if drive.owner else {"user": {"displayName": "System Account"}}
-    body = {"id": share_id, "name": item.name, "webUrl": rendered["webUrl"], "owner": owner,
-            "@odata.context": f"{ctx.graph_base}/$metadata#shares/$entity"}  # fmt: skip
+    body = {
+        "id": share_id,
+        "name": item.name,
+        "webUrl": rendered["webUrl"],
+        "owner": owner,
+        "@odata.context": f"{ctx.graph_base}/$metadata#shares/$entity",
+    }
     return JSONResponse(apply_select(body, q.select))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -112,20 +111,9 @@ def _write(
         if existing is not None:
             name = store.unique_name(folder, name)
         author = ctx.who.user or folder.created_by
-        when = now()
-        item = Item(
-            f"01{uuid.uuid4().hex[:32].upper()}",
-            folder.drive_id,
-            name,
-            folder.id,
-            False,
-            when,
-            when,
-            author,
-            author,
-            mime_type=mime_for(name),
-            data=data,
-            text=_index(mime_for(name), data),
+        mime_type = mime_for(name)
+        item = Item.created_now(
+            folder, name, author, is_folder=False, data=data, mime_type=mime_type, text=_index(mime_type, data)
         )
         store.touch(folder)  # before the child, so delta lists the parent first
         store.add(item)

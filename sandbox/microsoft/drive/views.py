@@ -12,8 +12,20 @@ from .access import Context, can_read
 from .links import render_item
 from .model import Item
 
-_REMOTE_KEYS = ("id", "name", "size", "webUrl", "parentReference", "file", "folder", "createdBy", "lastModifiedBy",
-                "lastModifiedDateTime", "createdDateTime", "shared")  # fmt: skip
+_REMOTE_KEYS = (
+    "id",
+    "name",
+    "size",
+    "webUrl",
+    "parentReference",
+    "file",
+    "folder",
+    "createdBy",
+    "lastModifiedBy",
+    "lastModifiedDateTime",
+    "createdDateTime",
+    "shared",
+)
 RECENT_LIMIT = 20
 
 
@@ -27,14 +39,23 @@ def _remote(ctx: Context, item: Item) -> dict[str, Any]:
     """An item of someone else's drive as it appears in the caller's views."""
     full = render_item(ctx, item)
     kind = {"file": full["file"]} if "file" in full else {"folder": full["folder"]}
-    return {"id": item.id, "name": item.name, "webUrl": full["webUrl"], "size": full["size"],
-            "lastModifiedDateTime": full["lastModifiedDateTime"],
-            "remoteItem": {k: full[k] for k in _REMOTE_KEYS if k in full}, **kind}  # fmt: skip
+    return {
+        "id": item.id,
+        "name": item.name,
+        "webUrl": full["webUrl"],
+        "size": full["size"],
+        "lastModifiedDateTime": full["lastModifiedDateTime"],
+        "remoteItem": {k: full[k] for k in _REMOTE_KEYS if k in full},
+        **kind,
+    }
 
 
 def _shared_with(ctx: Context, user: User) -> list[Item]:
-    return [i for i in ctx.store.items.values()
-            if not i.deleted and any(p.user is not None and p.user.id == user.id for p in i.permissions)]  # fmt: skip
+    return [
+        i
+        for i in ctx.store.items.values()
+        if not i.deleted and any(p.user is not None and p.user.id == user.id for p in i.permissions)
+    ]
 
 
 def _collection(ctx: Context, value: list[dict[str, Any]]) -> Response:
