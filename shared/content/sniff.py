@@ -131,7 +131,9 @@ def looks_like_text(data: bytes) -> bool:
 
 
 def _sniff(data: bytes, name: str, limits: Limits) -> str | None:
-    if b"%PDF-" in data[:1024]:
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
+        return "pdf"
+    if b"%PDF-" in data[:1024] and not looks_like_text(data):  # junk before the header, as the spec tolerates
         return "pdf"
     if data.startswith(OLE2_MAGIC):
         return "legacy"

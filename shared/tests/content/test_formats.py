@@ -119,6 +119,8 @@ async def test_json_is_pretty_printed_in_a_code_block_and_other_text_passes_thro
     assert document.markdown == '```json\n{\n  "id": 7,\n  "tags": [\n    "a"\n  ]\n}\n```\n'
     broken = await content.to_markdown(b'{"id": 7,', name="cut.json", mime="application/json")
     assert broken.markdown == '[cut.json is not valid JSON; it is shown as plain text.]\n\n{"id": 7,'
+    about_pdf = await content.to_markdown(b"Files start with %PDF-1.7.\n", name="notes.md", mime="text/markdown")
+    assert about_pdf.markdown == "Files start with %PDF-1.7.\n"
     log = await content.to_markdown(b"line one\nline two\n", name="build.log", mime="application/octet-stream")
     assert (log.kind, log.markdown) == ("text", "line one\nline two\n")
 
