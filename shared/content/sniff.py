@@ -69,7 +69,7 @@ LABELS = {
 }
 TEXT_KINDS = frozenset({"html", "csv", "tsv", "markdown", "text", "json", "email"})
 PACKAGE_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
-IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls/.ppt, and password-protected OOXML
 
 
@@ -138,6 +138,8 @@ def _sniff(data: bytes, name: str, limits: Limits) -> str | None:
     if data.startswith(OLE2_MAGIC):
         return "legacy"
     if data.startswith(IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        return "image"
+    if data[:2] == b"BM" and data[6:10] == b"\x00\x00\x00\x00":  # BMP: "BM" alone also starts words
         return "image"
     if data.startswith(b"PK\x03\x04"):
         return _sniff_package(data, name, limits)

@@ -121,6 +121,8 @@ async def test_json_is_pretty_printed_in_a_code_block_and_other_text_passes_thro
     assert broken.markdown == '[cut.json is not valid JSON; it is shown as plain text.]\n\n{"id": 7,'
     about_pdf = await content.to_markdown(b"Files start with %PDF-1.7.\n", name="notes.md", mime="text/markdown")
     assert about_pdf.markdown == "Files start with %PDF-1.7.\n"
+    cars = await content.to_markdown(b"BMW and Audi sales\n", name="cars.txt", mime="text/plain")
+    assert cars.kind == "text"
     log = await content.to_markdown(b"line one\nline two\n", name="build.log", mime="application/octet-stream")
     assert (log.kind, log.markdown) == ("text", "line one\nline two\n")
 
