@@ -201,3 +201,31 @@ def html_page(title: str, paragraphs: tuple[str, ...]) -> bytes:
         f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>\n'
         f"<body><h1>{escape(title)}</h1>\n{body}\n</body></html>\n"
     ).encode()
+
+
+def extract_text(mime_type: str, data: bytes) -> str:
+    """Searchable text of an uploaded file (as OneDrive indexes content); empty for formats it cannot read."""
+    try:
+        if mime_type.startswith("text/"):
+            return data.decode("utf-8", "replace")
+        if mime_type == MIME["pdf"]:
+            import pypdf
+
+            return " ".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+        if mime_type == MIME["docx"]:
+            from docx import Document
+
+            return " ".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+        if mime_type == MIME["xlsx"]:
+            from openpyxl import load_workbook
+
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            return " ".join(str(c) for s in book.worksheets for row in s.iter_rows(values_only=True) for c in row if c)
+        if mime_type == MIME["pptx"]:
+            from pptx import Presentation
+
+            deck = Presentation(io.BytesIO(data))
+            return " ".join(s.text_frame.text for sl in deck.slides for s in sl.shapes if s.has_text_frame)
+    except Exception:  # a damaged or mislabelled upload is stored, just not searchable by content
+        return ""
+    return ""

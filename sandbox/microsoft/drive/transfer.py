@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from ..graph import GraphError, Principal, bad_request, error_response
 from ..users import by_id
 from .access import Context, require_write
-from .documents import mime_for
+from .documents import extract_text, mime_for
 from .links import download_url, render_item, sign, verify
 from .model import Item, now
 from .validate import check_if_match, check_name, conflict_behaviour, json_body
@@ -100,7 +100,7 @@ def _write(
             if behaviour == "fail":
                 raise GraphError(409, "nameAlreadyExists", f"An item named '{existing.name}' already exists.")
             require_write(ctx, existing)
-            existing.data, existing.lazy, existing.text = data, None, _index(existing.mime_type, data)
+            existing.data, existing.lazy, existing.text = data, None, extract_text(existing.mime_type, data)
             existing.modified = now()
             existing.modified_by = ctx.who.user or existing.modified_by
             store.touch(existing, content=True)
@@ -113,15 +113,11 @@ def _write(
         author = ctx.who.user or folder.created_by
         mime_type = mime_for(name)
         item = Item.created_now(
-            folder, name, author, is_folder=False, data=data, mime_type=mime_type, text=_index(mime_type, data)
+            folder, name, author, is_folder=False, data=data, mime_type=mime_type, text=extract_text(mime_type, data)
         )
         store.touch(folder)  # before the child, so delta lists the parent first
         store.add(item)
         return item, 201
-
-
-def _index(mime_type: str, data: bytes) -> str:
-    return data.decode("utf-8", "replace") if mime_type.startswith("text/") else ""
 
 
 def _target(ctx: Context, item: Item | None, folder: Item | None, missing: str) -> tuple[Item | None, Item | None, str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from docx import Document
 
 CHUNK = 320 * 1024
 
@@ -181,3 +184,16 @@ def test_bad_sharing_requests_say_what_is_wrong(alice):
     assert no_recipients.status_code == 400 and "recipients" in no_recipients.json()["error"]["message"]
     bad_scope = alice.post(f"/me/drive/items/{item['id']}/createLink", json={"type": "view", "scope": "world"})
     assert bad_scope.status_code == 400 and "scope" in bad_scope.json()["error"]["message"]
+
+
+def test_uploaded_office_documents_are_searchable_by_their_content(alice):
+    document = Document()
+    document.add_paragraph("Indemnification cap agreed with Initech at two million euros.")
+    data = io.BytesIO()
+    document.save(data)
+    assert (
+        alice.put("/me/drive/root:/Contracts/Initech side letter.docx:/content", content=data.getvalue()).status_code
+        == 201
+    )
+    found = alice.get("/me/drive/root/search(q='indemnification initech')").json()["value"]
+    assert [i["name"] for i in found] == ["Initech side letter.docx"]
