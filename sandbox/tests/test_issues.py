@@ -169,3 +169,15 @@ def test_agile_moves(api):
     keys = [i["key"] for i in api.get("/rest/agile/1.0/board/1/issue?jql=sprint%20is%20EMPTY&maxResults=100").json()["issues"]]
     assert "SHOP-30" in keys
     assert api.post("/rest/agile/1.0/sprint/1/issue", {"issues": ["SHOP-30"]}).status_code == 400
+
+
+def test_seeded_comments_carry_no_trailing_space():
+    """A trailing space is there only before a mention (readers would otherwise show it as `&#32;`)."""
+    from sandbox.atlassian.jira.site import JiraSite
+
+    site = JiraSite(seed=42, now=NOW)
+    paragraphs = [c.body["content"][0]["content"] for i in site.store.issues.values() for c in i.comments]
+    assert paragraphs
+    for paragraph in paragraphs:
+        last = paragraph[-1]
+        assert last["type"] == "mention" or not last["text"].endswith(" "), paragraph

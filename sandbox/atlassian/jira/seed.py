@@ -151,10 +151,12 @@ def build_store(seed: int = 42, now: datetime | None = None, clock: Clock | None
             # Comments
             for _ in range(rng.choices([0, 1, 2, 3, 4], [30, 30, 20, 12, 8])[0]):
                 who = rng.choice(members)
-                body = A.doc(A.para(A.text(rng.choice(COMMENTS) + " ")))
-                if rng.random() < 0.3:
+                body = A.doc(A.para(A.text(rng.choice(COMMENTS))))
+                if rng.random() < 0.3:  # a mention follows the text after a space, as Jira's editor writes it
                     other = rng.choice(members)
-                    body["content"][0]["content"].append(A.mention(other.account_id, other.display_name))
+                    paragraph = body["content"][0]["content"]
+                    paragraph[0]["text"] += " "
+                    paragraph.append(A.mention(other.account_id, other.display_name))
                 store.add_comment(issue, who.account_id, body,
                                   created + timedelta(seconds=rng.uniform(0.05, 1.0) * span))
             issue.comments.sort(key=lambda c: c.created)
