@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             SandboxControl(sandbox.url).configure(latency_ms=args.latency_ms, rate_limits=False)
             cli = [sys.executable, "-m", "bench.uvloop_launcher"] if args.uvloop else None
-            server = start_server("jira", sandbox.url, logdir, cli=cli, **unthrottled_env("jira"))
+            server = start_server("jira", sandbox.url, logdir, cli=cli, env=unthrottled_env("jira"))
             try:
                 raw_path = args.raw or logdir / "stacks.txt"
                 spy = None

@@ -35,7 +35,13 @@ def start_sandbox(logdir: Path) -> Proc:
 
 
 def start_server(
-    product: str, sandbox_url: str, logdir: Path, *, name: str = "", cli: list[str] | None = None, **env: str
+    product: str,
+    sandbox_url: str,
+    logdir: Path,
+    *,
+    name: str = "",
+    cli: list[str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Proc:
     """`connectors serve <product>` logged in as the demo user; CONFLUENCE_URL is the site root, as for a real site.
     `cli` replaces `python -m shared.cli` (e.g. `python -m bench.uvloop_launcher`)."""
@@ -44,7 +50,7 @@ def start_server(
     login = {f"{prefix}_URL": sandbox_url, f"{prefix}_EMAIL": EMAIL, f"{prefix}_API_TOKEN": TOKEN}
     cmd = [*(cli or CLI), "serve", product, "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
-    return start_process(name or product, cmd, clean_env(**login, **env), base, "/healthz", logdir, 30)
+    return start_process(name or product, cmd, clean_env(**login, **(env or {})), base, "/healthz", logdir, 30)
 
 
 def unthrottled_env(product: str) -> dict[str, str]:

@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                 variants.append(("throttles off, uvloop", unthrottled_env(name), UVLOOP_CLI))
             servers[name] = {}
             for setting, env, cli in variants:
-                proc = start_server(name, sandbox.url, logdir, name=f"{name} {setting}", cli=cli, **env)
+                proc = start_server(name, sandbox.url, logdir, name=f"{name} {setting}", cli=cli, env=env)
                 stack.callback(proc.stop)
                 servers[name][setting] = proc
         reports = anyio.run(run_all, args, sandbox, servers)

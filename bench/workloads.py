@@ -8,12 +8,16 @@ repeats a call on purpose says so in its label ("identical calls, coalesced").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from .load import Call, MakeCall
 
 # The Jira seed (sandbox/atlassian/jira/seed.py, seed 42): 140 SHOP, 90 OPS and 90 MOB issues.
 ISSUE_KEYS = [f"{p}-{n}" for p, count in (("SHOP", 140), ("OPS", 90), ("MOB", 90)) for n in range(1, count + 1)]
 PROJECTS = ("SHOP", "OPS", "MOB")
 JQL_IDENTICAL = "project = SHOP ORDER BY updated DESC"
+ASSIGNEE = "paul.martin@example.com"  # assignable in SHOP; an e-mail both sides accept
 # Issues were created over the 90 days before `now`; up to 40 days back every project still has 20 matches.
 _MAX_HOURS_BACK = 960
 
@@ -81,3 +85,45 @@ def search_issues_args(i: int) -> dict[str, Any]:
 
 def search_issues_identical(i: int) -> dict[str, Any]:
     return {"jql": JQL_IDENTICAL, "limit": 20}
+
+
+# --------------------------------------------------------------------------- side by side (bench.compare)
+
+
+@dataclass(frozen=True)
+class Workload:
+    key: str
+    label: str
+    product: str  # "jira" | "confluence"
+    ours: MakeCall
+    theirs: MakeCall
+    size_sample: int = 0  # the call index whose result is sized
+
+
+def _create(tool: str, project_arg: str) -> MakeCall:
+    return lambda i: Call(tool, {project_arg: "SHOP", "summary": f"Bench issue {i}", "issue_type": "Task",
+                                 "assignee": ASSIGNEE})  # fmt: skip
+
+
+WORKLOADS = [
+    Workload("search20", "JQL search, 20 issues", "jira",
+             lambda i: Call("jira_search_issues", {"jql": distinct_jql(i), "limit": 20}),
+             lambda i: Call("jira_search", {"jql": distinct_jql(i), "limit": 20})),
+    Workload("get_issue", "get one issue", "jira",
+             lambda i: Call("jira_get_issue", {"key": issue_key(i)}),
+             lambda i: Call("jira_get_issue", {"issue_key": issue_key(i)})),
+    Workload("create", "create an issue with an assignee", "jira",
+             _create("jira_create_issue", "project"), _create("jira_create_issue", "project_key")),
+    Workload("cf_search", "Confluence text search (10 results)", "confluence",
+             lambda i: Call("confluence_search_pages", {"query": confluence_word(i), "limit": 10}),
+             lambda i: Call("confluence_search", {"query": confluence_word(i), "limit": 10}),
+             size_sample=CONFLUENCE_WORDS.index("checkout")),
+    Workload("get_page", "get a page", "confluence",
+             lambda i: Call("confluence_get_page", {"id": page_id(i)}),
+             lambda i: Call("confluence_get_page", {"page_id": page_id(i)}),
+             size_sample=PAGE_IDS.index(DESIGN_PAGE_ID)),
+]  # fmt: skip
+# The same JQL from every client: our coalescing shares executions; shown apart, labelled, never a goal.
+COALESCED = Workload("search20_same", "JQL search, 20 issues (identical calls, coalesced)", "jira",
+                     lambda i: Call("jira_search_issues", {"jql": JQL_IDENTICAL, "limit": 20}),
+                     lambda i: Call("jira_search", {"jql": JQL_IDENTICAL, "limit": 20}))  # fmt: skip
