@@ -23,6 +23,9 @@ refreshed under a lock; it raises `UpstreamLinkMissing` (a `shared.errors.AuthFa
 missing, revoked or refused: answer with `_meta["mcp/www_authenticate"]`. After an upstream 401, call it
 again with `stale_access_token=` the refused token. Never pass the bearer token upstream.
 `shared.auth.challenge.reconnect_meta(error, resource_metadata_url=..., scopes=[...])` builds that `_meta`.
+For a runtime built on `shared.credentials`, `VaultCredentials(sign_in.vault, sign_in.upstream,
+base_url=atlassian_gateway("jira"))` is the per-user `CredentialProvider` (`for_caller`, and `refreshed`
+after an upstream 401).
 
 Routes `install` adds (builtin mode): `/.well-known/oauth-authorization-server`, `/authorize`, `/token`,
 `/register`, `/revoke`, `/oauth/consent`, `/oauth/callback` (register `<AUTH_PUBLIC_URL>/oauth/callback` as
@@ -48,11 +51,14 @@ Environment (`shared.auth.setup.SignInSettings`; secrets may be files in CONNECT
 
 Modules: db (SQLite/PostgreSQL, migrations), crypto (AES-GCM key ring), rotation, vault, keys (signing keys,
 JWKS), tokens (issuer, verifiers), grants (codes, refresh families), clients (CIMD, DCR, redirect patterns),
-broker (upstream IdP adapters), atlassian (3LO adapter), challenge (reconnect _meta), provider (the SDK
-provider), routes, pages, setup.
+broker (upstream IdP adapters), atlassian (3LO adapter), credentials (per-user CredentialProvider),
+challenge (reconnect _meta), binding (login bound to its browser), provider (the SDK provider), routes, pages,
+setup.
 """
 
+from .atlassian import atlassian_adapter, atlassian_gateway
 from .broker import OAuth2Adapter, UpstreamAccount, UpstreamIdentityProvider, userinfo_identity
+from .credentials import VaultCredentials
 from .errors import InvalidGrant, RefreshFailed, UpstreamLinkMissing
 from .setup import SignIn, SignInSettings, build_sign_in, load_sign_in_settings
 from .tokens import JwtTokenVerifier, TokenIssuer, external_idp_verifier
@@ -71,6 +77,9 @@ __all__ = [
     "UpstreamIdentityProvider",
     "UpstreamLinkMissing",
     "UpstreamTokens",
+    "VaultCredentials",
+    "atlassian_adapter",
+    "atlassian_gateway",
     "build_sign_in",
     "external_idp_verifier",
     "load_sign_in_settings",

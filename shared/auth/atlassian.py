@@ -9,12 +9,13 @@ Every URL is a parameter so the sandbox's emulator can stand in for auth.atlassi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 
 from .broker import Identify, OAuth2Adapter, UpstreamAccount, UpstreamLoginFailed
+from .vault import UpstreamTokens
 
 AUTH_BASE = "https://auth.atlassian.com"
 API_BASE = "https://api.atlassian.com"
@@ -78,3 +79,13 @@ def atlassian_adapter(
         token_request_format="json",
         http=http,
     )
+
+
+def atlassian_gateway(product: str, *, api_base: str = API_BASE) -> Callable[[UpstreamTokens], str | None]:
+    """Where a person's 3LO requests go: `https://api.atlassian.com/ex/<product>/<cloud id>` (product: jira,
+    confluence), for `VaultCredentials(base_url=...)`."""
+
+    def base_url(tokens: UpstreamTokens) -> str | None:
+        return f"{api_base}/ex/{product}/{tokens.site}" if tokens.site else None
+
+    return base_url
