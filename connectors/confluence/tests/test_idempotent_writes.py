@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from shared import http
 from shared.testing import call, fail
 
 pytestmark = pytest.mark.anyio
@@ -12,17 +11,9 @@ pytestmark = pytest.mark.anyio
 LOST = dict(kind="reset", after_write=True)  # the write is applied, then the connection is cut
 FAILED_AFTER = dict(kind="status", status=500, after_write=True)  # applied, then Confluence answers 500
 
-# A 5xx answer to a write leaves the outcome uncertain: shared.http must raise UncertainWrite so that
-# shared.idempotency.run_once keeps the key pending and looks upstream on the retry. That arrives with the
-# resilience rework of shared/http.py (which also brings `call_deadline`); before it, run_once forgets the key.
-SHARED_FORGETS_AFTER_5XX = pytest.mark.xfail(
-    not hasattr(http, "call_deadline"),
-    strict=True,
-    reason="shared.http: a 5xx after a write is not yet an uncertain outcome, so run_once forgets the key",
-)
 FAULTS = [
     pytest.param(LOST, id="connection cut"),
-    pytest.param(FAILED_AFTER, id="500 after the write", marks=SHARED_FORGETS_AFTER_5XX),
+    pytest.param(FAILED_AFTER, id="500 after the write"),
 ]
 
 

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared import http
 from shared.testing import call, fail
 
 pytestmark = pytest.mark.anyio
-
-# A 5xx answer to a write leaves the outcome uncertain: shared.http must raise UncertainWrite so that
-# shared.idempotency.run_once keeps the key pending and looks upstream on the retry. That arrives with the
-# resilience rework of shared/http.py (which also brings `call_deadline`); before it, run_once forgets the key.
-SHARED_FORGETS_AFTER_5XX = pytest.mark.xfail(
-    not hasattr(http, "call_deadline"),
-    strict=True,
-    reason="shared.http: a 5xx after a write is not yet an uncertain outcome, so run_once forgets the key",
-)
 
 LOST = dict(kind="reset", after_write=True)  # the write is applied, then the connection is cut
 FAILED_AFTER = dict(kind="status", status=500, after_write=True)  # applied, then Jira answers 500
@@ -54,7 +44,6 @@ async def test_a_comment_whose_answer_was_lost_is_found_not_written_again(jira, 
     assert f"focusedCommentId={comments(upstream, 'SHOP-3')[-1].id}" in data["url"]
 
 
-@SHARED_FORGETS_AFTER_5XX
 async def test_a_comment_that_failed_with_500_after_writing_is_not_written_again(jira, upstream):
     before = len(comments(upstream, "SHOP-3"))
     upstream.control.fault(**FAILED_AFTER, method="POST", path="/issue/SHOP-3/comment", times=1)
@@ -72,11 +61,7 @@ async def test_the_same_link_key_twice_is_one_link(jira, upstream):
     assert "Already linked" in text and links_between(upstream, a["key"], b["key"]) == 1
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [LOST, pytest.param(FAILED_AFTER, marks=SHARED_FORGETS_AFTER_5XX)],
-    ids=["connection cut", "500 after the write"],
-)
+@pytest.mark.parametrize("fault", [LOST, FAILED_AFTER], ids=["connection cut", "500 after the write"])
 async def test_a_link_whose_answer_was_lost_is_found_not_written_again(jira, upstream, fault):
     _, a = await call(jira, "jira_create_issue", project="SHOP", summary="A")
     _, b = await call(jira, "jira_create_issue", project="SHOP", summary="B")
