@@ -29,6 +29,7 @@ class IdP:
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     refreshes: int = 0
     refusal_status: int = 400  # Atlassian answers a refused refresh with 403
+    has_me: bool = True  # the sandbox's Atlassian has no /me: identity then comes from Jira's /myself
     token_bodies: list[str] = field(default_factory=list)  # "form" or "json", per token request
 
     def app(self) -> Starlette:
@@ -39,6 +40,7 @@ class IdP:
                 Route("/oauth/token", self.token, methods=["POST"]),  # Atlassian's path (JSON bodies)
                 Route("/me", self.me),
                 Route("/oauth/token/accessible-resources", self.accessible_resources),
+                Route("/ex/jira/{cloud_id}/rest/api/3/myself", self.jira_myself),
             ]
         )
 
@@ -81,6 +83,8 @@ class IdP:
 
     async def me(self, request: Request) -> Response:
         account = self.access_tokens.get(request.headers.get("authorization", "").removeprefix("Bearer "))
+        if not self.has_me:
+            return JSONResponse({"error": "not found"}, 404)
         if account is None:
             return JSONResponse({"error": "unauthorized"}, 401)
         return JSONResponse(
@@ -95,6 +99,12 @@ class IdP:
             {"id": "cloud-2", "name": "beta", "url": "https://beta.atlassian.net", "scopes": ["read:jira-work"]},
         ]
         return JSONResponse(sites)
+
+    async def jira_myself(self, request: Request) -> Response:
+        account = self.access_tokens.get(request.headers.get("authorization", "").removeprefix("Bearer "))
+        if account is None or request.path_params["cloud_id"] not in ("cloud-1", "cloud-2"):
+            return JSONResponse({"errorMessages": ["unauthorized"]}, 401)
+        return JSONResponse({"accountId": account, "displayName": "Alice Example", "emailAddress": "a@example.com"})
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]

@@ -57,3 +57,10 @@ async def test_refresh_rotates_and_a_403_invalid_grant_means_the_link_is_gone(up
     assert renewed.refresh_token != tokens.refresh_token
     with pytest.raises(InvalidGrant):
         await adapter.refresh(tokens.refresh_token)  # already rotated away
+
+
+async def test_without_a_me_endpoint_the_account_comes_from_the_sites_myself(upstreams: Upstreams):
+    upstreams.idp.reset()
+    upstreams.idp.has_me = False
+    _, (account, tokens) = await sign_in(upstreams, site_url="https://acme.atlassian.net")
+    assert (account.account_id, account.name, account.site) == ("acc-alice", "Alice Example", "cloud-1")
