@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterator
+from itertools import zip_longest
 
 import openpyxl  # type: ignore[import-untyped]
 from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
@@ -46,26 +47,29 @@ ReadOnlyWorksheet._get_size = _size_from_header  # only the worker process that 
 
 
 def convert_xlsx(data: bytes, source: Source, limits: Limits) -> Converted:
+    """Values as Excel last computed them; a formula never computed (a file written by a library) shows itself."""
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
         raise UnreadableFile(
             f"{source.name} could not be read as an Excel workbook: the file is damaged ({str(error)[:160]})."
         ) from None
     try:
-        return _sheets(workbook, source, limits)
+        return _sheets(values, formulas, source, limits)
     finally:
-        workbook.close()
+        values.close()
+        formulas.close()
 
 
-def _sheets(workbook: openpyxl.Workbook, source: Source, limits: Limits) -> Converted:
+def _sheets(workbook: openpyxl.Workbook, formulas: openpyxl.Workbook, source: Source, limits: Limits) -> Converted:
     sections: list[str] = []
     notes: list[str] = []
     sheets = workbook.worksheets
     others = len(workbook.sheetnames) - len(sheets)
-    for sheet in sheets[: limits.max_sheets]:
+    for sheet, formula_sheet in zip(sheets[: limits.max_sheets], formulas.worksheets, strict=False):
         hidden = " (hidden)" if sheet.sheet_state != "visible" else ""
-        table, cap = _sheet_table(sheet, limits)
+        table, cap = _sheet_table(sheet, formula_sheet, limits)
         body = table or "_(empty sheet)_"
         if cap:
             notes.append(f"{source.name}, sheet {sheet.title}: {cap.strip('[]')}.")
@@ -83,25 +87,36 @@ def _sheets(workbook: openpyxl.Workbook, source: Source, limits: Limits) -> Conv
     return Converted("\n".join(sections), notes)
 
 
-def _sheet_table(sheet: object, limits: Limits) -> tuple[str, str | None]:
+def _sheet_table(sheet: object, formula_sheet: object, limits: Limits) -> tuple[str, str | None]:
     declared_rows = getattr(sheet, "max_row", None)
     declared_columns = getattr(sheet, "max_column", None)
-    reset = getattr(sheet, "reset_dimensions", None)
-    if reset is not None:
-        reset()  # some writers declare a wrong size: read the cells as they are, not padded to it
-    rows = _rows(sheet.iter_rows(values_only=True))  # type: ignore[attr-defined]
+    for each in (sheet, formula_sheet):
+        reset = getattr(each, "reset_dimensions", None)
+        if reset is not None:
+            reset()  # some writers declare a wrong size: read the cells as they are, not padded to it
+    rows = _rows(
+        sheet.iter_rows(values_only=True),  # type: ignore[attr-defined]
+        formula_sheet.iter_rows(values_only=True),  # type: ignore[attr-defined]
+    )
     return render_table(
         rows, limits, total_rows=declared_rows or None, total_columns=declared_columns or None, count_rest=False
     )
 
 
-def _rows(raw: Iterator[tuple[object, ...]]) -> Iterator[list[str]]:
-    for row in raw:
-        values = [_value(value) for value in row]
+def _rows(raw: Iterator[tuple[object, ...]], formulas: Iterator[tuple[object, ...]]) -> Iterator[list[str]]:
+    for row, formula_row in zip_longest(raw, formulas, fillvalue=()):
+        cells = zip_longest(row, formula_row)
+        values = [_value(value) if value is not None else _formula(formula) for value, formula in cells]
         while values and not values[-1]:
             values.pop()
         if values:
             yield values
+
+
+def _formula(formula: object) -> str:
+    """A formula with no cached value, shown as written ("=SUM(B2:B3)"); anything else is an empty cell."""
+    text = getattr(formula, "text", formula)  # array formulas carry their text
+    return text if isinstance(text, str) and text.startswith("=") else ""
 
 
 def _value(value: object) -> str:

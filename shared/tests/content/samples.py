@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import struct
+import zipfile
 import zlib
 
 import docx
@@ -141,6 +142,19 @@ def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
         for row in rows:
             sheet.append(row)
     return _saved(book)
+
+
+def with_cached_value(xlsx: bytes, value: str) -> bytes:
+    """What Excel does on saving: store each formula's last result next to it (openpyxl never computes)."""
+    original = zipfile.ZipFile(io.BytesIO(xlsx))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for entry in original.infolist():
+            data = original.read(entry.filename)
+            if entry.filename.startswith("xl/worksheets/"):
+                data = data.replace(b"<v></v>", f"<v>{value}</v>".encode())
+            package.writestr(entry, data)
+    return buffer.getvalue()
 
 
 def big_workbook(target_bytes: int = 5 * 1024 * 1024, seed: int = 7) -> bytes:

@@ -73,6 +73,14 @@ async def test_a_workbook_has_one_section_per_sheet_named_after_it():
     )
 
 
+async def test_a_formula_that_was_never_computed_shows_itself_and_a_computed_one_its_value():
+    data = samples.workbook({"Sum": [["Item", "Cost"], ["Desk", 120], ["Chair", 45], ["Total", "=SUM(B2:B3)"]]})
+    document = await content.to_markdown(data, name="sum.xlsx", mime=XLSX_MIME)
+    assert document.markdown.splitlines()[-1] == "| Total | =SUM(B2:B3) |"
+    saved_by_excel = await content.to_markdown(samples.with_cached_value(data, "165"), name="s.xlsx", mime=XLSX_MIME)
+    assert saved_by_excel.markdown.splitlines()[-1] == "| Total | 165 |"
+
+
 async def test_a_presentation_has_one_section_per_slide_with_its_title_bullets_table_and_notes():
     document = await content.to_markdown(samples.presentation(), name="review.pptx", mime=PPTX_MIME)
     assert document.markdown == (
