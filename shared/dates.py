@@ -52,6 +52,8 @@ _PERIODS = {
     "last month": ("month", -1), "le mois dernier": ("month", -1), "mois dernier": ("month", -1),
 }  # fmt: skip
 
+PERIOD_NAMES = frozenset(_PERIODS)
+
 HOW_TO = (
     'Use an ISO date ("2026-11-02"), a duration ("48h", "7d", "two days"), a weekday ("since Monday", "depuis lundi") '
     'or a period ("this week", "cette semaine").'

@@ -6,6 +6,8 @@ these sets rather than their own lists, so "moi", "en cours" or "personne" work 
 
 from __future__ import annotations
 
+import re
+
 ME = frozenset({"me", "moi", "myself", "moi-même", "currentuser()", "current user"})
 UNASSIGNED = frozenset({"unassigned", "nobody", "no one", "none", "personne", "non assigné", "non assignée"})
 CURRENT = frozenset({"current", "active", "open", "en cours", "actuel", "actuelle", "courant", "ouvert"})
@@ -45,3 +47,42 @@ def keywords(text: str) -> list[str]:
         if word and word not in STOP_WORDS and word not in out:
             out.append(word)
     return out
+
+
+# -- reading a question typed into `search` ---------------------------------------------------------
+# "décisions Webshop cette semaine" holds a period ("cette semaine": since Monday 00:00 where the person
+# is), a project or space name ("Webshop") and a word to look for ("décisions"). People write plurals and
+# verb forms ("blockers", "blocking") where the text says "blocker" or "blocked", so each plain word is
+# searched by its stem with a trailing wildcard (`block*`), which JQL and CQL text search support.
+
+SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s")  # English and French plurals, -ing/-ed forms
+MIN_STEM = 4
+
+
+def _period_phrases() -> list[str]:
+    from .dates import PERIOD_NAMES
+
+    return sorted(PERIOD_NAMES, key=len, reverse=True)  # longest first: "la semaine dernière" before "semaine dernière"
+
+
+def split_period(query: str) -> tuple[str, str]:
+    """(the query without its period phrase, the period phrase or "")."""
+    lowered = query.lower()
+    for phrase in _period_phrases():
+        match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", lowered)
+        if match:
+            return query[: match.start()] + " " + query[match.end() :], phrase
+    return query, ""
+
+
+def stem(word: str) -> str:
+    """A light stem: "blockers" and "blocking" -> "block", "décisions" -> "décision"; short words stay whole."""
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def searchable(word: str) -> bool:
+    """Only plain words get a wildcard; anything else is searched as typed (escaped)."""
+    return word.isalnum()

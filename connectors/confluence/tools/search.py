@@ -13,10 +13,9 @@ from shared.errors import InvalidInput
 from shared.querytext import group
 from shared.shaping import DEFAULT_BUDGET, cell, decode_cursor, encode_cursor, fit, table, truncation_marker
 from shared.tools import Effect, Reply, tool
-from shared.vocabulary import keywords
+from shared.vocabulary import keywords, searchable, split_period, stem
 
 from .. import cql as q
-from ..asking import searchable, split_period, stem
 from ..client import next_cursor
 from ..runtime import ConfluenceRuntime
 

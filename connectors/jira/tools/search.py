@@ -15,11 +15,10 @@ from shared.names import pick
 from shared.querytext import group
 from shared.shaping import DEFAULT_BUDGET, decode_cursor, encode_cursor, fit, truncation_marker
 from shared.tools import Effect, Reply, tool
-from shared.vocabulary import CURRENT, ME, NEXT, UNASSIGNED, keywords, means
+from shared.vocabulary import CURRENT, ME, NEXT, UNASSIGNED, keywords, means, searchable, split_period, stem
 
 from .. import blockers as b
 from .. import jql as q
-from ..asking import searchable, split_period, stem
 from ..runtime import JiraRuntime
 from ..views import SUMMARY_COLUMNS, issue_table
 
