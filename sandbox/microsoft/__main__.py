@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from types import FrameType
 
 import uvicorn
 
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         flush=True,
     )
     app = SANDBOX.create_app(latency_ms=args.latency_ms)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -37,6 +38,13 @@ def main(argv: list[str] | None = None) -> None:
         log_level="warning",
         access_log=False,
     )
+    server = uvicorn.Server(config)
+
+    def stop(sig: int, frame: FrameType | None) -> None:
+        server.should_exit = True  # and no re-raised signal afterwards: a normal exit lets atexit remove the TLS files
+
+    server.handle_exit = stop  # type: ignore[method-assign]
+    server.run()
 
 
 if __name__ == "__main__":

@@ -1,30 +1,42 @@
-"""The Microsoft 365 sandbox as the `connectors` CLI sees it (entry point), and its TLS files."""
+"""The Microsoft 365 sandbox as the `connectors` CLI sees it (entry point), and its TLS files.
+
+msal only speaks https, so the sandbox is served over HTTPS with a CA made for this process. The CA file's path is
+known before the files exist (``demo_login["ca_file"]``), so a connector's ``sandbox_env`` can point clients at it;
+``tls_files()`` (also ``SANDBOX.tls``) writes the files on first use and they are removed when the process exits.
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 from shared.connector import Sandbox
 
 from .users import CONNECTOR_APP, DEMO_TOKEN, DEMO_USER, TENANT_ID
 
+TLS_DIR = Path(tempfile.gettempdir()) / f"sandbox-microsoft-tls-{os.getpid()}"
 _tls_lock = threading.Lock()
 _tls: tuple[str, str, str] | None = None
 
 
 def tls_files() -> tuple[str, str, str]:
-    """``(certfile, keyfile, cafile)`` for serving this sandbox over HTTPS; made once per process in a temp dir.
+    """``(certfile, keyfile, cafile)`` for serving this sandbox over HTTPS, made once per process.
 
-    Clients must trust ``cafile`` (msal only speaks https): ``httpx.Client(verify=cafile)``.
+    Serve with uvicorn's ``ssl_certfile=certfile, ssl_keyfile=keyfile``; clients trust ``cafile``
+    (``httpx.Client(verify=ssl.create_default_context(cafile=cafile))``).
     """
     global _tls
     with _tls_lock:
         if _tls is None:
             from .tls import certificates
 
-            files = certificates(tempfile.mkdtemp(prefix="sandbox-microsoft-tls-"))
+            files = certificates(TLS_DIR)
+            atexit.register(shutil.rmtree, TLS_DIR, ignore_errors=True)
             _tls = (str(files.cert), str(files.key), str(files.ca))
         return _tls
 
@@ -46,5 +58,7 @@ SANDBOX = Sandbox(
         "tenant": TENANT_ID,
         "client_id": CONNECTOR_APP.client_id,
         "client_secret": CONNECTOR_APP.secret,
+        "ca_file": str(TLS_DIR / "ca.pem"),
     },
+    tls=lambda: tls_files()[:2],
 )

@@ -28,6 +28,8 @@ def test_the_entry_point_declares_the_microsoft_sandbox():
 def test_tls_files_are_made_once_per_process_and_chain_to_the_ca():
     certfile, keyfile, cafile = entry.tls_files()
     assert entry.tls_files() == (certfile, keyfile, cafile)
+    assert entry.SANDBOX.tls is not None and entry.SANDBOX.tls() == (certfile, keyfile)
+    assert entry.SANDBOX.demo_login["ca_file"] == cafile
     assert all(Path(p).is_file() for p in (certfile, keyfile, cafile))
     server = x509.load_pem_x509_certificate(Path(certfile).read_bytes())
     names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -41,7 +43,7 @@ def test_clients_that_do_not_trust_the_ca_are_refused(base_url):
         untrusting.get(base_url + "/common/discovery/instance")
 
 
-def test_the_module_serves_the_sandbox_over_https_by_itself():
+def test_the_module_serves_the_sandbox_over_https_by_itself_and_cleans_up_on_stop():
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "sandbox.microsoft", "--port", str(port)], stdout=subprocess.PIPE, text=True
@@ -64,3 +66,5 @@ def test_the_module_serves_the_sandbox_over_https_by_itself():
     finally:
         process.terminate()
         process.wait(timeout=10)
+    assert process.returncode == 0
+    assert not Path(cafile).parent.exists()  # a stopped sandbox leaves no key material behind
