@@ -154,8 +154,17 @@ def query_options(request: Request) -> Query:
     q = request.query_params
 
     def names(key: str) -> tuple[str, ...]:
+        """Comma-separated names; nested options such as ``children($select=id,name)`` keep only the name."""
         raw = q.get(key) or q.get(key.lstrip("$")) or ""
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
+        parts, depth, current = [], 0, ""
+        for char in raw + ",":
+            depth += (char == "(") - (char == ")")
+            if char == "," and depth == 0:
+                parts.append(current.split("(")[0].strip())
+                current = ""
+            else:
+                current += char
+        return tuple(p for p in parts if p)
 
     top = q.get("$top") or q.get("top")
     if top is not None and (not top.isdigit() or int(top) < 1):

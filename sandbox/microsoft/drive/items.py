@@ -7,11 +7,12 @@ from urllib.parse import urlencode
 
 from starlette.responses import JSONResponse, Response
 
-from ..graph import GraphError, apply_select, bad_request, decode_cursor, encode_cursor, query_options
+from ..graph import GraphError, Query, apply_select, bad_request, decode_cursor, encode_cursor, query_options
 from .access import Context, can_read, is_member, require_write
 from .links import render_item
 from .model import Drive, Item, now
 from .render import drive_json
+from .sharing import permissions_of
 from .validate import check_if_match, check_name, conflict_behaviour, json_body
 
 DEFAULT_PAGE = 200
@@ -29,16 +30,27 @@ def get_drive(ctx: Context, drive: Drive) -> Response:
     return JSONResponse(apply_select(body, query_options(ctx.request).select))
 
 
-def get_item(ctx: Context, item: Item) -> Response:
-    q = query_options(ctx.request)
-    body = render_item(ctx, item)
+EXPANDABLE = ("children", "permissions", "thumbnails")
+
+
+def expanded(ctx: Context, item: Item, q: Query) -> dict[str, Any]:
+    """The driveItem with ``$select`` applied and the ``$expand`` navigation properties added."""
+    unknown = set(q.expand) - set(EXPANDABLE)
+    if unknown:
+        raise bad_request(f"$expand supports {', '.join(EXPANDABLE)} in the sandbox, not {', '.join(sorted(unknown))}.")
+    body = apply_select(render_item(ctx, item), q.select)
     if "children" in q.expand and item.is_folder:
         kids = [k for k in ctx.store.children(item) if can_read(ctx, k)]
         body["children"] = [apply_select(render_item(ctx, k), q.select) for k in kids[:DEFAULT_PAGE]]
-        if q.select:
-            body = {k: v for k, v in body.items() if k in (*q.select, "children", "@odata.etag")}
-    else:
-        body = apply_select(body, q.select)
+    if "permissions" in q.expand:
+        body["permissions"] = permissions_of(ctx, item)
+    if "thumbnails" in q.expand:
+        body["thumbnails"] = []  # none generated (as for a file whose previews are not ready yet)
+    return body
+
+
+def get_item(ctx: Context, item: Item) -> Response:
+    body = expanded(ctx, item, query_options(ctx.request))
     return JSONResponse(
         {"@odata.context": f"{ctx.graph_base}/$metadata#drives('{item.drive_id}')/items/$entity", **body}
     )
@@ -64,7 +76,7 @@ def list_children(ctx: Context, folder: Item, prefix: str) -> Response:
     page = kids[start : start + size]
     body: dict[str, Any] = {
         "@odata.context": f"{ctx.graph_base}/$metadata#drives('{folder.drive_id}')/items('{folder.id}')/children",
-        "value": [apply_select(render_item(ctx, k), q.select) for k in page],
+        "value": [expanded(ctx, k, q) for k in page],
     }
     if start + size < len(kids):
         body["@odata.nextLink"] = page_link(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
@@ -79,13 +80,19 @@ async def create_link(ctx: Context, item: Item) -> Response:
     return JSONResponse(permission_json(store, permission), status_code=201)
 
 
-def list_permissions(ctx: Context, item: Item) -> Response:
+def permissions_of(ctx: Context, item: Item) -> list[dict[str, Any]]:
+    """The owner's, the item's own and the inherited permissions (``inheritedFrom``), in that order."""
     store = ctx.store
     with store.lock:
         value = [owner_permission_json(store, item)]
         value += [permission_json(store, p) for p in item.permissions]
         for ancestor in list(store.ancestors(item))[1:]:
             value += [permission_json(store, p, inherited_from=ancestor) for p in ancestor.permissions]
+    return value
+
+
+def list_permissions(ctx: Context, item: Item) -> Response:
+    value = permissions_of(ctx, item)
     return JSONResponse({"@odata.context": f"{ctx.graph_base}/$metadata#Collection(permission)", "value": value})
 
 

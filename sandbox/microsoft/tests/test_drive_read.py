@@ -182,3 +182,13 @@ def test_another_persons_drive_metadata_is_not_visible(alice, bob):
     drive_id = alice.get("/me/drive").json()["id"]
     assert bob.get(f"/drives/{drive_id}").status_code == 403
     assert bob.get("/users/alice@contoso.example/drive").status_code == 403
+
+
+def test_expand_takes_permissions_thumbnails_and_nested_options(alice):
+    finance = alice.get("/me/drive/root:/Finance", params={"$expand": "permissions,children($select=id,name)"}).json()
+    assert ["write"] in [p["roles"] for p in finance["permissions"]]
+    assert {c["name"] for c in finance["children"]} == {"Invoices.csv", "Q3 budget.xlsx"}
+    listing = alice.get("/me/drive/root:/Finance:/children", params={"$expand": "thumbnails"}).json()["value"]
+    assert all(i["thumbnails"] == [] for i in listing)
+    unknown = alice.get("/me/drive/root", params={"$expand": "versions"})
+    assert unknown.status_code == 400 and "versions" in unknown.json()["error"]["message"]
