@@ -43,6 +43,44 @@ def _short(frame: str) -> str:
     return f"{m['func']} ({'/'.join(parts[-2:])})"
 
 
+# Where a sample goes: the first rule whose pattern is in any frame of its stack ("stack") or in its top frame
+# ("leaf"); the rest is "other".
+LAYERS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("ADF to markdown (connectors/jira/adf, markdown-it)", "stack", ("jira/adf/", "markdown_it/")),
+    ("result shaping (connectors/jira/views.py)", "stack", ("jira/views.py",)),
+    ("worker-thread handoff (anyio.to_thread, queue, threading)", "stack", ("to_thread.py", "queue.py")),
+    ("upstream HTTP client (atlassian-python-api, requests, urllib3; incl. JSON decode)", "stack",
+     ("WorkerThread.run",)),
+    ("pydantic (SDK request/result validation, our models)", "leaf", ("pydantic",)),
+    ("OpenTelemetry (the SDK's middleware)", "leaf", ("opentelemetry",)),
+    ("MCP SDK (mcp/, mcp_types/)", "leaf", ("mcp/", "mcp_types/")),
+    ("ASGI and HTTP server (uvicorn, starlette, httptools)", "leaf", ("uvicorn/", "starlette/", "httptools")),
+    ("event loop (asyncio, anyio, selectors)", "leaf", ("asyncio/", "anyio/", "selectors.py", "sniffio")),
+    ("our shared/ and connectors/ code (boundary, coalesce, metrics, tools...)", "leaf", ("shared/", "connectors/")),
+    ("JSON encode/decode on the event loop", "leaf", ("json/",)),
+]  # fmt: skip
+
+
+def layers(raw: str) -> list[tuple[str, float]]:
+    """Share of samples per layer (LAYERS), largest first."""
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = stack.split(";")
+        total += int(count)
+        name = "other (stdlib: contextlib, logging, uuid, re, …)"
+        for layer, where, patterns in LAYERS:
+            scope = frames if where == "stack" else frames[-1:]
+            if any(p in f for f in scope for p in patterns):
+                name = layer
+                break
+        counts[name] += int(count)
+    return [(name, n / max(total, 1)) for name, n in counts.most_common()]
+
+
 def summarize(raw: str, top: int) -> tuple[int, list[tuple[str, int]], list[tuple[str, int]]]:
     """(samples, inclusive counts, self counts) from py-spy's collapsed stacks `f1;f2;… count`."""
     inclusive: collections.Counter[str] = collections.Counter()
@@ -109,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                     if not raw_path.exists():
                         print(f"py-spy wrote nothing: {err.decode(errors='replace')[-500:]}", file=sys.stderr)
                         return 1
+                    print("\nBy layer:")
+                    for name, share in layers(raw_path.read_text()):
+                        print(f"  {share:6.1%}  {name}")
                     total, inclusive, own = summarize(raw_path.read_text(), args.top)
                     print(f"\n{total} samples (250/s, GIL holder only). Inclusive (on the stack):")
                     for name, n in inclusive:
