@@ -59,9 +59,7 @@ class MicrosoftControl:
             elif scope["path"].endswith("expire-delta-tokens"):
                 if scope["method"] != "POST":
                     raise ValueError("POST to expire delta tokens")
-                with self.app.state.drives.lock:
-                    self.app.state.drives.generation += 1
-                answer = {"generation": self.app.state.drives.generation}
+                answer = {"generation": self.app.state.drives.expire_delta_tokens()}
             else:
                 answer = self._identity(scope["method"], payload)
         except (ValueError, TypeError) as exc:

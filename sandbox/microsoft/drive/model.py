@@ -124,6 +124,9 @@ class Drive:
     seq: int = 0
 
 
+_GENERATIONS = itertools.count(1)  # process-wide: a token from before a re-seed is expired, not misread
+
+
 class DriveStore:
     """All drives of the tenant. Methods take the store's lock; callers hold no lock."""
 
@@ -131,7 +134,7 @@ class DriveStore:
         self.lock = threading.RLock()
         self.drives: dict[str, Drive] = {}
         self.items: dict[str, Item] = {}
-        self.generation = 1  # delta tokens of older generations are expired (410)
+        self.generation = next(_GENERATIONS)  # delta tokens of other generations (or stores) answer 410
         self._permission_ids = itertools.count(1)
 
     # ------------------------------------------------------------------ reading
@@ -215,6 +218,11 @@ class DriveStore:
         for gone in [*self.descendants(item), item]:
             gone.deleted = True
             self.touch(gone)
+
+    def expire_delta_tokens(self) -> int:
+        with self.lock:
+            self.generation = next(_GENERATIONS)
+            return self.generation
 
     def new_permission_id(self) -> str:
         return f"aTowI3Mu{next(self._permission_ids):06d}"

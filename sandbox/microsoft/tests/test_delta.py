@@ -86,3 +86,9 @@ def test_a_site_library_has_its_own_delta(alice):
     items, _ = enumerate_all(alice, f"/sites/{site['id']}/drive/root/delta")
     assert "Contract register.xlsx" in [i["name"] for i in items]
     assert "Acme - MSA draft v3.docx" not in [i["name"] for i in items]
+
+
+def test_a_token_from_before_a_reset_is_expired_not_misread(alice, fresh):
+    _, delta_link = enumerate_all(alice, "/me/drive/root/delta")
+    fresh.reset()
+    assert alice.get(delta_link).status_code == 410
