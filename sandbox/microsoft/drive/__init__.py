@@ -1,0 +1,1 @@
+"""Graph v1.0 drives: OneDrive for Business and SharePoint document libraries (routes.py is the entry)."""
