@@ -1,8 +1,9 @@
-"""Google Workspace emulator: Google's OAuth identity provider and Drive v3 (Gmail v1 mounts here later).
+"""Google Workspace emulator: Google's OAuth identity provider, Drive v3 and Gmail v1.
 
 Everything is served from one origin with Google's own paths, so clients only swap the host:
 ``/o/oauth2/v2/auth``, ``/token``, ``/revoke``, ``/oauth2/v3/userinfo`` (identity), ``/drive/v3/...`` and
-``/upload/drive/v3/files`` (Drive). Control API: ``/__sandbox/...`` (common) and ``/__sandbox/google/...``.
+``/upload/drive/v3/files`` (Drive), ``/gmail/v1/users/{userId}/...`` and ``/upload/gmail/v1/...`` (Gmail).
+Control API: ``/__sandbox/...`` (common) and ``/__sandbox/google/...``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from .drive import routes as drive_routes
 from .drive.seed import seed
 from .drive.store import DriveStore
 from .errors import GoogleError, injected_body, unauthenticated
+from .gmail import routes as gmail_routes
+from .gmail.context import UnitBudget
+from .gmail.control import GoogleWithGmailApp
+from .gmail.seed import seed as seed_gmail
+from .gmail.store import GmailStore
 from .identity import routes as identity_routes
 from .middleware import GoogleApp, GoogleSettings, RedactingLog
 from .tokens import TokenStore
@@ -60,6 +66,8 @@ def create_app(
     tokens = TokenStore(clock=clock, access_token_lifetime=access_token_lifetime)
     store = DriveStore(seed=seed_value, clock=clock)
     seed(store)
+    gmail = GmailStore(seed=seed_value, clock=clock)
+    seed_gmail(gmail)
     settings = GoogleSettings(tokens, store.policy, lambda: store.expire_change_tokens())
 
     def reset() -> None:
@@ -68,6 +76,9 @@ def create_app(
         settings.policy = store.policy
         settings.quota_answer, settings.quota_reason = 403, "userRateLimitExceeded"
         tokens.reset()
+        gmail.__init__(seed=seed_value, clock=clock)  # type: ignore[misc]  # in place: routes hold this store
+        seed_gmail(gmail)
+        budget.reset()
 
     def tenant(scope: dict) -> str:
         """Quotas are per user: the account behind the bearer token (also noted for the request log)."""
@@ -96,13 +107,19 @@ def create_app(
         on_reset=reset,
         account_key="google_user",
     )
-    app = GoogleApp(
-        routes=identity_routes(tokens) + drive_routes.routes(store, tokens) + batch.routes("/batch/drive/v3"),
+    budget = UnitBudget(lambda: gmail.settings.units_per_second)
+    app = GoogleWithGmailApp(
+        routes=identity_routes(tokens)
+        + drive_routes.routes(store, tokens)
+        + gmail_routes.routes(gmail, tokens, budget, lambda: state.limiter.enabled)
+        + batch.routes("/batch/drive/v3", "/batch/gmail/v1", "/batch"),
         exception_handlers={HTTPException: _not_found, Exception: _internal_error},
         sandbox_state=state,
         sandbox_hooks=hooks,
         settings=settings,
+        gmail=gmail,
     )
     app.state.drive = store
     app.state.tokens = tokens
+    app.state.gmail = gmail
     return app
