@@ -48,7 +48,7 @@ DEFAULT_DEADLINE_SECONDS = 25.0  # one tool call, every upstream retry and wait 
 MAX_RESULT_CHARS = 100_000  # backstop on a result's text; tools shape theirs far below (shared.shaping)
 MAX_ERROR_CHARS = 1_000
 ECHO_CHARS = 200  # an error never quotes more of one argument value than this
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls and DEL; tab, CR and LF stay
 
 
 class Bindable(Protocol):
@@ -62,7 +62,7 @@ def _error(message: str, arguments: dict[str, Any] | None = None) -> CallToolRes
     long argument values it echoes are cut, control characters escaped, the whole text capped."""
     for value in _long_strings(arguments or {}):
         message = _clip_echo(message, value)
-    message = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", message)
+    message = _escaped(message)
     if len(message) > MAX_ERROR_CHARS:
         message = message[: MAX_ERROR_CHARS - 15].rstrip() + " […truncated]"
     return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
@@ -92,15 +92,20 @@ def _clip_echo(message: str, value: str) -> str:
     return message
 
 
+def _escaped(text: str) -> str:
+    """Control characters (tabs and line breaks aside) as visible escapes: never raw into a terminal or a prompt."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _bounded(result: Any) -> Any:
-    """Every result's text capped (a backstop: tools shape their results far below it)."""
+    """Every result's text capped (a backstop: tools shape their results far below it), controls escaped."""
     hint = "The result was too large to send whole; ask for less (filters, a smaller limit, a section)."
     if isinstance(result, str):
-        return clip(result, MAX_RESULT_CHARS, hint)[0]
+        return clip(_escaped(result), MAX_RESULT_CHARS, hint)[0]
     if isinstance(result, CallToolResult):
         for item in result.content:
-            if isinstance(item, TextContent) and len(item.text) > MAX_RESULT_CHARS:
-                item.text = clip(item.text, MAX_RESULT_CHARS, hint)[0]
+            if isinstance(item, TextContent):
+                item.text = clip(_escaped(item.text), MAX_RESULT_CHARS, hint)[0]
     return result
 
 

@@ -43,6 +43,8 @@ async def find(
         raise InvalidInput(f'Project "{key}" was not found. Give a project key such as SHOP.')
     if key == "huge":
         return "line of text\n" * 20_000
+    if key.startswith("raw:"):
+        return f"No project matches {key[4:]}.\r\n"
     return "ok"
 
 
@@ -204,6 +206,11 @@ async def test_control_characters_in_an_error_are_escaped(client):
     text = await error_of(client, "find", {"key": "echo:\x1b[31mred\x00"})
     assert "\x1b" not in text and "\x00" not in text
     assert "\\x1b[31mred\\x00" in text
+
+
+async def test_control_characters_in_a_result_are_escaped_but_line_breaks_stay(client):
+    result = await client.call_tool("find", {"key": "raw:\x1b[2J\x00\tend"})
+    assert result.content[0].text == "No project matches \\x1b[2J\\x00\tend.\r\n"
 
 
 async def test_a_huge_result_is_capped_with_a_note(client):
