@@ -79,11 +79,17 @@ def _settings(connector: Connector, args: argparse.Namespace) -> ServerSettings:
 
 
 def _served(connector: Connector, settings: ServerSettings, port: int | None = None, option: str = "--port") -> Served:
+    from .auth.wiring import sign_in_for
     from .server import Readiness, build_app, check_bind
 
-    check_bind(settings.host, settings)
+    signed_in = sign_in_for(connector)  # None unless AUTH_PUBLIC_URL turns per-user sign-in on
+    check_bind(settings.host, settings, inbound_auth=signed_in is not None)
     readiness = Readiness()
-    app = build_app(connector, settings, connector.runtime(settings), readiness)
+    if signed_in is None:
+        app = build_app(connector, settings, connector.runtime(settings), readiness)
+    else:
+        runtime = connector.runtime(settings, credentials=signed_in.credentials)
+        app = build_app(connector, settings, runtime, readiness, signed_in.inbound, signed_in.access)
     return Served(app, settings.host, port or settings.port or connector.default_port, readiness, option=option)
 
 

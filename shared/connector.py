@@ -8,7 +8,7 @@ process) may add more with `register()`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -19,7 +19,7 @@ from .runtime import Check
 from .settings import ServerSettings
 from .tools import Tool
 
-__all__ = ["Check", "Connector", "Runtime", "Sandbox", "connectors", "register", "sandboxes"]
+__all__ = ["Check", "Connector", "Runtime", "Sandbox", "SignInSpec", "connectors", "register", "sandboxes"]
 
 
 class Runtime(Protocol):
@@ -33,6 +33,15 @@ class Runtime(Protocol):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SignInSpec:
+    """How people sign in to this connector's upstream (used when AUTH_PUBLIC_URL turns sign-in on)."""
+
+    system: str  # our scopes: <system>.read, <system>.write
+    upstream_scopes: Mapping[str, Sequence[str]]  # our scope -> the upstream scopes asked at its consent
+    gateway: str = ""  # Atlassian product whose per-site gateway a person's requests go through (jira, confluence)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Connector:
     name: str
     title: str
@@ -40,12 +49,13 @@ class Connector:
     settings: type[ServerSettings]
     instructions: str
     tools: Sequence[Tool]  # the whole surface, in tools/list order
-    runtime: Callable[[Any], Runtime]  # settings -> runtime
+    runtime: Callable[..., Runtime]  # (settings, credentials=None) -> runtime
     sandbox: str  # the sandbox that emulates this connector's upstream
     sandbox_env: Callable[[str, dict[str, str]], dict[str, str]]  # (base URL, demo login) -> env for the demo
     tools_budget: int = 10_000  # bytes of the compact JSON tools array in tools/list
     search_example: str = ""  # words the contract suite searches for in the sandbox (search/fetch contract)
     snapshots: Path | None = None  # folder of the tool-surface snapshots (one JSON per tool)
+    sign_in: SignInSpec | None = None  # per-user sign-in (OAuth); None: API token / PAT only
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -93,6 +93,11 @@ def check_upstream_url(url: str, variable: str, example: str) -> None:
         )
 
 
+def sign_in_configured() -> bool:
+    """Per-user sign-in is on (AUTH_PUBLIC_URL set): connectors then need no account of their own."""
+    return bool(os.environ.get("AUTH_PUBLIC_URL", "").strip())
+
+
 def secrets_dir() -> str | None:
     path = os.environ.get("CONNECTORS_SECRETS_DIR", "/run/secrets")
     return path if os.path.isdir(path) else None

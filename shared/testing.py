@@ -24,9 +24,15 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve_in_thread(
-    app: Any, *, port: int | None = None, lifespan: Literal["auto", "on", "off"] = "on", timeout: float = 15.0
+    app: Any,
+    *,
+    port: int | None = None,
+    lifespan: Literal["auto", "on", "off"] = "on",
+    timeout: float = 15.0,
+    tls: tuple[str, str] | None = None,
 ) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1; yield its base URL once it accepts connections; stop it after."""
+    """Serve `app` on 127.0.0.1 (over HTTPS with `tls` = (certfile, keyfile)); yield its base URL once it
+    accepts connections; stop it after."""
     port = port or free_port()
     config = uvicorn.Config(
         app,
@@ -36,6 +42,8 @@ def serve_in_thread(
         lifespan=lifespan,
         access_log=False,
         timeout_graceful_shutdown=2,
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"asgi-{port}", daemon=True)
@@ -47,7 +55,7 @@ def serve_in_thread(
             raise RuntimeError(f"server on port {port} did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

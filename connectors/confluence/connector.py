@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from shared.connector import Connector
+from shared.connector import Connector, SignInSpec
 
 from .runtime import ConfluenceRuntime
 from .settings import ConfluenceSettings
@@ -47,4 +47,13 @@ connector = Connector(
     tools_budget=12_000,
     search_example="checkout",
     snapshots=Path(__file__).parent / "tests" / "snapshots",
+    sign_in=SignInSpec(
+        system="confluence",
+        upstream_scopes={
+            "confluence.read": ["read:confluence-content.all", "read:confluence-space.summary", "search:confluence", "read:confluence-user"],
+            "confluence.write": ["write:confluence-content"],
+            "offline_access": ["offline_access"],
+        },
+        gateway="confluence",  # a person's requests go through api.atlassian.com/ex/confluence/<their site>
+    ),
 )

@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import check_upstream_url, ServerSettings
+from shared.settings import check_upstream_url, sign_in_configured, ServerSettings
 
 
 class ConfluenceSettings(ServerSettings):
@@ -26,7 +26,7 @@ class ConfluenceSettings(ServerSettings):
     @model_validator(mode="after")
     def _credentials(self) -> "ConfluenceSettings":
         check_upstream_url(self.url, "CONFLUENCE_URL", "https://acme.atlassian.net")
-        if self.pat is None and not (self.email and self.api_token):
+        if self.pat is None and not (self.email and self.api_token) and not sign_in_configured():
             raise ValueError("credentials are missing: set CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN, or CONFLUENCE_PAT")
         return self
 

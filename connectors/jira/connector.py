@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from shared.connector import Connector
+from shared.connector import Connector, SignInSpec
 
 from .runtime import JiraRuntime
 from .settings import JiraSettings
@@ -50,4 +50,13 @@ connector = Connector(
     tools_budget=12_000,
     search_example="checkout",
     snapshots=Path(__file__).parent / "tests" / "snapshots",
+    sign_in=SignInSpec(
+        system="jira",
+        upstream_scopes={
+            "jira.read": ["read:jira-work", "read:jira-user"],
+            "jira.write": ["write:jira-work"],
+            "offline_access": ["offline_access"],
+        },
+        gateway="jira",  # a person's requests go through api.atlassian.com/ex/jira/<their site>
+    ),
 )

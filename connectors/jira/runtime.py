@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.credentials import ConfiguredAccount, Credential, CredentialProvider
-from shared.errors import ConnectorError
+from shared.errors import ConfigError, ConnectorError
 from shared.ratelimit import EndpointBuckets, RateTable
 from shared.runtime import Check, UpstreamRuntime
 
@@ -21,7 +21,8 @@ class JiraRuntime(UpstreamRuntime[JiraClient, Lookups]):
         s = self.settings
         if s.pat is not None:
             return ConfiguredAccount(Credential(f"jira:pat@{s.site}", "bearer", s.pat))
-        assert s.api_token is not None  # the settings refuse neither PAT nor e-mail and token
+        if s.api_token is None or not s.email:
+            raise ConfigError("No jira account is configured: set JIRA_EMAIL and JIRA_API_TOKEN (or JIRA_PAT).")
         return ConfiguredAccount(Credential(f"jira:{s.email}@{s.site}", "basic", s.api_token, username=s.email))
 
     def make_client(self, credential: Credential, buckets: EndpointBuckets) -> JiraClient:

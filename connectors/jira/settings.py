@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import check_upstream_url, CommaList, ServerSettings
+from shared.settings import check_upstream_url, sign_in_configured, CommaList, ServerSettings
 
 
 class JiraSettings(ServerSettings):
@@ -33,7 +33,7 @@ class JiraSettings(ServerSettings):
     @model_validator(mode="after")
     def _credentials(self) -> "JiraSettings":
         check_upstream_url(self.url, "JIRA_URL", "https://acme.atlassian.net")
-        if self.pat is None and not (self.email and self.api_token):
+        if self.pat is None and not (self.email and self.api_token) and not sign_in_configured():
             raise ValueError(
                 "credentials are missing: set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT (Data Center)"
             )

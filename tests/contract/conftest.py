@@ -36,8 +36,11 @@ def sandbox_urls() -> Iterator[dict[str, str]]:
         urls: dict[str, str] = {}
         for connector in connectors().values():
             if connector.sandbox not in urls:
-                app = sandboxes()[connector.sandbox].create_app()
-                urls[connector.sandbox] = stack.enter_context(serve_in_thread(app, lifespan="off"))
+                box = sandboxes()[connector.sandbox]
+                tls = box.tls() if box.tls else None  # e.g. Microsoft's: msal only speaks https
+                urls[connector.sandbox] = stack.enter_context(
+                    serve_in_thread(box.create_app(), lifespan="off", tls=tls)
+                )
         yield urls
 
 

@@ -1,0 +1,55 @@
+"""Turning sign-in on for a connector's server: from the AUTH_* settings and the connector's `SignInSpec`.
+
+`connectors serve <name>` calls `sign_in_for(connector)`. With `AUTH_PUBLIC_URL` unset it returns None
+(API token / PAT, loopback without inbound auth). Otherwise it builds the sign-in (the built-in
+authorization server brokering to the upstream's login, or an external IdP), and returns what the
+server needs: the SDK's token verifier and auth settings, the routes to install, the vault-backed
+credential provider the runtime acts with, and the scope policy the tool boundary applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mcp.server.auth.settings import AuthSettings
+
+from ..access import Access
+from ..connector import Connector
+from ..credentials import CredentialProvider
+from ..errors import ConfigError
+from ..server import Inbound
+from ..settings import sign_in_configured
+from .atlassian import atlassian_gateway
+from .credentials import VaultCredentials
+from .setup import SignIn, build_sign_in, load_sign_in_settings
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    inbound: Inbound
+    credentials: CredentialProvider | None  # None in external-IdP mode without a vault
+    access: Access
+    sign_in: SignIn
+
+
+def sign_in_for(connector: Connector) -> SignedIn | None:
+    if not sign_in_configured():
+        return None
+    spec = connector.sign_in
+    if spec is None:
+        raise ConfigError(f"AUTH_PUBLIC_URL is set but the {connector.title} connector has no per-user sign-in yet.")
+    settings = load_sign_in_settings()
+    sign_in = build_sign_in(settings, systems=[spec.system], upstream_scopes=spec.upstream_scopes)
+    auth = AuthSettings(
+        issuer_url=settings.external_issuer if settings.mode == "external" else settings.public_url,
+        resource_server_url=settings.resource_url,
+        required_scopes=[f"{spec.system}.read"],
+        validate_token_resource=True,
+    )
+    credentials = None
+    if sign_in.vault is not None and sign_in.upstream is not None:
+        gateway = atlassian_gateway(spec.gateway, api_base=settings.upstream_api_base.rstrip("/")) if spec.gateway else None
+        credentials = VaultCredentials(sign_in.vault, sign_in.upstream, base_url=gateway)
+    metadata = f"{settings.public_url.rstrip('/')}/.well-known/oauth-protected-resource{settings.resource_path}"
+    inbound = Inbound(sign_in.verifier, auth, install=sign_in.install)
+    return SignedIn(inbound, credentials, Access(spec.system, metadata), sign_in)
