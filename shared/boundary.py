@@ -38,7 +38,16 @@ from .credentials import CredentialProvider
 from .errors import ConnectorError, InvalidInput, UncertainWrite
 from .http import call_deadline
 from .observability import audit, new_request_id
-from .schemas import argument_problems, as_lists, compact_schema, inline_refs, list_arguments, non_finite, undescribed
+from .schemas import (
+    argument_problems,
+    as_lists,
+    compact_schema,
+    inline_refs,
+    list_arguments,
+    non_finite,
+    undescribed,
+    unpaired_surrogate,
+)
 from .shaping import clip
 from .tools import Effect, Reply, Tool
 
@@ -251,6 +260,10 @@ class Arguments:
         for name, value in arguments.items():
             if (path := non_finite(value, name)) is not None:
                 raise InvalidInput(f"Argument '{path}' is not a finite number (NaN or Infinity): give a plain number.")
+            if (path := unpaired_surrogate(value, name)) is not None:
+                raise InvalidInput(
+                    f"Argument '{path}' holds an invalid character (half of a UTF-16 surrogate pair): send valid text."
+                )
         try:
             validated = self.meta.arg_model.model_validate(arguments)
         except ValidationError as exc:

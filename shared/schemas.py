@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -103,17 +103,34 @@ def as_lists(arguments: dict[str, Any], lists: frozenset[str]) -> dict[str, Any]
     return out
 
 
-def non_finite(value: Any, path: str) -> str | None:
-    """The path of the first NaN or infinite number inside `value`, if any."""
-    if isinstance(value, float) and not math.isfinite(value):
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _first(value: Any, path: str, bad: Callable[[Any], bool]) -> str | None:
+    """The path of the first value (or mapping key) inside `value` that is `bad`, if any."""
+    if bad(value):
         return path
     if isinstance(value, dict):
-        items = ((f"{path}.{key}", item) for key, item in value.items())
+        for key, item in value.items():
+            if bad(key):
+                return f"{path}.{key!r}"
+            if (found := _first(item, f"{path}.{key}", bad)) is not None:
+                return found
     elif isinstance(value, (list, tuple)):
-        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
-    else:
-        return None
-    return next((found for sub, item in items if (found := non_finite(item, sub)) is not None), None)
+        for index, item in enumerate(value):
+            if (found := _first(item, f"{path}[{index}]", bad)) is not None:
+                return found
+    return None
+
+
+def non_finite(value: Any, path: str) -> str | None:
+    """The path of the first NaN or infinite number inside `value`, if any."""
+    return _first(value, path, lambda v: isinstance(v, float) and not math.isfinite(v))
+
+
+def unpaired_surrogate(value: Any, path: str) -> str | None:
+    """The path of the first text holding half a UTF-16 pair (JSON allows "\\ud800"; no upstream can take it)."""
+    return _first(value, path, lambda v: isinstance(v, str) and SURROGATE.search(v) is not None)
 
 
 def shown(value: Any, limit: int = SHOWN_INPUT) -> str:

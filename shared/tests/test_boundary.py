@@ -184,6 +184,12 @@ def test_nan_and_infinity_literals_over_http_are_refused_with_their_path(http_ur
     )
 
 
+async def test_half_a_surrogate_pair_is_refused_by_path_before_any_upstream_call(client):
+    text = await error_of(client, "find", {"key": "SHOP-1", "labels": ["ok", "\ud800x"]})
+    assert text.startswith("Argument 'labels[1]' holds an invalid character")
+    assert received == []
+
+
 # -- size bounds ------------------------------------------------------------------------------------
 
 

@@ -1,8 +1,9 @@
 """Hostile input to every tool of every registered connector, against its sandbox.
 
 Each tool receives what models and attackers send: an unknown argument, a wrong type for each
-parameter, a single value where a list is expected, 100 KB strings, control characters, NaN and
-Infinity, out-of-range dates and forged cursors. Whatever comes back must be ours: never an
+parameter, a single value where a list is expected, 100 KB strings, control characters, half
+surrogate pairs, NaN and Infinity, extreme numbers, lists and objects, out-of-range dates and
+forged cursors. Whatever comes back must be ours: never an
 internal error, a traceback or a pydantic URL; errors short (<= 1,000 characters) and naming the
 argument when the argument is what is wrong; results bounded.
 
@@ -32,6 +33,7 @@ pytestmark = pytest.mark.anyio
 
 HUGE = "x" * 100_000
 CONTROL = "a\x00b\x07c\x1b[31md\r\ne\u202ef\ufeffg\x7f"
+SURROGATE = "x\ud800y"  # valid JSON ("\\ud800"), not encodable as UTF-8 for any upstream
 BAD_DATES = ["0001-01-01", "9999999d", "9999-12-31T99:99:99", "-3d", "99999999999999999999"]
 DATE_WORDS = ("date", "since", "until", "created", "updated", "modified", "unchanged", "before", "after", "when")
 WRONG_TYPE: dict[str, Any] = {
@@ -209,11 +211,29 @@ async def test_huge_strings_get_short_answers(server):
     assert await sweep(server, cases) == []
 
 
-async def test_control_characters_get_clean_answers(server):
+async def test_control_characters_and_broken_unicode_get_clean_answers(server):
     def cases(tools):
         for name, tool in tools.items():
             for parameter, _ in parameters(tool, "string"):
                 yield from ((name, args, None) for args in calls(tool, parameter, [CONTROL]))
+                yield from ((name, args, parameter) for args in calls(tool, parameter, [SURROGATE]))
+
+    assert await sweep(server, cases) == []
+
+
+EXTREMES: dict[str, list[Any]] = {
+    "integer": [-1, 0, 10**30],
+    "number": [-1e308, 1e308],
+    "array": [["x"] * 5000, [""], [HUGE]],
+    "object": [{"x": {"y": [1, {"z": None}]}}, {"": ""}, {"Summary": HUGE}, {"x" * 1000: 1}],
+}
+
+
+async def test_extreme_numbers_lists_and_objects_get_clean_answers(server):
+    def cases(tools):
+        for name, tool in tools.items():
+            for parameter, schema in parameters(tool, *EXTREMES):
+                yield from ((name, args, None) for args in calls(tool, parameter, EXTREMES[kind(schema)]))
 
     assert await sweep(server, cases) == []
 
