@@ -165,7 +165,7 @@ class ResilientAdapter(HTTPAdapter):
                 if retry_after is None:
                     bucket.pause(self.policy.backoff(attempt))
                 response.close()
-                self._retry("429", 0.0)
+                self._retry("429", bucket.paused_for(), sleep=False)  # _take_token waits, in line with the others
                 attempt += 1
                 continue
             delay = retry_after * random.uniform(1.0, 1.2) if retry_after is not None else self.policy.backoff(attempt)
@@ -214,10 +214,10 @@ class ResilientAdapter(HTTPAdapter):
         except WaitTooLong as exc:
             raise RateLimited(self.upstream, exc.wait) from None
 
-    def _retry(self, reason: str, delay: float) -> None:
+    def _retry(self, reason: str, delay: float, sleep: bool = True) -> None:
         metrics.RETRIES.labels(upstream=self.upstream, reason=reason).inc()
         log.info("retrying %s request after %s (%.2fs)", self.upstream, reason, delay)
-        if delay > 0:
+        if sleep and delay > 0:
             self._sleep(delay)
 
 

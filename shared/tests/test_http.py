@@ -275,10 +275,8 @@ def test_get_retried_after_a_read_timeout(upstream, client):
 
 
 def test_get_whose_body_stalls_is_handled_by_the_policy(upstream, client):
-    """KNOWN BUG (fails until fixed): the adapter returns as soon as the headers arrive; requests
-    reads the body afterwards in Session.send, outside ResilientAdapter.send. A body that stalls
-    (or a reset mid-body) therefore escapes as a raw requests.ConnectionError: not retried, not
-    mapped to a ConnectorError, not counted by the circuit breaker."""
+    """The body is read inside the adapter, so a body that stalls (or a reset mid-body) meets the same
+    policy as any other network failure of a GET: retried, or a clear, retryable ConnectorError."""
     upstream.then(StallBody(), Respond(200, body=b"whole"))
     try:
         response = client.session.get(f"{upstream.url}/x")
@@ -397,9 +395,8 @@ def test_retry_after_longer_than_policy_raises_rate_limited(upstream, client):
 
 
 def test_a_429_handed_back_as_rate_limited_releases_its_connection(upstream, client):
-    """KNOWN BUG (fails until fixed): shared/http.py raises RateLimited for a too-long Retry-After
-    before `response.close()`, so the 429's unread body keeps its socket open until garbage
-    collection (ResourceWarning: unclosed socket) instead of returning it to the pool."""
+    """A 429 handed back as RateLimited (too long a Retry-After) is closed first, so its socket goes back
+    to the pool instead of lingering until garbage collection (ResourceWarning: unclosed socket)."""
     adapter = client.session.get_adapter("http://")
     built = []
     original = adapter.build_response
