@@ -35,6 +35,14 @@ LABELS = (MAIL, _G + "modify", _G + "labels")
 METADATA_ONLY = _G + "metadata"
 
 
+class EarlyAnswer(Exception):
+    """Ends a request before its method runs (a resumable session opened, or a chunk taken)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("early answer")
+        self.response = response
+
+
 class UnitBudget:
     """Per-user token buckets of quota units: capacity and refill are ``units_per_second``."""
 
@@ -153,12 +161,15 @@ def gmail_endpoint(
                     if user_id != "me" and user_id.lower() != token.user.email:
                         raise GoogleError(403, f"Delegation denied for {token.user.email}", "forbidden")
                     require_scope(token, scopes)
-                    if limits_on() and not budget.spend(token.user.email, units):
+                    resumed = "upload_id" in request.query_params  # paid for when the session was opened
+                    if limits_on() and not resumed and not budget.spend(token.user.email, units):
                         raise rate_limited()
                     box = store.mailbox(token.user.email)
                     return await handler(GmailCtx(request, store, token, box, str(request.base_url).rstrip("/")))
                 except GoogleError as exc:
                     return error_response(exc)
+                except EarlyAnswer as answer:
+                    return answer.response
 
             return run
 

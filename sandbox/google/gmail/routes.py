@@ -21,6 +21,7 @@ TABLE = (
     ("GET", f"{U}/messages", messages.list_messages, READ, 5),
     ("POST", f"{U}/messages/send", messages.send_message, SEND, 100),
     ("POST", f"{UP}/messages/send", messages.send_message, SEND, 100),
+    ("PUT", f"{UP}/messages/send", messages.send_message, SEND, 100),  # resumable chunks
     ("POST", f"{U}/messages/batchModify", messages.batch_modify, MODIFY, 50),
     ("GET", f"{U}/messages/{{id}}", messages.get_message, READ, 5),
     ("POST", f"{U}/messages/{{id}}/modify", messages.modify_message, MODIFY, 5),
@@ -39,8 +40,10 @@ TABLE = (
     ("GET", f"{U}/drafts", drafts.list_drafts, READ + COMPOSE, 5),
     ("POST", f"{U}/drafts", drafts.create_draft, COMPOSE, 10),
     ("POST", f"{UP}/drafts", drafts.create_draft, COMPOSE, 10),
+    ("PUT", f"{UP}/drafts", drafts.create_draft, COMPOSE, 10),
     ("POST", f"{U}/drafts/send", drafts.send_draft, COMPOSE, 100),
     ("POST", f"{UP}/drafts/send", drafts.send_draft, COMPOSE, 100),
+    ("PUT", f"{UP}/drafts/send", drafts.send_draft, COMPOSE, 100),
     ("GET", f"{U}/drafts/{{id}}", drafts.get_draft, READ + COMPOSE, 5),
     ("PUT", f"{U}/drafts/{{id}}", drafts.update_draft, COMPOSE, 15),
     ("PUT", f"{UP}/drafts/{{id}}", drafts.update_draft, COMPOSE, 15),

@@ -45,6 +45,7 @@ class GmailStore:
     clock: Callable[[], float] = time.time
     mailboxes: dict[str, Mailbox] = field(default_factory=dict)
     outbox: list[dict] = field(default_factory=list)
+    uploads: dict = field(default_factory=dict)  # resumable upload id -> uploads.UploadSession
     settings: GmailSettings = field(default_factory=GmailSettings)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _sequence: int = 0

@@ -1,17 +1,63 @@
 """The RFC 822 message a request carries: JSON ``raw`` (base64url), or the media upload forms at ``/upload/...``.
 
 ``uploadType=media``: the body is the message (``message/rfc822``). ``uploadType=multipart``: ``multipart/related``
-with the JSON metadata (``{"threadId"}``, or a Draft) first and the message second.
+with the JSON metadata (``{"threadId"}``, or a Draft) first and the message second. ``uploadType=resumable``: the
+first call (JSON metadata) answers 200 with a ``Location`` session URI (same path, plus ``upload_id``); the message
+is PUT there in chunks (``Content-Range: bytes a-b/total``; ``bytes */total`` asks how far it got), answered
+``308`` with ``Range: bytes=0-n`` until the last chunk, which runs the method. The upload id is the credential for
+the session's owner only, and the method's quota units are spent once, on the first call.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import secrets
+from dataclasses import dataclass, field
+
+from starlette.responses import Response
 
 from ..errors import GoogleError
 from . import discovery, mime
-from .context import GmailCtx
+from .context import EarlyAnswer, GmailCtx
+
+_CONTENT_RANGE = re.compile(r"^bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)$")
+
+
+@dataclass
+class UploadSession:
+    owner: str
+    path: str
+    meta: dict
+    received: bytearray = field(default_factory=bytearray)
+
+
+def _resumable(ctx: GmailCtx, schema: str, body: bytes) -> tuple[dict, bytes]:
+    sessions: dict[str, UploadSession] = ctx.store.uploads
+    upload_id = ctx.param("upload_id")
+    if upload_id is None:
+        upload_id = secrets.token_urlsafe(32)
+        sessions[upload_id] = UploadSession(ctx.user, ctx.request.url.path, _json(body, schema) if body.strip() else {})
+        location = f"{ctx.base_url}{ctx.request.url.path}?uploadType=resumable&upload_id={upload_id}"
+        raise EarlyAnswer(Response(status_code=200, headers={"Location": location}))
+    session = sessions.get(upload_id)
+    if session is None or session.owner != ctx.user or session.path != ctx.request.url.path:
+        raise GoogleError(404, "No such upload session.", "notFound", location="upload_id")
+    match = _CONTENT_RANGE.match(ctx.request.headers.get("content-range", f"bytes 0-{len(body) - 1}/{len(body)}"))
+    if match is None:
+        raise GoogleError(400, "Invalid Content-Range; expected 'bytes first-last/total'.", "badContent")
+    first, total = match.group(1), match.group(3)
+    if first is not None:
+        if int(first) != len(session.received):
+            raise GoogleError(
+                400, f"Chunk starts at {first}; the session has {len(session.received)} bytes.", "badContent"
+            )
+        session.received += body
+    if total != "*" and len(session.received) >= int(total):
+        del sessions[upload_id]
+        return session.meta, bytes(session.received)
+    headers = {"Range": f"bytes=0-{len(session.received) - 1}"} if session.received else {}
+    raise EarlyAnswer(Response(status_code=308, headers=headers))
 
 
 def _split_related(content_type: str, raw: bytes) -> list[tuple[str, bytes]]:
@@ -75,6 +121,11 @@ async def message_input(ctx: GmailCtx, schema: str) -> tuple[dict, bytes | None]
                 400, f"Media type '{media_type}' is not supported. Valid media types: [message/*]", "badContent"
             )
         return _json(meta_bytes, schema), media
+    if kind == "resumable":
+        return _resumable(ctx, schema, body)
     raise GoogleError(
-        400, f"Upload type '{kind}' is not supported here; use media or multipart.", "invalid", location="uploadType"
+        400,
+        f"Upload type '{kind}' is not supported; use media, multipart or resumable.",
+        "invalid",
+        location="uploadType",
     )

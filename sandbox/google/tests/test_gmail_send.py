@@ -190,3 +190,20 @@ def test_mail_from_outside_is_delivered_through_the_control_api(fresh: GoogleUnd
     assert found["id"] == answer.json()["id"]
     bad = httpx.post(fresh.url + "/__sandbox/google/gmail/deliver", json={"to": "nobody@example.com", "raw": "x"})
     assert bad.status_code == 400 and "sandbox mailbox" in bad.json()["error"]
+
+
+def test_resumable_uploads_send_in_chunks_and_the_session_belongs_to_its_owner(
+    fresh: GoogleUnderTest, alice: Any, bob: Any
+) -> None:
+    raw = rfc822("alice@example.com", "bob@example.com", "Chunked", "z" * 5000)
+    media = MediaIoBaseUpload(io.BytesIO(raw), mimetype="message/rfc822", chunksize=2048, resumable=True)
+    request = alice.users().messages().send(userId="me", body={}, media_body=media)
+    status, done = request.next_chunk()
+    assert done is None and 0 < status.progress() < 1
+    stolen = httpx.put(request.resumable_uri, content=b"x", headers={"Authorization": f"Bearer {BOB_TOKEN}"})
+    assert stolen.status_code == 404
+    while done is None:
+        status, done = request.next_chunk()
+    assert done["labelIds"] == ["SENT"] and len(outbox(fresh)) == 1
+    [copy] = find(bob, "subject:Chunked")
+    assert raw_of(bob, copy["id"]).endswith(raw.partition(b"\r\n\r\n")[2])  # the whole body arrived
