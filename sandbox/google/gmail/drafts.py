@@ -69,9 +69,9 @@ async def send_draft(ctx: GmailCtx) -> Response:
     if not draft_id:
         raise GoogleError(400, "Invalid draft: the draft 'id' is required", "invalidArgument", location="id")
     old = _draft(ctx, draft_id)
+    sent = ctx.store.send(ctx.user, raw if raw is not None else old.raw, old.thread_id)  # may refuse: draft kept
     ctx.box.delete(old.id, ctx.store.now())
     del ctx.box.drafts[draft_id]
-    sent = ctx.store.send(ctx.user, raw if raw is not None else old.raw, old.thread_id)
     return json_response(labels_json(sent))
 
 

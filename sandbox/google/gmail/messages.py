@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from starlette.responses import Response
 
@@ -51,6 +52,9 @@ def page(ctx: GmailCtx, items: list, key: str, name: str, render) -> dict:  # no
 
 
 def find(ctx: GmailCtx, message_id: str) -> StoredMessage:
+    """The message, 404 when unknown; an id that cannot be one (Gmail's are hex) is 400, as at Gmail."""
+    if not re.fullmatch(r"[0-9a-fA-F]{1,32}", message_id):
+        raise GoogleError(400, "Invalid id value", "invalidArgument", location="id")
     message = ctx.box.messages.get(message_id)
     if message is None:
         raise ctx.not_found()

@@ -220,3 +220,9 @@ def test_labels_list_get_create_and_refuse_a_duplicate(mail: Any) -> None:
         userId="me", id=one(mail, "subject:(Q3 forecast)")["id"], body={"addLabelIds": [created["id"]]}
     ).execute()
     assert mail.users().messages().list(userId="me", q="label:receipts").execute()["resultSizeEstimate"] == 1
+
+
+def test_an_id_that_cannot_be_a_message_id_is_a_400(mail: Any) -> None:
+    with pytest.raises(HttpError) as caught:
+        mail.users().messages().get(userId="me", id="not an id!").execute()
+    assert caught.value.resp.status == 400 and "Invalid id value" in caught.value.content.decode()

@@ -207,3 +207,16 @@ def test_resumable_uploads_send_in_chunks_and_the_session_belongs_to_its_owner(
     assert done["labelIds"] == ["SENT"] and len(outbox(fresh)) == 1
     [copy] = find(bob, "subject:Chunked")
     assert raw_of(bob, copy["id"]).endswith(raw.partition(b"\r\n\r\n")[2])  # the whole body arrived
+
+
+def test_a_draft_that_cannot_be_sent_stays_a_draft(fresh: GoogleUnderTest, alice: Any) -> None:
+    draft = (
+        alice.users()
+        .drafts()
+        .create(userId="me", body={"message": {"raw": encoded(b"Subject: x\r\n\r\nno one")}})
+        .execute()
+    )
+    with pytest.raises(HttpError) as caught:
+        alice.users().drafts().send(userId="me", body={"id": draft["id"]}).execute()
+    assert caught.value.resp.status == 400 and outbox(fresh) == []
+    assert alice.users().drafts().get(userId="me", id=draft["id"]).execute()["id"] == draft["id"]
