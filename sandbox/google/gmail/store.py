@@ -53,7 +53,8 @@ class GmailStore:
     def __post_init__(self) -> None:
         for index, user in enumerate(U.USERS):
             rng = random.Random(self.seed * 1000 + index)
-            self.mailboxes[user.email] = Mailbox(user.email, rng, history_id=rng.randint(100_000, 900_000))
+            first = rng.randint(100_000, 900_000)  # the mailbox's history starts here: older start ids are 404
+            self.mailboxes[user.email] = Mailbox(user.email, rng, history_id=first, history_floor=first)
 
     def now(self) -> float:
         return self.clock()

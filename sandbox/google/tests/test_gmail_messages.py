@@ -226,3 +226,31 @@ def test_an_id_that_cannot_be_a_message_id_is_a_400(mail: Any) -> None:
     with pytest.raises(HttpError) as caught:
         mail.users().messages().get(userId="me", id="not an id!").execute()
     assert caught.value.resp.status == 400 and "Invalid id value" in caught.value.content.decode()
+
+
+def test_every_remaining_method_answers_in_its_discovery_schema(mail: Any) -> None:
+    ref = one(mail, "subject:(Office move)")
+    assert_valid("gmail.users.messages.trash", mail.users().messages().trash(userId="me", id=ref["id"]).execute())
+    assert_valid("gmail.users.messages.untrash", mail.users().messages().untrash(userId="me", id=ref["id"]).execute())
+    thread = ref["threadId"]
+    assert_valid("gmail.users.threads.trash", mail.users().threads().trash(userId="me", id=thread).execute())
+    assert_valid("gmail.users.threads.untrash", mail.users().threads().untrash(userId="me", id=thread).execute())
+    draft_id = mail.users().drafts().list(userId="me").execute()["drafts"][0]["id"]
+    assert_valid("gmail.users.drafts.get", mail.users().drafts().get(userId="me", id=draft_id).execute())
+    raw = base64.urlsafe_b64encode(b"To: bob@example.com\r\nSubject: v2\r\n\r\nv2").decode()
+    updated = mail.users().drafts().update(userId="me", id=draft_id, body={"message": {"raw": raw}}).execute()
+    assert_valid("gmail.users.drafts.update", updated)
+    with pytest.raises(HttpError) as too_old:  # start id 1 is older than anything the mailbox keeps
+        mail.users().history().list(userId="me", startHistoryId="1").execute()
+    assert too_old.value.resp.status == 404
+    begin = int(mail.users().getProfile(userId="me").execute()["historyId"]) - 1
+    assert_valid("gmail.users.history.list", mail.users().history().list(userId="me", startHistoryId=begin).execute())
+
+
+def test_a_user_label_can_be_deleted_and_leaves_its_messages(mail: Any) -> None:
+    mail.users().labels().delete(userId="me", id="Label_2").execute()
+    assert "Newsletters" not in {label["name"] for label in mail.users().labels().list(userId="me").execute()["labels"]}
+    assert mail.users().messages().list(userId="me", q='subject:"Tech Weekly"').execute()["resultSizeEstimate"] == 1
+    with pytest.raises(HttpError) as system:
+        mail.users().labels().delete(userId="me", id="INBOX").execute()
+    assert system.value.resp.status == 400
