@@ -43,7 +43,7 @@ if GATEWAY_URL:
 
     def _gateway_send(self, request, *args, **kwargs):
         if request.url.startswith(GATEWAY_ORIGIN):
-            request.url = GATEWAY_URL + "/" + request.url[len(GATEWAY_ORIGIN):]
+            request.url = GATEWAY_URL + "/" + request.url[len(GATEWAY_ORIGIN) :]
         return _send(self, request, *args, **kwargs)
 
     HTTPAdapter.send = _gateway_send  # type: ignore[method-assign]
@@ -53,7 +53,10 @@ if __name__ == "__main__":
     from mcp_atlassian.utils.urls import is_atlassian_cloud_url
 
     for product in ("JIRA", "CONFLUENCE"):  # the bench checks this line: Cloud code paths, or no run
-        print(f"bench: {product} is_cloud={is_atlassian_cloud_url(os.environ.get(product + '_URL', ''))}",
-              file=sys.stderr, flush=True)
+        print(
+            f"bench: {product} is_cloud={is_atlassian_cloud_url(os.environ.get(product + '_URL', ''))}",
+            file=sys.stderr,
+            flush=True,
+        )
     sys.argv[0] = "mcp-atlassian"
     sys.exit(main())

@@ -105,7 +105,8 @@ async def run_all(args: argparse.Namespace, sandbox: Proc, procs: dict[str, Proc
                                                       control, args.reps)  # fmt: skip
     if "theirs_default_toolsets" in procs:
         report["static"]["theirs_default_toolsets"] = await _tools_list_size(
-            f"{procs['theirs_default_toolsets'].url}/mcp")
+            f"{procs['theirs_default_toolsets'].url}/mcp"
+        )
 
     async def one(
         wl: Workload, side: str, concurrency: int, calls: int, server: Proc, **sandbox_settings: Any
@@ -129,7 +130,8 @@ async def run_all(args: argparse.Namespace, sandbox: Proc, procs: dict[str, Proc
     for side in ("ours", "theirs"):
         server = procs["jira"] if side == "ours" else theirs
         report["load"][(COALESCED.key, side, args.concurrency)] = await one(
-            COALESCED, side, args.concurrency, args.max_calls, server)
+            COALESCED, side, args.concurrency, args.max_calls, server
+        )
     # 3. capacity: the two Jira reads at c=N with every throttle off (our outbound limit raised, the
     #    sandbox's burst limits off; mcp-atlassian has no outbound limit by default)
     if "jira_unthrottled" in procs:
@@ -151,10 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-calls", type=int, default=600, help="max calls per run at high concurrency")
     parser.add_argument("--duration", type=float, default=8.0, help="max seconds per run")
     parser.add_argument("--reps", type=int, default=5, help="calls per workload for upstream requests per call")
-    parser.add_argument("--skip-default-toolsets", action="store_true",
-                        help="do not start a second mcp-atlassian with TOOLSETS=default for its tools/list size")
-    parser.add_argument("--skip-capacity", action="store_true",
-                        help="skip the throttles-off runs (a second Jira server with the outbound limit raised)")
+    parser.add_argument(
+        "--skip-default-toolsets",
+        action="store_true",
+        help="do not start a second mcp-atlassian with TOOLSETS=default for its tools/list size",
+    )
+    parser.add_argument(
+        "--skip-capacity",
+        action="store_true",
+        help="skip the throttles-off runs (a second Jira server with the outbound limit raised)",
+    )
     parser.add_argument("--write-docs", action="store_true", help=f"write {DOCS.relative_to(REPO)}")
     parser.add_argument("--json", type=Path, help="also dump the raw report here")
     args = parser.parse_args(argv)  # fmt: skip
@@ -177,8 +185,10 @@ def main(argv: list[str] | None = None) -> int:
             launch(product, start_server(product, url, logdir, name=f"ours-{product}"))
         launch("theirs", start_theirs(theirs_python, url, logdir))
         if not args.skip_default_toolsets:
-            launch("theirs_default_toolsets", start_theirs(theirs_python, url, logdir,
-                                                           name="mcp-atlassian-default-toolsets", TOOLSETS="default"))
+            launch(
+                "theirs_default_toolsets",
+                start_theirs(theirs_python, url, logdir, name="mcp-atlassian-default-toolsets", TOOLSETS="default"),
+            )
         if not args.skip_capacity:
             launch("jira_unthrottled", start_server("jira", url, logdir, name="ours-jira-unthrottled",
                                                     env=unthrottled_env("jira")))  # fmt: skip

@@ -56,6 +56,9 @@ HTTP client or the server stack.
   macro-rich design page). One extra throughput row sends `project = SHOP ORDER BY updated DESC` from
   every client, labelled "(identical calls, coalesced)": it shows what coalescing does and is no goal.
   Every tool's own defaults apply otherwise.
+- **A frozen tree.** Servers import some modules on first use, so edits made to the tree during a
+  run can mix versions (an earlier run of this page failed half its calls that way). This run used
+  a copy of the tree taken just before it; the line under the table names the commit and says so.
 - A call counts as an error when the MCP result is an error **or** when mcp-atlassian returns its
   error object (`{"error": "…"}` as a normal result).
 
@@ -67,8 +70,10 @@ def write_doc(path: Path, facts: dict[str, str], table: str, verdicts: list[str]
     failing = [wl for wl, entry in static["theirs"]["workloads"].items() if entry["error"]]
     page_note = ""
     if failing:
-        page_note = (f"\n- **mcp-atlassian failed these workloads in this run: {', '.join(failing)}.** First answer: "
-                     f"`{' '.join(static['theirs']['workloads'][failing[0]]['text'].split())[:200]}`.\n")
+        page_note = (
+            f"\n- **mcp-atlassian failed these workloads in this run: {', '.join(failing)}.** First answer: "
+            f"`{' '.join(static['theirs']['workloads'][failing[0]]['text'].split())[:200]}`.\n"
+        )
     ours_list = sum(s["tools_list_bytes"] for s in static["ours"].values())
     dflt = static.get("theirs_default_toolsets") or {}
     rss_o = sum(report["rss"]["ours"].values())
@@ -78,18 +83,20 @@ def write_doc(path: Path, facts: dict[str, str], table: str, verdicts: list[str]
         parts = []
         for key, label in (("search20", "JQL search"), ("get_issue", "get issue")):
             o, t = cap[(key, "ours")], cap[(key, "theirs")]
-            parts.append(f"{label} {o.calls_per_s:.0f} vs {t.calls_per_s:.0f} calls/s "
-                         f"({o.calls_per_s / t.calls_per_s:.1f}×; server CPU {o.server_cpu_ms_per_call:.1f} vs "
-                         f"{t.server_cpu_ms_per_call:.1f} ms/call)")
+            parts.append(
+                f"{label} {o.calls_per_s:.0f} vs {t.calls_per_s:.0f} calls/s "
+                f"({o.calls_per_s / t.calls_per_s:.1f}×; server CPU {o.server_cpu_ms_per_call:.1f} vs "
+                f"{t.server_cpu_ms_per_call:.1f} ms/call)"
+            )
         cap_line = "With every throttle off (last two throughput rows): " + "; ".join(parts) + "."
     behind = f"""
 ## Where we are not ahead, and why
 {page_note}
 - **`tools/list` against mcp-atlassian's `TOOLSETS=default`.** Ours (Jira + Confluence, 23 tools) is
   {ours_list:,} B; mcp-atlassian's out-of-the-box set (all toolsets, 98 tools) is
-  {static['theirs']['tools_list_bytes'] / ours_list:.1f}× larger, but its curated `TOOLSETS=default`
-  ({dflt.get('tools', '?')} tools, {dflt.get('tools_list_bytes', 0):,} B) only
-  {dflt.get('tools_list_bytes', 0) / ours_list:.1f}× larger. Where our bytes go (per server, 2026-07-28):
+  {static["theirs"]["tools_list_bytes"] / ours_list:.1f}× larger, but its curated `TOOLSETS=default`
+  ({dflt.get("tools", "?")} tools, {dflt.get("tools_list_bytes", 0):,} B) only
+  {dflt.get("tools_list_bytes", 0) / ours_list:.1f}× larger. Where our bytes go (per server, 2026-07-28):
   input schemas ≈ 40 %, output schemas ≈ 22 %, `_meta` (ChatGPT invoking/invoked strings) ≈ 11 %,
   annotations (all four hints explicit) ≈ 11 %, descriptions ≈ 10 %. Output schemas, `_meta` and
   explicit annotations are there for ChatGPT and strict clients; the model-facing part (names,
@@ -102,7 +109,7 @@ def write_doc(path: Path, facts: dict[str, str], table: str, verdicts: list[str]
   upstream requests per call of those rows are 1.00 or more), so what bounds our calls/s is the
   outbound limiter (it meters each endpoint and method on its own at Atlassian's documented burst
   rates: GET/POST 100/s, single-issue reads 150/s, PUT/DELETE 50/s), the sandbox's own burst limits,
-  and the CPU this {facts['nproc']}-CPU machine has left for the server next to the sandbox and the
+  and the CPU this {facts["nproc"]}-CPU machine has left for the server next to the sandbox and the
   one-process load generator (the SDK client validates every `structuredContent` against the tool's
   `outputSchema`). mcp-atlassian already runs `jira_search` and `jira_get_issue` on a worker thread
   (sooperset/mcp-atlassian#1459), so those two scale with concurrency on its side too; its other
@@ -113,7 +120,7 @@ def write_doc(path: Path, facts: dict[str, str], table: str, verdicts: list[str]
   Calls/s depend on the machine's load (see the load average under the table); server CPU ms/call
   much less so.
 - **Memory.** Ours is two processes (one per product, {rss_o / 2**20:.0f} MiB together) against one
-  mcp-atlassian process ({report['rss']['theirs'] / 2**20:.0f} MiB) serving both; per product we use
+  mcp-atlassian process ({report["rss"]["theirs"] / 2**20:.0f} MiB) serving both; per product we use
   less.
 """
     goals_md = "\n## Goals (from the issue)\n\n" + "\n".join(f"- {v}" for v in verdicts) + "\n"

@@ -22,10 +22,10 @@ def _first(path: str, prefix: str) -> str:
 def git_commit() -> str:
     """`abc1234` or `abc1234 + uncommitted changes` (others may be editing the tree while the bench runs).
 
-    BENCH_COMMIT names the commit when the bench runs from an exported snapshot (`git archive`), which is
-    not a repository."""
+    BENCH_COMMIT, when set, is used as is: it describes the snapshot the bench runs from (a copy of the tree
+    taken so that edits made during the run cannot mix in), which is not a repository."""
     if os.environ.get("BENCH_COMMIT"):
-        return f"{os.environ['BENCH_COMMIT']} (clean snapshot: git archive)"
+        return os.environ["BENCH_COMMIT"]
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
                                 timeout=10).stdout.strip()  # fmt: skip

@@ -20,9 +20,7 @@ UNTHROTTLED = "100000"  # outbound requests per second: high enough never to wai
 def clean_env(**extra: str) -> dict[str, str]:
     """This environment without any connector setting, plus `extra`."""
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("JIRA_", "CONFLUENCE_", "CONNECTOR_", "CONNECTORS_"))
+        k: v for k, v in os.environ.items() if not k.startswith(("JIRA_", "CONFLUENCE_", "CONNECTOR_", "CONNECTORS_"))
     }
     env.update(CONNECTORS_SECRETS_DIR=str(REPO / ".bench" / "no-secrets"), LOG_LEVEL="WARNING", **extra)
     return env

@@ -55,8 +55,10 @@ LATENCY_PLANS: dict[str, list[tuple[str, MakeCall]]] = {
     ],
     "confluence": [
         ("`confluence_get_page`, the seed's pages in turn", _call("confluence_get_page", lambda i: {"id": page_id(i)})),
-        ("`confluence_search_pages`, a different word each call",
-         _call("confluence_search_pages", lambda i: {"query": confluence_word(i), "limit": 10})),
+        (
+            "`confluence_search_pages`, a different word each call",
+            _call("confluence_search_pages", lambda i: {"query": confluence_word(i), "limit": 10}),
+        ),
         ("`search`, a different word each call", _call("search", lambda i: {"query": confluence_word(i)})),
     ],
 }
@@ -66,15 +68,24 @@ LOAD_PLANS: dict[str, list[tuple[str, MakeCall, bool]]] = {
     "jira": [
         ("`jira_get_issue`, distinct keys", _call("jira_get_issue", get_issue_args), False),
         ("`jira_search_issues`, distinct JQL", _call("jira_search_issues", search_issues_args), False),
-        ("`jira_search_issues`, identical calls, coalesced",
-         _call("jira_search_issues", search_issues_identical), True),
+        (
+            "`jira_search_issues`, identical calls, coalesced",
+            _call("jira_search_issues", search_issues_identical),
+            True,
+        ),
     ],
     "confluence": [
         ("`confluence_get_page`, distinct pages", _call("confluence_get_page", lambda i: {"id": page_id(i)}), False),
-        ("`confluence_search_pages`, distinct words",
-         _call("confluence_search_pages", lambda i: {"query": confluence_word(i), "limit": 10}), False),
-        ("`confluence_search_pages`, identical calls, coalesced",
-         _call("confluence_search_pages", lambda i: dict(SEARCH_PAGES_10)), True),
+        (
+            "`confluence_search_pages`, distinct words",
+            _call("confluence_search_pages", lambda i: {"query": confluence_word(i), "limit": 10}),
+            False,
+        ),
+        (
+            "`confluence_search_pages`, identical calls, coalesced",
+            _call("confluence_search_pages", lambda i: dict(SEARCH_PAGES_10)),
+            True,
+        ),
     ],
 }
 
@@ -137,8 +148,11 @@ def measure_emulator(sandbox_url: str, calls: int) -> list[dict[str, float]]:
                                        json={"jql": query(i), "fields": fields, "maxResults": limit})  # fmt: skip
 
         sends = [
-            lambda i: http.get(f"{sandbox_url}/rest/api/3/issue/{issue_key(i)}",
-                               params={"fields": "*all", "expand": "names"}, timeout=10),  # fmt: skip
+            lambda i: http.get(
+                f"{sandbox_url}/rest/api/3/issue/{issue_key(i)}",
+                params={"fields": "*all", "expand": "names"},
+                timeout=10,
+            ),  # fmt: skip
             jql(distinct_jql, ["summary", "status", "assignee", "priority", "updated"], 20),
             jql(lambda i: f'text ~ "{jira_word(i)}" ORDER BY updated DESC', ["summary"], 10),
         ]

@@ -172,7 +172,9 @@ raised and the sandbox limits disabled, which shows the server's own cost; "thro
 is a third Jira server started through `bench/uvloop_launcher.py`, the CLI with its event loop on
 uvloop (`shared.cli` runs anyio's default asyncio loop; uvicorn picks httptools by itself).
 Throughput runs use sandbox latency 50 ms and are bounded by time and calls. Upstream requests per
-call come from the sandbox request log.
+call come from the sandbox request log. Servers import some modules on first use, so a tree that
+others edit during a run can mix versions; this run used a copy of the tree taken just before it
+(`BENCH_COMMIT` describes the copy in the machine line below).
 
 """
 

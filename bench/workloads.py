@@ -38,7 +38,7 @@ CONFLUENCE_WORDS = (
     "monthly region starting france rollout happens release checkout system health during freeze weekly webshop "
     "postmortem dashboard approval paging default without access verify kubectl command configured production "
     "prerequisites orders complete decisions status redesign decided incomplete actions requirements attendees "
-    "unblock progress discussion events issues friction conversion reduce increase designs should analytics "
+    "unblock progress discussion events issues friction conversion reduce increase designs analytics "
     "related importance accessible requirement metrics decision owners design migration operational consequences "
     "context highlights pricing accepted adding incident summary customers mitigated minutes resolved declared "
     "timeline follow shipping tuesdays traffic monday threshold method overview endpoints escalate vendor "
