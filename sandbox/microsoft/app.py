@@ -1,7 +1,7 @@
 """The Microsoft 365 emulator: Entra ID (``/{tenant}/...``) and Graph v1.0 (``/v1.0/...``) in one Starlette app.
 
-Graph workloads are tried in order on every ``/v1.0`` path: the directory (``/me``, ``/users/{id}``), then drives
-and sites. Outlook mail will be another entry of ``GRAPH_WORKLOADS``.
+Graph workloads are tried in order on every ``/v1.0`` path: the directory (``/me``, ``/users/{id}``), drives
+and sites, then Outlook mail (``mail/``, with its per-mailbox concurrency layer and ``/__sandbox/mail/`` controls).
 """
 
 from __future__ import annotations
@@ -26,11 +26,16 @@ from .drive import routes as drive_routes
 from .drive.model import DriveStore
 from .drive.seed import seed
 from .graph import GraphError, error_body, error_response, rate_key_from_header, unauthenticated
+from .mail import routes as mail_routes
+from .mail.concurrency import MailboxConcurrency
+from .mail.control import mail_control
+from .mail.model import MailStore
+from .mail.seed import seed as seed_mail
 from .tokens import Tokens
 
 logger = logging.getLogger(__name__)
 Workload = Callable[[Request, str], "Awaitable[Response | None] | Response | None"]
-GRAPH_WORKLOADS: list[Workload] = [directory.dispatch, drive_routes.dispatch]
+GRAPH_WORKLOADS: list[Workload] = [directory.dispatch, drive_routes.dispatch, mail_routes.dispatch]
 _STATUS_CODES = {
     500: "generalException",
     502: "badGateway",
@@ -94,10 +99,16 @@ def _expired() -> tuple[int, list[tuple[str, str]], bytes]:
     return 401, list(exc.headers.items()), json.dumps(error_body(exc.code, exc.message)).encode()
 
 
+def _seeded_mail() -> MailStore:
+    mail = MailStore()
+    seed_mail(mail)
+    return mail
+
+
 class MicrosoftApp(SandboxApp):
     def build_middleware_stack(self) -> ASGIApp:
         inner = super().build_middleware_stack()  # type: ignore[no-untyped-call]  # untyped in sandbox/common
-        return MicrosoftControl(inner, self)
+        return MailboxConcurrency(MicrosoftControl(inner, self), self)
 
 
 def create_app(*, latency_ms: int = 0, rate_limits: bool | dict[str, Any] = True) -> MicrosoftApp:
@@ -110,6 +121,7 @@ def create_app(*, latency_ms: int = 0, rate_limits: bool | dict[str, Any] = True
         fresh = DriveStore()
         seed(fresh)
         app.state.drives = fresh
+        app.state.mail = _seeded_mail()
         app.state.upload_sessions.clear()
         app.state.device_codes.clear()
         tokens.reset()
@@ -123,6 +135,7 @@ def create_app(*, latency_ms: int = 0, rate_limits: bool | dict[str, Any] = True
         expired_credentials=_expired,
         rate_limit_reason="graph-per-user",
         on_reset=reset,
+        extra_control=mail_control(lambda: app.state.mail),
     )
     routes = [
         *identity.routes(),
@@ -133,6 +146,7 @@ def create_app(*, latency_ms: int = 0, rate_limits: bool | dict[str, Any] = True
         routes=routes, exception_handlers={HTTPException: _not_found}, sandbox_state=state, sandbox_hooks=hooks
     )
     app.state.drives = store
+    app.state.mail = _seeded_mail()
     app.state.tokens = tokens
     app.state.upload_sessions = {}
     app.state.device_codes = {}

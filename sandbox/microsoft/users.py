@@ -88,3 +88,19 @@ def by_demo_token(token: str) -> User | None:
 
 def app_by_id(client_id: str) -> ClientApp | None:
     return next((a for a in APPS if a.client_id == client_id), None)
+
+
+@dataclass(frozen=True)
+class SharedMailbox:
+    """An Exchange shared mailbox: no sign-in of its own; the listed people may open it through /users/{address}."""
+
+    id: str
+    display_name: str
+    mail: str
+    member_ids: tuple[str, ...]
+
+
+LEGAL_MAILBOX = SharedMailbox(
+    "1e9a1000-0000-4000-8000-00000001e9a1", "Contoso Legal", "legal@contoso.example", (ALICE.id,)
+)
+SHARED_MAILBOXES: tuple[SharedMailbox, ...] = (LEGAL_MAILBOX,)

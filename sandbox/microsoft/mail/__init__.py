@@ -1,0 +1,1 @@
+"""Outlook mail (Microsoft Graph v1.0): mailboxes, folders, messages, attachments, send, delta."""
