@@ -148,9 +148,12 @@ Handler = Callable[[GmailCtx], Awaitable[Response]]
 def gmail_endpoint(
     store: GmailStore, tokens: TokenStore, budget: UnitBudget, limits_on: Callable[[], bool]
 ) -> Callable[[tuple[str, ...], int], Callable[[Handler], Callable[[Request], Awaitable[Response]]]]:
-    """``endpoint(scopes, units)(handler)``: authenticate, check ``userId`` and scopes, spend quota units."""
+    """``endpoint(scopes, units, schema)(handler)``: authenticate, check ``userId`` and scopes, spend quota units;
+    answers cut to the ``fields`` partial-response selection (checked against the response ``schema``)."""
 
-    def endpoint(scopes: tuple[str, ...], units: int) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    def endpoint(
+        scopes: tuple[str, ...], units: int, schema: str | None = None
+    ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
         def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             @wraps(handler)
             async def run(request: Request) -> Response:
@@ -165,7 +168,11 @@ def gmail_endpoint(
                     if limits_on() and not resumed and not budget.spend(token.user.email, units):
                         raise rate_limited()
                     box = store.mailbox(token.user.email)
-                    return await handler(GmailCtx(request, store, token, box, str(request.base_url).rstrip("/")))
+                    response = await handler(GmailCtx(request, store, token, box, str(request.base_url).rstrip("/")))
+                    spec = request.query_params.get("fields")
+                    if spec and schema and isinstance(response, JSONResponse) and response.status_code == 200:
+                        return JSONResponse(discovery.select(json.loads(response.body), spec, schema))
+                    return response
                 except GoogleError as exc:
                     return error_response(exc)
                 except EarlyAnswer as answer:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ..drive import fields as selection  # the generic ``fields`` parser (apply/parse take no schema)
 from ..errors import GoogleError
 
 _TYPE_NAMES = {"string": "TYPE_STRING", "boolean": "TYPE_BOOL", "integer": "TYPE_INT32", "array": "TYPE_ARRAY"}
@@ -63,3 +64,45 @@ def check(body: Any, schema: str | dict, path: str) -> None:
                     "invalid",
                 )
             check(value, spec["properties"][key], f"{path}.{key}")
+
+
+def _props(node: dict) -> dict | None:
+    schemas = document()["schemas"]
+    if "$ref" in node:
+        node = schemas[node["$ref"]]
+    if node.get("type") == "array":
+        return _props(node.get("items", {}))
+    return node.get("properties")
+
+
+def _check_selection(tree: dict, node: dict) -> None:
+    props = _props(node)
+    if props is None:
+        return
+    for name, sub in tree.items():
+        if name == "*":
+            continue
+        if name not in props:
+            raise GoogleError(400, f"Invalid field selection {name}", "invalidParameter", location="fields")
+        if sub:
+            _check_selection(sub, props[name])
+
+
+def select(value: dict, spec: str, schema: str) -> dict:
+    """``value`` cut down to the ``fields`` partial-response selection, checked against the method's schema."""
+    tree = selection.parse(spec)
+    _check_selection(tree, {"$ref": schema})
+    return selection.apply(value, tree)
+
+
+def response_schema(method: str, template: str) -> str | None:
+    """The response schema of the Gmail method served at ``method template`` (a route path), or None."""
+    wanted = template.removeprefix("/upload").lstrip("/")
+    stack = [document()["resources"]]
+    while stack:
+        for resource in stack.pop().values():
+            stack.append(resource.get("resources", {}))
+            for spec in resource.get("methods", {}).values():
+                if spec["httpMethod"] == method and spec["path"] == wanted and "response" in spec:
+                    return str(spec["response"]["$ref"])
+    return None

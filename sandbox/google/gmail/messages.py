@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
+from typing import Any
 
 from starlette.responses import Response
 
@@ -38,7 +40,7 @@ def matching(ctx: GmailCtx) -> tuple[list[StoredMessage], str]:
     return found, key
 
 
-def page(ctx: GmailCtx, items: list, key: str, name: str, render) -> dict:  # noqa: ANN001
+def page(ctx: GmailCtx, items: list, key: str, name: str, render: Callable[[Any], dict]) -> dict:
     size = ctx.integer("maxResults", 100, 1, MAX_RESULTS)
     offset = read_page_token(ctx.param("pageToken"), key)
     chunk = items[offset : offset + size]

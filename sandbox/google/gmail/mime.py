@@ -13,6 +13,7 @@ import email.policy
 import html
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import getaddresses
@@ -146,7 +147,7 @@ def _filename(part: Message) -> str:
     return _header_text(name) if name else ""
 
 
-def _walk(part: Message, part_id: str):
+def _walk(part: Message, part_id: str) -> Iterator[tuple[str, Message]]:
     yield part_id, part
     if part.is_multipart():
         for index, child in enumerate(part.get_payload()):

@@ -10,6 +10,7 @@ from starlette.routing import Route
 from ..tokens import TokenStore
 from . import drafts, history, labels, messages, threads
 from .context import COMPOSE, LABELS, MODIFY, READ, SEND, UnitBudget, gmail_endpoint
+from .discovery import response_schema
 from .store import GmailStore
 
 U = "/gmail/v1/users/{userId}"
@@ -55,6 +56,6 @@ TABLE = (
 def routes(store: GmailStore, tokens: TokenStore, budget: UnitBudget, limits_on: Callable[[], bool]) -> list[Route]:
     endpoint = gmail_endpoint(store, tokens, budget, limits_on)
     return [
-        Route(path, endpoint(scopes, units)(handler), methods=[method])
+        Route(path, endpoint(scopes, units, response_schema(method, path))(handler), methods=[method])
         for method, path, handler, scopes, units in TABLE
     ]

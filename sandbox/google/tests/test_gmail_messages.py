@@ -254,3 +254,18 @@ def test_a_user_label_can_be_deleted_and_leaves_its_messages(mail: Any) -> None:
     with pytest.raises(HttpError) as system:
         mail.users().labels().delete(userId="me", id="INBOX").execute()
     assert system.value.resp.status == 400
+
+
+def test_fields_cuts_answers_to_the_partial_response_asked_for(mail: Any) -> None:
+    listed = mail.users().messages().list(userId="me", q="from:ci", fields="messages/id,nextPageToken").execute()
+    assert set(listed) == {"messages", "nextPageToken"} and set(listed["messages"][0]) == {"id"}
+    message = (
+        mail.users()
+        .messages()
+        .get(userId="me", id=listed["messages"][0]["id"], format="metadata", fields="id,payload/headers")
+        .execute()
+    )
+    assert set(message) == {"id", "payload"} and set(message["payload"]) == {"headers"}
+    with pytest.raises(HttpError) as caught:
+        mail.users().messages().list(userId="me", fields="messages/subject").execute()
+    assert caught.value.resp.status == 400 and "Invalid field selection" in caught.value.content.decode()
