@@ -70,10 +70,16 @@ def _domain(address: str) -> str:
 
 
 def signing_day(anchor: float) -> datetime:
-    """The Thursday the Acme threads name: this week's, or next week's once this one has passed."""
+    """The new contract date the Acme threads give: this week's Thursday, or today once Thursday has passed (so it is
+    always in the current Monday-to-Sunday week, and never in the past)."""
     day = datetime.fromtimestamp(anchor, tz=UTC)
-    ahead = (3 - day.weekday()) % 7 or 7
-    return day + timedelta(days=ahead)
+    return day + timedelta(days=max(0, 3 - day.weekday()))
+
+
+def day_names(day: datetime) -> tuple[str, str]:
+    """("Thursday 10 December", "jeudi 10 décembre")."""
+    english = f"{day.strftime('%A')} {day.day} {day.strftime('%B')}"
+    return english, f"{FR_DAYS[day.weekday()]} {day.day} {FR_MONTHS[day.month - 1]}"
 
 
 def _build(mail: Mail, when: float, parents: list[str]) -> bytes:
@@ -110,9 +116,7 @@ def _build(mail: Mail, when: float, parents: list[str]) -> bytes:
 @lru_cache(maxsize=4)
 def built(seed: int, anchor: float) -> tuple[tuple[Mail, float, bytes], ...]:
     """(mail, internal date in seconds, raw bytes) for every seeded mail, oldest first."""
-    thursday = signing_day(anchor)
-    day_en = f"Thursday {thursday.day} {thursday.strftime('%B')}"
-    day_fr = f"{FR_DAYS[thursday.weekday()]} {thursday.day} {FR_MONTHS[thursday.month - 1]}"
+    day_en, day_fr = day_names(signing_day(anchor))
     ordered = sorted(mails(day_en, day_fr), key=lambda m: -m.hours_ago)
     threads: dict[str, list[str]] = {}
     out = []

@@ -73,7 +73,7 @@ HOSTILE_HTML = (
 
 
 def mails(signing_day: str, signing_day_fr: str) -> list[Mail]:
-    """Every seeded message; ``signing_day`` is the Thursday the Acme threads talk about (this week or next)."""
+    """Every seeded message; ``signing_day`` ("Thursday 10 December") is the new date the Acme threads give."""
     a, b = "alice@example.com", "bob@example.com"
     out = [
         Mail(
@@ -127,7 +127,7 @@ def mails(signing_day: str, signing_day_fr: str) -> list[Mail]:
             ALICE,
             (JAMES,),
             "Re: Acme contract: new effective date this week",
-            "Thanks James, noted. I will countersign the amendment on Thursday.\n\nAlice",
+            f"Thanks James, noted. I will countersign the amendment on {signing_day}.\n\nAlice",
             18,
             {a: ("SENT",)},
             thread="acme-en",
@@ -219,7 +219,7 @@ def mails(signing_day: str, signing_day_fr: str) -> list[Mail]:
             ALICE,
             (CLAIRE,),
             "Re: Nouvelle date de signature du contrat Acme",
-            "Claire, une question sur l'article 7 avant jeudi :",
+            f"Claire, une question sur l'article 7 avant le {signing_day_fr} :",
             1,
             {a: ("DRAFT",)},
             draft=True,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import io
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from docx import Document
 
+from sandbox.google.gmail.seed import day_names, signing_day
 from sandbox.google.gmail.testing import gmail_service
 from sandbox.google.testing import GoogleUnderTest
 
@@ -94,7 +97,14 @@ def test_the_long_thread_has_50_messages_and_the_french_thread_mentions_a_date_t
     assert len(thread["messages"]) == 50
     french = alice.users().threads().get(userId="me", id="18a000f700f70000").execute()
     assert [subject(m) for m in french["messages"]][0] == "Nouvelle date de signature du contrat Acme"
-    assert len(french["messages"]) == 4 and "jeudi" in body_text(french["messages"][0])["text/plain"]
+    anchor = float(int(time.time()) // 3600 * 3600)
+    day = signing_day(anchor)
+    today = datetime.fromtimestamp(anchor, tz=UTC)
+    assert today.date() <= day.date() and day.isocalendar()[:2] == today.isocalendar()[:2]  # this week, not past
+    english, french_day = day_names(day)
+    assert len(french["messages"]) == 4 and french_day in body_text(french["messages"][0])["text/plain"]
+    james = alice.users().messages().get(userId="me", id="18a000fe00fe0000").execute()
+    assert english in body_text(james)["text/plain"]
 
 
 def test_bob_has_his_own_mailbox(google: GoogleUnderTest, alice: Any) -> None:
