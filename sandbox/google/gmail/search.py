@@ -3,6 +3,7 @@
 Grammar, as Gmail reads it: terms side by side are ANDed; ``OR`` (or ``{a b}``) binds tighter than the implicit
 AND; ``-term`` negates; parentheses group. Terms: bare words and ``"quoted phrases"`` (subject, body, sender,
 recipients, attachment names), ``from: to: cc: bcc: subject: label: in: is: has: filename: rfc822msgid:``,
+``category: larger: smaller: list: deliveredto:``,
 ``after: before:`` (``YYYY/MM/DD``, midnight Pacific time as Gmail says, or epoch seconds),
 ``newer_than: older_than:`` (``3d``, ``2m``, ``1y``). Matching ignores case and accents.
 """
@@ -217,7 +218,41 @@ def _filename(parser: _Parser, value: str) -> Predicate:
     )
 
 
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024 * 1024}
+_CATEGORIES = {
+    "primary": "CATEGORY_PERSONAL",
+    "personal": "CATEGORY_PERSONAL",
+    "social": "CATEGORY_SOCIAL",
+    "promotions": "CATEGORY_PROMOTIONS",
+    "updates": "CATEGORY_UPDATES",
+    "forums": "CATEGORY_FORUMS",
+}
+
+
+def _size(value: str) -> int:
+    match = re.fullmatch(r"(\d+)([kKmM]?)", value)
+    if match is None:
+        raise GoogleError(
+            400,
+            f"Invalid size in search query: {value!r}. Use bytes, or a number with K or M (10M).",
+            "invalid",
+            location="q",
+        )
+    return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+
+
+def _category(parser: _Parser, value: str) -> Predicate:
+    label = _CATEGORIES.get(value.lower())
+    return lambda m: label is not None and label in m.labels
+
+
 _OPERATORS: dict[str, Callable[[_Parser, str], Predicate]] = {
+    "category": _category,
+    "larger": lambda p, v: (lambda n: lambda m: len(m.raw) > n)(_size(v)),
+    "size": lambda p, v: (lambda n: lambda m: len(m.raw) > n)(_size(v)),
+    "smaller": lambda p, v: (lambda n: lambda m: len(m.raw) < n)(_size(v)),
+    "list": lambda p, v: lambda m: mime.fold(v) in mime.fold(m.header("List-Id") + m.header("List-Unsubscribe")),
+    "deliveredto": lambda p, v: lambda m: mime.fold(v) in mime.fold(p.box.owner + " " + m.header("Delivered-To")),
     "from": _address(("From",)),
     "to": _address(("To", "Cc", "Bcc")),
     "cc": _address(("Cc",)),

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from googleapiclient.errors import HttpError
 
 from sandbox.google.gmail.testing import gmail_service
 from sandbox.google.testing import GoogleUnderTest
@@ -107,8 +108,6 @@ def test_dates_after_before_and_relative_ages(mail: Any) -> None:
 
 
 def test_a_bad_date_is_a_clear_400(mail: Any) -> None:
-    from googleapiclient.errors import HttpError
-
     with pytest.raises(HttpError) as caught:
         count(mail, "after:yesterday")
     assert caught.value.resp.status == 400 and "YYYY/MM/DD" in caught.value.content.decode()
@@ -116,3 +115,17 @@ def test_a_bad_date_is_a_clear_400(mail: Any) -> None:
 
 def test_message_id_search_finds_a_duplicate_send(mail: Any) -> None:
     assert count(mail, "rfc822msgid:office-move@example.com") == 1
+
+
+def test_category_size_and_mailing_list_operators(mail: Any) -> None:
+    assert count(mail, "category:promotions") == 2 and count(mail, "category:updates") == 200
+    assert set(subjects(mail, "larger:2K")) == {
+        "Nouvelle date de signature du contrat Acme",
+        "Acme contract: new effective date this week",
+        "Q3 forecast",
+    }
+    assert count(mail, "smaller:2K") == count(mail, "") - 3
+    assert count(mail, "list:techweekly.example") == 1
+    with pytest.raises(HttpError) as caught:
+        count(mail, "larger:big")
+    assert caught.value.resp.status == 400
