@@ -81,7 +81,8 @@ class Message:
 
     @property
     def change_key(self) -> str:
-        return base64.b64encode(f"CQAAABYAAAA{self.id[-8:]}{self.version:08d}".encode()).decode()[:32]
+        digest = hashlib.sha256(f"{self.id}:{self.version}".encode()).digest()
+        return "CQAAABYAAAA" + base64.b64encode(digest).decode()[:24]
 
 
 @dataclass
