@@ -146,3 +146,23 @@ async def get_attachment(ctx: GmailCtx) -> Response:
         if attachment.part_id == decoded[1]:
             return json_response({"size": len(attachment.data), "data": mime.b64url(attachment.data)})
     raise ctx.not_found()
+
+
+async def delete_message(ctx: GmailCtx) -> Response:
+    """Permanent deletion (``https://mail.google.com/`` only): a ``messageDeleted`` history record."""
+    message = find(ctx, ctx.request.path_params["id"])
+    ctx.box.delete(message.id, ctx.store.now())
+    return json_response(None)
+
+
+async def batch_delete(ctx: GmailCtx) -> Response:
+    body = await ctx.json_body("BatchDeleteMessagesRequest")
+    ids = body.get("ids") or []
+    if not ids:
+        raise required("ids")
+    if len(ids) > 1000:
+        raise invalid_value("ids", "Too many ids: at most 1000 per call.")
+    for message_id in ids:
+        if message_id in ctx.box.messages:
+            ctx.box.delete(message_id, ctx.store.now())
+    return json_response(None)

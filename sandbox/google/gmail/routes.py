@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from ..tokens import TokenStore
 from . import drafts, history, labels, messages, threads
-from .context import COMPOSE, LABELS, MODIFY, READ, SEND, UnitBudget, gmail_endpoint
+from .context import COMPOSE, LABELS, MAIL, MODIFY, READ, SEND, UnitBudget, gmail_endpoint
 from .discovery import response_schema
 from .store import GmailStore
 
@@ -24,6 +24,8 @@ TABLE = (
     ("POST", f"{UP}/messages/send", messages.send_message, SEND, 100),
     ("PUT", f"{UP}/messages/send", messages.send_message, SEND, 100),  # resumable chunks
     ("POST", f"{U}/messages/batchModify", messages.batch_modify, MODIFY, 50),
+    ("POST", f"{U}/messages/batchDelete", messages.batch_delete, (MAIL,), 50),
+    ("DELETE", f"{U}/messages/{{id}}", messages.delete_message, (MAIL,), 10),
     ("GET", f"{U}/messages/{{id}}", messages.get_message, READ, 5),
     ("POST", f"{U}/messages/{{id}}/modify", messages.modify_message, MODIFY, 5),
     ("POST", f"{U}/messages/{{id}}/trash", messages.trash_message, MODIFY, 5),

@@ -66,3 +66,21 @@ def rfc822(
     if html is not None:
         msg.add_alternative(html, subtype="html")
     return msg.as_bytes()
+
+
+def oauth_token(base_url: str, scope: str, user: str = "bob@example.com") -> str:
+    """An access token for ``scope`` through the consent form and the token endpoint, as a connector gets one."""
+    from urllib.parse import parse_qs, urlsplit
+
+    import httpx
+
+    from ..tokens import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+    redirect = "http://127.0.0.1:8765/callback"
+    params = {"client_id": DEMO_CLIENT_ID, "redirect_uri": redirect, "response_type": "code", "scope": scope}
+    with httpx.Client(base_url=base_url) as http:
+        consent = http.post("/o/oauth2/v2/auth", data={**params, "user": user, "decision": "allow"})
+        code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect}
+        answer = http.post("/token", data={**form, "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET})
+    return str(answer.json()["access_token"])

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from googleapiclient.errors import HttpError
 
-from sandbox.google.gmail.testing import assert_valid, gmail_service, rfc822
+from sandbox.google.gmail.testing import assert_valid, gmail_service, oauth_token, rfc822
 from sandbox.google.testing import GoogleUnderTest
 
 from .conftest import ALICE_TOKEN, BOB_TOKEN
@@ -133,3 +133,23 @@ def test_a_missing_start_id_is_a_400(alice: Any) -> None:
         alice._baseUrl + "gmail/v1/users/me/history", headers={"Authorization": f"Bearer {ALICE_TOKEN}"}
     )
     assert response.status_code == 400 and response.json()["error"]["errors"][0]["reason"] == "required"
+
+
+def test_permanent_deletion_needs_the_full_mail_scope_and_is_a_message_deleted_record(fresh: GoogleUnderTest) -> None:
+    alice = gmail_service(fresh.url, ALICE_TOKEN)  # static tokens carry gmail.modify, not https://mail.google.com/
+    ref = office_move(alice)
+    with pytest.raises(HttpError) as refused:
+        alice.users().messages().delete(userId="me", id=ref["id"]).execute()
+    assert refused.value.resp.status == 403
+    full = gmail_service(fresh.url, oauth_token(fresh.url, "https://mail.google.com/", user="alice@example.com"))
+    begin = start(full)
+    full.users().messages().delete(userId="me", id=ref["id"]).execute()
+    builds = [
+        m["id"] for m in full.users().messages().list(userId="me", q="from:ci", maxResults=2).execute()["messages"]
+    ]
+    full.users().messages().batchDelete(userId="me", body={"ids": builds}).execute()
+    records = history(full, begin, historyTypes=["messageDeleted"])["history"]
+    assert [r["messagesDeleted"][0]["message"]["id"] for r in records] == [ref["id"], *builds]
+    with pytest.raises(HttpError) as gone:
+        full.users().messages().get(userId="me", id=ref["id"]).execute()
+    assert gone.value.resp.status == 404

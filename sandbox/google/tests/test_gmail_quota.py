@@ -5,39 +5,17 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from googleapiclient.errors import HttpError
 
-from sandbox.google.gmail.testing import gmail_service, rfc822
+from sandbox.google.gmail.testing import gmail_service, oauth_token, rfc822
 from sandbox.google.testing import GoogleUnderTest
-from sandbox.google.tokens import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 from .conftest import ALICE_TOKEN, BOB_TOKEN
 
 HIGH_CALL_LIMITS = {"GET": 10_000, "POST": 10_000, "PUT": 10_000, "DELETE": 10_000}
-
-
-def oauth_token(site: GoogleUnderTest, scope: str, user: str = "bob@example.com") -> str:
-    """An access token for ``scope`` through the consent form and the token endpoint, as a connector gets one."""
-    redirect = "http://127.0.0.1:8765/callback"
-    params = {"client_id": DEMO_CLIENT_ID, "redirect_uri": redirect, "response_type": "code", "scope": scope}
-    with httpx.Client(base_url=site.url) as http:
-        consent = http.post("/o/oauth2/v2/auth", data={**params, "user": user, "decision": "allow"})
-        code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
-        answer = http.post(
-            "/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect,
-                "client_id": DEMO_CLIENT_ID,
-                "client_secret": DEMO_CLIENT_SECRET,
-            },
-        )
-    return answer.json()["access_token"]
 
 
 def send_body(to: str = "carol@partner.org") -> dict:
@@ -113,12 +91,12 @@ def test_a_batch_runs_each_part_and_refuses_parts_over_budget_one_by_one(fresh: 
 
 
 def test_scopes_are_enforced_readonly_cannot_send_and_metadata_cannot_read_bodies(fresh: GoogleUnderTest) -> None:
-    reader = gmail_service(fresh.url, oauth_token(fresh, "https://www.googleapis.com/auth/gmail.readonly"))
+    reader = gmail_service(fresh.url, oauth_token(fresh.url, "https://www.googleapis.com/auth/gmail.readonly"))
     assert reader.users().getProfile(userId="me").execute()["emailAddress"] == "bob@example.com"
     with pytest.raises(HttpError) as cannot_send:
         reader.users().messages().send(userId="me", body=send_body()).execute()
     assert cannot_send.value.resp.status == 403 and b"insufficientPermissions" in cannot_send.value.content
-    meta = gmail_service(fresh.url, oauth_token(fresh, "https://www.googleapis.com/auth/gmail.metadata"))
+    meta = gmail_service(fresh.url, oauth_token(fresh.url, "https://www.googleapis.com/auth/gmail.metadata"))
     ref = meta.users().messages().list(userId="me").execute()["messages"][0]
     assert "payload" in meta.users().messages().get(userId="me", id=ref["id"], format="metadata").execute()
     with pytest.raises(HttpError) as full:
