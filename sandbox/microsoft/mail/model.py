@@ -1,8 +1,9 @@
 """Outlook mailboxes in memory: folders, messages, attachments, a per-mailbox change counter and tombstones.
 
 Every change to a message stamps it with the mailbox's next sequence number; removals from a folder (a delete or a
-move out) leave a tombstone with their own number. Per-folder delta (delta.py) reads both. Message ids are
-immutable (as with ``Prefer: IdType="ImmutableId"``): a move keeps the id.
+move out) leave a tombstone with their own number. Per-folder delta (delta.py) reads both. As in Exchange, a move
+gives the message a new id unless the request carries ``Prefer: IdType="ImmutableId"``; sending a draft keeps its id
+(the Sent Items copy has the draft's id, as with immutable ids).
 """
 
 from __future__ import annotations
@@ -156,11 +157,16 @@ class Mailbox:
         message.version = 1
         return message
 
-    def move(self, message: Message, folder_id: str) -> None:
+    def move(self, message: Message, folder_id: str, new_id_on_move: bool = False) -> None:
+        """Move to another folder. Exchange gives the message a new id unless the client asked for immutable ids."""
         if message.folder_id == folder_id:
             return
         self.seq += 1
         self.tombstones.append(Tombstone(self.seq, message.folder_id, message.id))
+        if new_id_on_move:
+            del self.messages[message.id]
+            message.id = new_id("AAMkAGmsg")
+            self.messages[message.id] = message
         message.folder_id = folder_id
         self.touch(message)
 

@@ -29,6 +29,10 @@ def prefer(request: Request) -> dict[str, str]:
     return out
 
 
+def immutable_ids(request: Request) -> bool:
+    return prefer(request).get("idtype", "").lower() == "immutableid"
+
+
 def body_type(request: Request) -> str | None:
     wanted = prefer(request).get("outlook.body-content-type", "").lower()
     return wanted if wanted in ("text", "html") else None

@@ -14,6 +14,7 @@ from . import compose, reads
 from .access import SEND, WRITE, MailPath, check, folder_of, message_of, open_mailbox, parse
 from .delta import delta
 from .model import Mailbox, MailStore, Message, new_id
+from .reads import immutable_ids
 from .render import attachment_json
 
 RESPONSES = {"createReply": "reply", "createReplyAll": "replyAll", "createForward": "forward"}
@@ -124,7 +125,7 @@ async def _action(
                 categories=list(message.categories),
             )
             return _message(request, box, box.add(copy), 201)
-        box.move(message, folder.id)
+        box.move(message, folder.id, new_id_on_move=not immutable_ids(request))
         return _message(request, box, message, 201)
     kind = RESPONSES.get(action) or SEND_NOW.get(action)
     if kind is None:

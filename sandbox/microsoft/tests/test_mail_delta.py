@@ -36,7 +36,8 @@ def test_a_later_round_reports_new_changed_deleted_and_moved_out_messages(alice,
     _, link = _round(alice, "/me/mailFolders/inbox/messages/delta", **{"$select": "subject,isRead"})
     inbox = alice.get("/me/mailFolders/inbox/messages", params={"$top": "3"}).json()["value"]
     alice.patch(f"/me/messages/{inbox[0]['id']}", json={"isRead": not inbox[0]["isRead"]})
-    alice.post(f"/me/messages/{inbox[1]['id']}/move", json={"destinationId": "archive"})
+    immutable = {"Prefer": 'IdType="ImmutableId"'}
+    alice.post(f"/me/messages/{inbox[1]['id']}/move", json={"destinationId": "archive"}, headers=immutable)
     alice.delete(f"/me/messages/{inbox[2]['id']}")
     fresh.http.post(f"{fresh.base}/mail/deliver", json={"to": "alice@contoso.example", "subject": "Fresh one"})
     changes, link = _round(alice, link)

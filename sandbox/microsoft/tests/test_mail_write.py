@@ -157,17 +157,37 @@ def test_patch_marks_read_categorises_and_flags_but_only_drafts_change_their_sub
     assert alice.patch(f"/me/messages/{message['id']}", json={"isRead": "yes"}).status_code == 400
 
 
-def test_move_accepts_a_well_known_name_or_a_folder_id(alice, fresh):
+def test_move_accepts_a_well_known_name_or_a_folder_id_and_keeps_ids_only_when_immutable_ids_are_asked(alice, fresh):
     message = _find(alice, "Q3 forecast")
-    moved = alice.post(f"/me/messages/{message['id']}/move", json={"destinationId": "archive"})
+    immutable = {"Prefer": 'IdType="ImmutableId"'}
+    moved = alice.post(f"/me/messages/{message['id']}/move", json={"destinationId": "archive"}, headers=immutable)
     assert moved.status_code == 201
     archive = alice.get("/me/mailFolders/archive").json()
     assert moved.json()["parentFolderId"] == archive["id"] and moved.json()["id"] == message["id"]
     inbox = alice.get("/me/mailFolders/inbox").json()
     back = alice.post(f"/me/messages/{message['id']}/move", json={"destinationId": inbox["id"]})
     assert back.json()["parentFolderId"] == inbox["id"]
-    unknown = alice.post(f"/me/messages/{message['id']}/move", json={"destinationId": "nowhere"})
-    assert unknown.status_code == 404
+    assert back.json()["id"] != message["id"]  # Exchange's default ids change on a move
+    assert alice.get(f"/me/messages/{message['id']}").status_code == 404
+    unknown = alice.post(f"/me/messages/{back.json()['id']}/move", json={"destinationId": "nowhere"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "ErrorItemNotFound"
+
+
+def test_reply_and_forward_actions_send_at_once(alice, fresh):
+    original = _find(alice, "Acme MSA: new effective date")
+    assert alice.post(f"/me/messages/{original['id']}/reply", json={"comment": "Noted."}).status_code == 202
+    refused = alice.post(f"/me/messages/{original['id']}/forward", json={"comment": "FYI"})
+    assert refused.status_code == 400 and "toRecipients" in refused.json()["error"]["message"]
+    forwarded = alice.post(
+        f"/me/messages/{original['id']}/forward", json={"comment": "FYI", "toRecipients": _to("dana.lee@partner.org")}
+    )
+    assert forwarded.status_code == 202
+    assert [e["recipients"] for e in _outbox(fresh)] == [
+        ["james.porter@acme-legal.example.com"],
+        ["dana.lee@partner.org"],
+    ]
+    sent = alice.get("/me/mailFolders/sentitems/messages", params={"$top": "2"}).json()["value"]
+    assert {m["subject"] for m in sent} == {"RE: Acme MSA: new effective date", "FW: Acme MSA: new effective date"}
 
 
 def test_delete_removes_a_message_and_attachments_can_be_added_to_a_draft(alice, fresh):
