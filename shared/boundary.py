@@ -32,10 +32,11 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import metrics
+from .access import Access
 from .caller import acting, inbound_caller
 from .coalesce import Flights
 from .credentials import CredentialProvider
-from .errors import ConnectorError, InvalidInput, UncertainWrite
+from .errors import AuthFailed, ConnectorError, InvalidInput, UncertainWrite
 from .http import call_deadline
 from .observability import audit, new_request_id
 from .schemas import (
@@ -146,10 +147,18 @@ def published_signature(tool: Tool) -> inspect.Signature:
     return signature.replace(parameters=parameters, return_annotation=return_annotation)
 
 
-def bound(tool: Tool, runtime: Bindable, flights: Flights, arguments: Arguments | None = None) -> Callable[..., Any]:
+def bound(
+    tool: Tool,
+    runtime: Bindable,
+    flights: Flights,
+    arguments: Arguments | None = None,
+    access: Access | None = None,
+) -> Callable[..., Any]:
     """The tool function with its runtime bound, inside the error boundary.
 
     With `arguments`, the function receives the raw arguments and checks them itself (see `register`).
+    With `access` (sign-in on), the caller's scopes must allow the tool, and a refusal the person can fix
+    (missing scope, upstream link missing or refused) carries the challenge ChatGPT turns into a sign-in.
     """
     signature = published_signature(tool)
     keyed = "idempotency_key" in signature.parameters
@@ -166,7 +175,11 @@ def bound(tool: Tool, runtime: Bindable, flights: Flights, arguments: Arguments 
         try:
             kwargs = arguments.check(raw) if arguments is not None else raw
             target = str(kwargs.get(tool.target_arg, "")) if tool.target_arg else ""
-            credential = await runtime.credentials.for_caller(inbound_caller())
+            caller = inbound_caller()
+            if access is not None and not access.allows(tool, caller.scopes):
+                outcome = "insufficient_scope"
+                return _challenge(access, tool, "insufficient_scope", _scope_message(access, tool))
+            credential = await runtime.credentials.for_caller(caller)
             token = acting.set(credential)
             who = credential.identity
             run = functools.partial(tool.fn, runtime, **kwargs)
@@ -183,6 +196,12 @@ def bound(tool: Tool, runtime: Bindable, flights: Flights, arguments: Arguments 
             if isinstance(value, Reply) and value.target:
                 target = value.target
             return _bounded(_to_result(value))
+        except AuthFailed as exc:
+            outcome = type(exc).__name__
+            log.info("tool %s refused: %s", tool.name, exc)
+            if access is None:
+                return _error(_message(exc, tool, keyed, kwargs), raw)
+            return _challenge(access, tool, "invalid_token", f"{exc} Sign in again: ChatGPT offers to reconnect.")
         except ConnectorError as exc:
             outcome = type(exc).__name__
             log.info("tool %s refused: %s", tool.name, exc)
@@ -205,6 +224,20 @@ def bound(tool: Tool, runtime: Bindable, flights: Flights, arguments: Arguments 
 
     call.__signature__ = signature  # type: ignore[attr-defined]
     return call
+
+
+def _scope_message(access: Access, tool: Tool) -> str:
+    needed = " ".join(access.scopes_for(tool))
+    return (
+        f"Your sign-in does not allow {tool.name} (it needs {needed}). Nothing was done. "
+        "Sign in again and grant that permission: ChatGPT offers to reconnect."
+    )
+
+
+def _challenge(access: Access, tool: Tool, error: str, message: str) -> CallToolResult:
+    """An error result with `_meta["mcp/www_authenticate"]`, so ChatGPT offers to sign in (again)."""
+    meta = access.challenge(error, message, access.scopes_for(tool))
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True, _meta=meta)
 
 
 def _message(exc: ConnectorError, tool: Tool, keyed: bool, kwargs: dict[str, Any]) -> str:
@@ -283,16 +316,16 @@ def _tighten(server: MCPServer, name: str, arguments: Arguments) -> None:
         registered.fn_metadata.output_schema = inline_refs(undescribed(compact_schema(output)))
 
 
-def register(server: MCPServer, tools: Iterable[Tool], runtime: Bindable) -> None:
+def register(server: MCPServer, tools: Iterable[Tool], runtime: Bindable, access: Access | None = None) -> None:
     flights = Flights()
     for tool in tools:
         arguments = Arguments()
         server.add_tool(
-            bound(tool, runtime, flights, arguments),
+            bound(tool, runtime, flights, arguments, access),
             name=tool.name,
             title=tool.title,
             description=tool.description,
             annotations=tool.annotations,
-            meta=tool.meta,
+            meta=tool.meta | (access.meta(tool) if access is not None else {}),
         )
         _tighten(server, tool.name, arguments)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import metrics, tracing
+from .access import Access
 from .boundary import register
 from .connector import Connector, Runtime
 from .errors import ConfigError
@@ -63,14 +64,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind(host: str, settings: ServerSettings) -> None:
+def check_bind(host: str, settings: ServerSettings, *, inbound_auth: bool = False) -> None:
     """Refuse to listen beyond loopback without inbound auth unless explicitly told to."""
-    if not is_loopback(host) and not settings.allow_unauthenticated:
+    if not is_loopback(host) and not inbound_auth and not settings.allow_unauthenticated:
         raise ConfigError(
-            f"Refusing to listen on {host}: this server has no inbound authentication yet, so anyone who can "
-            f"reach it could act with the connector's credentials. Listen on 127.0.0.1 behind an authenticating "
-            f"proxy, or pass --allow-unauthenticated (or set {type(settings).env_name('allow_unauthenticated')}=true) "
-            "if the network in front of it already authenticates every caller."
+            f"Refusing to listen on {host} without sign-in: anyone who can reach it could act with the "
+            "connector's credentials. Turn per-user sign-in on (AUTH_PUBLIC_URL, see the README), listen on "
+            f"127.0.0.1 behind an authenticating proxy, or pass --allow-unauthenticated (or set "
+            f"{type(settings).env_name('allow_unauthenticated')}=true) if the network in front of it already "
+            "authenticates every caller."
         )
 
 
@@ -80,10 +82,15 @@ class Inbound:
 
     token_verifier: TokenVerifier
     auth: AuthSettings
+    install: Callable[[Starlette], None] | None = None  # e.g. the built-in authorization server's routes
 
 
 def build_server(
-    connector: Connector, settings: ServerSettings, runtime: Runtime, inbound: Inbound | None = None
+    connector: Connector,
+    settings: ServerSettings,
+    runtime: Runtime,
+    inbound: Inbound | None = None,
+    access: Access | None = None,
 ) -> MCPServer:
     server = MCPServer(
         connector.name,
@@ -97,7 +104,7 @@ def build_server(
     tools = enabled(connector.tools, read_only=settings.read_only, toolsets=settings.toolsets)
     if tracing.configure_from_env(connector.name):  # OTEL_EXPORTER_OTLP_ENDPOINT set (or configured by a test)
         tools = [tracing.traced(tool) for tool in tools]
-    register(server, tools, runtime)
+    register(server, tools, runtime, access)
     return server
 
 
@@ -166,8 +173,9 @@ def build_app(
     runtime: Runtime,
     readiness: Readiness | None = None,
     inbound: Inbound | None = None,
+    access: Access | None = None,
 ) -> Starlette:
-    server = build_server(connector, settings, runtime, inbound)
+    server = build_server(connector, settings, runtime, inbound, access)
     readiness = readiness or Readiness()
 
     @server.custom_route("/healthz", methods=["GET"])
@@ -192,4 +200,6 @@ def build_app(
     app.add_middleware(RequestIdMiddleware)
     app.state.mcp_server = server
     app.state.readiness = readiness
+    if inbound is not None and inbound.install is not None:
+        inbound.install(app)  # the authorization server's routes and its start-up (migrations, keys)
     return app

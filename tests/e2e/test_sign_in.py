@@ -1,0 +1,177 @@
+"""Per-user sign-in, played the way ChatGPT does it, against the Jira server and the sandbox's Atlassian login.
+
+One Atlassian sandbox (the site and its OAuth 2.0 identity provider), one Jira server started the way
+`connectors serve jira` starts it with AUTH_* settings (the built-in authorization server brokering the
+login to the sandbox). The test reads the protected-resource metadata, discovers the authorization
+server, registers a client (DCR), runs code + PKCE with `resource`, walks both consent pages, calls tools
+as that person, refreshes, and checks that two people see what their own accounts may see.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import requests
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from connectors.jira.connector import connector
+from sandbox.atlassian.oauth_testing import approve
+from sandbox.atlassian.testing import running_site
+from shared import cli
+from shared.settings import load_settings
+from shared.testing import free_port, serve_in_thread
+
+pytestmark = pytest.mark.anyio
+CALLBACK = "http://127.0.0.1:1/chatgpt-callback"  # never contacted: the test reads the redirect itself
+
+
+@dataclass
+class Deployment:
+    mcp: str
+    issuer: str
+    site: object
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory) -> Iterator[Deployment]:
+    with running_site() as site, pytest.MonkeyPatch.context() as env:
+        port = free_port()
+        issuer = f"http://127.0.0.1:{port}"
+        for name, value in {
+            "JIRA_URL": site.url,
+            "AUTH_PUBLIC_URL": issuer,
+            "AUTH_SQLITE_PATH": str(tmp_path_factory.mktemp("vault") / "connectors.db"),
+            "VAULT_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+            "AUTH_UPSTREAM_KIND": "atlassian",
+            "AUTH_UPSTREAM_CLIENT_ID": "sandbox-atlassian-client",
+            "AUTH_UPSTREAM_CLIENT_SECRET": "sandbox-atlassian-secret",
+            "AUTH_UPSTREAM_AUTH_BASE": site.url,
+            "AUTH_UPSTREAM_API_BASE": site.url,
+            "AUTH_UPSTREAM_SCOPES": "read:me,offline_access",
+        }.items():
+            env.setenv(name, value)
+        env.delenv("JIRA_EMAIL", raising=False)
+        env.delenv("JIRA_API_TOKEN", raising=False)
+        settings = load_settings(connector.settings, rate_limit_per_second=1000)
+        served = cli._served(connector, settings, port)
+        with serve_in_thread(served.app, port=port):
+            yield Deployment(f"{issuer}/mcp", issuer, site)
+
+
+def _pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+
+
+def _query(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def sign_in(d: Deployment, person: str, scope: str = "jira.read jira.write offline_access") -> dict:
+    """The whole ChatGPT-side flow for `person`; returns the token response."""
+    http = requests.Session()
+    challenge = http.post(d.mcp, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=10)
+    assert challenge.status_code == 401
+    assert "resource_metadata=" in challenge.headers["www-authenticate"]
+    metadata = http.get(f"{d.issuer}/.well-known/oauth-protected-resource/mcp", timeout=10).json()
+    assert metadata["resource"] == d.mcp
+    server = http.get(f"{metadata['authorization_servers'][0].rstrip('/')}/.well-known/oauth-authorization-server",
+                      timeout=10).json()  # fmt: skip
+    assert server["code_challenge_methods_supported"] == ["S256"] and "offline_access" in server["scopes_supported"]
+    client = http.post(server["registration_endpoint"], json={
+        "redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none", "client_name": "ChatGPT (test)",
+        "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+    }, timeout=10).json()  # fmt: skip
+    verifier, code_challenge = _pkce()
+    step = http.get(server["authorization_endpoint"], params={
+        "response_type": "code", "client_id": client["client_id"], "redirect_uri": CALLBACK, "state": "s1",
+        "code_challenge": code_challenge, "code_challenge_method": "S256", "scope": scope, "resource": d.mcp,
+    }, allow_redirects=False, timeout=10)  # fmt: skip
+    assert step.status_code == 302, step.text[:300]
+    consent = http.get(step.headers["location"], timeout=10)
+    assert consent.status_code == 200
+    request_id = _query(step.headers["location"])["request"]
+    decided = http.post(f"{d.issuer}/oauth/consent", data={"request": request_id, "decision": "allow"},
+                        allow_redirects=False, timeout=10)  # fmt: skip
+    at_atlassian = decided.headers["location"]
+    assert at_atlassian.startswith(f"{d.site.url}/authorize")  # the login is Atlassian's own
+    back = approve(at_atlassian, person)  # the person signs in at the sandbox's consent page
+    done = http.get(back, allow_redirects=False, timeout=10)
+    assert done.status_code == 302 and done.headers["location"].startswith(CALLBACK)
+    answer = _query(done.headers["location"])
+    assert answer["state"] == "s1" and answer["iss"] == d.issuer  # RFC 9207
+    tokens = http.post(server["token_endpoint"], data={
+        "grant_type": "authorization_code", "code": answer["code"], "redirect_uri": CALLBACK,
+        "client_id": client["client_id"], "code_verifier": verifier, "resource": d.mcp,
+    }, timeout=10).json()  # fmt: skip
+    assert tokens["token_type"].lower() == "bearer" and tokens.get("refresh_token")
+    return {**tokens, "client_id": client["client_id"], "token_endpoint": server["token_endpoint"]}
+
+
+@asynccontextmanager
+async def as_person(d: Deployment, access_token: str):
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {access_token}"}, timeout=30) as http:
+        async with Client(streamable_http_client(d.mcp, http_client=http)) as client:
+            yield client
+
+
+async def test_a_person_signs_in_once_and_works_with_their_own_account(deployment):
+    tokens = sign_in(deployment, "alice")
+    async with as_person(deployment, tokens["access_token"]) as client:
+        listed = {t.name: t for t in (await client.list_tools()).tools}
+        assert listed["jira_create_issue"].meta["securitySchemes"] == [{"type": "oauth2", "scopes": ["jira.write"]}]
+        result = await client.call_tool("jira_get_issue", {"key": "SHOP-1"})
+        assert not result.is_error, result.content[0].text
+        assert "Times are in Europe/Paris" in result.content[0].text  # Alice's own profile
+    requests_made = [r for r in deployment.site.requests() if r["path"].startswith("/ex/jira/")]
+    assert requests_made, "requests go through the gateway with the person's OAuth token"
+
+
+async def test_a_refresh_gives_a_new_access_token_that_works(deployment):
+    tokens = sign_in(deployment, "alice")
+    renewed = httpx.post(tokens["token_endpoint"], data={
+        "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "client_id": tokens["client_id"],
+        "resource": deployment.mcp,
+    }, timeout=10).json()  # fmt: skip
+    assert renewed["access_token"] != tokens["access_token"] and renewed["refresh_token"] != tokens["refresh_token"]
+    async with as_person(deployment, renewed["access_token"]) as client:
+        assert not (await client.call_tool("jira_list_projects", {})).is_error
+
+
+async def test_two_people_each_see_what_their_own_account_may_see(deployment):
+    alice, mallory = sign_in(deployment, "alice"), sign_in(deployment, "mallory")
+    seen = {}
+    for who, tokens in (("alice", alice), ("mallory", mallory)):
+        async with as_person(deployment, tokens["access_token"]) as client:
+            result = await client.call_tool("jira_list_projects", {})
+            assert not result.is_error, result.content[0].text
+            seen[who] = set(result.structured_content["ids"])
+    assert "OPS" in seen["alice"] and "OPS" not in seen["mallory"]  # Mallory may not see Operations
+
+
+async def test_a_read_only_grant_cannot_write_and_is_told_how_to_get_more(deployment):
+    tokens = sign_in(deployment, "alice", scope="jira.read offline_access")
+    async with as_person(deployment, tokens["access_token"]) as client:
+        result = await client.call_tool("jira_add_comment", {"key": "SHOP-1", "body": "hello"})
+    assert result.is_error and "jira.write" in result.content[0].text
+    challenge = result.meta["mcp/www_authenticate"]
+    assert 'error="insufficient_scope"' in challenge and 'scope="jira.write"' in challenge
+
+
+async def test_a_revoked_upstream_link_asks_the_person_to_reconnect(deployment):
+    tokens = sign_in(deployment, "alice")
+    requests.post(f"{deployment.site.url}/__sandbox/oauth/revoke", json={"user": "alice"}, timeout=10)
+    requests.post(f"{deployment.site.url}/__sandbox/oauth/expire", json={"user": "alice"}, timeout=10)
+    async with as_person(deployment, tokens["access_token"]) as client:
+        result = await client.call_tool("jira_get_issue", {"key": "SHOP-2"})
+    assert result.is_error and "sign in" in result.content[0].text.lower()
+    assert 'resource_metadata="' in result.meta["mcp/www_authenticate"]
