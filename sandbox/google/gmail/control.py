@@ -12,9 +12,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from ...common.middleware import _send_simple
 from ..middleware import GoogleApp, GoogleMiddleware
+from .context import rate_limited
 from .mailbox import SYSTEM_LABELS
 from .store import GmailStore
 
@@ -63,10 +66,23 @@ def _deliver(store: GmailStore, payload: dict) -> dict:
     return {"id": message.id, "threadId": message.thread_id, "historyId": str(message.history_id)}
 
 
+GMAIL_PATHS = ("/gmail/", "/upload/gmail/")
+
+
 class GmailAwareMiddleware(GoogleMiddleware):
-    """The Google middleware, plus ``/__sandbox/google/gmail/...``."""
+    """The Google middleware, plus ``/__sandbox/google/gmail/...``, and Gmail's own 429 body for injected rate limits
+    on Gmail paths (``rate_limit`` faults, and ``status`` 429 faults)."""
 
     gmail: GmailStore
+
+    async def _apply_fault(self, fault: Any, scope: dict, receive: Any, raw_send: Any, send: Any, method: str) -> bool:
+        throttled = fault.kind == "rate_limit" or (fault.kind == "status" and fault.status == 429)
+        if scope["path"].startswith(GMAIL_PATHS) and throttled and not fault.after_write:
+            headers = [("Retry-After", str(fault.retry_after))] if fault.retry_after is not None else []
+            body = json.dumps(rate_limited().body()).encode()
+            await _send_simple(send, 429, body, "application/json; charset=UTF-8", headers)
+            return True
+        return bool(await super()._apply_fault(fault, scope, receive, raw_send, send, method))
 
     def _google_control(self, method: str, sub: str, payload: dict) -> dict | None:
         if sub == "gmail" or sub.startswith("gmail/"):

@@ -68,6 +68,9 @@ def test_injected_faults_carry_googles_body_and_the_client_retries_them(fresh: G
     assert caught.value.resp.status == 503 and json.loads(caught.value.content)["error"]["errors"][0]["reason"] == (
         "backendError"
     )
+    fresh.control.fault(kind="rate_limit", path="^/gmail/v1/users/me/profile$", times=1)
+    throttled = httpx.get(fresh.url + "/gmail/v1/users/me/profile", headers={"Authorization": f"Bearer {ALICE_TOKEN}"})
+    assert throttled.status_code == 429 and "User-rate limit exceeded" in throttled.json()["error"]["message"]
     fresh.control.fault(kind="status", status=429, path="^/gmail/v1/users/me/profile$", times=1)
     assert alice.users().getProfile(userId="me").execute(num_retries=1)["emailAddress"] == "alice@example.com"
 
