@@ -242,3 +242,16 @@ def test_bob_has_his_own_mailbox(bob):
     assert "Q3 forecast" in {m["subject"] for m in bob.get("/me/mailFolders/sentitems/messages").json()["value"]} | {
         m["subject"] for m in _all_pages(bob, "/me/mailFolders/sentitems/messages")
     }
+
+
+def test_the_seeded_folders_hold_what_the_readme_lists(alice, bob):
+    def subjects(client, folder: str) -> set[str]:
+        return {m["subject"] for m in _all_pages(client, f"/me/mailFolders/{folder}/messages", **{"$top": "100"})}
+
+    assert subjects(alice, "drafts") == {"Notes for the Acme call"}
+    assert subjects(alice, "archive") == {"Globex NDA signed"}
+    assert subjects(alice, "deleteditems") == {"You won a voucher!"}
+    assert {"Q3 forecast", "Expense report October"} <= subjects(bob, "sentitems")
+    phishing = _find(bob, "Your password expires today")
+    assert "micr\u043esoftonline" in phishing["body"]["content"] and phishing["importance"] == "high"
+    assert phishing["from"]["emailAddress"]["address"] == "it-support@c0ntoso.example"
