@@ -169,7 +169,14 @@ class _FilterParser:
         elif isinstance(value, str) and field.lower().endswith("address"):
             value = value.lower()
         compare = _OPS[op]
-        return lambda m: compare(getter(m), value)
+
+        def test(m: Message) -> bool:
+            try:
+                return compare(getter(m), value)
+            except TypeError:  # e.g. isRead gt 'x'
+                raise _bad_filter(f"'{field}' cannot be compared with {value!r}.") from None
+
+        return test
 
     def literal(self) -> Any:
         kind, raw = self.peek()

@@ -48,12 +48,12 @@ def names(request: Request, key: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
-def whole(request: Request, key: str, default: int, maximum: int) -> int:
+def whole(request: Request, key: str, default: int, maximum: int, minimum: int = 0) -> int:
     raw = request.query_params.get(key)
     if raw is None:
         return default
-    if not raw.isdigit():
-        raise GraphError(400, "BadRequest", f"Invalid value '{raw}' for {key}: give a whole number.")
+    if not raw.isdigit() or int(raw) < minimum:
+        raise GraphError(400, "BadRequest", f"Invalid value '{raw}' for {key}: give a whole number >= {minimum}.")
     return min(int(raw), maximum)
 
 
@@ -70,9 +70,9 @@ def render(request: Request, box: Mailbox, message: Message) -> dict[str, Any]:
 
 def page(request: Request, addr: MailPath, items: list[Any], context: str) -> dict[str, Any]:
     """One page of ``items`` with an absolute nextLink carrying the same options and the next ``$skip``."""
-    size = whole(request, "$top", DEFAULT_PAGE, MAX_PAGE)
+    size = whole(request, "$top", DEFAULT_PAGE, MAX_PAGE, minimum=1)
     maxpagesize = prefer(request).get("odata.maxpagesize", "")
-    if maxpagesize.isdigit() and "$top" not in request.query_params:
+    if maxpagesize.isdigit() and int(maxpagesize) > 0 and "$top" not in request.query_params:
         size = min(int(maxpagesize), MAX_PAGE)
     skip = whole(request, "$skip", 0, 10**9)
     body: dict[str, Any] = {"@odata.context": f"{graph_base(request)}/$metadata#{context}"}

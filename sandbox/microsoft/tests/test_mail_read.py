@@ -255,3 +255,32 @@ def test_the_seeded_folders_hold_what_the_readme_lists(alice, bob):
     phishing = _find(bob, "Your password expires today")
     assert "micr\u043esoftonline" in phishing["body"]["content"] and phishing["importance"] == "high"
     assert phishing["from"]["emailAddress"]["address"] == "it-support@c0ntoso.example"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"$top": "0"},
+        {"$top": "ten"},
+        {"$filter": "isRead gt 'x'"},
+        {"$filter": "receivedDateTime ge yesterday"},
+        {"$filter": "subject eq 'unterminated"},
+        {"$search": '""'},
+        {"$search": '"received>=last-week"'},
+        {"$orderby": "colour desc"},
+    ],
+)
+def test_malformed_query_options_answer_400_with_graphs_error_shape(alice, params):
+    answer = alice.get("/me/messages", params=params)
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["code"] and error["message"] and "Sandbox error" not in error["message"]
+
+
+def test_malformed_bodies_answer_400_with_a_reason(alice, fresh):
+    assert alice.post("/me/messages", content=b"{not json").json()["error"]["message"].endswith("not valid JSON.")
+    assert alice.post("/me/messages", json=["a"]).status_code == 400
+    draft = alice.post("/me/messages", json={"subject": "x"}).json()
+    bad = alice.post(f"/me/messages/{draft['id']}/attachments", json={"name": "a", "contentBytes": "%%%"})
+    assert bad.status_code == 400 and "fileAttachment" in bad.json()["error"]["message"]
+    assert alice.post(f"/me/messages/{draft['id']}/move", json={}).status_code == 400
