@@ -40,11 +40,12 @@ from .doc import write_doc
 from .facts import load_average, machine_facts
 from .load import LoadResult, run_load, text_of, upstream_log
 from .procs import REPO, Capture, Proc
-from .servers import start_sandbox, start_server, unthrottled_env
+from .servers import metric_total, start_sandbox, start_server, unthrottled_env
 from .theirs import ensure_mcp_atlassian, failed, start_theirs, theirs_versions
 from .workloads import COALESCED, WORKLOADS, Workload
 
 DOCS = REPO / "docs" / "benchmarks-vs-mcp-atlassian.md"
+WAITS = "connector_rate_limit_waits_total"
 
 
 async def measure_static(url: str, side: str, products: set[str], control: SandboxControl, reps: int) -> dict:
@@ -113,9 +114,12 @@ async def run_all(args: argparse.Namespace, sandbox: Proc, procs: dict[str, Proc
     ) -> LoadResult:
         control.reset()  # writes do not accumulate; every run starts from the same seed
         control.configure(latency_ms=args.latency_ms, **sandbox_settings)
+        waits = metric_total(server.url, WAITS) if side == "ours" else 0.0
         result = await run_load(f"{server.url}/mcp", wl.ours if side == "ours" else wl.theirs,
                                 concurrency=concurrency, max_calls=calls, duration=args.duration, server=server,
                                 sandbox=procs["sandbox"], control=control, warmup=3, failed=failed)  # fmt: skip
+        if side == "ours":
+            result.rate_limit_waits = metric_total(server.url, WAITS) - waits
         print(f"  {wl.key:<13} {side:<6} c={concurrency:<3} {result.calls:>4} calls {result.calls_per_s:7.1f}/s "
               f"p50 {result.p50_ms:7.1f} ms CPU {result.server_cpu_ms_per_call:5.2f} ms/call "
               f"errors {result.errors}", file=sys.stderr)  # fmt: skip

@@ -98,7 +98,7 @@ def throughput_rows(report: dict[str, Any], args: argparse.Namespace) -> list[Ro
                      _ratio(t.server_cpu_ms_per_call, o.server_cpu_ms_per_call),
                      f"{o.upstream_per_call:.2f} / {t.upstream_per_call:.2f}",
                      f"{o.calls} / {t.calls} ({o.errors} / {t.errors} errors; {o.upstream_429} / {t.upstream_429} "
-                     f"upstream 429)",
+                     f"upstream 429; our outbound rate-limit waits {o.rate_limit_waits:.0f})",
                      f"{o.cores_busy['server']:.2f} / {t.cores_busy['server']:.2f}; load generator "
                      f"{o.cores_busy['load_generator']:.2f} / {t.cores_busy['load_generator']:.2f}"))  # fmt: skip
     return rows

@@ -52,6 +52,7 @@ class LoadResult:
     upstream_per_call: float = float("nan")
     upstream_429: int = 0
     first_error: str = ""
+    rate_limit_waits: float = 0.0  # our servers' outbound waits during the run (their /metrics), when counted
     log: list[dict[str, Any]] = field(default_factory=list)  # the sandbox's request log of the run
 
     @property

@@ -189,4 +189,9 @@ them only as far as the site's own limits allow.
 The floor (`python -m bench.floor`): an `MCPServer` with one tool that returns its argument, served
 like our connectors (Streamable HTTP, stateless, JSON responses) under uvicorn, driven by the same
 load generator. What a connector costs per call beyond it is the connector's own work.
+
+Where a Jira server's CPU goes: `python -m bench.profile jira_get_issue` (or `jira_search_issues`;
+needs `pip install py-spy` in the venv, never a project dependency) samples the server under a
+distinct-key load and prints its CPU per call, the share of samples per layer (ADF to markdown,
+worker-thread handoff, upstream HTTP client, MCP SDK, pydantic, event loop, …) and the top functions.
 """
