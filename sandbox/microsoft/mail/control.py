@@ -6,8 +6,9 @@
 * ``POST /__sandbox/mail/deliver`` ``{"to": "alice@contoso.example", "from": "x@y.example", "subject", "text" |
   "html", "importance"?}``: a new message in that mailbox's Inbox, as if it arrived from outside.
 * ``POST /__sandbox/mail/expire-delta-tokens``: every delta token handed out so far answers 410.
-* ``GET/POST /__sandbox/mail/config`` ``{"handling_ms": n, "concurrency": n}``: how long each mail request holds
-  its mailbox slot, and how many slots an application has per mailbox (4).
+* ``GET/POST /__sandbox/mail/config`` ``{"handling_ms": n, "concurrency": n, "requests_per_10_minutes": n}``: how
+  long each mail request holds its mailbox slot, how many slots an application has per mailbox (4), and its
+  10-minute request budget per mailbox (10,000).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from .model import MailStore, Message, OutboxEntry, conversation_id, new_id
 from .render import html_to_text, stamp
 
+SETTINGS = {"handling_ms": 0, "concurrency": 1, "requests_per_10_minutes": 1}  # name -> lowest value
 Control = Callable[[str, str, dict[str, Any]], "tuple[int, Any] | None"]
 
 
@@ -83,14 +85,14 @@ def mail_control(store_of: Callable[[], MailStore]) -> Control:
             return 200, {"epoch": store.expire_delta_tokens()}
         if what == "config":
             if method == "POST":
-                unknown = set(payload) - {"handling_ms", "concurrency"}
+                unknown = set(payload) - set(SETTINGS)
                 if unknown:
-                    raise ValueError(f"unknown mail settings {sorted(unknown)}; expected handling_ms, concurrency")
-                for key in ("handling_ms", "concurrency"):
+                    raise ValueError(f"unknown mail settings {sorted(unknown)}; expected {', '.join(SETTINGS)}")
+                for key, lowest in SETTINGS.items():
                     if key in payload:
                         value = payload[key]
-                        if not isinstance(value, int) or value < (1 if key == "concurrency" else 0):
-                            raise ValueError(f"{key} must be a whole number (concurrency >= 1)")
+                        if not isinstance(value, int) or isinstance(value, bool) or value < lowest:
+                            raise ValueError(f"{key} must be a whole number >= {lowest}")
                         setattr(store.settings, key, value)
             return 200, asdict(store.settings)
         return None

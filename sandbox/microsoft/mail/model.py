@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -200,6 +201,7 @@ class OutboxEntry:
 class MailSettings:
     handling_ms: int = 0  # how long each mail request holds its mailbox slot (to exercise the concurrency limit)
     concurrency: int = 4  # concurrent requests per application and mailbox
+    requests_per_10_minutes: int = 10_000  # per application and mailbox
 
 
 @dataclass
@@ -208,6 +210,7 @@ class MailStore:
     outbox: list[OutboxEntry] = field(default_factory=list)
     epoch: str = field(default_factory=lambda: uuid.uuid4().hex[:12])  # delta tokens from another epoch: 410
     in_flight: dict[tuple[str, str], int] = field(default_factory=dict)
+    recent_requests: dict[tuple[str, str], deque[float]] = field(default_factory=dict)  # monotonic times
     settings: MailSettings = field(default_factory=MailSettings)
 
     def add_mailbox(self, mailbox: Mailbox) -> Mailbox:

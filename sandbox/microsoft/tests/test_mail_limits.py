@@ -71,7 +71,18 @@ def test_a_fifth_concurrent_request_on_one_mailbox_is_throttled_with_retry_after
 def test_the_concurrency_control_rejects_bad_settings(fresh):
     answer = fresh.http.post(f"{fresh.base}/mail/config", json={"concurrency": 0})
     assert answer.status_code == 400 and "concurrency" in answer.json()["error"]
-    assert fresh.http.get(f"{fresh.base}/mail/config").json() == {"handling_ms": 0, "concurrency": 4}
+    defaults = {"handling_ms": 0, "concurrency": 4, "requests_per_10_minutes": 10000}
+    assert fresh.http.get(f"{fresh.base}/mail/config").json() == defaults
+
+
+def test_the_ten_minute_request_budget_per_mailbox_throttles_with_retry_after(alice, bob, fresh):
+    fresh.http.post(f"{fresh.base}/mail/config", json={"requests_per_10_minutes": 3})
+    answers = [alice.get("/me/mailFolders") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[3].json()["error"]["code"] == "ApplicationThrottled"
+    assert 590 <= int(answers[3].headers["Retry-After"]) <= 600
+    assert bob.get("/me/mailFolders").status_code == 200  # another mailbox has its own budget
+    assert alice.get("/me").status_code == 200  # only mail counts
 
 
 def test_per_user_throttling_and_injected_faults_apply_to_mail(alice, fresh):
