@@ -228,3 +228,20 @@ def test_the_deliver_control_call_puts_mail_in_an_inbox(alice, fresh):
     assert _find(alice, "Hello from outside")["body"]["content"] == "<p>Hi</p>"
     unknown = fresh.http.post(f"{fresh.base}/mail/deliver", json={"to": "nobody@contoso.example"})
     assert unknown.status_code == 400 and "no sandbox mailbox" in unknown.json()["error"]
+
+
+def test_a_send_reaches_the_shared_mailbox_and_bcc_recipients_stay_hidden(alice, bob, fresh):
+    message = {
+        "subject": "Board minutes",
+        "body": {"contentType": "Text", "content": "Attached soon."},
+        "toRecipients": _to("legal@contoso.example"),
+        "bccRecipients": _to("bob@contoso.example", "auditor@outside.example"),
+    }
+    assert alice.post("/me/sendMail", json={"message": message}).status_code == 202
+    shared = alice.get("/users/legal@contoso.example/mailFolders/inbox/messages").json()["value"]
+    assert [m["subject"] for m in shared].count("Board minutes") == 1
+    copy = _find(bob, "Board minutes")
+    assert copy["bccRecipients"] == [] and copy["toRecipients"][0]["emailAddress"]["address"] == "legal@contoso.example"
+    [entry] = _outbox(fresh)
+    assert entry["recipients"] == ["auditor@outside.example"] and entry["text"] == "Attached soon."
+    assert entry["html"] is None
