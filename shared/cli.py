@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--drain-seconds", type=float, default=0.0, help="readiness-fail period before shutdown")
 
     sandbox = commands.add_parser("sandbox", help="run the upstream emulators")
+    sandbox.add_argument("names", nargs="*", help="which sandboxes, e.g. atlassian (default: all)")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, help="port of the first sandbox (default: each sandbox's own)")
     sandbox.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
@@ -122,9 +123,14 @@ def _sandbox_served(name: str, sandbox: Sandbox, host: str, port: int, latency_m
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
-    names = list(sandboxes())
+    available = sandboxes()
+    unknown = [name for name in args.names if name not in available]
+    if unknown:
+        raise ConfigError(f"Unknown sandbox {', '.join(unknown)}. Available: {', '.join(available)}.")
+    chosen = {name: box for name, box in available.items() if not args.names or name in args.names}
+    names = list(chosen)
     boxes = []
-    for index, (name, box) in enumerate(sandboxes().items()):
+    for index, (name, box) in enumerate(chosen.items()):
         port = (args.port + index) if args.port else box.default_port
         boxes.append(_sandbox_served(name, box, args.host, port, args.latency_ms, "--port"))
 

@@ -38,6 +38,7 @@ def contract_parser() -> argparse.ArgumentParser:
     serve.add_argument("--stdio", action="store_true")
     serve.add_argument("--allow-unauthenticated", action="store_true")
     sandbox = sub.add_parser("sandbox", exit_on_error=False)
+    sandbox.add_argument("names", nargs="*")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=SANDBOX_PORT)
     sub.add_parser("demo", exit_on_error=False)

@@ -128,7 +128,7 @@ def test_image_command_serves_healthz_and_mcp_tools(tmp_path):
     assert server_args[:2] == ["serve", "jira"]
 
     sandbox_env = clean_env(tmp_path)
-    with process(exe + ["sandbox", "--port", str(sandbox_port)], sandbox_env, tmp_path / "sandbox.log") as sandbox:
+    with process(exe + ["sandbox", "atlassian", "--port", str(sandbox_port)], sandbox_env, tmp_path / "sandbox.log") as sandbox:
         wait_http(f"http://127.0.0.1:{sandbox_port}/", sandbox, tmp_path / "sandbox.log",
                   accept=lambda status: status < 500)
         env = clean_env(tmp_path, JIRA_URL=f"http://127.0.0.1:{sandbox_port}", JIRA_EMAIL=DEMO_EMAIL,
