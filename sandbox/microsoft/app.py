@@ -27,6 +27,7 @@ from .drive.model import DriveStore
 from .drive.seed import seed
 from .graph import GraphError, error_body, error_response, rate_key_from_header, unauthenticated
 from .mail import routes as mail_routes
+from .mail import uploads as mail_uploads
 from .mail.concurrency import MailboxConcurrency
 from .mail.control import mail_control
 from .mail.model import MailStore
@@ -140,6 +141,7 @@ def create_app(*, latency_ms: int = 0, rate_limits: bool | dict[str, Any] = True
     routes = [
         *identity.routes(),
         *drive_routes.public_routes(),
+        *mail_uploads.public_routes(),
         Route("/v1.0/{rest:path}", graph_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     app = MicrosoftApp(

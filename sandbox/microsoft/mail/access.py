@@ -75,7 +75,7 @@ def parse(path: str) -> MailPath | None:
             rest = rest[1:]
         else:
             addr.message, rest = rest[0], rest[1:]
-    addr.rest = [_name(r) if i == 0 else r for i, r in enumerate(rest)]
+    addr.rest = [_name(r) if i == 0 or rest[0] == "attachments" else r for i, r in enumerate(rest)]
     return addr
 
 

@@ -14,6 +14,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 Address = tuple[str, str]  # (display name, e-mail address)
 WELL_KNOWN = {
@@ -211,6 +212,7 @@ class MailStore:
     epoch: str = field(default_factory=lambda: uuid.uuid4().hex[:12])  # delta tokens from another epoch: 410
     in_flight: dict[tuple[str, str], int] = field(default_factory=dict)
     recent_requests: dict[tuple[str, str], deque[float]] = field(default_factory=dict)  # monotonic times
+    upload_sessions: dict[str, Any] = field(default_factory=dict)  # id -> uploads.UploadSession
     settings: MailSettings = field(default_factory=MailSettings)
 
     def add_mailbox(self, mailbox: Mailbox) -> Mailbox:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..graph import GraphError, Principal
-from . import compose, reads
+from . import compose, reads, uploads
 from .access import SEND, WRITE, MailPath, check, folder_of, message_of, open_mailbox, parse
 from .delta import delta
 from .model import Mailbox, MailStore, Message, new_id
@@ -88,6 +88,8 @@ def _message(request: Request, box: Mailbox, message: Message, status: int) -> R
 
 
 async def _attachment_write(request: Request, box: Mailbox, message: Message, addr: MailPath) -> Response:
+    if request.method == "POST" and addr.rest[1:] == ["createUploadSession"]:
+        return uploads.create(request, request.app.state.mail, box, message, await compose.json_body(request))
     if request.method == "POST" and len(addr.rest) == 1:
         attachment = compose.attachment_from_json(await compose.json_body(request), datetime.now(UTC))
         message.attachments.append(attachment)

@@ -32,6 +32,7 @@ SERVED = [
     "/users/{user-id}/messages/{message-id}/$value",
     "/users/{user-id}/messages/{message-id}/attachments",
     "/users/{user-id}/messages/{message-id}/attachments/{attachment-id}",
+    "/users/{user-id}/messages/{message-id}/attachments/microsoft.graph.createUploadSession",
     "/users/{user-id}/messages/{message-id}/microsoft.graph.createReply",
     "/users/{user-id}/messages/{message-id}/microsoft.graph.createReplyAll",
     "/users/{user-id}/messages/{message-id}/microsoft.graph.createForward",
@@ -120,6 +121,8 @@ def test_writes_match_the_spec(alice, ids, fresh):
     validate(alice.post(f"{U}/messages/{ids['message']}/microsoft.graph.createForward", json={"comment": "FYI"}))
     validate(alice.post(f"{U}/messages/{ids['message']}/microsoft.graph.copy", json={"destinationId": "archive"}))
     validate(alice.post(f"{U}/messages/{ids['message']}/microsoft.graph.move", json={"destinationId": "archive"}))
+    item = {"AttachmentItem": {"attachmentType": "file", "name": "big.bin", "size": 5_000_000}}
+    validate(alice.post(f"{U}/messages/{draft}/attachments/microsoft.graph.createUploadSession", json=item))
     validate(alice.post(f"{U}/messages/{draft}/microsoft.graph.send"))
 
 
