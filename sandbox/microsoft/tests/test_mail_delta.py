@@ -3,6 +3,8 @@ moved out, and 410 with a restarting Location once tokens expire."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 
@@ -79,3 +81,20 @@ def test_delta_refuses_search_and_foreign_tokens(alice):
     wrong = alice.get("/me/mailFolders/inbox/messages/delta", params={"$deltatoken": token})
     assert wrong.status_code == 400 and "not valid for this folder" in wrong.json()["error"]["message"]
     assert alice.get("/me/messages/delta").status_code == 400  # mailbox-wide delta does not exist
+
+
+def test_a_received_date_filter_and_change_type_are_kept_across_rounds(alice, fresh):
+    since = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    recent = alice.get(
+        "/me/mailFolders/inbox/messages", params={"$filter": f"receivedDateTime ge {since}", "$top": "1000"}
+    ).json()["value"]
+    first, link = _round(alice, "/me/mailFolders/inbox/messages/delta",
+                         **{"$filter": f"receivedDateTime ge {since}", "changeType": "created"})  # fmt: skip
+    assert {c["id"] for c in first} == {m["id"] for m in recent}
+    assert 0 < len(first) < alice.get("/me/mailFolders/inbox").json()["totalItemCount"]
+    alice.patch(f"/me/messages/{recent[0]['id']}", json={"isRead": True, "categories": ["Seen"]})
+    fresh.http.post(f"{fresh.base}/mail/deliver", json={"to": "alice@contoso.example", "subject": "Brand new"})
+    changes, _ = _round(alice, link)
+    assert [c["subject"] for c in changes] == ["Brand new"]  # the update is not a creation
+    refused = alice.get("/me/mailFolders/inbox/messages/delta", params={"$filter": "isRead eq false"})
+    assert refused.status_code == 400 and "receivedDateTime" in refused.json()["error"]["message"]
