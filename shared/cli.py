@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import logging
 import os
+import secrets
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the sandbox and every connector wired to it")
     demo.add_argument("--latency-ms", type=int, default=0)
+    demo.add_argument("--auth", action="store_true", help="per-user sign-in on, brokered to the sandboxes' logins")
     demo.add_argument(
         "--port",
         action="append",
@@ -176,19 +180,33 @@ def cmd_demo(args: argparse.Namespace) -> None:
         urls[name] = served.url
         lines.append(f"sandbox {name}: {served.url}")
     runtimes: list[tuple[str, Runtime]] = []
+    people: dict[str, str] = {}
+    vault_keys = "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()  # this demo's vault key
+    data = tempfile.mkdtemp(prefix="connectors-demo-")
     for connector in connectors().values():
-        login = sandboxes()[connector.sandbox].demo_login
-        os.environ.update(connector.sandbox_env(urls[connector.sandbox], login))
+        box = sandboxes()[connector.sandbox]
+        os.environ.update(connector.sandbox_env(urls[connector.sandbox], box.demo_login))
+        port = chosen.get(connector.name, connector.default_port)
+        os.environ.pop("AUTH_PUBLIC_URL", None)
+        if args.auth and connector.sign_in is not None and box.sign_in_env is not None:
+            os.environ.update(box.sign_in_env(urls[connector.sandbox]), AUTH_PUBLIC_URL=f"http://127.0.0.1:{port}",
+                              VAULT_KEYS=vault_keys, AUTH_SQLITE_PATH=os.path.join(data, f"{connector.name}.db"))
+            people[box.title] = box.sign_in_people
         settings = load_settings(connector.settings, host="127.0.0.1")
-        served = _served(connector, settings, chosen.get(connector.name), f"--port {connector.name}=<port>")
+        served = _served(connector, settings, port, f"--port {connector.name}=<port>")
         servers.append(served)
-        runtimes.append((connector.title, connector.runtime(settings)))
+        if "AUTH_PUBLIC_URL" not in os.environ:
+            runtimes.append((connector.title, connector.runtime(settings)))
         lines.append(f"{connector.title}: {served.url}/mcp")
 
     async def ready() -> None:
-        who = [await _signed_in(title, runtime) for title, runtime in runtimes]
         print("\n".join(lines), flush=True)
-        print("Signed in to the sandbox as:\n" + "\n".join(who), flush=True)
+        if people:
+            print("Sign-in is on: an MCP client is sent to each server's login. Sandbox people:", flush=True)
+            print("\n".join(f"  {where}: {who}" for where, who in people.items()), flush=True)
+        else:
+            who = [await _signed_in(title, runtime) for title, runtime in runtimes]
+            print("Signed in to the sandbox as:\n" + "\n".join(who), flush=True)
         print(
             "Try first: point an MCP client at a URL above, e.g.\n"
             "  npx @modelcontextprotocol/inspector --cli http://127.0.0.1:8001/mcp --method tools/call "

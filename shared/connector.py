@@ -19,7 +19,18 @@ from .runtime import Check
 from .settings import ServerSettings
 from .tools import Tool
 
-__all__ = ["Check", "Connector", "Runtime", "Sandbox", "SignInSpec", "connectors", "register", "sandboxes"]
+__all__ = [
+    "Check",
+    "Connector",
+    "Runtime",
+    "Sandbox",
+    "SignInSpec",
+    "connectors",
+    "installed_connectors",
+    "installed_sandboxes",
+    "register",
+    "sandboxes",
+]
 
 
 class Runtime(Protocol):
@@ -66,6 +77,9 @@ class Sandbox:
     create_app: Callable[..., Any]  # (latency_ms=...) -> ASGI app
     demo_login: dict[str, str]  # credentials of the demo user, e.g. {"email": ..., "token": ...}
     tls: Callable[[], tuple[str, str]] | None = None  # () -> (certfile, keyfile) when served over HTTPS
+    # Its identity provider, for `connectors demo --auth`: base URL -> AUTH_UPSTREAM_* settings, and who can sign in.
+    sign_in_env: Callable[[str], dict[str, str]] | None = None
+    sign_in_people: str = ""
 
 
 _registered: dict[str, dict[str, Any]] = {"connectors": {}, "sandboxes": {}}
@@ -81,10 +95,21 @@ def _load(group: str) -> dict[str, Any]:
     return {ep.name: ep.load() for ep in sorted(entry_points(group=group), key=lambda ep: ep.name)}
 
 
-def connectors() -> dict[str, Connector]:
-    found = _load("enterprise_connectors.connectors") | _registered["connectors"]
+def installed_connectors() -> dict[str, Connector]:
+    """The connectors this installation ships (entry points), by port: what the README and deploy files list."""
+    found = _load("enterprise_connectors.connectors")
     return dict(sorted(found.items(), key=lambda item: item[1].default_port))
 
 
+def connectors() -> dict[str, Connector]:
+    """Every connector: installed ones and those registered in process."""
+    found = installed_connectors() | _registered["connectors"]
+    return dict(sorted(found.items(), key=lambda item: item[1].default_port))
+
+
+def installed_sandboxes() -> dict[str, Sandbox]:
+    return _load("enterprise_connectors.sandboxes")
+
+
 def sandboxes() -> dict[str, Sandbox]:
-    return _load("enterprise_connectors.sandboxes") | _registered["sandboxes"]
+    return installed_sandboxes() | _registered["sandboxes"]

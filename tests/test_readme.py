@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from shared.connector import connectors
+from shared.connector import installed_connectors
 from shared.toolstable import markdown_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -12,7 +12,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_readme_tool_tables_are_current():
     block = re.search(r"<!-- tools:begin -->\n(.*)\n<!-- tools:end -->", README.read_text(), re.S)
     assert block, "README lost its tools markers"
-    assert block.group(1) == markdown_table(list(connectors().values())), "stale: paste the output of `connectors tools`"
+    assert block.group(1) == markdown_table(list(installed_connectors().values())), "stale: paste the output of `connectors tools`"
 
 
 def test_readme_names_the_two_commands():

@@ -212,10 +212,10 @@ def test_sigterm_fails_readiness_while_draining(sandbox, e2e_logs):
 
 @pytest.mark.anyio
 async def test_demo_runs_sandbox_and_every_server(e2e_logs):
-    from shared.connector import connectors, sandboxes
+    from shared.connector import installed_connectors, installed_sandboxes
 
-    servers = {c.title: c.default_port for c in connectors().values()}
-    boxes = {name: s.default_port for name, s in sandboxes().items()}
+    servers = {c.title: c.default_port for c in installed_connectors().values()}
+    boxes = {name: s.default_port for name, s in installed_sandboxes().items()}
     assert servers.get("Jira") == 8001 and boxes.get("atlassian") == 9100, (servers, boxes)
     busy = sorted(port for port in [*servers.values(), *boxes.values()] if not port_is_free(port))
     if busy:
@@ -232,13 +232,35 @@ async def test_demo_runs_sandbox_and_every_server(e2e_logs):
         for title, port in servers.items():
             assert f"{title}: http://127.0.0.1:{port}/mcp" in output, output
         for name, port in boxes.items():
-            assert f"sandbox {name}: http://127.0.0.1:{port}" in output, output
+            scheme = "https" if installed_sandboxes()[name].tls else "http"
+            assert f"sandbox {name}: {scheme}://127.0.0.1:{port}" in output, output
         assert "Press Ctrl-C to stop." in output, output
         async with Client("http://127.0.0.1:8001/mcp") as client:
             result = await client.call_tool("search", {"query": "checkout"})
         assert not result.is_error, result.content
         assert result.structured_content["results"]
         assert all(r["url"].startswith("http://127.0.0.1:9100/") for r in result.structured_content["results"])
+        proc.popen.send_signal(signal.SIGTERM)
+        assert wait_for_exit(proc, timeout=20) == 0, proc.tail()
+    finally:
+        proc.stop()
+
+
+def test_demo_with_sign_in_asks_every_caller_to_sign_in(e2e_logs):
+    """`connectors demo --auth`: each server runs its authorization server, brokered to the sandbox's login."""
+    from shared.connector import installed_connectors
+
+    proc = start_cli(["demo", "--auth"], e2e_logs / "demo-auth.log", clean_env())
+    try:
+        wait_until_healthy(proc, "http://127.0.0.1:8001/healthz")
+        for connector in installed_connectors().values():
+            base = f"http://127.0.0.1:{connector.default_port}"
+            wait_until_healthy(proc, f"{base}/healthz")
+            status, body = http_get(f"{base}/.well-known/oauth-protected-resource/mcp", timeout=5)
+            assert status == 200 and f'"resource":"{base}/mcp"' in body.decode().replace(" ", ""), body
+            assert http_get(f"{base}/.well-known/oauth-authorization-server", timeout=5)[0] == 200
+        output = proc.output()
+        assert "Sign-in is on" in output and "password-alice" in output, output
         proc.popen.send_signal(signal.SIGTERM)
         assert wait_for_exit(proc, timeout=20) == 0, proc.tail()
     finally:
