@@ -1,0 +1,1 @@
+"""Cloud storage: Google Drive v3 (google-api-python-client), OneDrive/SharePoint (Microsoft Graph v1.0, httpx)."""

@@ -1,0 +1,1 @@
+"""One module per storage provider, each behind the same small interface (`base.Provider`)."""

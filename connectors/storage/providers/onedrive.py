@@ -1,0 +1,256 @@
+"""OneDrive and SharePoint document libraries through Microsoft Graph v1.0, over httpx with the kit's policy.
+
+Ids are `onedrive:<driveId>!<itemId>` (business drive ids start with `b!`, item ids hold no `!`). Downloads follow
+Graph's 302 to the pre-authenticated URL without the `Authorization` header (upstreams.md §11.4); next and delta
+links are followed verbatim.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from shared.circuit import CircuitBreaker
+from shared.errors import InvalidInput
+from shared.http import RetryPolicy
+from shared.httpx_policy import checked_json, policy_client
+from shared.ratelimit import EndpointBuckets
+
+from .base import Changes, CursorExpired, Download, Entry, Query, Sharing
+
+LABEL = "OneDrive"
+MAX_SIMPLE_UPLOAD = 4 * 1024 * 1024
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["message"])[:300]
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def split_id(native: str) -> tuple[str, str]:
+    drive, _, item = native.rpartition("!")
+    if not drive or not item:
+        raise InvalidInput(f'"{native[:60]}" is not a OneDrive id. Use an id as search or list returned it.')
+    return drive, item
+
+
+def quoted(text: str) -> str:
+    """A Graph function string argument: quotes doubled, then URL-encoded."""
+    return quote("'" + text.replace("'", "''") + "'", safe="")
+
+
+class OneDrive:
+    name, label, prefix = "onedrive", LABEL, "onedrive"
+
+    def __init__(
+        self,
+        graph_url: str,
+        token: Callable[[], str],
+        buckets: EndpointBuckets,
+        breaker: CircuitBreaker,
+        timeout: float,
+        ca_file: str | None = None,
+    ):
+        verify: Any = ssl.create_default_context(cafile=ca_file) if ca_file else True
+        self.base, self._token = graph_url.rstrip("/"), token
+        self.http = policy_client(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), verify=verify)
+
+    async def _call(self, method: str, path: str, **options: Any) -> Any:
+        url = path if path.startswith("https://") or path.startswith("http://") else self.base + path
+        headers = {"Authorization": f"Bearer {self._token()}"} | options.pop("headers", {})
+        response = await self.http.request(method, url, headers=headers, **options)
+        return checked_json(LABEL, response, _detail)
+
+    def entry(self, item: dict[str, Any]) -> Entry:
+        remote = item.get("remoteItem") or {}
+        source = remote or item
+        parent = source.get("parentReference") or item.get("parentReference") or {}
+        drive = parent.get("driveId", "")
+        mime = (source.get("file") or {}).get("mimeType", "") or ("folder" if "folder" in source else "")
+        owner = ((source.get("shared") or {}).get("owner") or {}).get("user") or (source.get("createdBy") or {}).get(
+            "user", {}
+        )
+        where = parent.get("path", "").partition("root:")[2]
+        return Entry(
+            id=f"onedrive:{drive}!{source.get('id', item.get('id'))}",
+            name=source.get("name") or item.get("name", ""),
+            mime="application/vnd.folder" if mime == "folder" else mime,
+            url=source.get("webUrl") or item.get("webUrl", ""),
+            modified=source.get("lastModifiedDateTime") or item.get("lastModifiedDateTime", ""),
+            size=source.get("size"),
+            owners=[f"{owner.get('displayName', '')} <{owner.get('email', '')}>"] if owner else [],
+            parent=f"onedrive:{drive}!{parent['id']}" if parent.get("id") else None,
+            path=f"{where}/{source.get('name', '')}" if "path" in parent else "",
+            shared=bool(source.get("shared") or remote),
+            removed="deleted" in item,
+        )
+
+    async def me(self) -> tuple[str, str]:
+        me = await self._call("GET", "/me")
+        return me.get("displayName", ""), me.get("mail") or me.get("userPrincipalName", "")
+
+    def _where(self, folder: str, drive: str) -> str:
+        if folder:
+            d, i = split_id(folder)
+            return f"/drives/{d}/items/{i}"
+        return f"/drives/{drive}" if drive else "/me/drive"
+
+    async def _search(self, where: str, text: str) -> list[dict[str, Any]]:
+        return list((await self._call("GET", f"{where}/search(q={quoted(text)})"))["value"])
+
+    async def search(self, query: Query) -> list[Entry]:
+        where = self._where(query.folder, query.drive)
+        if query.shared_with_me:
+            items = (await self._call("GET", "/me/drive/sharedWithMe()"))["value"]
+        elif not query.words:
+            items = (await self._call("GET", f"{where}/children" if query.folder else "/me/drive/recent()"))["value"]
+        else:
+            items = await self._search(where, " ".join(query.words))
+            if len(query.words) > 1 and len(items) < query.limit:  # Graph wants every word: widen, rank by words met
+                seen = {i["id"] for i in items}
+                for word in query.words:
+                    items += [i for i in await self._search(where, word) if i["id"] not in seen]
+                    seen = {i["id"] for i in items}
+        entries = [self.entry(i) for i in items]
+        if query.words:
+            entries.sort(key=lambda e: -_score(e, query.words))
+        return [e for e in entries if _wanted(e, query)][: query.limit]
+
+    async def children(self, folder: str, limit: int, page: str = "") -> tuple[list[Entry], str]:
+        path = page or (
+            f"{self._where(folder, '')}/children?$top={limit}" if folder else f"/me/drive/root/children?$top={limit}"
+        )
+        found = await self._call("GET", path)
+        return [self.entry(i) for i in found["value"]], found.get("@odata.nextLink", "")
+
+    async def get(self, native: str) -> Entry:
+        d, i = split_id(native)
+        return self.entry(await self._call("GET", f"/drives/{d}/items/{i}"))
+
+    async def path(self, entry: Entry) -> str:
+        return entry.path or f"/{entry.name}"
+
+    async def sharing(self, native: str) -> Sharing:
+        d, i = split_id(native)
+        people, link = [], ""
+        for p in (await self._call("GET", f"/drives/{d}/items/{i}/permissions"))["value"]:
+            role = ",".join(p.get("roles", []))
+            if p.get("link"):
+                link = f"{p['link'].get('scope', '')} link ({p['link'].get('type', '')})"
+                continue
+            users = [g.get("user", {}) for g in p.get("grantedToIdentitiesV2") or []]
+            users += [p["grantedToV2"]["user"]] if (p.get("grantedToV2") or {}).get("user") else []
+            users += [{"email": p["invitation"]["email"]}] if p.get("invitation") else []
+            for user in users:
+                who = f"{user.get('displayName') or user.get('email')} <{user.get('email', '')}>"
+                inherited = " (inherited)" if p.get("inheritedFrom") else ""
+                people.append(f"{who}: {role}{inherited}")
+        return Sharing(list(dict.fromkeys(people)), link)
+
+    async def content(self, entry: Entry) -> tuple[Download, str, str]:
+        d, i = split_id(entry.id.removeprefix("onedrive:"))
+
+        async def download() -> bytes:
+            headers = {"Authorization": f"Bearer {self._token()}"}
+            answer = await self.http.get(f"{self.base}/drives/{d}/items/{i}/content", headers=headers)
+            if answer.status_code in (301, 302, 303, 307):
+                answer = await self.http.get(answer.headers["Location"])  # pre-authenticated: never our token
+            if answer.status_code >= 400:
+                checked_json(LABEL, answer, _detail)  # raises the shared error
+            return answer.content
+
+        return download, entry.mime, entry.name
+
+    async def upload(self, name: str, folder: str, data: bytes, mime: str, convert: str) -> Entry:
+        if convert:
+            raise InvalidInput("convert_to works for Google Drive only; OneDrive keeps the file as uploaded.")
+        if len(data) > MAX_SIMPLE_UPLOAD:
+            raise InvalidInput("The content is over 4 MB; upload a smaller file.")
+        where = f"{self._where(folder, '')}:/{quote(name)}:" if folder else f"/me/drive/root:/{quote(name)}:"
+        params = {"@microsoft.graph.conflictBehavior": "fail"}
+        made = await self._call("PUT", f"{where}/content", content=data, params=params, headers={"Content-Type": mime})
+        return self.entry(made)
+
+    async def create_folder(self, name: str, parent: str) -> Entry:
+        where = self._where(parent, "") if parent else "/me/drive/root"
+        body = {"name": name, "folder": {}, "@microsoft.graph.conflictBehavior": "fail"}
+        return self.entry(await self._call("POST", f"{where}/children", json=body))
+
+    async def move(self, native: str, parent: str, name: str) -> Entry:
+        d, i = split_id(native)
+        body: dict[str, Any] = {"name": name} if name else {}
+        if parent:
+            body["parentReference"] = {"id": split_id(parent)[1]}
+        return self.entry(await self._call("PATCH", f"/drives/{d}/items/{i}", json=body))
+
+    async def share(self, native: str, email: str, role: str) -> None:
+        d, i = split_id(native)
+        body = {"recipients": [{"email": email}], "roles": [role], "requireSignIn": True, "sendInvitation": False}
+        await self._call("POST", f"/drives/{d}/items/{i}/invite", json=body)
+
+    async def folders_named(self, name: str) -> list[Entry]:
+        items = await self._search("/me/drive", name)
+        return [self.entry(i) for i in items if "folder" in i and name.lower() in i.get("name", "").lower()]
+
+    async def drives(self) -> dict[str, str]:
+        mine = await self._call("GET", "/me/drive")
+        found = {mine.get("name", "OneDrive"): mine["id"]}
+        for site in (await self._call("GET", "/sites?search=*"))["value"]:
+            for drive in (await self._call("GET", f"/sites/{site['id']}/drives"))["value"]:
+                found[f"{site.get('displayName', site.get('name', ''))}"] = drive["id"]
+                found[f"{site.get('displayName', '')}/{drive.get('name', '')}"] = drive["id"]
+        return found
+
+    async def start_changes(self) -> str:
+        return str((await self._call("GET", "/me/drive/root/delta?token=latest"))["@odata.deltaLink"])
+
+    async def changes(self, cursor: str, limit: int) -> Changes:
+        latest: dict[str, Entry] = {}
+        link = cursor
+        while True:
+            answer = await self.http.get(link, headers={"Authorization": f"Bearer {self._token()}"})
+            if answer.status_code == 410:
+                raise CursorExpired("The saved OneDrive change position has expired.")
+            page = checked_json(LABEL, answer, _detail)
+            for item in page.get("value", []):
+                if "root" not in item:  # the drive's root changes with everything in it
+                    latest[item["id"]] = self.entry(item)
+            if page.get("@odata.deltaLink"):
+                return Changes(_without_bystanders(list(latest.values())), page["@odata.deltaLink"])
+            link = page["@odata.nextLink"]
+            if len(latest) >= limit:
+                return Changes(_without_bystanders(list(latest.values())), link)
+
+    async def recent(self, limit: int) -> list[Entry]:
+        return [self.entry(i) for i in (await self._call("GET", "/me/drive/recent()"))["value"]][:limit]
+
+
+def _without_bystanders(entries: list[Entry]) -> list[Entry]:
+    """Graph reports a folder again whenever something inside it changes: keep only what changed itself."""
+    parents = {e.parent for e in entries}
+    return [e for e in entries if not (e.folder and e.id in parents)]
+
+
+def _score(entry: Entry, words: list[str]) -> int:
+    """Words met in the name count most: Graph has matched the rest in the text."""
+    name = entry.name.lower()
+    return sum(1 for w in words if w in name)
+
+
+def _wanted(entry: Entry, query: Query) -> bool:
+    if query.kind and entry.kind != query.kind:
+        return False
+    if query.owner_email and not any(query.owner_email.lower() in o.lower() for o in entry.owners):
+        return False
+    stamp = entry.modified.replace("Z", "+00:00")
+    if query.since and stamp and stamp < query.since.isoformat():
+        return False
+    if query.until and stamp and stamp >= query.until.isoformat():
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""The storage tools, one module per concern."""
