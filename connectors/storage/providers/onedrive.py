@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -208,11 +209,14 @@ class OneDrive:
         return found
 
     async def start_changes(self) -> str:
-        return str((await self._call("GET", "/me/drive/root/delta?token=latest"))["@odata.deltaLink"])
+        at = _now()
+        return f"{at}|{(await self._call('GET', '/me/drive/root/delta?token=latest'))['@odata.deltaLink']}"
 
     async def changes(self, cursor: str, limit: int) -> Changes:
+        """Changes since `cursor` ("<time of the last call>|<delta or next link>")."""
         latest: dict[str, Entry] = {}
-        link = cursor
+        since, _, link = cursor.partition("|")
+        at = _now()
         while True:
             answer = await self.http.get(link, headers={"Authorization": f"Bearer {self._token()}"})
             if answer.status_code == 410:
@@ -222,19 +226,23 @@ class OneDrive:
                 if "root" not in item:  # the drive's root changes with everything in it
                     latest[item["id"]] = self.entry(item)
             if page.get("@odata.deltaLink"):
-                return Changes(_without_bystanders(list(latest.values())), page["@odata.deltaLink"])
+                return Changes(_without_bystanders(list(latest.values()), since), f"{at}|{page['@odata.deltaLink']}")
             link = page["@odata.nextLink"]
             if len(latest) >= limit:
-                return Changes(_without_bystanders(list(latest.values())), link)
+                return Changes(_without_bystanders(list(latest.values()), since), f"{since}|{link}")
 
     async def recent(self, limit: int) -> list[Entry]:
         return [self.entry(i) for i in (await self._call("GET", "/me/drive/recent()"))["value"]][:limit]
 
 
-def _without_bystanders(entries: list[Entry]) -> list[Entry]:
-    """Graph reports a folder again whenever something inside it changes: keep only what changed itself."""
-    parents = {e.parent for e in entries}
-    return [e for e in entries if not (e.folder and e.id in parents)]
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _without_bystanders(entries: list[Entry], since: str) -> list[Entry]:
+    """Graph reports a folder again whenever something moves in or out of it; a folder that itself changed
+    (created, renamed, moved) has a newer modification time than the last call. Keep only those."""
+    return [e for e in entries if not (e.folder and not e.removed and since and e.modified < since)]
 
 
 def _score(entry: Entry, words: list[str]) -> int:

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from shared import content
+from shared.content.paging import CURSOR_KIND as PAGE_CURSOR
 from shared.errors import InvalidInput
 from shared.shaping import decode_cursor, encode_cursor
 from shared.tools import Effect, Reply, tool
@@ -87,6 +88,8 @@ async def read_file(
     id: Annotated[str, Field(description="File id")],
     cursor: Annotated[str, Field(description="next_cursor of the last call")] = "",
 ) -> Reply:
+    if cursor:
+        decode_cursor(PAGE_CURSOR, cursor)  # a forged cursor is named before anything else is looked at
     provider, native = rt.client.owner_of(id)
     entry = await provider.get(native)
     if entry.folder:

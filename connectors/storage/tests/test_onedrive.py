@@ -1,0 +1,109 @@
+"""The storage tools on OneDrive/SharePoint, through the MCP client, against the Graph sandbox over HTTPS."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.microsoft.testing import TenantUnderTest
+from shared.testing import call, fail
+
+from .conftest import Connect
+
+pytestmark = pytest.mark.anyio
+SIGNED = "Acme - Master Services Agreement (signed).pdf"
+
+
+async def find(client, words: str, name: str) -> str:
+    _, found = await call(client, "search", query=words)
+    return next(r["id"] for r in found["results"] if r["title"] == name)
+
+
+async def test_the_signed_acme_contract_and_its_termination_clause_take_two_calls(as_graph: Connect):
+    async with as_graph() as client:
+        _, found = await call(client, "search", query="signed contract with Acme")
+        contract = next(r for r in found["results"] if r["title"] == SIGNED)
+        _, page = await call(client, "fetch", id=contract["id"])
+    assert "14. Termination" in page["text"]
+    assert "ninety (90) days' written notice" in page["text"]
+    assert page["url"] == contract["url"] and page["url"].startswith("https://contoso-my.sharepoint.com/")
+    assert contract["id"].startswith("onedrive:b!")
+
+
+async def test_an_uploaded_file_is_found_by_the_next_search(as_graph: Connect):
+    async with as_graph() as client:
+        _, made = await call(
+            client, "storage_upload_file", name="Zephyr launch", content="Go on Monday.", folder="Notes"
+        )
+        _, found = await call(client, "search", query="zephyr")
+        text, page = await call(client, "storage_read_file", id=made["id"])
+    assert made["name"] == "Zephyr launch.txt"
+    assert [r["id"] for r in found["results"]] == [made["id"]]
+    assert "Go on Monday." in text and page["url"] == made["url"]
+
+
+async def test_a_google_conversion_is_refused_on_onedrive_with_a_clear_message(as_graph: Connect):
+    async with as_graph() as client:
+        message = await fail(client, "storage_upload_file", name="t", content="a,b", format="csv", convert_to="sheet")
+    assert "Google Drive only" in message
+
+
+async def test_sharing_outside_the_allowed_domains_is_refused_and_nothing_is_shared(as_graph, tenant: TenantUnderTest):
+    async with as_graph() as client:
+        notes = await find(client, "meeting notes", "Meeting notes 2026-11-03.txt")
+        tenant.control.clear_requests()
+        message = await fail(client, "storage_share_file", id=notes, email="mallory@evil.example")
+        _, details = await call(client, "storage_get_file", id=notes)
+    assert "evil.example is outside your organisation (contoso.example)" in message
+    assert "Nothing was shared" in message
+    assert details["shared_with"] == ["Alice Martin <alice@contoso.example>: owner"]
+    assert not [r for r in tenant.control.requests() if r["method"] == "POST"]
+
+
+async def test_sharing_with_a_colleague_or_an_allowed_domain_works(as_graph: Connect):
+    async with as_graph(allowed_share_domains="fabrikam.example") as client:
+        notes = await find(client, "meeting notes", "Meeting notes 2026-11-03.txt")
+        await call(client, "storage_share_file", id=notes, email="bob@contoso.example", role="write")
+        await call(client, "storage_share_file", id=notes, email="carol@fabrikam.example")
+        text, details = await call(client, "storage_get_file", id=notes)
+    assert "Bob Chen <bob@contoso.example>: write" in details["shared_with"]
+    assert any("carol@fabrikam.example" in s for s in details["shared_with"])
+    assert "path: /Notes/Meeting notes 2026-11-03.txt" in text
+
+
+async def test_changes_after_an_edit_return_exactly_that_file(as_graph: Connect):
+    async with as_graph() as client:
+        first, start = await call(client, "storage_get_changes")
+        assert start["restarted"] == ["onedrive"] and "first sync" in first
+        notes = await find(client, "meeting notes", "Meeting notes 2026-11-03.txt")
+        _, quiet = await call(client, "storage_get_changes")
+        assert quiet["files"] == []
+        await call(client, "storage_move_file", id=notes, to_folder="Archive", new_name="Meeting notes (old).txt")
+        _, changed = await call(client, "storage_get_changes")
+    assert [(f["id"], f["name"]) for f in changed["files"]] == [(notes, "Meeting notes (old).txt")]
+
+
+async def test_an_expired_delta_link_restarts_with_a_listing_and_says_so(as_graph, tenant: TenantUnderTest):
+    async with as_graph() as client:
+        await call(client, "storage_get_changes")
+        tenant.expire_delta_tokens()
+        text, report = await call(client, "storage_get_changes")
+    assert report["restarted"] == ["onedrive"] and report["files"]
+    assert "saved position had expired" in text and "full listing" in text
+
+
+async def test_alice_never_sees_bobs_private_files(as_graph: Connect):
+    async with as_graph("bob") as bob:
+        expenses = await find(bob, "expense report october", "Expense report October.xlsx")
+    async with as_graph("alice") as alice:
+        _, found = await call(alice, "search", query="expense report october")
+        message = await fail(alice, "fetch", id=expenses)
+    assert "Expense report October.xlsx" not in [r["title"] for r in found["results"]]
+    assert "Not found in OneDrive" in message
+
+
+async def test_a_folder_is_named_never_asked_for_as_an_id(as_graph: Connect):
+    async with as_graph() as client:
+        text, listed = await call(client, "storage_list_folder", folder="Contracts")
+        message = await fail(client, "storage_create_folder", name="Q4", parent="Contrcts")
+    assert SIGNED in {f["name"] for f in listed["files"]}
+    assert 'No folder named "Contrcts"' in message
