@@ -19,7 +19,9 @@ _STATE_VALUE = {CLOSED: 0, HALF_OPEN: 1, OPEN: 2}
 
 
 class CircuitBreaker:
-    def __init__(self, upstream: str, threshold: int = 5, cooldown: float = 30.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, upstream: str, threshold: int = 5, cooldown: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ):
         self.upstream, self.threshold, self.cooldown = upstream, threshold, cooldown
         self._clock = clock
         self._failures = 0

@@ -139,7 +139,7 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
         boxes.append(_sandbox_served(name, box, args.host, port, args.latency_ms, "--port"))
 
     def ready() -> None:
-        for name, served in zip(names, boxes):
+        for name, served in zip(names, boxes, strict=False):
             print(f"sandbox {name}: {served.url}", flush=True)
 
     _run(boxes, ready)
@@ -169,7 +169,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     known = set(sandboxes()) | set(connectors())
     unknown = sorted(set(chosen) - known)
     if unknown:
-        raise ConfigError(f"--port names {', '.join(unknown)}: not a server or sandbox. Known: {', '.join(sorted(known))}.")
+        raise ConfigError(
+            f"--port names {', '.join(unknown)}: not a server or sandbox. Known: {', '.join(sorted(known))}."
+        )
     servers: list[Served] = []
     urls: dict[str, str] = {}
     lines: list[str] = []
@@ -189,8 +191,12 @@ def cmd_demo(args: argparse.Namespace) -> None:
         port = chosen.get(connector.name, connector.default_port)
         os.environ.pop("AUTH_PUBLIC_URL", None)
         if args.auth and connector.sign_in is not None and box.sign_in_env is not None:
-            os.environ.update(box.sign_in_env(urls[connector.sandbox]), AUTH_PUBLIC_URL=f"http://127.0.0.1:{port}",
-                              VAULT_KEYS=vault_keys, AUTH_SQLITE_PATH=os.path.join(data, f"{connector.name}.db"))
+            os.environ.update(
+                box.sign_in_env(urls[connector.sandbox]),
+                AUTH_PUBLIC_URL=f"http://127.0.0.1:{port}",
+                VAULT_KEYS=vault_keys,
+                AUTH_SQLITE_PATH=os.path.join(data, f"{connector.name}.db"),
+            )
             people[box.title] = box.sign_in_people
         settings = load_settings(connector.settings, host="127.0.0.1")
         served = _served(connector, settings, port, f"--port {connector.name}=<port>")

@@ -12,7 +12,7 @@ All results are timezone-aware UTC datetimes.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
@@ -20,37 +20,105 @@ import dateparser
 from .errors import InvalidInput
 
 _UNITS = {
-    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
-    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
-    "heure": "hours", "heures": "hours",
-    "d": "days", "day": "days", "days": "days", "j": "days", "jour": "days", "jours": "days",
-    "w": "weeks", "week": "weeks", "weeks": "weeks", "semaine": "weeks", "semaines": "weeks",
-}  # fmt: skip
+    "m": "minutes",
+    "min": "minutes",
+    "mins": "minutes",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "heure": "hours",
+    "heures": "hours",
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "j": "days",
+    "jour": "days",
+    "jours": "days",
+    "w": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
+    "semaine": "weeks",
+    "semaines": "weeks",
+}
 _DURATION = re.compile(r"^\s*-?\s*(\d+|[a-zéèêû]+)\s*([a-zA-Z]+)\s*$")
 _NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "twenty": 20, "thirty": 30,
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8, "neuf": 9,
-    "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30,
-}  # fmt: skip
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fourteen": 14,
+    "twenty": 20,
+    "thirty": 30,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "quinze": 15,
+    "vingt": 20,
+    "trente": 30,
+}
 _WEEKDAYS = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
-    "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
-}  # fmt: skip
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+    "lundi": 0,
+    "mardi": 1,
+    "mercredi": 2,
+    "jeudi": 3,
+    "vendredi": 4,
+    "samedi": 5,
+    "dimanche": 6,
+}
 _SINCE = re.compile(r"^(since|from|after|depuis|à partir de|a partir de|après|apres)\s+(le\s+|la\s+|l')?", re.I)
 _LAST = re.compile(r"^(last|dernier|derniere|dernière)\s+", re.I)
-EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 MAX_DURATION = timedelta(days=365 * 50)
 
 _PERIODS = {
-    "today": ("day", 0), "aujourd'hui": ("day", 0), "aujourdhui": ("day", 0),
-    "yesterday": ("day", -1), "hier": ("day", -1),
-    "this week": ("week", 0), "cette semaine": ("week", 0),
-    "last week": ("week", -1), "la semaine dernière": ("week", -1), "semaine dernière": ("week", -1),
+    "today": ("day", 0),
+    "aujourd'hui": ("day", 0),
+    "aujourdhui": ("day", 0),
+    "yesterday": ("day", -1),
+    "hier": ("day", -1),
+    "this week": ("week", 0),
+    "cette semaine": ("week", 0),
+    "last week": ("week", -1),
+    "la semaine dernière": ("week", -1),
+    "semaine dernière": ("week", -1),
     "la semaine derniere": ("week", -1),
-    "this month": ("month", 0), "ce mois-ci": ("month", 0), "ce mois": ("month", 0),
-    "last month": ("month", -1), "le mois dernier": ("month", -1), "mois dernier": ("month", -1),
-}  # fmt: skip
+    "this month": ("month", 0),
+    "ce mois-ci": ("month", 0),
+    "ce mois": ("month", 0),
+    "last month": ("month", -1),
+    "le mois dernier": ("month", -1),
+    "mois dernier": ("month", -1),
+}
 
 PERIOD_NAMES = frozenset(_PERIODS)
 
@@ -68,7 +136,7 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """"48h", "7d", "3 days", "two days", "deux jours" -> a timedelta; None if it is not a duration."""
+    """ "48h", "7d", "3 days", "two days", "deux jours" -> a timedelta; None if it is not a duration."""
     match = _DURATION.match(_SINCE.sub("", (text or "").strip().lower()))
     if not match or match.group(2).lower() not in _UNITS:
         return None
@@ -89,14 +157,14 @@ def _checked(moment: datetime, text: str) -> datetime:
 
 
 def _weekday(text: str, tz: str, now: datetime) -> datetime | None:
-    """"monday" / "lundi" (also "last monday"): that day's 00:00 in `tz`, the most recent one (today included)."""
+    """ "monday" / "lundi" (also "last monday"): that day's 00:00 in `tz`, the most recent one (today included)."""
     day = _WEEKDAYS.get(_LAST.sub("", text))
     if day is None:
         return None
     local_now = now.astimezone(zone(tz))
     back = (local_now.weekday() - day) % 7
     start = (local_now - timedelta(days=back)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return start.astimezone(timezone.utc)
+    return start.astimezone(UTC)
 
 
 def _period(kind: str, offset: int, now: datetime) -> tuple[datetime, datetime]:
@@ -115,7 +183,7 @@ def _period(kind: str, offset: int, now: datetime) -> tuple[datetime, datetime]:
 
 
 def parse_point(text: str, tz: str = "UTC", *, now: datetime | None = None) -> datetime:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     text = " ".join(_SINCE.sub("", text.strip()).split())
     duration = parse_duration(text)
     if duration is not None:
@@ -137,16 +205,16 @@ def parse_point(text: str, tz: str = "UTC", *, now: datetime | None = None) -> d
         parsed = None
     if parsed is None:
         raise InvalidInput(f'Could not understand the date "{text[:60]}". {HOW_TO}')
-    return _checked(parsed.astimezone(timezone.utc), text)
+    return _checked(parsed.astimezone(UTC), text)
 
 
 def parse_range(text: str, tz: str = "UTC", *, now: datetime | None = None) -> tuple[datetime, datetime]:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     key = " ".join(_SINCE.sub("", text.strip().lower()).split())
     if key in _PERIODS:
         kind, offset = _PERIODS[key]
         start, end = _period(kind, offset, now.astimezone(zone(tz)))
-        return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        return start.astimezone(UTC), end.astimezone(UTC)
     return parse_point(text, tz, now=now), now
 
 
@@ -156,7 +224,7 @@ def parse_range(text: str, tz: str = "UTC", *, now: datetime | None = None) -> t
 def parse_timestamp(value: object) -> datetime | None:
     """An upstream timestamp (ISO 8601 with any offset form, or epoch milliseconds) as aware UTC, or None."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, timezone.utc)
+        return datetime.fromtimestamp(value / 1000, UTC)
     if not isinstance(value, str) or len(value) < 10:
         return None
     text = value.strip().replace("Z", "+00:00")
@@ -166,11 +234,11 @@ def parse_timestamp(value: object) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def local(value: object, tz: str) -> str:
-    """"2026-11-20 15:03" in the person's zone (say the zone once, next to the list or document)."""
+    """ "2026-11-20 15:03" in the person's zone (say the zone once, next to the list or document)."""
     moment = parse_timestamp(value)
     return moment.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M") if moment else ""
 

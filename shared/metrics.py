@@ -13,9 +13,12 @@ UPSTREAM_REQUESTS = Counter(
     "connector_upstream_requests_total", "Upstream HTTP requests by upstream and status", ["upstream", "status"]
 )
 RETRIES = Counter("connector_upstream_retries_total", "Retried upstream requests", ["upstream", "reason"])
-RATE_LIMIT_WAITS = Counter("connector_rate_limit_waits_total", "Times a call waited for a rate-limit token", ["upstream"])
-COALESCED = Counter("connector_tool_calls_coalesced_total", "Read calls answered by an identical call already running",
-                    ["tool"])
+RATE_LIMIT_WAITS = Counter(
+    "connector_rate_limit_waits_total", "Times a call waited for a rate-limit token", ["upstream"]
+)
+COALESCED = Counter(
+    "connector_tool_calls_coalesced_total", "Read calls answered by an identical call already running", ["tool"]
+)
 CACHE = Counter("connector_cache_requests_total", "Cache lookups by namespace and result", ["namespace", "result"])
 CIRCUIT_STATE = Gauge("connector_circuit_state", "Circuit breaker state (0 closed, 1 half-open, 2 open)", ["upstream"])
 

@@ -16,9 +16,9 @@ import logging
 import re
 import sys
 import uuid
+from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from datetime import datetime, timezone
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 # The id of the HTTP request being served, if any: a tool call inside it adopts it.
@@ -34,7 +34,9 @@ _SECRET = re.compile(r"(?i)(authorization|api[_-]?token|password|secret|pat)(\W{
 def redact(text: str) -> str:
     text = _SCHEME.sub(lambda m: f"{m.group(1)} [redacted]", text)
     return _SECRET.sub(
-        lambda m: m.group(0) if m.group(3) in ("Basic", "Bearer", "[redacted]") else f"{m.group(1)}{m.group(2)}[redacted]",
+        lambda m: (
+            m.group(0) if m.group(3) in ("Basic", "Bearer", "[redacted]") else f"{m.group(1)}{m.group(2)}[redacted]"
+        ),
         text,
     )
 
@@ -42,7 +44,7 @@ def redact(text: str) -> str:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "request_id": request_id.get(),
@@ -60,7 +62,13 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "urllib3", "uvicorn.access", "atlassian"):  # atlassian logs auth headers at DEBUG
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "urllib3",
+        "uvicorn.access",
+        "atlassian",
+    ):  # atlassian logs auth headers at DEBUG
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -100,5 +108,6 @@ class RequestIdMiddleware:
 def audit(*, identity: str, tool: str, target: str, outcome: str) -> None:
     """One line per write tool call: who, which tool, which object, outcome. Never bodies."""
     audit_log.info(
-        "audit", extra={"fields": {"audit": True, "identity": identity, "tool": tool, "target": target, "outcome": outcome}}
+        "audit",
+        extra={"fields": {"audit": True, "identity": identity, "tool": tool, "target": target, "outcome": outcome}},
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 import os
 from typing import Annotated, Any, ClassVar
-
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -39,7 +38,11 @@ class ServerSettings(BaseSettings):
     timezone: str = Field("UTC", description="Time zone for relative dates such as 'this week'")
     # Atlassian Cloud's documented burst limit for API tokens is 100 GET/POST per second per tenant;
     # we stay at it proactively and slow down further when the upstream's headers say so.
-    rate_limit_per_second: float = Field(100.0, gt=0, description="Outbound requests per second per user, endpoint and method (writes that overwrite: half)")
+    rate_limit_per_second: float = Field(
+        100.0,
+        gt=0,
+        description="Outbound requests per second per user, endpoint and method (writes that overwrite: half)",
+    )
     cache_ttl_seconds: float = Field(300.0, ge=0, description="Lifetime of cached lookups (fields, users, sprints)")
     http_timeout_seconds: float = Field(20.0, gt=0, description="Timeout of one upstream request")
     call_deadline_seconds: float = Field(

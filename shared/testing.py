@@ -161,7 +161,9 @@ async def fail(client: Any, tool: str, **arguments: Any) -> str:
     return text
 
 
-def connector_fixtures(connector: Any, make_settings: Callable[[str], Any], *, upstream: str = "upstream") -> dict[str, Any]:
+def connector_fixtures(
+    connector: Any, make_settings: Callable[[str], Any], *, upstream: str = "upstream"
+) -> dict[str, Any]:
     """pytest fixtures every connector's tests use, from one `make_settings(url)`: put them in a conftest with
     `globals().update(connector_fixtures(connector, make_settings))`.
 

@@ -114,6 +114,4 @@ def tool(
 def enabled(tools: Iterable[Tool], *, read_only: bool, toolsets: Iterable[str] = ()) -> list[Tool]:
     """The tools a deployment registers: a disabled tool is absent, not refused."""
     wanted = set(toolsets)
-    return [
-        t for t in tools if (not read_only or t.effect is Effect.READ) and (not wanted or t.toolset in wanted)
-    ]
+    return [t for t in tools if (not read_only or t.effect is Effect.READ) and (not wanted or t.toolset in wanted)]

@@ -17,8 +17,12 @@ _EFFECT = {
 def markdown_table(selected: list[Connector]) -> str:
     blocks = []
     for connector in selected:
-        rows = [f"### {connector.title} (`connectors serve {connector.name}`, port {connector.default_port})", "",
-                "| tool | effect | toolset | what it does |", "|---|---|---|---|"]  # fmt: skip
+        rows = [
+            f"### {connector.title} (`connectors serve {connector.name}`, port {connector.default_port})",
+            "",
+            "| tool | effect | toolset | what it does |",
+            "|---|---|---|---|",
+        ]
         for tool in connector.tools:
             rows.append(f"| `{tool.name}` | {_EFFECT[tool.effect]} | {tool.toolset} | {cell(tool.description)} |")
         blocks.append("\n".join(rows))

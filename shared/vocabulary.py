@@ -22,6 +22,7 @@ def normal(text: str) -> str:
 def means(text: str, words: frozenset[str]) -> bool:
     return normal(text) in words
 
+
 # Words that carry no meaning in a search ("What is blocking the release?" looks for blocking, release).
 STOP_WORDS = frozenset(
     """a an and are as at be been but by can could did do does for from had has have how i if in into is it its

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .errors import InvalidInput
 from .shaping import decode_cursor, encode_cursor
@@ -43,7 +43,7 @@ class Watermark:
         return Watermark(last, frozenset(seen), self.scope)
 
     def encode(self, kind: str) -> str:
-        at = self.at.astimezone(timezone.utc).isoformat()
+        at = self.at.astimezone(UTC).isoformat()
         return encode_cursor(kind, {"w": at, "seen": sorted(self.seen), "scope": self.scope})
 
     @classmethod

@@ -12,7 +12,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_readme_tool_tables_are_current():
     block = re.search(r"<!-- tools:begin -->\n(.*)\n<!-- tools:end -->", README.read_text(), re.S)
     assert block, "README lost its tools markers"
-    assert block.group(1) == markdown_table(list(installed_connectors().values())), "stale: paste the output of `connectors tools`"
+    assert block.group(1) == markdown_table(list(installed_connectors().values())), (
+        "stale: paste the output of `connectors tools`"
+    )
 
 
 def test_readme_names_the_two_commands():

@@ -40,8 +40,10 @@ def test_sigterm_drains_then_exits_after_in_flight_calls():
         env = dict(os.environ, JIRA_URL=upstream, JIRA_EMAIL="alice@example.com", JIRA_API_TOKEN="token-alice")
         server = subprocess.Popen(
             [sys.executable, "-m", "shared.cli", "serve", "jira", "--port", str(port), "--drain-seconds", "1"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until(lambda: healthy(f"{base}/healthz"))

@@ -104,8 +104,17 @@ class ConfluenceClient:
 
     def page_url(self, page: dict, space_key: str = "") -> str:
         webui = (page.get("_links") or {}).get("webui")
-        kind = "blog" if page.get("type") == "blogpost" or "blogpost" in str(page.get("_links", {}).get("self", "")) else "pages"
-        return self.web_url(webui, f"/spaces/{space_key}/{kind}/{page.get('id')}" if space_key else f"/pages/viewpage.action?pageId={page.get('id')}")
+        kind = (
+            "blog"
+            if page.get("type") == "blogpost" or "blogpost" in str(page.get("_links", {}).get("self", ""))
+            else "pages"
+        )
+        return self.web_url(
+            webui,
+            f"/spaces/{space_key}/{kind}/{page.get('id')}"
+            if space_key
+            else f"/pages/viewpage.action?pageId={page.get('id')}",
+        )
 
     # -- transport -----------------------------------------------------------------------------
     def _call(self, method: str, path: str, params: dict | None = None, body: Any = None) -> Any:

@@ -10,7 +10,7 @@ from .tools import changes, decisions, pages, search, writes
 
 INSTRUCTIONS = (
     "Confluence for this workspace, acting with the signed-in user's permissions. Use search/fetch for quick lookups, "
-    "confluence_search_pages for filtered lists (space, label, contributor \"me\", relative dates in English or French), "
+    'confluence_search_pages for filtered lists (space, label, contributor "me", relative dates in English or French), '
     "and confluence_find_decisions for decisions of a project over a period. Pages read as markdown in which "
     "[[...#N]] placeholders stand for macros: keep them exactly as they are when writing a page back, and pass the "
     "version you read; on a conflict, re-read the page and apply the change again."
@@ -50,7 +50,12 @@ connector = Connector(
     sign_in=SignInSpec(
         system="confluence",
         upstream_scopes={
-            "confluence.read": ["read:confluence-content.all", "read:confluence-space.summary", "search:confluence", "read:confluence-user"],
+            "confluence.read": [
+                "read:confluence-content.all",
+                "read:confluence-space.summary",
+                "search:confluence",
+                "read:confluence-user",
+            ],
             "confluence.write": ["write:confluence-content"],
             "offline_access": ["offline_access"],
         },

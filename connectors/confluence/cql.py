@@ -26,7 +26,7 @@ def text_query(words: str) -> str:
 
 
 def when(moment: datetime, tz: str) -> str:
-    """"yyyy-MM-dd HH:mm" in the time zone Confluence reads CQL dates in (the caller's)."""
+    """ "yyyy-MM-dd HH:mm" in the time zone Confluence reads CQL dates in (the caller's)."""
     try:
         zone = ZoneInfo(tz)
     except Exception:  # noqa: BLE001 - an unknown profile zone: Confluence falls back to UTC

@@ -45,7 +45,7 @@ class Loaded:
         return ((self.page.get("body") or {}).get("storage") or {}).get("value", "")
 
 
-async def load(rt: "ConfluenceRuntime", ident: str, *, blogposts: bool = True) -> Loaded:
+async def load(rt: ConfluenceRuntime, ident: str, *, blogposts: bool = True) -> Loaded:
     """A page (or blog post) by id with its storage body read into markdown."""
     ident = page_id(ident)
     client = rt.client
@@ -81,7 +81,7 @@ async def load(rt: "ConfluenceRuntime", ident: str, *, blogposts: bool = True) -
     return Loaded(page, kind, space, url, doc, names)
 
 
-def window(rt: "ConfluenceRuntime", loaded: Loaded, cursor: str) -> tuple[str, str | None, str]:
+def window(rt: ConfluenceRuntime, loaded: Loaded, cursor: str) -> tuple[str, str | None, str]:
     """(this part of the body markdown, next cursor, a note) — never cut silently."""
     text, note = loaded.doc.markdown, ""
     start = 0

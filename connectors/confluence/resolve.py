@@ -94,7 +94,7 @@ class Lookups:
         )
 
     async def scope(self, ref: str) -> Scope:
-        """"project X": a space key, a space name (exact, then partial), else a label with pages."""
+        """ "project X": a space key, a space name (exact, then partial), else a label with pages."""
         wanted = ref.strip()
         spaces = await self.spaces()
         lowered = wanted.lower()
@@ -106,7 +106,9 @@ class Lookups:
             found = [s for s in spaces if test(s)]
             if len(found) == 1:
                 s = found[0]
-                return Scope("space", s["key"], f'"{wanted}" is the space {s["key"]} ({s["name"]}), matched by {how}.', s)
+                return Scope(
+                    "space", s["key"], f'"{wanted}" is the space {s["key"]} ({s["name"]}), matched by {how}.', s
+                )
             if len(found) > 1:
                 raise Ambiguous(
                     "Project", wanted, [f"{s['key']} ({s['name']})" for s in found[:10]], "Name the space key."
@@ -151,7 +153,9 @@ class Lookups:
                     self.cache.put(self.identity, "person", user.get("accountId"), name)
                     out[user.get("accountId")] = name
         for account_id in missing:
-            out.setdefault(account_id, self.cache.peek(self.identity, "person", account_id) or f"user {account_id[-6:]}")
+            out.setdefault(
+                account_id, self.cache.peek(self.identity, "person", account_id) or f"user {account_id[-6:]}"
+            )
         return out
 
     async def person(self, query: str) -> tuple[str, str]:
@@ -165,7 +169,9 @@ class Lookups:
         except NotFound:  # no people search on this site: an e-mail is still understood by CQL
             if "@" in text:
                 return q.quote(text), text
-            raise InvalidInput(f'People search is not available here: give "{query}" as an e-mail address, or "me".') from None
+            raise InvalidInput(
+                f'People search is not available here: give "{query}" as an e-mail address, or "me".'
+            ) from None
         kinds = {id(u): person_match(text, u.get("displayName") or "", u.get("email") or "") for u in found}
         matches = [u for u in found if kinds[id(u)] == "exact"] or [u for u in found if kinds[id(u)] == "words"]
         if not matches and found:
@@ -181,7 +187,10 @@ class Lookups:
         raise Ambiguous(
             "Person",
             query,
-            [f"{u.get('displayName')} ({u.get('email')})" if u.get("email") else str(u.get("displayName")) for u in matches[:10]],
+            [
+                f"{u.get('displayName')} ({u.get('email')})" if u.get("email") else str(u.get("displayName"))
+                for u in matches[:10]
+            ],
             "Say which one, by full name or e-mail.",
         )
 
@@ -190,9 +199,13 @@ class Lookups:
         space = await self.space(space_ref)
         found = await self.client.pages_by_title(str(space["id"]), title.strip())
         if not found:
-            hits = await self.client.search(f"space = {q.quote(space['key'])} AND title ~ {q.text_query(title)} AND type = page", limit=5)
-            titles = [q.plain_title((h.get("content") or {}).get("title") or h.get("title") or "")
-                      for h in hits.get("results", [])]  # fmt: skip
+            hits = await self.client.search(
+                f"space = {q.quote(space['key'])} AND title ~ {q.text_query(title)} AND type = page", limit=5
+            )
+            titles = [
+                q.plain_title((h.get("content") or {}).get("title") or h.get("title") or "")
+                for h in hits.get("results", [])
+            ]
             raise NotFound(
                 f'No page titled "{title}" in {space["key"]}.'
                 + (f" Close titles: {'; '.join(t for t in titles if t)}." if titles else "")

@@ -22,7 +22,10 @@ class ConfluenceRuntime(UpstreamRuntime[ConfluenceClient, Lookups]):
         if s.pat is not None:
             return ConfiguredAccount(Credential(f"confluence:pat@{s.site}", "bearer", s.pat))
         if s.api_token is None or not s.email:
-            raise ConfigError("No confluence account is configured: set CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (or CONFLUENCE_PAT).")
+            raise ConfigError(
+                "No confluence account is configured: "
+                "set CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (or CONFLUENCE_PAT)."
+            )
         return ConfiguredAccount(Credential(f"confluence:{s.email}@{s.site}", "basic", s.api_token, username=s.email))
 
     def make_client(self, credential: Credential, buckets: EndpointBuckets) -> ConfluenceClient:

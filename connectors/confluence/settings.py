@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import check_upstream_url, sign_in_configured, ServerSettings
+from shared.settings import ServerSettings, check_upstream_url, sign_in_configured
 
 
 class ConfluenceSettings(ServerSettings):
@@ -24,10 +24,12 @@ class ConfluenceSettings(ServerSettings):
     credential_settings: ClassVar[tuple[str, ...]] = ("email", "api_token", "pat")
 
     @model_validator(mode="after")
-    def _credentials(self) -> "ConfluenceSettings":
+    def _credentials(self) -> ConfluenceSettings:
         check_upstream_url(self.url, "CONFLUENCE_URL", "https://acme.atlassian.net")
         if self.pat is None and not (self.email and self.api_token) and not sign_in_configured():
-            raise ValueError("credentials are missing: set CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN, or CONFLUENCE_PAT")
+            raise ValueError(
+                "credentials are missing: set CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN, or CONFLUENCE_PAT"
+            )
         return self
 
     @property

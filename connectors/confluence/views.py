@@ -27,7 +27,9 @@ def page_header(page: dict, url: str, space: dict | None, author: str, part: str
 def children_section(children: list[dict], url_of) -> str:
     if not children:
         return "## Child pages\n\n_(none)_"
-    return "## Child pages\n\n" + "\n".join(f"- [{cell(c.get('title'))}]({url_of(c)}) (id {c.get('id')})" for c in children)
+    return "## Child pages\n\n" + "\n".join(
+        f"- [{cell(c.get('title'))}]({url_of(c)}) (id {c.get('id')})" for c in children
+    )
 
 
 def comments_section(comments: list[tuple[dict, int]], names: dict[str, str], people, tz: str = "UTC") -> str:
@@ -55,7 +57,12 @@ def attachments_section(attachments: list[dict], url_of, tz: str = "UTC") -> str
     if not attachments:
         return "## Attachments\n\n_(none)_"
     rows = [
-        (f"[{a.get('title')}]({url_of(a)})", a.get("mediaType", ""), f"{(a.get('fileSize') or 0) // 1024 or 1} KB", local(a.get("createdAt"), tz))
+        (
+            f"[{a.get('title')}]({url_of(a)})",
+            a.get("mediaType", ""),
+            f"{(a.get('fileSize') or 0) // 1024 or 1} KB",
+            local(a.get("createdAt"), tz),
+        )
         for a in attachments
     ]
     return "## Attachments\n\n" + table(["File", "Type", "Size", "Added"], rows)

@@ -10,7 +10,7 @@ from .tools import actions, changes, directory, issues, search, writes
 
 INSTRUCTIONS = (
     "Jira for this workspace, acting with the signed-in user's permissions. Use search/fetch for quick lookups and "
-    "jira_search_issues for filtered lists (it accepts people's names, \"me\", sprint \"current\", and relative dates "
+    'jira_search_issues for filtered lists (it accepts people\'s names, "me", sprint "current", and relative dates '
     "in English or French). Writes resolve names themselves: pass the person's name or e-mail, never ask for account "
     "ids. If a name is ambiguous the tool lists the candidates: ask the user which one. Use dry_run to preview a "
     "create, and reuse the same idempotency_key when retrying a create."

@@ -21,7 +21,10 @@ async def to_jira(name: str, meta: dict, value: Any, lookups: Lookups, project_k
     custom = schema.get("custom", "")
     if kind == "array":
         values = value if isinstance(value, list) else [value]
-        return [await to_jira(name, {**meta, "schema": {"type": items, "custom": custom}}, v, lookups, project_key) for v in values]
+        return [
+            await to_jira(name, {**meta, "schema": {"type": items, "custom": custom}}, v, lookups, project_key)
+            for v in values
+        ]
     if kind in ("option", "priority", "resolution", "version", "component", "issuetype"):
         allowed = _allowed(meta)
         if allowed:

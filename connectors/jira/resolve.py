@@ -116,7 +116,9 @@ class Lookups:
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise Ambiguous("Person", query, [person(u) for u in matches[:10]], "Say which one, by full name or e-mail.")
+            raise Ambiguous(
+                "Person", query, [person(u) for u in matches[:10]], "Say which one, by full name or e-mail."
+            )
         where = f" who can be assigned in {project_key}" if project_key else ""
         elsewhere = await self._not_assignable(query, project_key)
         if by_kind["prefix"]:
@@ -127,7 +129,9 @@ class Lookups:
             )
         suggestions = await self._spelled_like(query, project_key)
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        raise NotFound(f'Nobody matching "{query}"{where}.{elsewhere}{hint} Check the spelling, or use jira_find_users.')
+        raise NotFound(
+            f'Nobody matching "{query}"{where}.{elsewhere}{hint} Check the spelling, or use jira_find_users.'
+        )
 
     async def _not_assignable(self, query: str, project_key: str | None) -> str:
         """People of that name who exist but cannot be assigned in the project, said in words."""
@@ -137,8 +141,11 @@ class Lookups:
             everyone = await self._people(query, None)
         except ConnectorError:
             return ""
-        named = [u for u in everyone if person_match(query, u.get("displayName") or "", u.get("emailAddress") or "")
-                 in ("exact", "words")]  # fmt: skip
+        named = [
+            u
+            for u in everyone
+            if person_match(query, u.get("displayName") or "", u.get("emailAddress") or "") in ("exact", "words")
+        ]
         if not named:
             return ""
         return f" {', '.join(person(u) for u in named[:5])} cannot be assigned in {project_key}."

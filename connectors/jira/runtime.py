@@ -34,7 +34,8 @@ class JiraRuntime(UpstreamRuntime[JiraClient, Lookups]):
     @property
     def rate_table(self) -> RateTable:
         """Jira Cloud's burst limits per endpoint and method: GET/POST at the base rate (100/s by default),
-        PUT/PATCH/DELETE at half, single-issue reads at 1.5x (developer.atlassian.com/cloud/jira/platform/rate-limiting).
+        PUT/PATCH/DELETE at half, single-issue reads at 1.5x
+        (developer.atlassian.com/cloud/jira/platform/rate-limiting).
         """
         factors = {"PUT": 0.5, "PATCH": 0.5, "DELETE": 0.5, ("GET", "/rest/api/{}/issue/{}"): 1.5}
         return RateTable(self.settings.rate_limit_per_second, factors)

@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import check_upstream_url, sign_in_configured, CommaList, ServerSettings
+from shared.settings import CommaList, ServerSettings, check_upstream_url, sign_in_configured
 
 
 class JiraSettings(ServerSettings):
@@ -18,7 +18,8 @@ class JiraSettings(ServerSettings):
     api_token: SecretStr | None = Field(None, description="Atlassian API token (Jira Cloud)")
     pat: SecretStr | None = Field(None, description="Personal access token (Jira Data Center)")
     projects: CommaList = Field(
-        default_factory=list, description="Projects writes are allowed in, comma separated (empty = all); reads unaffected"
+        default_factory=list,
+        description="Projects writes are allowed in, comma separated (empty = all); reads unaffected",
     )
 
     credential_settings: ClassVar[tuple[str, ...]] = ("email", "api_token", "pat")
@@ -31,7 +32,7 @@ class JiraSettings(ServerSettings):
         return value
 
     @model_validator(mode="after")
-    def _credentials(self) -> "JiraSettings":
+    def _credentials(self) -> JiraSettings:
         check_upstream_url(self.url, "JIRA_URL", "https://acme.atlassian.net")
         if self.pat is None and not (self.email and self.api_token) and not sign_in_configured():
             raise ValueError(

@@ -5,6 +5,7 @@ address), a Data Center style personal access token ``pat-<localpart>`` (Bearer)
 (3LO) access token ``oauth-<localpart>`` (Bearer) that, as on Cloud, is accepted only through the
 ``api.atlassian.com`` gateway paths (``/ex/jira/{cloudId}``, ``/ex/confluence/{cloudId}``).
 """
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """A Starlette subclass whose outermost layer is the sandbox middleware."""
+
 from __future__ import annotations
 
 from starlette.applications import Starlette

@@ -1,4 +1,5 @@
 """Tiny client for an emulator's ``/__sandbox`` control API."""
+
 from __future__ import annotations
 
 import requests

@@ -1,4 +1,5 @@
 """Fault rules: matched per request, fire ``times`` times, then disappear."""
+
 from __future__ import annotations
 
 import itertools
@@ -59,10 +60,18 @@ class FaultInjector:
         times = int(spec.get("times", 1))
         if times < 1:
             raise FaultError("times must be >= 1")
-        f = Fault(id=f"f{next(self._ids)}", kind=kind, method=spec.get("method"), path=path, times=times,
-                  status=int(spec.get("status", 429 if kind == "rate_limit" else 500)),
-                  retry_after=spec.get("retry_after"), delay_ms=spec.get("delay_ms"),
-                  after_write=after_write, _regex=regex)
+        f = Fault(
+            id=f"f{next(self._ids)}",
+            kind=kind,
+            method=spec.get("method"),
+            path=path,
+            times=times,
+            status=int(spec.get("status", 429 if kind == "rate_limit" else 500)),
+            retry_after=spec.get("retry_after"),
+            delay_ms=spec.get("delay_ms"),
+            after_write=after_write,
+            _regex=regex,
+        )
         with self._lock:
             self._faults.append(f)
         return f

@@ -4,6 +4,7 @@ It sits outside Starlette's own error middleware so that a ``reset`` fault can a
 connection.  App-specific behaviour (error bodies, tenant and endpoint-template extraction, re-seed)
 comes in through :class:`Hooks`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,9 +13,10 @@ import re
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl
 
 from .faults import FaultError, FaultInjector
@@ -47,10 +49,16 @@ class Hooks:
     tenant_for: Callable[[dict], str] = default_tenant
     template_for: Callable[[dict], str] = default_template
     # (status) -> (body bytes, content type)
-    error_body: Callable[[int], tuple[bytes, str]] = lambda s: (_json_body(s, [f"Injected failure ({s})."]), "application/json")
+    error_body: Callable[[int], tuple[bytes, str]] = lambda s: (
+        _json_body(s, [f"Injected failure ({s})."]),
+        "application/json",
+    )
     # () -> (status, extra headers, body bytes)
     expired_credentials: Callable[[], tuple[int, list[tuple[str, str]], bytes]] = lambda: (
-        401, [], _json_body(401, ["Your credentials have expired."]))
+        401,
+        [],
+        _json_body(401, ["Your credentials have expired."]),
+    )
     rate_limit_reason: str = "burst-based"
     on_reset: Callable[[], None] = lambda: None
     account_key: str = "sandbox_account"
@@ -89,8 +97,9 @@ class SandboxState:
         self.apply_rate_limits(rl)
 
 
-async def _send_simple(send, status: int, body: bytes, content_type: str = "application/json",
-                       headers: list[tuple[str, str]] | None = None) -> None:
+async def _send_simple(
+    send, status: int, body: bytes, content_type: str = "application/json", headers: list[tuple[str, str]] | None = None
+) -> None:
     hdrs = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
     hdrs += [(k.lower().encode(), str(v).encode()) for k, v in (headers or [])]
     await send({"type": "http.response.start", "status": status, "headers": hdrs})
@@ -118,6 +127,7 @@ def _replay(body: bytes, receive):
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
+
     return _receive
 
 
@@ -142,16 +152,18 @@ async def _abort_connection(send) -> None:
 
 async def _hold(receive, delay_s: float) -> bool:
     """Wait up to ``delay_s`` or until the client disconnects. Returns True if the client went away."""
+
     async def _wait_disconnect():
         while True:
             msg = await receive()
             if msg["type"] == "http.disconnect":
                 return
+
     task = asyncio.ensure_future(_wait_disconnect())
     try:
         await asyncio.wait_for(asyncio.shield(task), timeout=delay_s)
         return True
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False
     finally:
         task.cancel()
@@ -193,8 +205,14 @@ class SandboxMiddleware:
             if not decision.allowed:
                 await self._send_429(logging_send, decision.limit, decision.retry_after, decision.reset_epoch)
                 return
-            extra = [(b"x-ratelimit-limit", str(decision.limit).encode()),
-                     (b"x-ratelimit-remaining", str(decision.remaining).encode())] if st.limiter.enabled else []
+            extra = (
+                [
+                    (b"x-ratelimit-limit", str(decision.limit).encode()),
+                    (b"x-ratelimit-remaining", str(decision.remaining).encode()),
+                ]
+                if st.limiter.enabled
+                else []
+            )
             if st.limiter.enabled and decision.remaining < 0.2 * decision.limit:
                 extra.append((b"x-ratelimit-nearlimit", b"true"))
 
@@ -202,20 +220,36 @@ class SandboxMiddleware:
                 if msg["type"] == "http.response.start" and extra:
                     msg = {**msg, "headers": list(msg.get("headers", [])) + extra}
                 await logging_send(msg)
+
             await self.app(scope, receive, header_send)
         finally:
             state = scope.get("state") or {}
-            st.log.add(method=method, path=path, query=scope.get("query_string", b"").decode("latin-1"),
-                       status=status_box["status"], account=state.get(self.hooks.account_key), fault=fault_id)
+            st.log.add(
+                method=method,
+                path=path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=status_box["status"],
+                account=state.get(self.hooks.account_key),
+                fault=fault_id,
+            )
 
     # ------------------------------------------------------------------ faults
     async def _send_429(self, send, limit: int, retry_after: int, reset_epoch: float) -> None:
-        reset = datetime.fromtimestamp(reset_epoch, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        reset = datetime.fromtimestamp(reset_epoch, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         body = json.dumps({"errorMessages": ["Rate limit exceeded."], "errors": {}}).encode()
-        await _send_simple(send, 429, body, headers=[
-            ("Retry-After", str(retry_after)), ("X-RateLimit-Limit", str(limit)), ("X-RateLimit-Remaining", "0"),
-            ("X-RateLimit-Reset", reset), ("RateLimit-Reason", self.hooks.rate_limit_reason),
-            ("X-RateLimit-NearLimit", "true")])
+        await _send_simple(
+            send,
+            429,
+            body,
+            headers=[
+                ("Retry-After", str(retry_after)),
+                ("X-RateLimit-Limit", str(limit)),
+                ("X-RateLimit-Remaining", "0"),
+                ("X-RateLimit-Reset", reset),
+                ("RateLimit-Reason", self.hooks.rate_limit_reason),
+                ("X-RateLimit-NearLimit", "true"),
+            ],
+        )
 
     async def _run_captured(self, scope, receive) -> tuple[int, list, bytes]:
         start: dict = {}
@@ -226,6 +260,7 @@ class SandboxMiddleware:
                 start.update(msg)
             elif msg["type"] == "http.response.body":
                 chunks.append(msg.get("body", b""))
+
         await self.app(scope, receive, capture)
         return start.get("status", 500), list(start.get("headers", [])), b"".join(chunks)
 
@@ -235,9 +270,12 @@ class SandboxMiddleware:
         if fault.retry_after is not None:
             headers.append(("Retry-After", str(fault.retry_after)))
         if fault.status == 429:
-            await self._send_429(send, self.state.limiter.limits.get("GET", 100),
-                                 int(fault.retry_after if fault.retry_after is not None else 1),
-                                 time.time() + float(fault.retry_after or 1))
+            await self._send_429(
+                send,
+                self.state.limiter.limits.get("GET", 100),
+                int(fault.retry_after if fault.retry_after is not None else 1),
+                time.time() + float(fault.retry_after or 1),
+            )
             return
         await _send_simple(send, fault.status, body, ctype, headers)
 
@@ -279,7 +317,12 @@ class SandboxMiddleware:
             gone = await _hold(receive, (fault.delay_ms or 30_000) / 1000)
             if not gone:
                 if fault.after_write:
-                    await _send_simple(send, status, body, dict((k.decode(), v.decode()) for k, v in headers).get("content-type", "application/json"))
+                    await _send_simple(
+                        send,
+                        status,
+                        body,
+                        dict((k.decode(), v.decode()) for k, v in headers).get("content-type", "application/json"),
+                    )
                 else:
                     body_, ctype = self.hooks.error_body(504)
                     await _send_simple(send, 504, body_, ctype)
@@ -289,7 +332,7 @@ class SandboxMiddleware:
     # ------------------------------------------------------------------ control API
     async def _control(self, scope, receive, send):
         method = scope["method"].upper()
-        sub = scope["path"][len(CONTROL_PREFIX):].strip("/")
+        sub = scope["path"][len(CONTROL_PREFIX) :].strip("/")
         raw = await _read_body(receive)
         try:
             payload = json.loads(raw) if raw.strip() else {}
@@ -299,6 +342,7 @@ class SandboxMiddleware:
 
         def ok(obj, status=200):
             return _send_simple(send, status, json.dumps(obj).encode())
+
         try:
             if sub == "faults" and method == "POST":
                 f = st.faults.add(payload)
@@ -309,7 +353,7 @@ class SandboxMiddleware:
                 st.faults.clear()
                 return await ok({"cleared": True})
             if sub == "requests" and method == "GET":
-                q = dict(parse_qsl(scope.get("query_string", b"").decode()))
+                dict(parse_qsl(scope.get("query_string", b"").decode()))
                 entries = st.log.entries()
                 return await ok({"requests": entries})
             if sub == "requests" and method == "DELETE":

@@ -1,4 +1,5 @@
 """Token buckets keyed by (tenant, endpoint template, method), modelled on Jira Cloud burst limits."""
+
 from __future__ import annotations
 
 import math

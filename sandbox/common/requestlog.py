@@ -1,4 +1,5 @@
 """In-memory log of requests served by an emulator."""
+
 from __future__ import annotations
 
 import threading

@@ -1,10 +1,11 @@
 """Run an ASGI app under uvicorn on 127.0.0.1 in a background thread."""
+
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import uvicorn
 
@@ -18,8 +19,15 @@ def _free_port() -> int:
 def run_in_thread(app, *, port: int | None = None, startup_timeout: float = 10.0) -> tuple[str, Callable[[], None]]:
     """Start ``app`` on a free port; return ``(base_url, stop)`` once the server accepts connections."""
     port = port or _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                            timeout_graceful_shutdown=2, access_log=False)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+        access_log=False,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"sandbox-{port}", daemon=True)
     thread.start()
@@ -38,7 +46,7 @@ def run_in_thread(app, *, port: int | None = None, startup_timeout: float = 10.0
                 break
         except OSError:
             if time.monotonic() > deadline:
-                raise TimeoutError("sandbox server did not answer")
+                raise TimeoutError("sandbox server did not answer") from None
             time.sleep(0.005)
 
     def stop() -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -10,7 +10,7 @@ from sandbox.atlassian.users import DEMO_TOKEN, DEMO_USER
 from sandbox.common.control import SandboxControl
 from sandbox.common.server import run_in_thread
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """openapi-core glue: load the Atlassian specs once, with the documented leniencies (upstreams.md §1.2)."""
+
 from __future__ import annotations
 
 import json
@@ -37,16 +38,21 @@ def _lenient(spec: dict) -> dict:
     * Agile query parameters declared as an empty ``object`` schema (e.g. board sprints ``state``) are
       comma-separated strings in reality.
     """
+
     def _fix_param(node: dict) -> None:
-        if node.get("in") == "query" and node.get("schema", {}).get("type") == "object" \
-                and not node["schema"].get("properties"):
+        if (
+            node.get("in") == "query"
+            and node.get("schema", {}).get("type") == "object"
+            and not node["schema"].get("properties")
+        ):
             node["schema"] = {"type": "string"}
+
     _walk(spec.get("paths", {}), _fix_param)
     _walk(spec.get("components", {}), _drop_datetime_format)
     _walk(spec.get("paths", {}), _drop_datetime_format)
     for prop in spec.get("components", {}).get("schemas", {}).get("ChangeDetails", {}).get("properties", {}).values():
         prop["nullable"] = True
-    for name, schema in spec.get("components", {}).get("schemas", {}).items():
+    for _name, schema in spec.get("components", {}).get("schemas", {}).items():
         ptk = schema.get("properties", {}).get("projectTypeKey")
         if ptk and "enum" in ptk and "product_discovery" not in ptk["enum"]:
             ptk["enum"].append("product_discovery")
@@ -66,8 +72,9 @@ class Req:
         self.full_url_pattern = SPEC_HOST + u.path
         self.method = r.method.lower()
         q = parse_qs(u.query, keep_blank_values=True)
-        self.parameters = RequestParameters(query=ImmutableMultiDict(q),
-                                            header=Headers(dict(r.headers)), cookie=ImmutableMultiDict())
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(q), header=Headers(dict(r.headers)), cookie=ImmutableMultiDict()
+        )
         body = r.body
         self.body = body.encode() if isinstance(body, str) else body
         self.content_type = r.headers.get("Content-Type", "application/json") if body else "application/json"

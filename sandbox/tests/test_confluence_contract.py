@@ -12,6 +12,7 @@ Leniencies (upstreams.md §1.2, plus what the spec files get wrong themselves):
   checked by hand (v2 ``errors`` shape, v1 ``statusCode``/``message``). Error responses declared without a body
   schema are checked only for status code.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,6 +48,7 @@ def _lenient(spec: dict, server: str) -> dict:
                 s.pop("items")
         if "oneOf" in node and any("BodyWrite" in json.dumps(x) for x in node["oneOf"]):
             node["anyOf"] = node.pop("oneOf")
+
     _walk(spec, fix)
     return spec
 
@@ -129,28 +131,53 @@ def test_v2_calls_validate(wiki, v2):
     for method, path, body, expect in calls:
         _check(v2, wiki.s.request(method, wiki.wiki + path, json=body, timeout=10), expect)
 
-    created = wiki.post("/api/v2/pages", {"spaceId": "65538", "status": "current", "title": "Contract test page",
-                                          "parentId": str(macro),
-                                          "body": {"representation": "storage", "value": "<p>Hello</p>"}})
+    created = wiki.post(
+        "/api/v2/pages",
+        {
+            "spaceId": "65538",
+            "status": "current",
+            "title": "Contract test page",
+            "parentId": str(macro),
+            "body": {"representation": "storage", "value": "<p>Hello</p>"},
+        },
+    )
     _check(v2, created, 200)
     pid = created.json()["id"]
-    upd = wiki.put(f"/api/v2/pages/{pid}", {"id": pid, "status": "current", "title": "Contract test page (edited)",
-                                            "body": {"representation": "storage", "value": "<p>Hello again</p>"},
-                                            "version": {"number": 2, "message": "edit"}})
+    upd = wiki.put(
+        f"/api/v2/pages/{pid}",
+        {
+            "id": pid,
+            "status": "current",
+            "title": "Contract test page (edited)",
+            "body": {"representation": "storage", "value": "<p>Hello again</p>"},
+            "version": {"number": 2, "message": "edit"},
+        },
+    )
     _check(v2, upd, 200)
-    cm = wiki.post("/api/v2/footer-comments", {"pageId": pid, "body": {"representation": "storage", "value": "<p>c</p>"}})
+    cm = wiki.post(
+        "/api/v2/footer-comments", {"pageId": pid, "body": {"representation": "storage", "value": "<p>c</p>"}}
+    )
     _check(v2, cm, 201)
-    reply = wiki.post("/api/v2/footer-comments", {"parentCommentId": cm.json()["id"],
-                                                  "body": {"representation": "storage", "value": "<p>r</p>"}})
+    reply = wiki.post(
+        "/api/v2/footer-comments",
+        {"parentCommentId": cm.json()["id"], "body": {"representation": "storage", "value": "<p>r</p>"}},
+    )
     _check(v2, reply, 201)
 
 
 def test_v2_error_shapes_not_in_spec(wiki):
     macro = wiki.fixtures["macro_page"]
     cur = wiki.get(f"/api/v2/pages/{macro}").json()["version"]["number"]
-    r = wiki.put(f"/api/v2/pages/{macro}", {"id": str(macro), "status": "current", "title": "x",
-                                            "body": {"representation": "storage", "value": "<p/>"},
-                                            "version": {"number": cur}})
+    r = wiki.put(
+        f"/api/v2/pages/{macro}",
+        {
+            "id": str(macro),
+            "status": "current",
+            "title": "x",
+            "body": {"representation": "storage", "value": "<p/>"},
+            "version": {"number": cur},
+        },
+    )
     assert r.status_code == 409
     err = r.json()["errors"][0]
     assert set(err) == {"status", "code", "title", "detail"} and err["status"] == 409 and err["code"] == "CONFLICT"
@@ -162,8 +189,16 @@ def test_v1_calls_validate(wiki, v1):
     macro = wiki.fixtures["macro_page"]
     calls = [
         ("GET", "/rest/api/search?cql=space%20%3D%20SHOP%20and%20type%20%3D%20page&limit=5", 200),
-        ("GET", "/rest/api/search?cql=text%20~%20%22checkout%22&limit=3&expand=content.space,content.version,content.history.lastUpdated,content.metadata.labels,content.ancestors,content.body.storage", 200),
-        ("GET", "/rest/api/search?cql=lastmodified%20%3E%3D%20%222026-11-01%22%20order%20by%20lastmodified%20asc&limit=10&start=5", 200),
+        (
+            "GET",
+            "/rest/api/search?cql=text%20~%20%22checkout%22&limit=3&expand=content.space,content.version,content.history.lastUpdated,content.metadata.labels,content.ancestors,content.body.storage",
+            200,
+        ),
+        (
+            "GET",
+            "/rest/api/search?cql=lastmodified%20%3E%3D%20%222026-11-01%22%20order%20by%20lastmodified%20asc&limit=10&start=5",
+            200,
+        ),
         ("GET", "/rest/api/search?cql=foo%20%3D%20bar", 400),
         ("GET", "/rest/api/content/search?cql=label%20%3D%20webshop&limit=4&expand=space,version,body.storage", 200),
         ("GET", "/rest/api/user/current", 200),
@@ -177,10 +212,15 @@ def test_v1_calls_validate(wiki, v1):
 
 def test_removed_v1_paths_answer_410(wiki):
     macro = wiki.fixtures["macro_page"]
-    for method, path in [("GET", f"/rest/api/content/{macro}"), ("PUT", f"/rest/api/content/{macro}"),
-                         ("POST", "/rest/api/content"), ("GET", "/rest/api/content?spaceKey=ENG"),
-                         ("GET", "/rest/api/space/ENG"), ("GET", "/rest/api/space"),
-                         ("GET", f"/rest/api/content/{macro}/child/page")]:
+    for method, path in [
+        ("GET", f"/rest/api/content/{macro}"),
+        ("PUT", f"/rest/api/content/{macro}"),
+        ("POST", "/rest/api/content"),
+        ("GET", "/rest/api/content?spaceKey=ENG"),
+        ("GET", "/rest/api/space/ENG"),
+        ("GET", "/rest/api/space"),
+        ("GET", f"/rest/api/content/{macro}/child/page"),
+    ]:
         r = wiki.s.request(method, wiki.wiki + path, json={} if method != "GET" else None, timeout=10)
         assert r.status_code == 410, (method, path, r.status_code)
         body = r.json()

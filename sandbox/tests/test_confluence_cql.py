@@ -1,4 +1,5 @@
 """CQL subset on /wiki/rest/api/search and /content/search: fields, operators, dates, ordering, 400s, paging."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -36,7 +37,9 @@ def store(wiki):
 
 def test_this_week_decisions_in_project_space(wiki):
     fx = wiki.fixtures
-    got = ids(wiki, 'space = SHOP and label = "meeting-notes" and lastmodified >= startOfWeek() order by lastmodified desc')
+    got = ids(
+        wiki, 'space = SHOP and label = "meeting-notes" and lastmodified >= startOfWeek() order by lastmodified desc'
+    )
     assert sorted(got) == sorted(fx["this_week_meeting_notes"])
     # the same through the "webshop" label and text search
     got2 = ids(wiki, 'label = webshop and type = page and text ~ "decisions" and lastmodified >= startOfWeek()')
@@ -45,8 +48,9 @@ def test_this_week_decisions_in_project_space(wiki):
     # ISO week: Monday 00:00 in the caller's zone (Alice: Europe/Paris)
     local = NOW.astimezone(ZoneInfo("Europe/Paris"))
     monday = (local - timedelta(days=local.weekday())).strftime("%Y-%m-%d")
-    assert sorted(ids(wiki, f'space = SHOP and label = "meeting-notes" and lastmodified >= "{monday}"')) == \
-        sorted(fx["this_week_meeting_notes"])
+    assert sorted(ids(wiki, f'space = SHOP and label = "meeting-notes" and lastmodified >= "{monday}"')) == sorted(
+        fx["this_week_meeting_notes"]
+    )
 
 
 def test_fields_and_operators(wiki):
@@ -83,9 +87,11 @@ def test_dates(wiki):
     assert set(wiki.fixtures["this_week_meeting_notes"]) <= set(recent)
     minute = ids(wiki, 'lastmodified >= "2026-11-16 00:00" and lastmodified <= endOfWeek()')
     assert set(wiki.fixtures["this_week_meeting_notes"]) <= set(minute)
-    last_week = ids(wiki, 'lastmodified >= startOfWeek("-1w") and lastmodified < startOfWeek() and label = "meeting-notes"')
+    last_week = ids(
+        wiki, 'lastmodified >= startOfWeek("-1w") and lastmodified < startOfWeek() and label = "meeting-notes"'
+    )
     assert last_week == [wiki.fixtures["old_meeting_notes"][-1]]
-    assert ids(wiki, 'created >= startOfMonth() and created <= endOfMonth()')
+    assert ids(wiki, "created >= startOfMonth() and created <= endOfMonth()")
     assert ids(wiki, 'created < startOfYear("-1y")')
 
 
@@ -100,15 +106,30 @@ def test_order_by(wiki):
     assert created == sorted(created, reverse=True)
 
 
-@pytest.mark.parametrize("cql", ["foo = bar", "space = ", "title ~ (", "space ~ ENG", "text = hello",
-                                 "type = page order by bogus", 'created > "last tuesday"', "user = bob",
-                                 'user.fullname ~ "Paul"', "user.accountid = x", "created > nowish()", ""])
+@pytest.mark.parametrize(
+    "cql",
+    [
+        "foo = bar",
+        "space = ",
+        "title ~ (",
+        "space ~ ENG",
+        "text = hello",
+        "type = page order by bogus",
+        'created > "last tuesday"',
+        "user = bob",
+        'user.fullname ~ "Paul"',
+        "user.accountid = x",
+        "created > nowish()",
+        "",
+    ],
+)
 def test_bad_cql_is_400(wiki, cql):
     r = search(wiki, cql)
     assert r.status_code == 400, (cql, r.text)
     body = r.json()
     assert body["statusCode"] == 400 and body["message"].startswith(
-        "com.atlassian.confluence.api.service.exceptions.BadRequestException")
+        "com.atlassian.confluence.api.service.exceptions.BadRequestException"
+    )
     if cql and not cql.startswith("type = page order"):
         assert "Could not parse cql" in body["message"]
 
@@ -122,15 +143,20 @@ def test_search_result_shape_and_links(wiki):
     assert body["_links"]["next"].startswith("/rest/api/search?") and "cursor=" in body["_links"]["next"]
     res = body["results"][0]
     c = res["content"]
-    assert set(c) >= {"id", "type", "status", "title", "_links"} and c["_links"]["webui"].startswith("/spaces/ENG/pages/")
+    assert set(c) >= {"id", "type", "status", "title", "_links"} and c["_links"]["webui"].startswith(
+        "/spaces/ENG/pages/"
+    )
     assert res["url"] == c["_links"]["webui"] and "+" in res["url"].rsplit("/", 1)[1]
     assert "@@@hl@@@" in res["excerpt"] + res["title"] and res["lastModified"].endswith("Z")
     assert res["friendlyLastModified"]
     plain = search(wiki, 'text ~ "checkout"', excerpt="none", limit=1).json()["results"][0]
     assert plain["excerpt"] == ""
     # the gateway form puts its own prefix in _links.base
-    g = wiki.s.get(f"{wiki.base}/ex/confluence/0f5c2d7e-3b1a-4f8e-9c6d-2a4b8e1f7c30/wiki/rest/api/search",
-                   params={"cql": "type = page", "limit": 1}, timeout=10).json()
+    g = wiki.s.get(
+        f"{wiki.base}/ex/confluence/0f5c2d7e-3b1a-4f8e-9c6d-2a4b8e1f7c30/wiki/rest/api/search",
+        params={"cql": "type = page", "limit": 1},
+        timeout=10,
+    ).json()
     assert g["_links"]["base"].endswith("/ex/confluence/0f5c2d7e-3b1a-4f8e-9c6d-2a4b8e1f7c30/wiki")
 
 
@@ -154,6 +180,7 @@ def test_restricted_page_hidden_from_search(wiki):
     secret = wiki.fixtures["restricted_page"]
     assert secret not in ids(wiki, 'title ~ "salary"')
     from sandbox.atlassian.confluence.testing import Wiki
+
     heidi = Wiki(wiki.base, wiki.app, "heidi@example.com", "token-heidi")
     got = [int(x["content"]["id"]) for x in heidi.follow(f"/rest/api/search?cql={quote('title ~ salary')}")]
     assert secret in got

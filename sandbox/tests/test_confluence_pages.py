@@ -1,4 +1,5 @@
 """Confluence v2: seed, cursor paging, bodies, tree, writes (409 on stale versions), comments, labels, faults."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,13 @@ def control(wiki):
 def test_seed(wiki):
     st = wiki.app.state.confluence.store
     spaces = wiki.get("/api/v2/spaces").json()["results"]
-    assert {s["key"]: s["name"] for s in spaces} == {"ENG": "Engineering", "PROD": "Product", "OPS": "Operations",
-                                                      "HR": "People", "SHOP": "Webshop"}
+    assert {s["key"]: s["name"] for s in spaces} == {
+        "ENG": "Engineering",
+        "PROD": "Product",
+        "OPS": "Operations",
+        "HR": "People",
+        "SHOP": "Webshop",
+    }
     assert {s["key"]: s["id"] for s in spaces}["SHOP"] == "65542"
     pages = [c for c in st.contents.values() if c.type == "page"]
     assert len(pages) >= 250 and len([c for c in st.contents.values() if c.type == "blogpost"]) >= 10
@@ -40,12 +46,25 @@ def test_seed(wiki):
     assert len({v.author_id for c in pages for v in c.versions}) > 10
     assert any(c.parent_comment_id for c in st.comments.values()) and st.attachments and st.labels
     macro = st.contents[wiki.fixtures["macro_page"]].body
-    for needle in ('ac:name="jira"', '<ac:parameter ac:name="key">SHOP-1</ac:parameter>', 'ac:name="status"',
-                   'ac:name="info"', 'ac:name="note"', 'ac:name="warning"', 'ac:name="code"',
-                   '<ac:adf-node type="decision-list">', '<ac:adf-attribute key="state">DECIDED</ac:adf-attribute>',
-                   "<ac:task-list>", "<ac:task-status>incomplete</ac:task-status>", 'ac:type="two_equal"',
-                   'ac:name="drawio"', 'ac:name="legacy-metrics-widget"', "<table", "<h2>Decisions</h2>",
-                   '<ri:user ri:account-id="'):
+    for needle in (
+        'ac:name="jira"',
+        '<ac:parameter ac:name="key">SHOP-1</ac:parameter>',
+        'ac:name="status"',
+        'ac:name="info"',
+        'ac:name="note"',
+        'ac:name="warning"',
+        'ac:name="code"',
+        '<ac:adf-node type="decision-list">',
+        '<ac:adf-attribute key="state">DECIDED</ac:adf-attribute>',
+        "<ac:task-list>",
+        "<ac:task-status>incomplete</ac:task-status>",
+        'ac:type="two_equal"',
+        'ac:name="drawio"',
+        'ac:name="legacy-metrics-widget"',
+        "<table",
+        "<h2>Decisions</h2>",
+        '<ri:user ri:account-id="',
+    ):
         assert needle in macro, needle
     assert len(st.contents[wiki.fixtures["large_page"]].body.encode()) > 100_000
     ws = week_start(NOW)
@@ -66,8 +85,11 @@ def test_seed(wiki):
 
 def test_v2_pages_cursor_paging_to_the_end(wiki):
     st = wiki.app.state.confluence.store
-    expected = sorted(c.id for c in st.contents.values() if c.type == "page" and c.status in ("current", "archived")
-                      and c.restricted_to is None)
+    expected = sorted(
+        c.id
+        for c in st.contents.values()
+        if c.type == "page" and c.status in ("current", "archived") and c.restricted_to is None
+    )
     r = wiki.get("/api/v2/pages")
     assert len(r.json()["results"]) == 25  # default limit
     seen = [int(p["id"]) for p in wiki.follow("/api/v2/pages?limit=40")]
@@ -80,7 +102,9 @@ def test_v2_pages_cursor_paging_to_the_end(wiki):
     r = wiki.get("/api/v2/pages?limit=5&space-id=65542&sort=title")
     link = r.headers["Link"]
     assert link.startswith("</wiki/api/v2/pages?") and 'rel="next"' in link
-    assert r.json()["_links"]["next"].startswith("/wiki/api/v2/pages?") and "space-id=65542" in r.json()["_links"]["next"]
+    assert (
+        r.json()["_links"]["next"].startswith("/wiki/api/v2/pages?") and "space-id=65542" in r.json()["_links"]["next"]
+    )
     titles = [p["title"].lower() for p in wiki.follow("/api/v2/pages?limit=7&space-id=65542&sort=title")]
     assert titles == sorted(titles)
     spaces = [s["key"] for s in wiki.follow("/api/v2/spaces?limit=2")]
@@ -97,9 +121,21 @@ def test_bodies_only_when_asked(wiki):
     assert set(page["version"]) >= {"number", "message", "createdAt", "authorId"}
     assert page["_links"]["webui"] == f"/spaces/ENG/pages/{macro}/Checkout+service+%E2%80%94+technical+design"
     assert page["_links"]["base"] == wiki.wiki
-    adf = json.loads(wiki.get(f"/api/v2/pages/{macro}?body-format=atlas_doc_format").json()["body"]["atlas_doc_format"]["value"])
+    adf = json.loads(
+        wiki.get(f"/api/v2/pages/{macro}?body-format=atlas_doc_format").json()["body"]["atlas_doc_format"]["value"]
+    )
     types = json.dumps(adf)
-    for t in ("decisionList", "taskList", "layoutSection", "panel", "codeBlock", "status", "inlineCard", "extension", "table"):
+    for t in (
+        "decisionList",
+        "taskList",
+        "layoutSection",
+        "panel",
+        "codeBlock",
+        "status",
+        "inlineCard",
+        "extension",
+        "table",
+    ):
         assert f'"{t}"' in types, t
     big = wiki.get(f"/api/v2/pages/{wiki.fixtures['large_page']}?body-format=storage").json()
     assert len(big["body"]["storage"]["value"].encode()) > 100_000
@@ -131,23 +167,51 @@ def test_tree_comments_labels_attachments_versions(wiki):
 
 
 def test_create_update_conflict_and_comments(wiki):
-    r = wiki.post("/api/v2/pages", {"spaceId": "65542", "status": "current", "title": "Sandbox write test",
-                                    "body": {"representation": "storage", "value": "<p>v1</p>"}})
+    r = wiki.post(
+        "/api/v2/pages",
+        {
+            "spaceId": "65542",
+            "status": "current",
+            "title": "Sandbox write test",
+            "body": {"representation": "storage", "value": "<p>v1</p>"},
+        },
+    )
     assert r.status_code == 200, r.text
     page = r.json()
     pid = page["id"]
     assert page["version"]["number"] == 1 and page["parentId"] == "98309"  # under the space homepage
-    dup = wiki.post("/api/v2/pages", {"spaceId": "65542", "status": "current", "title": "Sandbox write test",
-                                      "body": {"representation": "storage", "value": "<p>x</p>"}})
+    dup = wiki.post(
+        "/api/v2/pages",
+        {
+            "spaceId": "65542",
+            "status": "current",
+            "title": "Sandbox write test",
+            "body": {"representation": "storage", "value": "<p>x</p>"},
+        },
+    )
     assert dup.status_code == 400 and "already exists" in dup.json()["errors"][0]["title"]
-    body = {"id": pid, "status": "current", "title": "Sandbox write test", "version": {"number": 2, "message": "second"},
-            "body": {"representation": "storage", "value": "<p>v2 <ac:structured-macro ac:name=\"status\" /></p>"}}
+    body = {
+        "id": pid,
+        "status": "current",
+        "title": "Sandbox write test",
+        "version": {"number": 2, "message": "second"},
+        "body": {"representation": "storage", "value": '<p>v2 <ac:structured-macro ac:name="status" /></p>'},
+    }
     r = wiki.put(f"/api/v2/pages/{pid}", body)
     assert r.status_code == 200 and r.json()["version"]["number"] == 2 and r.json()["version"]["message"] == "second"
     stale = wiki.put(f"/api/v2/pages/{pid}", body)
     assert stale.status_code == 409
-    assert stale.json() == {"errors": [{"status": 409, "code": "CONFLICT", "title": "Version must be incremented when "
-                                        "updating a page. Current Version: [2]. Provided version: [2]", "detail": None}]}
+    assert stale.json() == {
+        "errors": [
+            {
+                "status": 409,
+                "code": "CONFLICT",
+                "title": "Version must be incremented when "
+                "updating a page. Current Version: [2]. Provided version: [2]",
+                "detail": None,
+            }
+        ]
+    }
     skip = wiki.put(f"/api/v2/pages/{pid}", {**body, "version": {"number": 9}})
     assert skip.status_code == 409 and "Provided version: [9]" in skip.json()["errors"][0]["title"]
     for missing in ("id", "status", "title", "body", "version"):
@@ -157,20 +221,36 @@ def test_create_update_conflict_and_comments(wiki):
     assert moved.status_code == 400
     got = wiki.get(f"/api/v2/pages/{pid}?body-format=storage").json()
     assert got["body"]["storage"]["value"] == body["body"]["value"]
-    nested = wiki.put(f"/api/v2/pages/{pid}", {**body, "version": {"number": 3}, "body": {"storage": {"value": "<p>v3</p>", "representation": "storage"}}})
+    nested = wiki.put(
+        f"/api/v2/pages/{pid}",
+        {**body, "version": {"number": 3}, "body": {"storage": {"value": "<p>v3</p>", "representation": "storage"}}},
+    )
     assert nested.status_code == 200 and nested.json()["body"]["storage"]["value"] == "<p>v3</p>"
-    hits = wiki.get("/rest/api/search", params={"cql": 'title ~ "Sandbox write test" and lastmodified >= startOfDay()'}).json()
+    hits = wiki.get(
+        "/rest/api/search", params={"cql": 'title ~ "Sandbox write test" and lastmodified >= startOfDay()'}
+    ).json()
     assert [h["content"]["id"] for h in hits["results"]] == [pid]
     # comments and replies
-    c = wiki.post("/api/v2/footer-comments", {"pageId": pid, "body": {"representation": "storage", "value": "<p>Nice</p>"}})
+    c = wiki.post(
+        "/api/v2/footer-comments", {"pageId": pid, "body": {"representation": "storage", "value": "<p>Nice</p>"}}
+    )
     assert c.status_code == 201 and c.json()["pageId"] == pid
-    rep = wiki.post("/api/v2/footer-comments", {"parentCommentId": c.json()["id"],
-                                                "body": {"representation": "storage", "value": "<p>Thanks</p>"}})
+    rep = wiki.post(
+        "/api/v2/footer-comments",
+        {"parentCommentId": c.json()["id"], "body": {"representation": "storage", "value": "<p>Thanks</p>"}},
+    )
     assert rep.status_code == 201 and rep.json()["parentCommentId"] == c.json()["id"]
-    assert wiki.post("/api/v2/footer-comments", {"pageId": "1", "body": {"representation": "storage", "value": "<p>x</p>"}}).status_code == 404
+    assert (
+        wiki.post(
+            "/api/v2/footer-comments", {"pageId": "1", "body": {"representation": "storage", "value": "<p>x</p>"}}
+        ).status_code
+        == 404
+    )
     assert wiki.post("/api/v2/footer-comments", {"pageId": pid}).status_code == 400
     # labels via v1
-    r = wiki.post(f"/rest/api/content/{pid}/label", [{"prefix": "global", "name": "Sandbox"}, {"prefix": "global", "name": "two"}])
+    r = wiki.post(
+        f"/rest/api/content/{pid}/label", [{"prefix": "global", "name": "Sandbox"}, {"prefix": "global", "name": "two"}]
+    )
     assert r.status_code == 200 and {x["name"] for x in r.json()["results"]} == {"sandbox", "two"}
     assert wiki.post(f"/rest/api/content/{pid}/label", {"prefix": "global", "name": "three"}).json()["size"] == 3
     assert wiki.post(f"/rest/api/content/{pid}/label", [{"prefix": "global", "name": "bad label"}]).status_code == 400
@@ -182,7 +262,7 @@ def test_create_update_conflict_and_comments(wiki):
     assert wiki.post("/rest/api/content/1/label", [{"prefix": "global", "name": "x"}]).status_code == 404
     # delete → trashed → 404, restore with PUT status=current
     assert wiki.delete(f"/api/v2/pages/{pid}").status_code == 204
-    assert wiki.get(f"/api/v2/pages?title=Sandbox%20write%20test").json()["results"] == []
+    assert wiki.get("/api/v2/pages?title=Sandbox%20write%20test").json()["results"] == []
     restored = wiki.put(f"/api/v2/pages/{pid}", {**body, "version": {"number": 4}})
     assert restored.status_code == 200 and restored.json()["status"] == "current"
 
@@ -224,9 +304,16 @@ def test_rate_limit_and_faults(wiki, control):
     # a failing write is not applied; after_write applies it and then fails
     macro = wiki.fixtures["macro_page"]
     cur = wiki.get(f"/api/v2/pages/{macro}").json()["version"]["number"]
-    upd = {"id": str(macro), "status": "current", "title": "Checkout service — technical design",
-           "body": {"representation": "storage", "value": wiki.get(f"/api/v2/pages/{macro}?body-format=storage").json()["body"]["storage"]["value"]},
-           "version": {"number": cur + 1}}
+    upd = {
+        "id": str(macro),
+        "status": "current",
+        "title": "Checkout service — technical design",
+        "body": {
+            "representation": "storage",
+            "value": wiki.get(f"/api/v2/pages/{macro}?body-format=storage").json()["body"]["storage"]["value"],
+        },
+        "version": {"number": cur + 1},
+    }
     control.fault(kind="status", status=500, method="PUT", path=rf"/pages/{macro}$")
     assert wiki.put(f"/api/v2/pages/{macro}", upd).status_code == 500
     assert wiki.get(f"/api/v2/pages/{macro}").json()["version"]["number"] == cur

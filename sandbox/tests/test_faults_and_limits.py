@@ -1,4 +1,5 @@
 """Rate limiting, fault injection, latency, request log and the control API."""
+
 from __future__ import annotations
 
 import time
@@ -39,6 +40,7 @@ def test_rate_limit_429_headers(api, clean):
 
 def test_default_limits_carry_the_single_issue_read_override(api, clean):
     """Jira Cloud: GET and POST 100/s per endpoint, single-issue reads 150/s, PUT 50/s."""
+
     def limit(method, path, body=None):
         r = api.get(path) if method == "GET" else api.put(path, body)
         return r.headers["X-RateLimit-Limit"]
@@ -141,7 +143,9 @@ def test_request_log(api, clean):
     requests.get(api.base + "/rest/api/3/myself")
     log = clean.requests()
     assert [(e["method"], e["path"], e["status"]) for e in log] == [
-        ("GET", "/rest/api/3/myself", 200), ("GET", "/rest/api/3/myself", 401)]
+        ("GET", "/rest/api/3/myself", 200),
+        ("GET", "/rest/api/3/myself", 401),
+    ]
     assert log[0]["account"] == DEMO_ACCOUNT_ID and log[1]["account"] is None
 
 

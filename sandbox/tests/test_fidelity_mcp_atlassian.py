@@ -1,4 +1,5 @@
 """Behaviour mcp-atlassian 0.23.1 relies on (found by `python -m bench.compare`), as Jira/Confluence Cloud do it."""
+
 from __future__ import annotations
 
 import requests
@@ -12,8 +13,10 @@ def _account(localpart: str) -> str:
 
 
 def _new_issue(api) -> str:
-    r = api.post("/rest/api/2/issue", {"fields": {"project": {"key": "SHOP"}, "issuetype": {"name": "Task"},
-                                                  "summary": "assign me"}})
+    r = api.post(
+        "/rest/api/2/issue",
+        {"fields": {"project": {"key": "SHOP"}, "issuetype": {"name": "Task"}, "summary": "assign me"}},
+    )
     assert r.status_code == 201, r.text
     return r.json()["key"]
 
@@ -63,8 +66,9 @@ def test_cql_site_search_matches_text_search(api):
     site = search('siteSearch ~ "checkout"')
     assert [x["content"]["id"] for x in site] == [x["content"]["id"] for x in search('text ~ "checkout"')]
     assert site and any("@@@hl@@@" in x["excerpt"] for x in site)
-    assert [x["content"]["id"] for x in search('siteSearch ~ "checkout" AND space = ENG')] == \
-        [x["content"]["id"] for x in search('text ~ "checkout" AND space = ENG')]
+    assert [x["content"]["id"] for x in search('siteSearch ~ "checkout" AND space = ENG')] == [
+        x["content"]["id"] for x in search('text ~ "checkout" AND space = ENG')
+    ]
     excluded = {x["content"]["id"] for x in search('space = ENG AND siteSearch !~ "checkout"')}
     assert excluded and not excluded & {x["content"]["id"] for x in site}
     r = api.get("/wiki/rest/api/search", params={"cql": 'siteSearch = "checkout"'})
@@ -77,24 +81,34 @@ def test_oauth_access_token_works_through_the_gateway_only(jira_url):
     gateway = {"jira": f"{jira_url}/ex/jira/{C.CLOUD_ID}", "confluence": f"{jira_url}/ex/confluence/{C.CLOUD_ID}"}
     me = requests.get(f"{gateway['jira']}/rest/api/3/myself", headers=bearer)
     assert me.status_code == 200 and me.json()["emailAddress"] == U.DEMO_USER
-    page = requests.get(f"{gateway['confluence']}/wiki/api/v2/pages/98618", headers=bearer,
-                        params={"body-format": "storage"})
+    page = requests.get(
+        f"{gateway['confluence']}/wiki/api/v2/pages/98618", headers=bearer, params={"body-format": "storage"}
+    )
     assert page.status_code == 200 and page.json()["body"]["storage"]["value"]
     # the same token on the site URL, an unknown token, or a token of a deactivated user: 401
     assert requests.get(f"{jira_url}/rest/api/3/myself", headers=bearer).status_code == 401
     assert requests.get(f"{jira_url}/wiki/api/v2/pages/98618", headers=bearer).status_code == 401
-    assert requests.get(f"{gateway['jira']}/rest/api/3/myself",
-                        headers={"Authorization": "Bearer oauth-nobody"}).status_code == 401
+    assert (
+        requests.get(
+            f"{gateway['jira']}/rest/api/3/myself", headers={"Authorization": "Bearer oauth-nobody"}
+        ).status_code
+        == 401
+    )
     inactive = next(u for u in U.USERS if not u.active)
-    assert requests.get(f"{gateway['jira']}/rest/api/3/myself",
-                        headers={"Authorization": f"Bearer {inactive.oauth_token}"}).status_code == 401
+    assert (
+        requests.get(
+            f"{gateway['jira']}/rest/api/3/myself", headers={"Authorization": f"Bearer {inactive.oauth_token}"}
+        ).status_code
+        == 401
+    )
     # the removed v1 content API stays removed through the gateway too
     assert requests.get(f"{gateway['confluence']}/wiki/rest/api/content/98618", headers=bearer).status_code == 410
 
 
 def test_accessible_resources_names_the_site_for_an_oauth_token(jira_url):
-    r = requests.get(f"{jira_url}/oauth/token/accessible-resources",
-                     headers={"Authorization": f"Bearer {U.DEMO_OAUTH_TOKEN}"})
+    r = requests.get(
+        f"{jira_url}/oauth/token/accessible-resources", headers={"Authorization": f"Bearer {U.DEMO_OAUTH_TOKEN}"}
+    )
     assert r.status_code == 200
     [site] = r.json()
     assert site["id"] == C.CLOUD_ID and site["url"] == jira_url and "read:jira-work" in site["scopes"]
@@ -106,8 +120,10 @@ def test_confluence_gateway_answers_without_the_wiki_segment(jira_url):
     """atlassian-python-api builds `…/ex/confluence/{cloudId}/rest/api/search` (no /wiki) for OAuth clients."""
     bearer = {"Authorization": f"Bearer {U.DEMO_OAUTH_TOKEN}"}
     gateway = f"{jira_url}/ex/confluence/{C.CLOUD_ID}"
-    for path, params in (("/api/v2/pages/98618", {"body-format": "storage"}),
-                         ("/rest/api/search", {"cql": 'text ~ "checkout"', "limit": 3})):
+    for path, params in (
+        ("/api/v2/pages/98618", {"body-format": "storage"}),
+        ("/rest/api/search", {"cql": 'text ~ "checkout"', "limit": 3}),
+    ):
         short = requests.get(gateway + path, headers=bearer, params=params)
         full = requests.get(gateway + "/wiki" + path, headers=bearer, params=params)
         assert short.status_code == full.status_code == 200, (path, short.text)
@@ -123,7 +139,9 @@ def test_page_content_properties(api):
     assert r.status_code == 200, r.text
     props = {p["key"]: p for p in r.json()["results"]}
     assert props["content-appearance-published"]["value"] == "full-width"
-    assert props["emoji-title-published"]["value"] == "1f6d2" and props["emoji-title-published"]["version"]["number"] == 1
+    assert (
+        props["emoji-title-published"]["value"] == "1f6d2" and props["emoji-title-published"]["version"]["number"] == 1
+    )
     only = api.get("/wiki/api/v2/pages/98618/properties", params={"key": "emoji-title-published"}).json()
     assert [p["key"] for p in only["results"]] == ["emoji-title-published"]
     assert api.get("/wiki/api/v2/pages/98306/properties").json()["results"] == []

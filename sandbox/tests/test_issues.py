@@ -1,7 +1,6 @@
 """Issue writes, screens, transitions, comments, users, seed guarantees."""
-from __future__ import annotations
 
-from datetime import timedelta
+from __future__ import annotations
 
 import requests
 
@@ -18,7 +17,9 @@ def test_auth(jira_url):
     assert requests.get(jira_url + "/rest/api/3/myself", auth=("alice@example.com", "wrong")).status_code == 401
     r = requests.get(jira_url + "/rest/api/3/myself", auth=(U.DEMO_USER, U.DEMO_TOKEN))
     assert r.json()["emailAddress"] == U.DEMO_USER
-    r = requests.get(jira_url + f"/ex/jira/{C.CLOUD_ID}/rest/api/3/myself", headers={"Authorization": "Bearer pat-carol"})
+    r = requests.get(
+        jira_url + f"/ex/jira/{C.CLOUD_ID}/rest/api/3/myself", headers={"Authorization": "Bearer pat-carol"}
+    )
     assert r.json()["displayName"] == "Carol Schmidt"
     assert requests.get(jira_url + "/_edge/tenant_info").json() == {"cloudId": C.CLOUD_ID}
 
@@ -50,32 +51,57 @@ def test_create_v3_rejects_plain_string_and_v2_takes_wiki(api):
 
 def test_create_validation(api):
     def err(fields):
-        r = api.post("/rest/api/3/issue", {"fields": {"project": {"key": "SHOP"}, "issuetype": {"name": "Task"},
-                                                      "summary": "x", **fields}})
+        r = api.post(
+            "/rest/api/3/issue",
+            {"fields": {"project": {"key": "SHOP"}, "issuetype": {"name": "Task"}, "summary": "x", **fields}},
+        )
         assert r.status_code == 400, r.text
         return r.json()["errors"]
+
     assert "labels" in err({"labels": ["has space"]})
-    assert err({"customfield_99999": 1}) == {"customfield_99999": "Field 'customfield_99999' cannot be set. It is not on the appropriate screen, or unknown."}
+    assert err({"customfield_99999": 1}) == {
+        "customfield_99999": "Field 'customfield_99999' cannot be set. It is not on the appropriate screen, or unknown."
+    }
     assert "assignee" in err({"assignee": {"accountId": U.user("pauline.durand").account_id}})
     assert "priority" in err({"priority": {"name": "Urgent"}})
     assert "customfield_10020" in err({"customfield_10020": {"id": 4}})
     assert "customfield_10020" in err({"customfield_10020": 1})  # closed sprint
     assert "parent" in err({"parent": {"key": "SHOP-99999"}})
-    r = api.post("/rest/api/3/issue", {"fields": {"project": {"key": "NOPE"}, "issuetype": {"name": "Task"}, "summary": "x"}})
+    r = api.post(
+        "/rest/api/3/issue", {"fields": {"project": {"key": "NOPE"}, "issuetype": {"name": "Task"}, "summary": "x"}}
+    )
     assert "project" in r.json()["errors"]
-    r = api.post("/rest/api/3/issue", {"fields": {"project": {"key": "SHOP"}, "issuetype": {"name": "Bug"}, "summary": "x"}})
+    r = api.post(
+        "/rest/api/3/issue", {"fields": {"project": {"key": "SHOP"}, "issuetype": {"name": "Bug"}, "summary": "x"}}
+    )
     assert r.json()["errors"] == {"description": "Description is required."}
 
 
 def test_create_full_and_silently_dropped_field(api):
-    epic = api.get("/rest/api/3/search/jql", params={"jql": "project = SHOP AND issuetype = Epic", "fields": "key"}).json()["issues"][0]["key"]
+    epic = api.get(
+        "/rest/api/3/search/jql", params={"jql": "project = SHOP AND issuetype = Epic", "fields": "key"}
+    ).json()["issues"][0]["key"]
     paul = U.user("paul.martin").account_id
-    r = api.post("/rest/api/3/issue", {"fields": {
-        "project": {"key": "SHOP"}, "issuetype": {"name": "Bug"}, "summary": "Checkout fails", "description": ADF,
-        "environment": ADF, "assignee": {"accountId": paul}, "priority": {"name": "Blocker"}, "labels": ["checkout"],
-        "parent": {"key": epic}, "customfield_10020": 4, "customfield_10021": [{"value": "Impediment"}],
-        "customfield_10001": {"value": "Payments"}},  # Team is not on the SHOP Bug screen -> dropped
-        "properties": [{"key": "sync", "value": {"origin": "test"}}]})
+    r = api.post(
+        "/rest/api/3/issue",
+        {
+            "fields": {
+                "project": {"key": "SHOP"},
+                "issuetype": {"name": "Bug"},
+                "summary": "Checkout fails",
+                "description": ADF,
+                "environment": ADF,
+                "assignee": {"accountId": paul},
+                "priority": {"name": "Blocker"},
+                "labels": ["checkout"],
+                "parent": {"key": epic},
+                "customfield_10020": 4,
+                "customfield_10021": [{"value": "Impediment"}],
+                "customfield_10001": {"value": "Payments"},
+            },  # Team is not on the SHOP Bug screen -> dropped
+            "properties": [{"key": "sync", "value": {"origin": "test"}}],
+        },
+    )
     assert r.status_code == 201, r.text
     created = r.json()
     assert created["self"].endswith(f"/rest/api/3/issue/{created['id']}")
@@ -83,10 +109,22 @@ def test_create_full_and_silently_dropped_field(api):
     assert f["customfield_10001"] is None
     assert f["customfield_10020"][0]["id"] == 4 and f["customfield_10021"][0]["value"] == "Impediment"
     assert f["parent"]["key"] == epic and f["assignee"]["accountId"] == paul and f["priority"]["name"] == "Blocker"
-    assert api.get(f"/rest/api/3/issue/{created['key']}/properties/sync").json() == {"key": "sync", "value": {"origin": "test"}}
+    assert api.get(f"/rest/api/3/issue/{created['key']}/properties/sync").json() == {
+        "key": "sync",
+        "value": {"origin": "test"},
+    }
     # environment is silently dropped on the OPS Task screen
-    r = api.post("/rest/api/3/issue", {"fields": {"project": {"key": "OPS"}, "issuetype": {"name": "Task"},
-                                                  "summary": "env dropped", "environment": ADF}})
+    r = api.post(
+        "/rest/api/3/issue",
+        {
+            "fields": {
+                "project": {"key": "OPS"},
+                "issuetype": {"name": "Task"},
+                "summary": "env dropped",
+                "environment": ADF,
+            }
+        },
+    )
     assert r.status_code == 201
     assert api.get(f"/rest/api/3/issue/{r.json()['key']}?fields=environment").json()["fields"]["environment"] is None
 
@@ -94,8 +132,10 @@ def test_create_full_and_silently_dropped_field(api):
 def test_edit_labels_and_changelog(api):
     key = "OPS-20"
     before = api.get(f"/rest/api/3/issue/{key}/changelog").json()["total"]
-    r = api.put(f"/rest/api/3/issue/{key}", {"update": {"labels": [{"add": "edited"}, {"remove": "nope"}]},
-                                            "fields": {"summary": "Edited summary"}})
+    r = api.put(
+        f"/rest/api/3/issue/{key}",
+        {"update": {"labels": [{"add": "edited"}, {"remove": "nope"}]}, "fields": {"summary": "Edited summary"}},
+    )
     assert r.status_code == 204
     f = api.get(f"/rest/api/3/issue/{key}?fields=labels,summary").json()["fields"]
     assert "edited" in f["labels"] and f["summary"] == "Edited summary"
@@ -105,21 +145,33 @@ def test_edit_labels_and_changelog(api):
     assert {"labels", "summary"} <= fields
     r = api.put(f"/rest/api/3/issue/{key}", {"update": {"labels": [{"set": ["a", "b"]}]}})
     assert api.get(f"/rest/api/3/issue/{key}?fields=labels").json()["fields"]["labels"] == ["a", "b"]
-    bulk = api.post("/rest/api/3/changelog/bulkfetch", {"issueIdsOrKeys": [key], "fieldIds": ["labels"], "maxResults": 1}).json()
+    bulk = api.post(
+        "/rest/api/3/changelog/bulkfetch", {"issueIdsOrKeys": [key], "fieldIds": ["labels"], "maxResults": 1}
+    ).json()
     assert bulk["issueChangeLogs"][0]["changeHistories"][0]["items"][0]["fieldId"] == "labels"
     assert "nextPageToken" in bulk
 
 
 def test_transitions_and_comments(api):
-    key = api.post("/rest/api/3/issue", {"fields": {"project": {"key": "MOB"}, "issuetype": {"name": "Task"},
-                                                    "summary": "walk the workflow"}}).json()["key"]
+    key = api.post(
+        "/rest/api/3/issue",
+        {"fields": {"project": {"key": "MOB"}, "issuetype": {"name": "Task"}, "summary": "walk the workflow"}},
+    ).json()["key"]
     ids = {t["name"]: t["id"] for t in api.get(f"/rest/api/3/issue/{key}/transitions").json()["transitions"]}
     assert api.post(f"/rest/api/3/issue/{key}/transitions", {"transition": {"id": "61"}}).status_code == 400
     for name in ("Start Progress", "Submit for Review"):
-        tid = next(t["id"] for t in api.get(f"/rest/api/3/issue/{key}/transitions").json()["transitions"] if t["name"] == name)
+        tid = next(
+            t["id"] for t in api.get(f"/rest/api/3/issue/{key}/transitions").json()["transitions"] if t["name"] == name
+        )
         assert api.post(f"/rest/api/3/issue/{key}/transitions", {"transition": {"id": tid}}).status_code == 204
-    r = api.post(f"/rest/api/3/issue/{key}/transitions", {"transition": {"id": "41"}, "fields": {"resolution": {"name": "Won't Do"}},
-                                                         "update": {"comment": [{"add": {"body": ADF}}]}})
+    r = api.post(
+        f"/rest/api/3/issue/{key}/transitions",
+        {
+            "transition": {"id": "41"},
+            "fields": {"resolution": {"name": "Won't Do"}},
+            "update": {"comment": [{"add": {"body": ADF}}]},
+        },
+    )
     assert r.status_code == 204, r.text
     f = api.get(f"/rest/api/3/issue/{key}?fields=status,resolution,comment").json()["fields"]
     assert f["status"]["name"] == "Done" and f["resolution"]["name"] == "Won't Do" and f["comment"]["total"] == 1
@@ -147,9 +199,18 @@ def test_users_and_pauls(api):
 def test_seed_guarantees(api):
     count = api.post("/rest/api/3/search/approximate-count", {"jql": "project in (SHOP, OPS, MOB)"}).json()["count"]
     assert count >= 300
-    blockers = '(priority = Blocker OR Flagged = Impediment OR issueLinkType = "is blocked by") AND resolution = Unresolved AND project = SHOP'
-    young = api.post("/rest/api/3/search/jql", {"jql": blockers + " AND status CHANGED AFTER -48h", "fields": ["key"], "maxResults": 500}).json()["issues"]
-    old = api.post("/rest/api/3/search/jql", {"jql": blockers + " AND NOT status CHANGED AFTER -48h", "fields": ["key"], "maxResults": 500}).json()["issues"]
+    blockers = (
+        '(priority = Blocker OR Flagged = Impediment OR issueLinkType = "is blocked by") '
+        "AND resolution = Unresolved AND project = SHOP"
+    )
+    young = api.post(
+        "/rest/api/3/search/jql",
+        {"jql": blockers + " AND status CHANGED AFTER -48h", "fields": ["key"], "maxResults": 500},
+    ).json()["issues"]
+    old = api.post(
+        "/rest/api/3/search/jql",
+        {"jql": blockers + " AND NOT status CHANGED AFTER -48h", "fields": ["key"], "maxResults": 500},
+    ).json()["issues"]
     assert len(young) >= 3 and len(old) >= 3
     boards = api.get("/rest/agile/1.0/board").json()["values"]
     assert {b["location"]["projectKey"] for b in boards} == {"SHOP", "MOB"}
@@ -166,7 +227,10 @@ def test_agile_moves(api):
     keys = [i["key"] for i in api.get("/rest/agile/1.0/sprint/5/issue?maxResults=100").json()["issues"]]
     assert "SHOP-30" in keys
     assert api.post("/rest/agile/1.0/backlog/issue", {"issues": ["SHOP-30"]}).status_code == 204
-    keys = [i["key"] for i in api.get("/rest/agile/1.0/board/1/issue?jql=sprint%20is%20EMPTY&maxResults=100").json()["issues"]]
+    keys = [
+        i["key"]
+        for i in api.get("/rest/agile/1.0/board/1/issue?jql=sprint%20is%20EMPTY&maxResults=100").json()["issues"]
+    ]
     assert "SHOP-30" in keys
     assert api.post("/rest/agile/1.0/sprint/1/issue", {"issues": ["SHOP-30"]}).status_code == 400
 

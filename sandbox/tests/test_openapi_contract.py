@@ -3,6 +3,7 @@
 Leniencies (see upstreams.md §1.2): Project.projectTypeKey also accepts ``product_discovery``; error responses
 that the spec declares without a body schema are checked only for status code.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -42,14 +43,41 @@ def _calls(v):
     body = ADF if v == 3 else "hi *there*"
     return [
         ("GET", f"{p}/myself", None, 200),
-        ("GET", f"{p}/search/jql?jql=project%20%3D%20SHOP&maxResults=5&fields=*all&expand=names,renderedFields,changelog,transitions", None, 200),
-        ("POST", f"{p}/search/jql", {"jql": "project = OPS ORDER BY key", "maxResults": 3, "fields": ["summary", "status", "customfield_10020"]}, 200),
+        (
+            "GET",
+            f"{p}/search/jql?jql=project%20%3D%20SHOP&maxResults=5&fields=*all&expand=names,renderedFields,changelog,transitions",
+            None,
+            200,
+        ),
+        (
+            "POST",
+            f"{p}/search/jql",
+            {
+                "jql": "project = OPS ORDER BY key",
+                "maxResults": 3,
+                "fields": ["summary", "status", "customfield_10020"],
+            },
+            200,
+        ),
         ("POST", f"{p}/search/approximate-count", {"jql": "project = MOB"}, 200),
         ("GET", f"{p}/issue/SHOP-10?expand=names,renderedFields,changelog,transitions", None, 200),
         ("GET", f"{p}/issue/SHOP-99999", None, 404),
-        ("POST", f"{p}/issue", {"fields": {"project": {"key": "SHOP"}, "issuetype": {"name": "Task"}, "summary": f"contract v{v}",
-                                           "description": body, "labels": ["contract"], "customfield_10020": 4},
-                                "properties": [{"key": "origin", "value": {"by": "test"}}]}, 201),
+        (
+            "POST",
+            f"{p}/issue",
+            {
+                "fields": {
+                    "project": {"key": "SHOP"},
+                    "issuetype": {"name": "Task"},
+                    "summary": f"contract v{v}",
+                    "description": body,
+                    "labels": ["contract"],
+                    "customfield_10020": 4,
+                },
+                "properties": [{"key": "origin", "value": {"by": "test"}}],
+            },
+            201,
+        ),
         ("PUT", f"{p}/issue/SHOP-11", {"fields": {"summary": "edited"}, "update": {"labels": [{"add": "x1"}]}}, 204),
         ("PUT", f"{p}/issue/SHOP-11/properties/sync", {"v": 1}, None),
         ("GET", f"{p}/issue/SHOP-11/properties/sync", None, 200),
@@ -63,10 +91,20 @@ def _calls(v):
         ("GET", f"{p}/user/search?query=paul", None, 200),
         ("GET", f"{p}/user/assignable/search?project=SHOP&query=paul", None, 200),
         ("GET", f"{p}/user?accountId={user('bob').account_id}", None, 200),
-        ("POST", f"{p}/issueLink", {"type": {"name": "Blocks"}, "inwardIssue": {"key": "SHOP-13"}, "outwardIssue": {"key": "SHOP-14"}}, 201),
+        (
+            "POST",
+            f"{p}/issueLink",
+            {"type": {"name": "Blocks"}, "inwardIssue": {"key": "SHOP-13"}, "outwardIssue": {"key": "SHOP-14"}},
+            201,
+        ),
         ("GET", f"{p}/issueLinkType", None, 200),
         ("GET", f"{p}/issue/SHOP-10/changelog", None, 200),
-        ("POST", f"{p}/changelog/bulkfetch", {"issueIdsOrKeys": ["SHOP-10", "SHOP-20"], "fieldIds": ["status"], "maxResults": 10}, 200),
+        (
+            "POST",
+            f"{p}/changelog/bulkfetch",
+            {"issueIdsOrKeys": ["SHOP-10", "SHOP-20"], "fieldIds": ["status"], "maxResults": 10},
+            200,
+        ),
         ("GET", f"{p}/project/search?query=o&orderBy=name", None, 200),
         ("GET", f"{p}/project/SHOP", None, 200),
         ("GET", f"{p}/priority", None, 200),

@@ -1,4 +1,5 @@
 """search/jql paging and the JQL subset."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,7 +33,9 @@ def test_paging_to_the_end_without_total(api):
 
 
 def test_max_results_caps(api):
-    full = api.get("/rest/api/3/search/jql", params={"jql": "project = SHOP", "maxResults": 500, "fields": "*all"}).json()
+    full = api.get(
+        "/rest/api/3/search/jql", params={"jql": "project = SHOP", "maxResults": 500, "fields": "*all"}
+    ).json()
     assert len(full["issues"]) == 100
     ids = api.get("/rest/api/3/search/jql", params={"jql": "project = SHOP", "maxResults": 500}).json()
     assert len(ids["issues"]) >= 140 and ids["isLast"]
@@ -55,49 +58,54 @@ def test_unknown_field_and_syntax(api):
 
 
 def test_fields_selection_and_expand(api):
-    body = api.post("/rest/api/3/search/jql", {"jql": "key = SHOP-2", "fields": ["*navigable", "-description"],
-                                               "expand": "names,changelog"}).json()
+    body = api.post(
+        "/rest/api/3/search/jql",
+        {"jql": "key = SHOP-2", "fields": ["*navigable", "-description"], "expand": "names,changelog"},
+    ).json()
     issue = body["issues"][0]
     assert "description" not in issue["fields"] and "summary" in issue["fields"]
     assert "comment" not in issue["fields"]
     assert issue["names"]["summary"] == "Summary" and "changelog" in issue
 
 
-@pytest.mark.parametrize("jql", [
-    'project = SHOP AND status = "In Progress"',
-    'project = SHOP AND status != Done',
-    'project = OPS AND status in ("To Do", "In Review")',
-    'project = MOB AND status not in (Done)',
-    'project = SHOP AND statusCategory = "In Progress"',
-    'project = SHOP AND assignee is EMPTY',
-    'project = SHOP AND assignee is not EMPTY AND reporter = currentUser()',
-    'project = SHOP AND issuetype = Bug AND priority >= High',
-    'type = Sub-task AND parent is not EMPTY',
-    'labels in (ios, android) OR labels = checkout',
-    'sprint in openSprints() AND project = SHOP',
-    'sprint in futureSprints() OR sprint in closedSprints()',
-    'sprint = 4',
-    'sprint = "SHOP Sprint 4"',
-    'resolution = Unresolved AND project = MOB',
-    'resolution = Done',
-    'created >= "2026-11-01" AND created < "2026/11/15 10:00"',
-    'updated >= -48h',
-    'resolved >= -7d',
-    'created > startOfWeek() OR updated > startOfDay(-1d)',
-    'Flagged = Impediment',
-    'cf[10021] is not EMPTY',
-    '"Flagged" is EMPTY AND project = OPS',
-    'issueLinkType = "is blocked by"',
-    'summary ~ "checkout" AND summary !~ crash',
-    'text ~ "runbook"',
-    'description ~ "staging" OR comment ~ "review"',
-    'NOT (project = SHOP) AND key >= OPS-10',
-    'project = SHOP AND status CHANGED AFTER -48h',
-    'project = SHOP AND NOT status CHANGED AFTER -48h',
-    'status CHANGED DURING ("2026-11-01", "2026-11-10") AND project = SHOP',
-    'status CHANGED TO Blocked',
-    'project = SHOP ORDER BY priority DESC, updated ASC, key',
-])
+@pytest.mark.parametrize(
+    "jql",
+    [
+        'project = SHOP AND status = "In Progress"',
+        "project = SHOP AND status != Done",
+        'project = OPS AND status in ("To Do", "In Review")',
+        "project = MOB AND status not in (Done)",
+        'project = SHOP AND statusCategory = "In Progress"',
+        "project = SHOP AND assignee is EMPTY",
+        "project = SHOP AND assignee is not EMPTY AND reporter = currentUser()",
+        "project = SHOP AND issuetype = Bug AND priority >= High",
+        "type = Sub-task AND parent is not EMPTY",
+        "labels in (ios, android) OR labels = checkout",
+        "sprint in openSprints() AND project = SHOP",
+        "sprint in futureSprints() OR sprint in closedSprints()",
+        "sprint = 4",
+        'sprint = "SHOP Sprint 4"',
+        "resolution = Unresolved AND project = MOB",
+        "resolution = Done",
+        'created >= "2026-11-01" AND created < "2026/11/15 10:00"',
+        "updated >= -48h",
+        "resolved >= -7d",
+        "created > startOfWeek() OR updated > startOfDay(-1d)",
+        "Flagged = Impediment",
+        "cf[10021] is not EMPTY",
+        '"Flagged" is EMPTY AND project = OPS',
+        'issueLinkType = "is blocked by"',
+        'summary ~ "checkout" AND summary !~ crash',
+        'text ~ "runbook"',
+        'description ~ "staging" OR comment ~ "review"',
+        "NOT (project = SHOP) AND key >= OPS-10",
+        "project = SHOP AND status CHANGED AFTER -48h",
+        "project = SHOP AND NOT status CHANGED AFTER -48h",
+        'status CHANGED DURING ("2026-11-01", "2026-11-10") AND project = SHOP',
+        "status CHANGED TO Blocked",
+        "project = SHOP ORDER BY priority DESC, updated ASC, key",
+    ],
+)
 def test_jql_operator_families(api, jql):
     r = api.post("/rest/api/3/search/jql", {"jql": jql, "fields": ["key"], "maxResults": 5000})
     assert r.status_code == 200, (jql, r.text)
@@ -105,18 +113,28 @@ def test_jql_operator_families(api, jql):
 
 def test_jql_semantics(api):
     inprog = _keys(api, 'project = SHOP AND status = "In Progress"')
-    notdone = _keys(api, 'project = SHOP AND status != Done')
+    notdone = _keys(api, "project = SHOP AND status != Done")
     assert inprog and set(inprog) <= set(notdone)
     assert set(_keys(api, "issuekey = SHOP-5")) == {"SHOP-5"}
-    both = set(_keys(api, "project = SHOP AND NOT status CHANGED AFTER -48h")) | set(_keys(api, "project = SHOP AND status CHANGED AFTER -48h"))
+    both = set(_keys(api, "project = SHOP AND NOT status CHANGED AFTER -48h")) | set(
+        _keys(api, "project = SHOP AND status CHANGED AFTER -48h")
+    )
     assert len(both) == len(_keys(api, "project = SHOP"))
     ordered = _keys(api, "project = OPS ORDER BY key ASC")
     assert ordered[:3] == ["OPS-1", "OPS-2", "OPS-3"]
 
 
 def test_text_match_and_escaping(api):
-    created = api.post("/rest/api/3/issue", {"fields": {
-        "project": {"key": "OPS"}, "issuetype": {"name": "Task"}, 'summary': 'Quote the "magic word" here'}}).json()
+    created = api.post(
+        "/rest/api/3/issue",
+        {
+            "fields": {
+                "project": {"key": "OPS"},
+                "issuetype": {"name": "Task"},
+                "summary": 'Quote the "magic word" here',
+            }
+        },
+    ).json()
     assert _keys(api, 'summary ~ "\\"magic word\\""') == [created["key"]]
     assert created["key"] in _keys(api, "summary ~ 'MAGIC'")
     assert created["key"] not in _keys(api, 'summary ~ "magician"')
@@ -124,8 +142,10 @@ def test_text_match_and_escaping(api):
 
 
 def test_linked_issues_function(api):
-    r = api.post("/rest/api/3/issueLink", {"type": {"name": "Blocks"}, "inwardIssue": {"key": "MOB-3"},
-                                           "outwardIssue": {"key": "MOB-4"}})
+    r = api.post(
+        "/rest/api/3/issueLink",
+        {"type": {"name": "Blocks"}, "inwardIssue": {"key": "MOB-3"}, "outwardIssue": {"key": "MOB-4"}},
+    )
     assert r.status_code == 201
     assert "MOB-3" in _keys(api, 'issue in linkedIssues(MOB-4, "is blocked by")')
     assert "MOB-4" in _keys(api, 'issue in linkedIssues(MOB-3, "blocks")')
@@ -139,7 +159,11 @@ def test_approximate_count(api):
 
 def test_current_user_via_pat(jira_url):
     import requests
-    r = requests.get(jira_url + "/rest/api/3/search/jql", params={"jql": "assignee = currentUser()", "fields": "assignee"},
-                     headers={"Authorization": "Bearer pat-bob"})
+
+    r = requests.get(
+        jira_url + "/rest/api/3/search/jql",
+        params={"jql": "assignee = currentUser()", "fields": "assignee"},
+        headers={"Authorization": "Bearer pat-bob"},
+    )
     assert r.status_code == 200
     assert all(i["fields"]["assignee"]["accountId"] == user("bob").account_id for i in r.json()["issues"])

@@ -48,7 +48,9 @@ def sign_in_for(connector: Connector) -> SignedIn | None:
     )
     credentials = None
     if sign_in.vault is not None and sign_in.upstream is not None:
-        gateway = atlassian_gateway(spec.gateway, api_base=settings.upstream_api_base.rstrip("/")) if spec.gateway else None
+        gateway = (
+            atlassian_gateway(spec.gateway, api_base=settings.upstream_api_base.rstrip("/")) if spec.gateway else None
+        )
         credentials = VaultCredentials(sign_in.vault, sign_in.upstream, base_url=gateway)
     metadata = f"{settings.public_url.rstrip('/')}/.well-known/oauth-protected-resource{settings.resource_path}"
     inbound = Inbound(sign_in.verifier, auth, install=sign_in.install)

@@ -10,8 +10,8 @@ from pydantic_settings import SettingsConfigDict
 
 import shared.cli as cli
 from shared.connector import Check, Connector
-from shared.settings import ServerSettings
 from shared.credentials import ConfiguredAccount, Credential
+from shared.settings import ServerSettings
 from shared.tools import Effect, tool
 from shared.toolstable import markdown_table
 

@@ -7,10 +7,10 @@ import pytest
 from mcp import Client
 from mcp.server import MCPServer
 
-from shared.coalesce import Flights
-from shared.errors import NotFound
 from shared.boundary import register
+from shared.coalesce import Flights
 from shared.credentials import ConfiguredAccount, Credential
+from shared.errors import NotFound
 from shared.tools import Effect, Tool
 
 pytestmark = pytest.mark.anyio

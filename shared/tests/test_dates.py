@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from shared.dates import parse_duration, parse_point, parse_range, zone
 from shared.errors import InvalidInput
 
-UTC = timezone.utc
+UTC = UTC
 # Thursday 19 March 2026, 15:30 UTC (16:30 in Paris, CET = UTC+1 until 29 March).
 NOW = datetime(2026, 3, 19, 15, 30, tzinfo=UTC)
 
@@ -92,7 +92,9 @@ def test_months():
     assert parse_range("last month", "UTC", now=january) == (utc(2025, 12, 1), utc(2026, 1, 1))
 
 
-@pytest.mark.parametrize(("text", "ago"), [("7d", timedelta(days=7)), ("48h", timedelta(hours=48)), ("2 jours", timedelta(days=2))])
+@pytest.mark.parametrize(
+    ("text", "ago"), [("7d", timedelta(days=7)), ("48h", timedelta(hours=48)), ("2 jours", timedelta(days=2))]
+)
 def test_a_duration_means_from_that_long_ago_until_now(text, ago):
     assert parse_range(text, "Europe/Paris", now=NOW) == (NOW - ago, NOW)
 
@@ -117,7 +119,9 @@ def test_relative_phrases_in_both_languages_are_relative_to_now_in_any_zone(tz):
     assert parse_point("2 hours ago", tz, now=NOW) == NOW - timedelta(hours=2)
 
 
-@pytest.mark.parametrize(("tz", "expected"), [("Europe/Paris", utc(2026, 3, 18, 9)), ("America/New_York", utc(2026, 3, 18, 14))])
+@pytest.mark.parametrize(
+    ("tz", "expected"), [("Europe/Paris", utc(2026, 3, 18, 9)), ("America/New_York", utc(2026, 3, 18, 14))]
+)
 def test_wall_clock_times_are_read_in_the_zone(tz, expected):
     assert parse_point("yesterday at 10:00", tz, now=NOW) == expected
     assert parse_point("hier à 10h", tz, now=NOW) == expected
@@ -144,13 +148,13 @@ def test_results_are_aware_utc():
         assert start <= end
 
 
-FRIDAY = datetime(2026, 12, 4, 15, 0, tzinfo=timezone.utc)
+FRIDAY = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text", ["since Monday", "depuis lundi", "Monday", "lundi", "last monday", "this week"])
 def test_since_monday_is_monday_midnight_where_the_person_is(text):
     start, end = parse_range(text, "Europe/Paris", now=FRIDAY)
-    assert start == datetime(2026, 11, 29, 23, 0, tzinfo=timezone.utc) and end == FRIDAY  # 00:00 in Paris
+    assert start == datetime(2026, 11, 29, 23, 0, tzinfo=UTC) and end == FRIDAY  # 00:00 in Paris
 
 
 @pytest.mark.parametrize("text", ["two days", "deux jours", "2 days", "2 jours", "48h", "since two days"])

@@ -7,8 +7,8 @@ import pytest
 from shared.errors import (
     Ambiguous,
     AuthFailed,
-    ConnectorError,
     Conflict,
+    ConnectorError,
     InvalidInput,
     NotFound,
     PermissionDenied,

@@ -12,10 +12,10 @@ from mcp import Client
 from mcp.server import MCPServer
 from pydantic import BaseModel, Field
 
-from shared.errors import ConnectorError, NotFound
-from shared.observability import JsonFormatter
 from shared.boundary import register
 from shared.credentials import ConfiguredAccount, Credential
+from shared.errors import ConnectorError, NotFound
+from shared.observability import JsonFormatter
 from shared.schemas import compact_schema, inline_refs
 from shared.tools import Effect, Reply, Tool, enabled
 
@@ -133,7 +133,10 @@ def test_compact_schema_keeps_a_non_null_default_of_an_optional():
 def test_inline_refs_replaces_refs_and_drops_defs():
     schema = {
         "type": "object",
-        "properties": {"filter": {"$ref": "#/$defs/Filter"}, "many": {"type": "array", "items": {"$ref": "#/$defs/Filter"}}},
+        "properties": {
+            "filter": {"$ref": "#/$defs/Filter"},
+            "many": {"type": "array", "items": {"$ref": "#/$defs/Filter"}},
+        },
         "$defs": {
             "Filter": {"type": "object", "properties": {"status": {"$ref": "#/$defs/Status"}}},
             "Status": {"enum": ["open", "done"], "type": "string"},
@@ -190,7 +193,9 @@ async def create_issue(rt, project: str, summary: str, dry_run: bool = False) ->
     """Create."""
     if project == "FAIL":
         raise ConnectorError("Jira refused the project.")
-    return Reply(markdown=f"Created **{project}-9**: {summary}", data=Summary(key=f"{project}-9"), target=f"{project}-9")
+    return Reply(
+        markdown=f"Created **{project}-9**: {summary}", data=Summary(key=f"{project}-9"), target=f"{project}-9"
+    )
 
 
 async def transition(rt, key: str) -> str:
@@ -202,14 +207,41 @@ def make_server() -> MCPServer:
     register(
         server,
         [
-            Tool(name="get_issue", title="Get issue", description="One issue.", fn=get_issue, effect=Effect.READ,
-                 toolset="issues"),
-            Tool(name="search", title="Search", description="Search issues.", fn=search, effect=Effect.READ,
-                 toolset="search"),
-            Tool(name="create_issue", title="Create issue", description="Create one.", fn=create_issue,
-                 effect=Effect.ADD, toolset="issues", output=Summary, target_arg="project"),
-            Tool(name="transition", title="Transition", description="Move it.", fn=transition, effect=Effect.CHANGE,
-                 toolset="issues", target_arg="key"),
+            Tool(
+                name="get_issue",
+                title="Get issue",
+                description="One issue.",
+                fn=get_issue,
+                effect=Effect.READ,
+                toolset="issues",
+            ),
+            Tool(
+                name="search",
+                title="Search",
+                description="Search issues.",
+                fn=search,
+                effect=Effect.READ,
+                toolset="search",
+            ),
+            Tool(
+                name="create_issue",
+                title="Create issue",
+                description="Create one.",
+                fn=create_issue,
+                effect=Effect.ADD,
+                toolset="issues",
+                output=Summary,
+                target_arg="project",
+            ),
+            Tool(
+                name="transition",
+                title="Transition",
+                description="Move it.",
+                fn=transition,
+                effect=Effect.CHANGE,
+                toolset="issues",
+                target_arg="key",
+            ),
         ],
         FakeRuntime(),
     )
@@ -234,9 +266,19 @@ async def test_listed_tools_carry_hints_meta_and_compact_schemas(client):
     get = listed["get_issue"]
     assert get.title == "Get issue" and get.description == "One issue."
     hints = get.annotations
-    assert (hints.read_only_hint, hints.destructive_hint, hints.open_world_hint, hints.idempotent_hint) == (True, False, False, True)
+    assert (hints.read_only_hint, hints.destructive_hint, hints.open_world_hint, hints.idempotent_hint) == (
+        True,
+        False,
+        False,
+        True,
+    )
     change = listed["transition"].annotations
-    assert (change.read_only_hint, change.destructive_hint, change.open_world_hint, change.idempotent_hint) == (False, True, False, False)
+    assert (change.read_only_hint, change.destructive_hint, change.open_world_hint, change.idempotent_hint) == (
+        False,
+        True,
+        False,
+        False,
+    )
     assert get.meta["openai/toolInvocation/invoking"] == "Get issue…"
     assert get.input_schema == {
         "type": "object",
@@ -326,7 +368,13 @@ async def test_reply_sends_markdown_and_structured_data_without_nulls(client, ca
     assert text_of(result) == "Created **PROJ-9**: Fix login"
     assert result.structured_content == {"key": "PROJ-9"}
     (audit,) = [r for r in caplog.records if r.name == "audit"]
-    assert audit.fields == {"audit": True, "identity": "alice@example.com", "tool": "create_issue", "target": "PROJ-9", "outcome": "ok"}
+    assert audit.fields == {
+        "audit": True,
+        "identity": "alice@example.com",
+        "tool": "create_issue",
+        "target": "PROJ-9",
+        "outcome": "ok",
+    }
 
 
 @pytest.mark.anyio

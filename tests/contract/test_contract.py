@@ -67,7 +67,9 @@ async def test_read_only_mode_lists_only_reads(connector: Connector, settings_fo
 async def test_a_toolset_left_out_is_absent_not_refused(connector: Connector, settings_for):
     for toolset in sorted({t.toolset for t in connector.tools}):
         listed = await surface(connector, settings_for(toolsets=[toolset]))
-        assert [t["name"] for t in listed] == [t.name for t in enabled(connector.tools, read_only=False, toolsets=[toolset])]
+        assert [t["name"] for t in listed] == [
+            t.name for t in enabled(connector.tools, read_only=False, toolsets=[toolset])
+        ]
 
 
 async def test_snapshots_are_current(connector: Connector, settings_for):
@@ -141,3 +143,10 @@ def test_an_http_upstream_beyond_loopback_is_refused(connector: Connector, setti
         return
     with pytest.raises(ConfigError, match="https://"):
         settings_for(url="http://upstream.example.com")
+
+
+def test_every_additive_write_takes_an_idempotency_key(connector: Connector):
+    """A retry after a lost answer must never add a second issue, page, comment or file."""
+    for tool in connector.tools:
+        if tool.effect is Effect.ADD:
+            assert "idempotency_key" in published_signature(tool).parameters, tool.name

@@ -83,8 +83,7 @@ def check_argv(argv: list[str]) -> argparse.Namespace:
             port = getattr(real, "port", None)
             if isinstance(port, int):
                 assert port == DEFAULT_PORTS[argv[1]], (
-                    f"shared.cli default port for {argv[1]} is {port}, contract says "
-                    f"{DEFAULT_PORTS[argv[1]]}"
+                    f"shared.cli default port for {argv[1]} is {port}, contract says {DEFAULT_PORTS[argv[1]]}"
                 )
     try:
         return parse_contract(argv)

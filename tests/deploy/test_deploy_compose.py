@@ -9,7 +9,6 @@ import re
 import jsonschema
 import pytest
 import yaml
-
 from deploy_support import AVAILABLE_CONNECTORS, DEPLOY, LOOPBACK, PREFIXES, SANDBOX_PORT, check_argv
 
 FILES = {"demo": DEPLOY / "compose.yaml", "prod": DEPLOY / "compose.prod.yaml"}
@@ -97,7 +96,9 @@ def test_servers_listen_where_they_are_published(which):
         env = service_env(which, service)
         prefix = PREFIXES[args.name]
         opted_in = args.allow_unauthenticated or env.get(f"{prefix}_ALLOW_UNAUTHENTICATED", "").lower() == "true"
-        assert opted_in, f"{which}/{name}: 0.0.0.0 is refused without --allow-unauthenticated or {prefix}_ALLOW_UNAUTHENTICATED"
+        assert opted_in, (
+            f"{which}/{name}: 0.0.0.0 is refused without --allow-unauthenticated or {prefix}_ALLOW_UNAUTHENTICATED"
+        )
         assert env.get(f"{prefix}_URL", "").startswith(("http://", "https://"))
         assert env.get("REDIS_URL", "").startswith("redis://")
         for key in env.get(f"{prefix}_ALLOWED_HOSTS", "").split(","):
@@ -115,7 +116,7 @@ def test_demo_is_wired_to_the_sandbox_and_redis():
     sandbox = check_argv(services["sandbox"]["command"])
     assert sandbox.command == "sandbox" and sandbox.host == "0.0.0.0" and sandbox.port == SANDBOX_PORT
     assert published(services["sandbox"]) == {SANDBOX_PORT: ("127.0.0.1", SANDBOX_PORT)}
-    for name, service, args in servers("demo"):
+    for name, service, _args in servers("demo"):
         env = service_env("demo", service)
         url = env[f"{PREFIXES[name]}_URL"]
         assert re.fullmatch(rf"http://sandbox:{sandbox.port}(/wiki)?", url), url

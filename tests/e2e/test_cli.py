@@ -29,7 +29,13 @@ from .conftest import (
 pytestmark = [pytest.mark.e2e]
 
 ERAS = [("legacy", "2025-11-25"), ("auto", "2026-07-28")]
-WRITE_TOOLS = {"jira_create_issue", "jira_update_issue", "jira_transition_issue", "jira_add_comment", "jira_link_issues"}
+WRITE_TOOLS = {
+    "jira_create_issue",
+    "jira_update_issue",
+    "jira_transition_issue",
+    "jira_add_comment",
+    "jira_link_issues",
+}
 
 
 def _raw_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:

@@ -57,7 +57,12 @@ def inspector(tmp_path_factory):
         command = [str(node), str(npx_cli), "-y", INSPECTOR, "--cli", *args]
         try:
             return subprocess.run(
-                command, env=env, cwd=home, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                command,
+                env=env,
+                cwd=home,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
                 timeout=FIRST_RUN_TIMEOUT,
             )
         except subprocess.TimeoutExpired as exc:
@@ -94,8 +99,16 @@ def test_tools_list_strict_schemas(inspector, mcp_url, era):
 @pytest.mark.parametrize("era", ERAS)
 def test_tools_call_search(inspector, mcp_url, era):
     done = inspector(
-        mcp_url, *ERAS[era], "--method", "tools/call", "--tool-name", "search",
-        "--tool-args-json", '{"query":"checkout"}', "--format", "json",
+        mcp_url,
+        *ERAS[era],
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "search",
+        "--tool-args-json",
+        '{"query":"checkout"}',
+        "--format",
+        "json",
     )
     result = _json(done)["result"]
     assert result.get("isError") is not True
@@ -113,7 +126,15 @@ def test_tools_call_search(inspector, mcp_url, era):
 @pytest.mark.parametrize("era", ERAS)
 def test_unknown_tool_exits_5(inspector, mcp_url, era):
     done = inspector(
-        mcp_url, *ERAS[era], "--method", "tools/call", "--tool-name", "no_such_tool",
-        "--tool-args-json", "{}", "--format", "json",
+        mcp_url,
+        *ERAS[era],
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "no_such_tool",
+        "--tool-args-json",
+        "{}",
+        "--format",
+        "json",
     )
     assert done.returncode == 5, f"exit {done.returncode}\nstdout: {done.stdout}\nstderr: {done.stderr[-2000:]}"

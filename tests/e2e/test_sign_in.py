@@ -84,24 +84,47 @@ def sign_in(d: Deployment, person: str, scope: str = "jira.read jira.write offli
     assert "resource_metadata=" in challenge.headers["www-authenticate"]
     metadata = http.get(f"{d.issuer}/.well-known/oauth-protected-resource/mcp", timeout=10).json()
     assert metadata["resource"] == d.mcp
-    server = http.get(f"{metadata['authorization_servers'][0].rstrip('/')}/.well-known/oauth-authorization-server",
-                      timeout=10).json()  # fmt: skip
+    server = http.get(
+        f"{metadata['authorization_servers'][0].rstrip('/')}/.well-known/oauth-authorization-server", timeout=10
+    ).json()
     assert server["code_challenge_methods_supported"] == ["S256"] and "offline_access" in server["scopes_supported"]
-    client = http.post(server["registration_endpoint"], json={
-        "redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none", "client_name": "ChatGPT (test)",
-        "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
-    }, timeout=10).json()  # fmt: skip
+    client = http.post(
+        server["registration_endpoint"],
+        json={
+            "redirect_uris": [CALLBACK],
+            "token_endpoint_auth_method": "none",
+            "client_name": "ChatGPT (test)",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+        },
+        timeout=10,
+    ).json()
     verifier, code_challenge = _pkce()
-    step = http.get(server["authorization_endpoint"], params={
-        "response_type": "code", "client_id": client["client_id"], "redirect_uri": CALLBACK, "state": "s1",
-        "code_challenge": code_challenge, "code_challenge_method": "S256", "scope": scope, "resource": d.mcp,
-    }, allow_redirects=False, timeout=10)  # fmt: skip
+    step = http.get(
+        server["authorization_endpoint"],
+        params={
+            "response_type": "code",
+            "client_id": client["client_id"],
+            "redirect_uri": CALLBACK,
+            "state": "s1",
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+            "scope": scope,
+            "resource": d.mcp,
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
     assert step.status_code == 302, step.text[:300]
     consent = http.get(step.headers["location"], timeout=10)
     assert consent.status_code == 200
     request_id = _query(step.headers["location"])["request"]
-    decided = http.post(f"{d.issuer}/oauth/consent", data={"request": request_id, "decision": "allow"},
-                        allow_redirects=False, timeout=10)  # fmt: skip
+    decided = http.post(
+        f"{d.issuer}/oauth/consent",
+        data={"request": request_id, "decision": "allow"},
+        allow_redirects=False,
+        timeout=10,
+    )
     at_atlassian = decided.headers["location"]
     assert at_atlassian.startswith(f"{d.site.url}/authorize")  # the login is Atlassian's own
     back = approve(at_atlassian, person)  # the person signs in at the sandbox's consent page
@@ -109,10 +132,18 @@ def sign_in(d: Deployment, person: str, scope: str = "jira.read jira.write offli
     assert done.status_code == 302 and done.headers["location"].startswith(CALLBACK)
     answer = _query(done.headers["location"])
     assert answer["state"] == "s1" and answer["iss"] == d.issuer  # RFC 9207
-    tokens = http.post(server["token_endpoint"], data={
-        "grant_type": "authorization_code", "code": answer["code"], "redirect_uri": CALLBACK,
-        "client_id": client["client_id"], "code_verifier": verifier, "resource": d.mcp,
-    }, timeout=10).json()  # fmt: skip
+    tokens = http.post(
+        server["token_endpoint"],
+        data={
+            "grant_type": "authorization_code",
+            "code": answer["code"],
+            "redirect_uri": CALLBACK,
+            "client_id": client["client_id"],
+            "code_verifier": verifier,
+            "resource": d.mcp,
+        },
+        timeout=10,
+    ).json()
     assert tokens["token_type"].lower() == "bearer" and tokens.get("refresh_token")
     return {**tokens, "client_id": client["client_id"], "token_endpoint": server["token_endpoint"]}
 
@@ -138,10 +169,16 @@ async def test_a_person_signs_in_once_and_works_with_their_own_account(deploymen
 
 async def test_a_refresh_gives_a_new_access_token_that_works(deployment):
     tokens = sign_in(deployment, "alice")
-    renewed = httpx.post(tokens["token_endpoint"], data={
-        "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "client_id": tokens["client_id"],
-        "resource": deployment.mcp,
-    }, timeout=10).json()  # fmt: skip
+    renewed = httpx.post(
+        tokens["token_endpoint"],
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": tokens["client_id"],
+            "resource": deployment.mcp,
+        },
+        timeout=10,
+    ).json()
     assert renewed["access_token"] != tokens["access_token"] and renewed["refresh_token"] != tokens["refresh_token"]
     async with as_person(deployment, renewed["access_token"]) as client:
         assert not (await client.call_tool("jira_list_projects", {})).is_error

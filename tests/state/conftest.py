@@ -169,8 +169,12 @@ class Server:
         with log.open("wb") as handle:
             self.popen = subprocess.Popen(
                 [sys.executable, "-m", "shared.cli", "serve", "jira", "--port", str(self.port)],
-                cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                cwd=REPO,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

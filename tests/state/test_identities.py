@@ -48,8 +48,14 @@ def site():
 @pytest.fixture
 def served(site):
     site.control.reset()
-    settings = JiraSettings(_secrets_dir=None, url=site.url, email="alice@example.com", api_token="token-alice",
-                            rate_limit_per_second=1000, http_timeout_seconds=5)  # fmt: skip
+    settings = JiraSettings(
+        _secrets_dir=None,
+        url=site.url,
+        email="alice@example.com",
+        api_token="token-alice",
+        rate_limit_per_second=1000,
+        http_timeout_seconds=5,
+    )
     accounts = {
         who: Credential(f"jira:{who}@example.com@{site.url}", "basic", SecretStr(f"token-{who}"), f"{who}@example.com")
         for who in [*PEOPLE, "mallory"]

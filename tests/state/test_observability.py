@@ -40,9 +40,13 @@ def sandbox():
 
 def settings_for(url: str) -> JiraSettings:
     return JiraSettings(
-        _secrets_dir=None, url=url, email="alice@example.com", api_token=SECRET_TOKEN,
-        rate_limit_per_second=1000, http_timeout_seconds=3,
-    )  # fmt: skip
+        _secrets_dir=None,
+        url=url,
+        email="alice@example.com",
+        api_token=SECRET_TOKEN,
+        rate_limit_per_second=1000,
+        http_timeout_seconds=3,
+    )
 
 
 class Lines(logging.Handler):
@@ -71,7 +75,7 @@ def captured_lines():
         yield handler
     finally:
         root.removeHandler(handler)
-        for logger, level in zip(loggers, levels):
+        for logger, level in zip(loggers, levels, strict=False):
             logger.setLevel(level)
 
 
@@ -104,7 +108,9 @@ def test_every_line_of_a_tool_call_carries_its_request_id(sandbox):
             ]
             earlier.add(rid)
             workers = [e for t, e in server_lines if t.startswith("AnyIO worker thread")]
-            assert any("retrying Jira request after 503" in e["msg"] for e in workers), "the retry line comes from a worker"
+            assert any("retrying Jira request after 503" in e["msg"] for e in workers), (
+                "the retry line comes from a worker"
+            )
             assert any(e["logger"].startswith("urllib3") for e in workers), "client libraries' lines carry the id too"
 
 
@@ -126,7 +132,18 @@ async def test_audit_line_names_who_what_and_outcome_without_secrets_or_bodies(s
     retry = [(t, e) for t, e in lines.seen if "retrying Jira request after 429" in e["msg"]]
     assert retry and retry[0][0].startswith("AnyIO worker thread")
     assert retry[0][1]["request_id"] == audit["request_id"] != "-", "worker-thread lines share the call's id"
-    assert set(audit) == {"ts", "level", "logger", "request_id", "msg", "audit", "identity", "tool", "target", "outcome"}
+    assert set(audit) == {
+        "ts",
+        "level",
+        "logger",
+        "request_id",
+        "msg",
+        "audit",
+        "identity",
+        "tool",
+        "target",
+        "outcome",
+    }
     assert SECRET_TOKEN not in json.dumps(audit) and "confidential" not in json.dumps(audit)
     informative = "\n".join(json.dumps(e) for e in entries if e["level"] != "debug")  # production logs at INFO
     assert SECRET_TOKEN not in informative and "confidential" not in informative
@@ -212,7 +229,8 @@ print("ENABLED" if tracing.enabled() else "DISABLED", len(loaded))
 if tracing.enabled():
     from opentelemetry import trace
     provider = trace.get_tracer_provider()
-    print(type(provider).__module__, [type(p.span_exporter).__name__ for p in provider._active_span_processor._span_processors])
+    processors = provider._active_span_processor._span_processors
+    print(type(provider).__module__, [type(p.span_exporter).__name__ for p in processors])
     provider.shutdown()
 """
 
@@ -231,6 +249,7 @@ def test_without_an_otlp_endpoint_nothing_is_imported():
 
 def test_with_an_otlp_endpoint_spans_go_to_the_otlp_http_exporter():
     import opentelemetry.exporter.otlp.proto.http  # noqa: F401 - installed with the test extra
+
     lines = probe(OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{free_port()}")
     assert lines[0].startswith("ENABLED")
     assert lines[1] == "opentelemetry.sdk.trace ['OTLPSpanExporter']"

@@ -104,10 +104,19 @@ async def test_cache_is_shared_by_replicas_and_never_across_identities(replicas,
 
         return load
 
-    assert await one.get_or_load(ALICE, "myself", None, loader("alice")) == {"displayName": "alice", "groups": ["a", "b"]}
-    assert await two.get_or_load(ALICE, "myself", None, loader("alice-again")) == {"displayName": "alice", "groups": ["a", "b"]}
+    assert await one.get_or_load(ALICE, "myself", None, loader("alice")) == {
+        "displayName": "alice",
+        "groups": ["a", "b"],
+    }
+    assert await two.get_or_load(ALICE, "myself", None, loader("alice-again")) == {
+        "displayName": "alice",
+        "groups": ["a", "b"],
+    }
     assert await two.get_or_load(BOB, "myself", None, loader("bob")) == {"displayName": "bob", "groups": ["a", "b"]}
-    assert await one.get_or_load(BOB, "myself", None, loader("bob-again")) == {"displayName": "bob", "groups": ["a", "b"]}
+    assert await one.get_or_load(BOB, "myself", None, loader("bob-again")) == {
+        "displayName": "bob",
+        "groups": ["a", "b"],
+    }
     assert loads == ["alice", "bob"], "one load per identity, shared warm by the other replica"
 
     keys = keys_under(redis_client, prefix)
@@ -230,8 +239,11 @@ async def test_losing_redis_degrades_with_one_warning_then_recovers(forwarder, r
 
         redis_client.delete(bucket_key)
         forwarder.open()  # Redis is back: the next call after the retry period uses it again
-        wait_for(lambda: bucket.reserve() is not None and redis_client.exists(bucket_key), timeout=5,
-                 what="the bucket to live in Redis again")  # fmt: skip
+        wait_for(
+            lambda: bucket.reserve() is not None and redis_client.exists(bucket_key),
+            timeout=5,
+            what="the bucket to live in Redis again",
+        )
         assert state.link.up and BACKEND_UP._value.get() == 1
         assert any("is back" in r.getMessage() for r in caplog.records)
         assert await cache.get_or_load(ALICE, "myself", None, load) == {"v": 1}

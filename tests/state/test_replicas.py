@@ -107,9 +107,13 @@ def sandbox():
 
 def jira_settings(url: str, user: str) -> JiraSettings:
     return JiraSettings(
-        _secrets_dir=None, url=url, email=f"{user}@example.com", api_token=f"token-{user}",
-        rate_limit_per_second=1000, http_timeout_seconds=3,
-    )  # fmt: skip
+        _secrets_dir=None,
+        url=url,
+        email=f"{user}@example.com",
+        api_token=f"token-{user}",
+        rate_limit_per_second=1000,
+        http_timeout_seconds=3,
+    )
 
 
 @pytest.mark.anyio
@@ -135,7 +139,9 @@ async def test_a_users_cached_data_is_never_served_to_another(sandbox, prefix, r
 
 
 @pytest.mark.anyio
-async def test_jira_calls_survive_losing_redis_and_share_again_when_it_returns(sandbox, forwarder, prefix, redis_client, caplog):
+async def test_jira_calls_survive_losing_redis_and_share_again_when_it_returns(
+    sandbox, forwarder, prefix, redis_client, caplog
+):
     url, control = sandbox
     caplog.set_level(logging.INFO, logger="shared.state")
     state = RedisState(forwarder.url, prefix=prefix, retry_seconds=0.2)

@@ -11,8 +11,24 @@ from .markdown_text import escape_md, short_detail
 from .tree import MACRO_ELEMENTS, El, Text, plain, text_of
 
 FORMAT = {"strong": "**", "b": "**", "em": "*", "i": "*", "s": "~~", "del": "~~", "strike": "~~"}
-TRANSPARENT = {"span", "u", "sub", "sup", "small", "big", "font", "ins", "mark", "ac:inline-comment-marker",
-                "abbr", "cite", "q", "var", "kbd", "samp"}  # fmt: skip
+TRANSPARENT = {
+    "span",
+    "u",
+    "sub",
+    "sup",
+    "small",
+    "big",
+    "font",
+    "ins",
+    "mark",
+    "ac:inline-comment-marker",
+    "abbr",
+    "cite",
+    "q",
+    "var",
+    "kbd",
+    "samp",
+}
 
 
 class InlineReader:

@@ -11,9 +11,34 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
-BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "pre", "hr", "div",
-              "ac:layout", "ac:layout-section", "ac:layout-cell", "ac:task-list", "ac:adf-extension", "section",
-              "dl", "center", "figure", "ac:structured-macro", "ac:macro", "ac:image"}  # fmt: skip
+BLOCK_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "table",
+    "blockquote",
+    "pre",
+    "hr",
+    "div",
+    "ac:layout",
+    "ac:layout-section",
+    "ac:layout-cell",
+    "ac:task-list",
+    "ac:adf-extension",
+    "section",
+    "dl",
+    "center",
+    "figure",
+    "ac:structured-macro",
+    "ac:macro",
+    "ac:image",
+}
 MACRO_ELEMENTS = ("ac:structured-macro", "ac:macro")
 
 _ROOT_OPEN = b"<cf-root>"
@@ -143,8 +168,15 @@ def text_of(node: El | Text) -> str:
     """The readable text under a node (macro parameters and machine fields left out)."""
     if isinstance(node, Text):
         return node.text
-    if node.name in ("ac:parameter", "ac:adf-attribute", "ac:adf-fallback", "ac:task-id", "ac:task-uuid",
-                     "ac:task-status", "ac:placeholder"):  # fmt: skip
+    if node.name in (
+        "ac:parameter",
+        "ac:adf-attribute",
+        "ac:adf-fallback",
+        "ac:task-id",
+        "ac:task-uuid",
+        "ac:task-status",
+        "ac:placeholder",
+    ):
         return ""
     return "".join(text_of(c) for c in node.children)
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from mcp import Client
 
 from connectors.confluence.connector import connector
-from connectors.confluence.runtime import ConfluenceRuntime
 from connectors.confluence.settings import ConfluenceSettings
 from sandbox.atlassian.testing import SiteUnderTest, running_site
 from sandbox.atlassian.users import DEMO_TOKEN, DEMO_USER
-from shared.server import build_app, build_server
-from shared.testing import serve_in_thread
+from shared.testing import connector_fixtures
 
 
 class Upstream(SiteUnderTest):
@@ -48,25 +45,16 @@ def make_settings(url: str, **overrides) -> ConfluenceSettings:
     return ConfluenceSettings(_secrets_dir=None, **(values | overrides))
 
 
-@pytest.fixture
-def settings(upstream) -> ConfluenceSettings:
-    return make_settings(upstream.url)
+globals().update(connector_fixtures(connector, make_settings))  # settings, runtime, client, mcp_url
 
 
 @pytest.fixture
-def runtime(settings) -> ConfluenceRuntime:
-    return ConfluenceRuntime(settings)
-
-
-@pytest.fixture
-async def confluence(settings, runtime):
+def confluence(client):
     """An MCP client talking to the Confluence server in memory (same protocol layer as HTTP)."""
-    async with Client(build_server(connector, settings, runtime)) as client:
-        yield client
+    return client
 
 
 @pytest.fixture
-def confluence_url(settings, runtime):
+def confluence_url(mcp_url):
     """The Confluence MCP server over real Streamable HTTP."""
-    with serve_in_thread(build_app(connector, settings, runtime)) as base:
-        yield f"{base}/mcp"
+    return mcp_url

@@ -28,9 +28,13 @@ def add_page(upstream, title: str, versions: list[tuple[datetime, str]]):
     shop = store.space_by_key("SHOP")
     alice = user("alice").account_id
     return store.add_content(
-        type="page", space_id=shop.id, author_id=alice, created=versions[0][0], parent_id=shop.homepage_id,
+        type="page",
+        space_id=shop.id,
+        author_id=alice,
+        created=versions[0][0],
+        parent_id=shop.homepage_id,
         versions=[Version(n, alice, when, "", title, body) for n, (when, body) in enumerate(versions, 1)],
-    )  # fmt: skip
+    )
 
 
 def monday_in(zone: str) -> datetime:
@@ -44,11 +48,15 @@ async def test_decisions_recorded_in_august_on_a_page_touched_this_week_are_not_
     now = datetime.now(UTC)
     august = now - timedelta(days=110)
     touched = max(monday_in(ZONE).astimezone(UTC) + timedelta(minutes=5), now - timedelta(minutes=3))
-    page = add_page(upstream, "Payments decision log", [
-        (august, decisions_body(*AUGUST)),
-        (august + timedelta(days=1), decisions_body(*AUGUST) + "<p>Typo fixed.</p>"),
-        (touched, decisions_body(*AUGUST, NEW)),
-    ])  # fmt: skip
+    page = add_page(
+        upstream,
+        "Payments decision log",
+        [
+            (august, decisions_body(*AUGUST)),
+            (august + timedelta(days=1), decisions_body(*AUGUST) + "<p>Typo fixed.</p>"),
+            (touched, decisions_body(*AUGUST, NEW)),
+        ],
+    )
     text, data = await call(confluence, "confluence_find_decisions", project="SHOP", period="this week")
     on_page = [d for d in data["decisions"] if d["page_id"] == str(page.id)]
     assert [d["text"] for d in on_page] == [NEW]
@@ -65,9 +73,14 @@ async def test_a_page_that_quotes_earlier_decisions_does_not_count_them_again(co
     now = datetime.now(UTC)
     august = now - timedelta(days=110)
     touched = max(monday_in(ZONE).astimezone(UTC) + timedelta(minutes=5), now - timedelta(minutes=3))
-    add_page(upstream, "Payments decision log", [
-        (august, decisions_body(*AUGUST)), (touched, decisions_body(*AUGUST) + "<p>Reviewed.</p>"),
-    ])  # fmt: skip
+    add_page(
+        upstream,
+        "Payments decision log",
+        [
+            (august, decisions_body(*AUGUST)),
+            (touched, decisions_body(*AUGUST) + "<p>Reviewed.</p>"),
+        ],
+    )
     quoting = add_page(upstream, "Quarterly summary", [(touched, decisions_body(AUGUST[0]))])
     _, data = await call(confluence, "confluence_find_decisions", project="SHOP", period="this week")
     assert not [d for d in data["decisions"] if d["page_id"] == str(quoting.id)]

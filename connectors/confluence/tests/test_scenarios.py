@@ -15,7 +15,7 @@ pytestmark = pytest.mark.anyio
     [("Webshop", "this week"), ("webshop", "cette semaine"), ("SHOP", "This Week")],
 )
 async def test_decisions_of_the_project_this_week_in_one_call(confluence_url, upstream, project, period):
-    """"Résume-moi les décisions prises sur le projet Webshop dans Confluence cette semaine"."""
+    """ "Résume-moi les décisions prises sur le projet Webshop dans Confluence cette semaine"."""
     async with Client(confluence_url) as confluence:
         text, data = await call(confluence, "confluence_find_decisions", project=project, period=period)
     store = upstream.store

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from connectors.confluence import storage_format as storage
-
 from shared.testing import call, fail
+
 from .test_storage import MACROS
 
 pytestmark = pytest.mark.anyio
@@ -26,7 +26,9 @@ async def test_search_and_fetch_follow_the_chatgpt_contract(confluence, upstream
     data = result.structured_content
     assert result.content[0].text.startswith('{"results":')  # the object mirrored as JSON text
     first = data["results"][0]
-    assert first["id"] == str(upstream.fixtures["macro_page"]) and first["url"].startswith(f"{upstream.url}/wiki/spaces/ENG/pages/")
+    assert first["id"] == str(upstream.fixtures["macro_page"]) and first["url"].startswith(
+        f"{upstream.url}/wiki/spaces/ENG/pages/"
+    )
     text, doc = await call(confluence, "fetch", id=first["id"])
     assert doc["url"] == first["url"] and doc["title"] == "Checkout service — technical design"
     assert f"URL: {doc['url']}" in doc["text"] and "[[jira SHOP-1 #5]]" in doc["text"]
@@ -59,14 +61,20 @@ async def test_list_spaces(confluence, upstream):
 
 async def test_get_page_with_parts_by_id_and_by_title(confluence, upstream):
     macro = str(upstream.fixtures["macro_page"])
-    text, data = await call(confluence, "confluence_get_page", id=macro,
-                            include=["children", "comments", "labels", "attachments", "versions"])  # fmt: skip
+    text, data = await call(
+        confluence,
+        "confluence_get_page",
+        id=macro,
+        include=["children", "comments", "labels", "attachments", "versions"],
+    )
     assert data["version"] == 5 and data["space"] == "ENG" and data["url"] in text
     for heading in ("## Child pages", "## Comments", "## Labels", "## Attachments", "## Versions"):
         assert heading in text
     assert "architecture-diagram.png" in text and "checkout" in text.split("## Labels")[1]
     assert re.search(r"\(comment \d+, reply\)", text)  # replies are threaded under their comment
-    _, by_title = await call(confluence, "confluence_get_page", title="Checkout service — technical design", space="ENG")
+    _, by_title = await call(
+        confluence, "confluence_get_page", title="Checkout service — technical design", space="ENG"
+    )
     assert by_title["id"] == macro
     error = await fail(confluence, "confluence_get_page", title="No such page", space="ENG")
     assert "No page titled" in error
@@ -124,13 +132,17 @@ async def test_round_trip_edit_one_paragraph_keeps_every_macro(confluence, upstr
     before = page(upstream, macro).body
     text, data = await call(confluence, "confluence_get_page", id=macro)
     body = text.split("\n---\n\n", 1)[1]
-    edited = body.replace("Use the sandbox credentials documented in the runbook.", "Use the sandbox credentials from Vault.")
+    edited = body.replace(
+        "Use the sandbox credentials documented in the runbook.", "Use the sandbox credentials from Vault."
+    )
     assert edited != body
     out, written = await call(confluence, "confluence_update_page", id=macro, version=data["version"], body=edited)
     stored = page(upstream, macro)
     assert written["version"] == 6 == stored.version.number and written["warnings"] == []
     assert MACROS.findall(stored.body) == [m.replace("from the runbook", "") for m in MACROS.findall(before)] or True
-    assert [m for m in MACROS.findall(stored.body) if "Vault" not in m] == [m for m in MACROS.findall(before) if "runbook." not in m]
+    assert [m for m in MACROS.findall(stored.body) if "Vault" not in m] == [
+        m for m in MACROS.findall(before) if "runbook." not in m
+    ]
     assert stored.body == before.replace("documented in the runbook.", "from Vault.")
     assert "blocks kept exactly, 1 written from markdown" in out
 
@@ -139,9 +151,17 @@ async def test_update_a_section_append_and_labels(confluence, upstream):
     notes = str(upstream.fixtures["this_week_meeting_notes"][0])
     _, data = await call(confluence, "confluence_get_page", id=notes)
     before = page(upstream, notes).body
-    _, written = await call(confluence, "confluence_update_page", id=notes, version=data["version"], section="Decisions",
-                            section_body="- Launch the beta on Thursday", mode="append", add_labels=["decided"],
-                            remove_labels=["decision"])  # fmt: skip
+    _, written = await call(
+        confluence,
+        "confluence_update_page",
+        id=notes,
+        version=data["version"],
+        section="Decisions",
+        section_body="- Launch the beta on Thursday",
+        mode="append",
+        add_labels=["decided"],
+        remove_labels=["decision"],
+    )
     stored = page(upstream, notes)
     assert "Launch the beta on Thursday" in stored.body and written["version"] == data["version"] + 1
     assert MACROS.findall(stored.body) == MACROS.findall(before)
@@ -161,14 +181,22 @@ async def test_a_409_from_confluence_says_to_re_read(confluence, upstream):
     """Someone saves between our read and our write: Confluence answers 409; the caller is told to re-read."""
     macro = str(upstream.fixtures["macro_page"])
     upstream.control.fault(kind="status", status=409, method="PUT", path=r"/wiki/api/v2/pages/\d+", times=1)
-    error = await fail(confluence, "confluence_update_page", id=macro, version=5, section="Data model", section_body="x")
+    error = await fail(
+        confluence, "confluence_update_page", id=macro, version=5, section="Data model", section_body="x"
+    )
     assert "re-read the page" in error.lower() and "version 5 is current" in error
     assert page(upstream, macro).version.number == 5
 
 
 async def test_create_page_with_parent_labels_and_idempotency(confluence, upstream):
-    args = dict(space="SHOP", title="Release checklist", body="## Steps\n\n1. Freeze\n2. Ship", parent="Meeting notes",
-                labels=["release"], idempotency_key="k-1")  # fmt: skip
+    args = dict(
+        space="SHOP",
+        title="Release checklist",
+        body="## Steps\n\n1. Freeze\n2. Ship",
+        parent="Meeting notes",
+        labels=["release"],
+        idempotency_key="k-1",
+    )
     text, data = await call(confluence, "confluence_create_page", **args)
     created = page(upstream, data["id"])
     assert created.parent_id == upstream.fixtures["meeting_notes_parent"] and "<ol><li>Freeze</li>" in created.body
@@ -186,7 +214,9 @@ async def test_add_comment_and_reply(confluence, upstream):
     assert comment.body == "<p>Looks <strong>good</strong></p>" and top["url"].startswith(upstream.url)
     _, reply = await call(confluence, "confluence_add_comment", id=macro, body="Agreed", reply_to=top["id"])
     assert upstream.store.comments[int(reply["id"])].parent_comment_id == int(top["id"])
-    error = await fail(confluence, "confluence_add_comment", id=str(upstream.fixtures["large_page"]), body="x", reply_to=top["id"])
+    error = await fail(
+        confluence, "confluence_add_comment", id=str(upstream.fixtures["large_page"]), body="x", reply_to=top["id"]
+    )
     assert "is not on page" in error
 
 
@@ -210,7 +240,9 @@ async def test_a_failing_write_is_reported_and_not_applied(confluence, upstream)
 async def test_a_write_applied_before_its_answer_was_lost_is_not_a_conflict(confluence, upstream):
     """PUT is replayed after a 5xx; the replay meets 409 because the first one landed: that is our write."""
     macro = str(upstream.fixtures["macro_page"])
-    upstream.control.fault(kind="status", status=500, method="PUT", path=r"/wiki/api/v2/pages/\d+", times=1, after_write=True)
+    upstream.control.fault(
+        kind="status", status=500, method="PUT", path=r"/wiki/api/v2/pages/\d+", times=1, after_write=True
+    )
     _, written = await call(confluence, "confluence_update_page", id=macro, version=5, title="Renamed")
     assert written["version"] == 6 and page(upstream, macro).title == "Renamed"
     assert len(page(upstream, macro).versions) == 6
@@ -238,7 +270,11 @@ async def test_expired_credentials_and_rate_limits_are_explained(confluence, ups
         ("confluence_search_pages", {"modified": "the day after never"}, "Could not understand the date"),
         ("confluence_update_page", {"id": "98618", "version": 5}, "Nothing to change"),
         ("confluence_update_page", {"id": "98618", "version": 5, "body": "x", "section": "Tasks"}, "not both"),
-        ("confluence_update_page", {"id": "98618", "version": 5, "section": "Nope", "section_body": "x"}, 'No heading "Nope"'),
+        (
+            "confluence_update_page",
+            {"id": "98618", "version": 5, "section": "Nope", "section_body": "x"},
+            'No heading "Nope"',
+        ),
         ("confluence_update_page", {"id": "98618", "version": 5, "add_labels": ["two words"]}, "cannot contain spaces"),
         ("confluence_create_page", {"space": "ENG", "title": " "}, "title must not be empty"),
         ("confluence_add_comment", {"id": "98618", "body": "  "}, "body must not be empty"),

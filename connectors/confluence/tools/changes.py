@@ -83,7 +83,7 @@ async def get_changes(
     following = mark.after((when, str(hit["content"]["id"])) for hit, when in fresh)
     rows = [result_row(rt, hit, tz) for hit, _ in fresh]
     lines = []
-    for (hit, when), (pid, title, url, where, _) in zip(fresh, rows):
+    for (hit, when), (pid, title, url, where, _) in zip(fresh, rows, strict=False):
         version = hit["content"].get("version") or {}
         number = version.get("number")
         who = (version.get("by") or {}).get("displayName", "")
@@ -97,5 +97,7 @@ async def get_changes(
     text, _ = clip(text, DEFAULT_BUDGET, "Call again with a smaller limit.")
     if more:
         text += "\n\nMore changes are waiting: call again with next_cursor."
-    changes = Changes(ids=[r[0] for r in rows], urls=[r[2] for r in rows], next_cursor=following.encode(CURSOR), more=more)
+    changes = Changes(
+        ids=[r[0] for r in rows], urls=[r[2] for r in rows], next_cursor=following.encode(CURSOR), more=more
+    )
     return Reply(text, changes)

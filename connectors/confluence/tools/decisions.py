@@ -95,10 +95,12 @@ async def find_decisions(
     pages = pages[:max_pages]
     bodies = [((page.get("body") or {}).get("storage") or {}).get("value", "") for page in pages]
     with_decisions = [(page, found) for page, body in zip(pages, bodies, strict=True) if (found := _on_page(body))]
-    histories = await gather([  # each page's history, a few at a time
-        lambda page=page, decisions=decisions: first_seen(client, page, {norm(d.text) for d in decisions}, start)
-        for page, decisions in with_decisions
-    ])  # fmt: skip
+    histories = await gather(
+        [  # each page's history, a few at a time
+            lambda page=page, decisions=decisions: first_seen(client, page, {norm(d.text) for d in decisions}, start)
+            for page, decisions in with_decisions
+        ]
+    )
     found: list[tuple[dict, storage.Decision, FirstSeen]] = []
     for (page, decisions), seen in zip(with_decisions, histories, strict=True):
         found += [(page, d, seen[norm(d.text)]) for d in decisions if norm(d.text) in seen]
@@ -117,15 +119,24 @@ async def find_decisions(
             continue
         listed.add(key)
         title = q.plain_title(page.get("title", ""))
-        items.append(DecisionItem(
-            text=d.text, status=d.status.lower(), page_id=str(page["id"]), page_title=title,
-            author=names.get(seen.author_id, ""), date=local(seen.when.isoformat(), tz),
-            url=client.web_url((page.get("_links") or {}).get("webui")),
-        ))  # fmt: skip
+        items.append(
+            DecisionItem(
+                text=d.text,
+                status=d.status.lower(),
+                page_id=str(page["id"]),
+                page_title=title,
+                author=names.get(seen.author_id, ""),
+                date=local(seen.when.isoformat(), tz),
+                url=client.web_url((page.get("_links") or {}).get("webui")),
+            )
+        )
     period_text = f"{period} = {local(start.isoformat(), tz)} to {local(end.isoformat(), tz)}"
-    lines = [f"Scope: {scope_text}", f"Period: {period_text} ({times_in(tz)})",
-             f"{len(items)} decisions in {len({i.page_id for i in items})} of {len(pages)} pages read; "
-             f"dated by the first version of the page that has them. Status: {STATUSES}."]  # fmt: skip
+    lines = [
+        f"Scope: {scope_text}",
+        f"Period: {period_text} ({times_in(tz)})",
+        f"{len(items)} decisions in {len({i.page_id for i in items})} of {len(pages)} pages read; "
+        f"dated by the first version of the page that has them. Status: {STATUSES}.",
+    ]
     if earlier:
         lines.append(f"{len(earlier)} decisions on these pages appeared before the period: not listed again.")
     by_page: dict[str, list[DecisionItem]] = {}
@@ -145,10 +156,15 @@ async def find_decisions(
     return Reply(
         text,
         Decisions(
-            scope=scope_text, period_start=start.isoformat(), period_end=end.isoformat(), pages_read=len(pages),
-            earlier=len(earlier), decisions=items, more_pages=more,
+            scope=scope_text,
+            period_start=start.isoformat(),
+            period_end=end.isoformat(),
+            pages_read=len(pages),
+            earlier=len(earlier),
+            decisions=items,
+            more_pages=more,
         ),
-    )  # fmt: skip
+    )
 
 
 def _on_page(body: str) -> list[storage.Decision]:

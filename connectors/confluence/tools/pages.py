@@ -13,7 +13,8 @@ from shared.errors import InvalidInput
 from shared.shaping import decode_cursor
 from shared.tools import Effect, Reply, tool
 
-from .. import storage_format as storage, views
+from .. import storage_format as storage
+from .. import views
 from ..pages import Loaded, load, window
 from ..resolve import gather
 from ..runtime import ConfluenceRuntime
@@ -38,7 +39,7 @@ async def _comments(rt: ConfluenceRuntime, found: dict, tz: str) -> str:
     top = found.get("results", [])
     replies = await gather([lambda c=c: rt.client.comment_replies(str(c["id"])) for c in top])
     thread: list[tuple[dict, int]] = []
-    for comment, children in zip(top, replies):
+    for comment, children in zip(top, replies, strict=False):
         thread.append((comment, 0))
         thread += [(r, 1) for r in (children or {}).get("results", [])]
     authors = [(c.get("version") or {}).get("authorId") for c, _ in thread]
@@ -59,7 +60,7 @@ async def parts_text(rt: ConfluenceRuntime, loaded: Loaded, parts: list[str], tz
         "versions": lambda: client.versions(pid, kind=kind),
     }
     wanted = [p for p in calls if p in parts]
-    results = dict(zip(wanted, await gather([calls[p] for p in wanted])))
+    results = dict(zip(wanted, await gather([calls[p] for p in wanted]), strict=False))
     sections = []
     space_key = loaded.space["key"] if loaded.space else ""
     if "children" in results:
@@ -71,9 +72,11 @@ async def parts_text(rt: ConfluenceRuntime, loaded: Loaded, parts: list[str], tz
         sections.append(views.labels_section(results["labels"]))
     if "attachments" in results:
         attachments = results["attachments"].get("results", [])
-        sections.append(views.attachments_section(
-            attachments, lambda a: client.web_url(a.get("webuiLink") or (a.get("_links") or {}).get("webui")), tz
-        ))  # fmt: skip
+        sections.append(
+            views.attachments_section(
+                attachments, lambda a: client.web_url(a.get("webuiLink") or (a.get("_links") or {}).get("webui")), tz
+            )
+        )
     if "versions" in results:
         versions = results["versions"].get("results", [])
         names = await rt.lookups.names([v.get("authorId") for v in versions if v.get("authorId")])
@@ -152,7 +155,11 @@ async def get_page(
     if include and not cursor:
         text += "\n\n" + "\n\n".join(await parts_text(rt, loaded, list(include), tz))
     info = PageInfo(
-        id=str(loaded.page["id"]), title=loaded.page.get("title", ""), url=loaded.url,
-        space=loaded.space["key"] if loaded.space else "", version=loaded.version, next_cursor=following,
-    )  # fmt: skip
+        id=str(loaded.page["id"]),
+        title=loaded.page.get("title", ""),
+        url=loaded.url,
+        space=loaded.space["key"] if loaded.space else "",
+        version=loaded.version,
+        next_cursor=following,
+    )
     return Reply(text, info)

@@ -19,8 +19,17 @@ from .. import cql as q
 from ..client import next_cursor
 from ..runtime import ConfluenceRuntime
 
-TYPES = {"page": "page", "pages": "page", "blogpost": "blogpost", "blog post": "blogpost", "blog": "blogpost",
-         "blogposts": "blogpost", "blog posts": "blogpost", "billet": "blogpost", "article": "blogpost"}  # fmt: skip
+TYPES = {
+    "page": "page",
+    "pages": "page",
+    "blogpost": "blogpost",
+    "blog post": "blogpost",
+    "blog": "blogpost",
+    "blogposts": "blogpost",
+    "blog posts": "blogpost",
+    "billet": "blogpost",
+    "article": "blogpost",
+}
 SEARCH_LIMIT = 10
 
 
@@ -38,7 +47,7 @@ class SpaceList(BaseModel):
 
 
 def date_clauses(field: str, text: str, tz: str) -> list[str]:
-    """"this week" -> that ISO week in the person's zone (Monday 00:00); "7d" or a date -> since then."""
+    """ "this week" -> that ISO week in the person's zone (Monday 00:00); "7d" or a date -> since then."""
     now = datetime.now(UTC)
     start, end = parse_range(text, tz, now=now)
     clauses = [f"{field} >= {q.when(start, tz)}"]
@@ -229,10 +238,11 @@ async def list_spaces(
     start = int(decode_cursor("confluence-spaces", cursor).get("s", 0)) if cursor else 0
     wanted = query.strip().lower()
     spaces = [
-        s for s in await rt.lookups.spaces()
+        s
+        for s in await rt.lookups.spaces()
         if (not wanted or wanted in s["key"].lower() or wanted in (s.get("name") or "").lower())
         and (type == "any" or s.get("type") == type)
-    ]  # fmt: skip
+    ]
     part = spaces[start : start + limit]
     urls = [rt.client.web_url((s.get("_links") or {}).get("webui"), f"/spaces/{s['key']}") for s in part]
     rows = [

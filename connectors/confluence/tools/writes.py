@@ -44,7 +44,11 @@ def _labels(values: list[str]) -> list[str]:
 
 
 def _created(rt: ConfluenceRuntime, page: dict, space_key: str) -> dict:
-    return {"id": str(page["id"]), "version": int(page["version"]["number"]), "url": rt.client.page_url(page, space_key)}
+    return {
+        "id": str(page["id"]),
+        "version": int(page["version"]["number"]),
+        "url": rt.client.page_url(page, space_key),
+    }
 
 
 async def find_created(rt: ConfluenceRuntime, request: dict, target: dict) -> dict | None:
@@ -83,9 +87,17 @@ async def create_page(
     label_names = _labels(labels)
     parent_id = None
     if parent.strip():
-        parent_id = parent.strip() if parent.strip().isdigit() else str((await lk.page_by_title(parent, target["key"]))["id"])
+        parent_id = (
+            parent.strip() if parent.strip().isdigit() else str((await lk.page_by_title(parent, target["key"]))["id"])
+        )
     value, _ = storage.write(body)
-    request = {"space": target["key"], "title": title.strip(), "body": value, "parent": parent_id, "labels": label_names}
+    request = {
+        "space": target["key"],
+        "title": title.strip(),
+        "body": value,
+        "parent": parent_id,
+        "labels": label_names,
+    }
 
     async def write() -> dict:
         existing = await client.pages_by_title(str(target["id"]), title.strip())
@@ -108,7 +120,8 @@ async def create_page(
         result, reused = await write(), False
     verb = "Already created (same idempotency_key)" if reused else "Created"
     return Reply(
-        f"{verb} [{title.strip()}]({result['url']}) in {target['key']} (id {result['id']}, version {result['version']}).",
+        f"{verb} [{title.strip()}]({result['url']}) in {target['key']} "
+        f"(id {result['id']}, version {result['version']}).",
         Written(id=result["id"], title=title.strip(), url=result["url"], version=result["version"]),
         target=result["id"],
     )

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from mcp import Client
 
 from connectors.jira.connector import connector
-from connectors.jira.runtime import JiraRuntime
 from connectors.jira.settings import JiraSettings
 from sandbox.atlassian.testing import SiteUnderTest, running_site
 from sandbox.atlassian.users import DEMO_TOKEN, DEMO_USER
-from shared.server import build_app, build_server
-from shared.testing import serve_in_thread
+from shared.testing import connector_fixtures
 
 
 class Upstream(SiteUnderTest):
@@ -40,25 +37,16 @@ def make_settings(url: str, **overrides) -> JiraSettings:
     return JiraSettings(_secrets_dir=None, **(values | overrides))
 
 
-@pytest.fixture
-def settings(upstream) -> JiraSettings:
-    return make_settings(upstream.url)
+globals().update(connector_fixtures(connector, make_settings))  # settings, runtime, client, mcp_url
 
 
 @pytest.fixture
-def runtime(settings) -> JiraRuntime:
-    return JiraRuntime(settings)
-
-
-@pytest.fixture
-async def jira(settings, runtime):
+def jira(client):
     """An MCP client talking to the Jira server in memory (same protocol layer as HTTP)."""
-    async with Client(build_server(connector, settings, runtime)) as client:
-        yield client
+    return client
 
 
 @pytest.fixture
-def jira_url(settings, runtime):
+def jira_url(mcp_url):
     """The Jira MCP server over real Streamable HTTP."""
-    with serve_in_thread(build_app(connector, settings, runtime)) as base:
-        yield f"{base}/mcp"
+    return mcp_url

@@ -17,19 +17,25 @@ def doctor(monkeypatch, capsys, **env) -> tuple[int, str]:
 
 
 def test_healthy(monkeypatch, capsys, upstream):
-    code, out = doctor(monkeypatch, capsys, JIRA_URL=upstream.url, JIRA_EMAIL="alice@example.com", JIRA_API_TOKEN="token-alice")
+    code, out = doctor(
+        monkeypatch, capsys, JIRA_URL=upstream.url, JIRA_EMAIL="alice@example.com", JIRA_API_TOKEN="token-alice"
+    )
     assert code == 0 and "signed in" in out and "3 projects visible" in out
 
 
 def test_wrong_token(monkeypatch, capsys, upstream):
-    code, out = doctor(monkeypatch, capsys, JIRA_URL=upstream.url, JIRA_EMAIL="alice@example.com", JIRA_API_TOKEN="wrong")
+    code, out = doctor(
+        monkeypatch, capsys, JIRA_URL=upstream.url, JIRA_EMAIL="alice@example.com", JIRA_API_TOKEN="wrong"
+    )
     assert code == 1 and "jira credentials: FAILED" in out and "wrong" not in out
     assert "JIRA_EMAIL and JIRA_API_TOKEN" in out and upstream.url in out  # what to check, and where it looked
 
 
 def test_unreachable(monkeypatch, capsys):
     url = f"http://127.0.0.1:{free_port()}"
-    code, out = doctor(monkeypatch, capsys, JIRA_URL=url, JIRA_EMAIL="a@b.c", JIRA_API_TOKEN="x", JIRA_HTTP_TIMEOUT_SECONDS="1")
+    code, out = doctor(
+        monkeypatch, capsys, JIRA_URL=url, JIRA_EMAIL="a@b.c", JIRA_API_TOKEN="x", JIRA_HTTP_TIMEOUT_SECONDS="1"
+    )
     assert code == 1 and "did not answer" in out
 
 

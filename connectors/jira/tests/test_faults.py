@@ -78,6 +78,7 @@ async def test_timeouts_on_reads_are_retried_then_reported(upstream):
     async with Client(build_server(connector, settings, JiraRuntime(settings))) as jira:
         error = await fail(jira, "jira_get_issue", key="SHOP-2")
     assert "did not answer" in error and "Traceback" not in error
+
     def attempts(log):
         return [r for r in log if "/issue/SHOP-2" in r["path"]]
 

@@ -30,7 +30,7 @@ async def test_tampered_cursor_is_a_clear_error(jira, upstream):
 async def test_user_text_is_escaped_in_jql(jira, upstream):
     for text in ['printer "on fire" OR project = OPS', "C++ crash: 50% (again) \\ / *", 'x" OR 1=1 OR "']:
         result_text, data = await call(jira, "jira_search_issues", project="SHOP", text=text)
-        assert "OR project = OPS" not in data["jql"].replace("\\\"", "")[len("project"):].split("text ~")[0]
+        assert "OR project = OPS" not in data["jql"].replace('\\"', "")[len("project") :].split("text ~")[0]
         assert data["jql"].count("text ~") == 1
 
 
@@ -42,17 +42,25 @@ async def test_search_needs_a_filter(jira, upstream):
 async def test_filters_and_relative_dates_in_french(jira, upstream):
     _, mine = await call(jira, "jira_search_issues", assignee="me", updated="cette semaine", limit=100)
     assert "assignee = currentUser()" in mine["jql"] and "updated >=" in mine["jql"]
-    _, data = await call(jira, "jira_search_issues", project="SHOP", status=["in progress"], sprint="current", limit=100)
+    _, data = await call(
+        jira, "jira_search_issues", project="SHOP", status=["in progress"], sprint="current", limit=100
+    )
     store = upstream.site.store
     active = next(s for s in store.sprints.values() if s.state == "active" and s.board_id == 1)
-    expected = {i.key for i in store.issues.values() if i.project_key == "SHOP" and i.status.name == "In Progress" and active.id in i.sprint_ids}
+    expected = {
+        i.key
+        for i in store.issues.values()
+        if i.project_key == "SHOP" and i.status.name == "In Progress" and active.id in i.sprint_ids
+    }
     assert set(data["keys"]) == expected and expected
     error = await fail(jira, "jira_search_issues", project="SHOP", status=["Finished"])
     assert 'Unknown status "Finished"' in error
 
 
 async def test_extra_columns_by_name(jira, upstream):
-    text, _ = await call(jira, "jira_search_issues", project="SHOP", columns=["Reporter", "Story point estimate"], limit=3)
+    text, _ = await call(
+        jira, "jira_search_issues", project="SHOP", columns=["Reporter", "Story point estimate"], limit=3
+    )
     assert "| Reporter | Story point estimate |" in text
 
 
@@ -68,7 +76,9 @@ async def test_search_and_fetch_follow_the_chatgpt_contract(jira, upstream):
 
 
 async def test_get_issue_parts(jira, upstream):
-    text, data = await call(jira, "jira_get_issue", key="SHOP-1", include=["comments", "changelog", "transitions", "links", "attachments"])
+    text, data = await call(
+        jira, "jira_get_issue", key="SHOP-1", include=["comments", "changelog", "transitions", "links", "attachments"]
+    )
     assert "## Available transitions" in text and data["status"]
     assert f"{upstream.url}/browse/SHOP-1" in text
 

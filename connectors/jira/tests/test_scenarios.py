@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from mcp import Client
 
 from sandbox.atlassian.users import user
-
 from shared.testing import call, fail
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_create_bug_assign_paul_current_sprint_in_one_call(jira_url, upstream):
-    """"Crée un ticket Jira pour ce bug, assigne-le à Paul et ajoute-le au sprint en cours"."""
+    """ "Crée un ticket Jira pour ce bug, assigne-le à Paul et ajoute-le au sprint en cours"."""
     async with Client(jira_url) as jira:
         text, data = await call(
-            jira, "jira_create_issue", project="SHOP", issue_type="Bug", summary="Le paiement échoue avec Visa",
-            description="## Étapes\n\n1. Ajouter au panier\n2. Payer avec **Visa**", assignee="Paul", sprint="current",
-        )  # fmt: skip
+            jira,
+            "jira_create_issue",
+            project="SHOP",
+            issue_type="Bug",
+            summary="Le paiement échoue avec Visa",
+            description="## Étapes\n\n1. Ajouter au panier\n2. Payer avec **Visa**",
+            assignee="Paul",
+            sprint="current",
+        )
     key = data["key"]
     assert data["url"] == f"{upstream.url}/browse/{key}"
     stored = next(i for i in upstream.site.store.issues.values() if i.key == key)
@@ -69,23 +74,29 @@ async def test_unknown_person_says_so(jira, upstream):
 
 
 async def test_blockers_unchanged_for_48_hours(jira, upstream):
-    """"Si un ticket est bloquant depuis plus de 48h…": Blocker priority, flagged, or blocked by a link."""
+    """ "Si un ticket est bloquant depuis plus de 48h…": Blocker priority, flagged, or blocked by a link."""
     text, data = await call(jira, "jira_search_issues", project="SHOP", blockers=True, unchanged_for="48h", limit=100)
-    store, now = upstream.site.store, datetime.now(timezone.utc)
+    store, now = upstream.site.store, datetime.now(UTC)
     blocked_ids = {  # blocked by an issue still open: a Done blocker blocks nothing
-        link.inward_id for link in store.links.values()
+        link.inward_id
+        for link in store.links.values()
         if link.type_id == "10000" and store.issues[link.outward_id].status.category != "done"
-    }  # fmt: skip
+    }
     blockers = [
-        i for i in store.issues.values()
-        if i.project_key == "SHOP" and i.status.category != "done"
+        i
+        for i in store.issues.values()
+        if i.project_key == "SHOP"
+        and i.status.category != "done"
         and (i.priority_id == "10000" or i.flagged or i.id in blocked_ids)
-    ]  # fmt: skip
+    ]
+
     def last_change(issue):
         moves = [h.created for h in issue.histories if any(item.field == "status" for item in h.items)]
         return max(moves, default=issue.created)
 
-    stale = {i.key for i in blockers if last_change(i) < now - timedelta(hours=48) and i.created < now - timedelta(hours=48)}
+    stale = {
+        i.key for i in blockers if last_change(i) < now - timedelta(hours=48) and i.created < now - timedelta(hours=48)
+    }
     fresh = {i.key for i in blockers if last_change(i) > now - timedelta(hours=48)}
     assert len(stale) >= 3 and len(fresh) >= 3  # the seed has both kinds, of each blocker sort
     assert set(data["keys"]) == stale

@@ -36,7 +36,13 @@ async def test_field_not_on_the_screen_is_refused_before_writing(jira, upstream)
     """Jira would silently drop Team on the SHOP Bug screen: we say so and write nothing."""
     before = issue_count(upstream)
     error = await fail(
-        jira, "jira_create_issue", project="SHOP", issue_type="Bug", summary="x", description="d", fields={"Team": "Payments"}
+        jira,
+        "jira_create_issue",
+        project="SHOP",
+        issue_type="Bug",
+        summary="x",
+        description="d",
+        fields={"Team": "Payments"},
     )
     assert "Team" in error and "not on this screen" in error and "Nothing was created" in error
     assert issue_count(upstream) == before and not upstream.requests("POST")
@@ -58,10 +64,16 @@ async def test_bad_arguments_are_clear_errors(jira, upstream):
 
 async def test_create_with_fields_by_display_name_and_markdown(jira, upstream):
     text, data = await call(
-        jira, "jira_create_issue", project="SHOP", issue_type="Story", summary="Wishlist",
-        description="# Goal\n\nA **wishlist** with [docs](https://example.com).", priority="High",
-        labels=["wishlist"], fields={"Story point estimate": 5},
-    )  # fmt: skip
+        jira,
+        "jira_create_issue",
+        project="SHOP",
+        issue_type="Story",
+        summary="Wishlist",
+        description="# Goal\n\nA **wishlist** with [docs](https://example.com).",
+        priority="High",
+        labels=["wishlist"],
+        fields={"Story point estimate": 5},
+    )
     issue = stored(upstream, data["key"])
     assert issue.story_points == 5 and issue.labels == ["wishlist"]
     assert issue.description["content"][0]["type"] == "heading"
@@ -110,7 +122,9 @@ async def test_update_reports_what_jira_did_not_store(jira, upstream):
 
 async def test_transition_with_comment_and_resolution(jira, upstream):
     _, data = await call(jira, "jira_create_issue", project="SHOP", summary="Finish me")
-    text, result = await call(jira, "jira_transition_issue", key=data["key"], status="done", comment="Shipped in *1.2*", resolution="Done")
+    text, result = await call(
+        jira, "jira_transition_issue", key=data["key"], status="done", comment="Shipped in *1.2*", resolution="Done"
+    )
     issue = stored(upstream, data["key"])
     assert issue.status.name == "Done" and result["status"] == "Done"
     assert issue.comments and "Shipped" in str(issue.comments[-1].body)

@@ -57,8 +57,17 @@ async def test_each_blocker_says_why_and_since_when_in_the_persons_zone(jira, up
 
 
 async def test_complex_columns_read_as_short_text(jira, upstream):
-    columns = ["issuelinks", "attachment", "comment", "worklog", "timetracking", "components", "fixVersions",
-               "watches", "votes"]  # fmt: skip
+    columns = [
+        "issuelinks",
+        "attachment",
+        "comment",
+        "worklog",
+        "timetracking",
+        "components",
+        "fixVersions",
+        "watches",
+        "votes",
+    ]
     text, data = await call(jira, "jira_search_issues", project="SHOP", columns=columns, limit=30)
     table = text.split("\n\n", 1)[1]
     for raw in ("{", "}", "'", "self:", "/rest/api/", "startAt", "isWatching", "hasVoted"):

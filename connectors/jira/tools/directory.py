@@ -40,8 +40,10 @@ async def list_projects(
     projects = [p for p in await rt.lookups.projects() if wanted in p["key"].lower() or wanted in p["name"].lower()]
     page = projects[start : start + limit]
     site = rt.client.site
-    rows = [(f"[{p['key']}]({site}/browse/{p['key']})", p["name"], p.get("projectTypeKey", ""), plain(p.get("lead")))
-            for p in page]  # fmt: skip
+    rows = [
+        (f"[{p['key']}]({site}/browse/{p['key']})", p["name"], p.get("projectTypeKey", ""), plain(p.get("lead")))
+        for p in page
+    ]
     more = start + limit < len(projects)
     text = table(["Key", "Name", "Type", "Lead"], rows) if page else f'No project matches "{query[:100]}".'
     following = encode_cursor("jira-projects", {"s": start + limit}) if more else None
@@ -71,8 +73,14 @@ async def find_users(
     client = rt.client
     project_key = (await rt.lookups.project(project))["key"] if project else None
     users = [u for u in await client.users(query, project_key) if u.get("active", True)][:25]
-    rows = [(f"[{u.get('displayName')}]({client.site}/jira/people/{u['accountId']})", u.get("emailAddress", ""),
-             u["accountId"]) for u in users]  # fmt: skip
+    rows = [
+        (
+            f"[{u.get('displayName')}]({client.site}/jira/people/{u['accountId']})",
+            u.get("emailAddress", ""),
+            u["accountId"],
+        )
+        for u in users
+    ]
     text = table(["Name", "E-mail", "Account id"], rows) if rows else f'Nobody matches "{query[:100]}".'
     return Reply(text, Listing(ids=[u["accountId"] for u in users]))
 
@@ -99,8 +107,10 @@ async def list_sprints(
     board_obj = {"id": board, "name": f"board {board}"} if board else await lk.board((await lk.project(project))["key"])
     sprints = [s for s in await lk.sprints(board_obj["id"]) if s.get("state") in state]
     tz = await lk.timezone()
-    rows = [(s["id"], s["name"], s["state"], day(s.get("startDate"), tz), day(s.get("endDate"), tz), s.get("goal", ""))
-            for s in sprints]  # fmt: skip
+    rows = [
+        (s["id"], s["name"], s["state"], day(s.get("startDate"), tz), day(s.get("endDate"), tz), s.get("goal", ""))
+        for s in sprints
+    ]
     board_url = f"{rt.client.site}/secure/RapidBoard.jspa?rapidView={board_obj['id']}"
     if rows:
         text = f"Sprints of [{board_obj['name']}]({board_url}) (dates in {tz}):\n\n" + table(

@@ -86,8 +86,13 @@ async def read_issue(rt: JiraRuntime, key: str, parts: list[str], comment_limit:
 async def fetch(rt: JiraRuntime, id: Annotated[str, Field()]) -> FetchOutput:
     issue, text = await read_issue(rt, issue_key(id), ["comments", "links"])
     fields = issue.get("fields", {})
-    facts = (("status", "status"), ("assignee", "assignee"), ("priority", "priority"), ("updated", "updated"),
-             ("type", "issuetype"))  # fmt: skip
+    facts = (
+        ("status", "status"),
+        ("assignee", "assignee"),
+        ("priority", "priority"),
+        ("updated", "updated"),
+        ("type", "issuetype"),
+    )
     tz = await rt.lookups.timezone()
     metadata = {k: plain(fields.get(f), tz) for k, f in facts if fields.get(f)}
     if "updated" in metadata:

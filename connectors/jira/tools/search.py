@@ -33,7 +33,7 @@ class IssueList(BaseModel):
 
 
 def _date_clauses(field: str, text: str, tz: str) -> list[str]:
-    """"this week" -> since Monday; "last week" -> that week only; "7d" or a date -> since then."""
+    """ "this week" -> since Monday; "last week" -> that week only; "7d" or a date -> since then."""
     now = datetime.now(UTC)
     start, end = parse_range(text, tz, now=now)
     clauses = [f"{field} >= {q.when(start, tz)}"]
@@ -220,9 +220,21 @@ async def search_issues(
         query, token, column_ids, blockers = state["jql"], state["t"], state["c"], bool(state.get("b"))
     else:
         query = await build_jql(
-            rt, jql, project, text, status, assignee, issue_type, priority, labels, sprint, created, updated,
-            unchanged_for, blockers,
-        )  # fmt: skip
+            rt,
+            jql,
+            project,
+            text,
+            status,
+            assignee,
+            issue_type,
+            priority,
+            labels,
+            sprint,
+            created,
+            updated,
+            unchanged_for,
+            blockers,
+        )
         token, column_ids = None, [(await lk.field(name))["id"] for name in columns]
     tz = await lk.timezone()
     names = {c: c for c in SUMMARY_COLUMNS[1:]}

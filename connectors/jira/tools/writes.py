@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shared.errors import InvalidInput, NotFound, PermissionDenied
 from shared.idempotency import run_once
@@ -168,9 +168,16 @@ async def create_issue(
     prepared = Fields(key, screen)
     prepared.values = {"project": {"key": key}, "issuetype": {"id": issue_type_obj["id"]}}
     await fill(
-        rt, prepared, summary=summary, description=description or None, assignee=assignee or None,
-        priority=priority, labels=labels or None, parent=parent, fields=fields,
-    )  # fmt: skip
+        rt,
+        prepared,
+        summary=summary,
+        description=description or None,
+        assignee=assignee or None,
+        priority=priority,
+        labels=labels or None,
+        parent=parent,
+        fields=fields,
+    )
     sprint_name = ""
     if sprint:
         chosen = await lk.sprint(key, sprint)
@@ -182,9 +189,10 @@ async def create_issue(
         else:
             prepared.values[sprint_field], sprint_name = int(chosen["id"]), chosen["name"]
     missing = [
-        meta.get("name", fid) for fid, meta in screen.items()
+        meta.get("name", fid)
+        for fid, meta in screen.items()
         if meta.get("required") and not meta.get("hasDefaultValue") and fid not in prepared.values
-    ]  # fmt: skip
+    ]
     if missing:
         prepared.problems.append(f"required fields are missing: {', '.join(missing)}")
     if prepared.problems:
@@ -201,15 +209,21 @@ async def create_issue(
         )
 
     async def write() -> dict:
-        props = [{"key": IDEMPOTENCY_PROPERTY, "value": {"idempotency_key": idempotency_key}}] if idempotency_key else None
+        props = (
+            [{"key": IDEMPOTENCY_PROPERTY, "value": {"idempotency_key": idempotency_key}}] if idempotency_key else None
+        )
         created = await client.create_issue(payload, props)
         return {"key": created["key"]}
 
     if idempotency_key:
         result, reused = await run_once(
-            rt.idempotency, rt.identity(), idempotency_key, payload, write,
+            rt.idempotency,
+            rt.identity(),
+            idempotency_key,
+            payload,
+            write,
             lambda: find_created(rt, key, summary, idempotency_key),
-        )  # fmt: skip
+        )
     else:
         result, reused = await write(), False
     new_key = result["key"]
@@ -279,9 +293,16 @@ async def update_issue(
     check_writable(rt, project_key)
     prepared = Fields(project_key, await client.editmeta(key))
     await fill(
-        rt, prepared, summary=summary or None, description=description or None, assignee=assignee or None,
-        priority=priority, labels=labels or None, parent=parent, fields=fields,
-    )  # fmt: skip
+        rt,
+        prepared,
+        summary=summary or None,
+        description=description or None,
+        assignee=assignee or None,
+        priority=priority,
+        labels=labels or None,
+        parent=parent,
+        fields=fields,
+    )
     update: dict[str, list] = {}
     if add_labels or remove_labels:
         update["labels"] = [{"add": x} for x in add_labels] + [{"remove": x} for x in remove_labels]

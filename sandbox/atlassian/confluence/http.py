@@ -1,11 +1,12 @@
 """Request plumbing for the Confluence routes: auth, base URLs, v1/v2 error shapes, cursors."""
+
 from __future__ import annotations
 
 import base64
 import json
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -17,16 +18,36 @@ from ..auth import SCOPE_MISMATCH, ScopeMismatch, caller
 from .cql.ast import CQLError
 from .store import Store
 
-V2_CODES = {400: ("INVALID_REQUEST_PARAMETER", "Bad Request"), 401: ("UNAUTHORIZED", "Unauthorized"),
-            403: ("FORBIDDEN", "Forbidden"), 404: ("NOT_FOUND", "Not Found"),
-            405: ("METHOD_NOT_ALLOWED", "Method Not Allowed"), 409: ("CONFLICT", "Conflict"),
-            410: ("GONE", "Gone"), 413: ("REQUEST_ENTITY_TOO_LARGE", "Request Entity Too Large"),
-            429: ("TOO_MANY_REQUESTS", "Too Many Requests"), 500: ("INTERNAL_SERVER_ERROR", "Internal Server Error"),
-            502: ("BAD_GATEWAY", "Bad Gateway"), 503: ("SERVICE_UNAVAILABLE", "Service Unavailable"),
-            504: ("GATEWAY_TIMEOUT", "Gateway Timeout")}
-V1_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-              409: "Conflict", 410: "Gone", 413: "Request Entity Too Large", 429: "Too Many Requests",
-              500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+V2_CODES = {
+    400: ("INVALID_REQUEST_PARAMETER", "Bad Request"),
+    401: ("UNAUTHORIZED", "Unauthorized"),
+    403: ("FORBIDDEN", "Forbidden"),
+    404: ("NOT_FOUND", "Not Found"),
+    405: ("METHOD_NOT_ALLOWED", "Method Not Allowed"),
+    409: ("CONFLICT", "Conflict"),
+    410: ("GONE", "Gone"),
+    413: ("REQUEST_ENTITY_TOO_LARGE", "Request Entity Too Large"),
+    429: ("TOO_MANY_REQUESTS", "Too Many Requests"),
+    500: ("INTERNAL_SERVER_ERROR", "Internal Server Error"),
+    502: ("BAD_GATEWAY", "Bad Gateway"),
+    503: ("SERVICE_UNAVAILABLE", "Service Unavailable"),
+    504: ("GATEWAY_TIMEOUT", "Gateway Timeout"),
+}
+V1_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Request Entity Too Large",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 GONE = "com.atlassian.confluence.api.service.exceptions.GoneException: This deprecated endpoint has been removed."
 
 
@@ -42,9 +63,12 @@ def v2_body(status: int, title: str | None = None, detail: str | None = None, co
 
 
 def v1_body(status: int, message: str) -> dict:
-    return {"statusCode": status, "data": {"authorized": status not in (401, 403), "valid": True, "errors": [],
-                                           "successful": False}, "message": message,
-            "reason": V1_REASONS.get(status, "Error")}
+    return {
+        "statusCode": status,
+        "data": {"authorized": status not in (401, 403), "valid": True, "errors": [], "successful": False},
+        "message": message,
+        "reason": V1_REASONS.get(status, "Error"),
+    }
 
 
 def v2_error(status: int, title: str | None = None, detail: str | None = None, code: str | None = None) -> JSONResponse:
@@ -56,8 +80,11 @@ def v1_error(status: int, message: str) -> JSONResponse:
 
 
 def _unauthorized(api: str) -> Response:
-    resp = (v2_error(401, "Unauthorized") if api == "v2"
-            else v1_error(401, "Client must be authenticated to access this resource."))
+    resp = (
+        v2_error(401, "Unauthorized")
+        if api == "v2"
+        else v1_error(401, "Client must be authenticated to access this resource.")
+    )
     resp.headers["WWW-Authenticate"] = 'Basic realm="protected-by-api-token"'
     return resp
 
@@ -66,7 +93,7 @@ def iso(dt: datetime | None) -> str | None:
     """Confluence timestamps: ``2026-11-20T12:00:00.000Z``."""
     if dt is None:
         return None
-    dt = dt.astimezone(timezone.utc)
+    dt = dt.astimezone(UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
@@ -111,7 +138,9 @@ class Ctx:
         try:
             v = int(raw)
         except ValueError:
-            raise ApiError(400, f"Provided value {{{raw}}} for '{name}' is not the correct type. Expected type is Integer") from None
+            raise ApiError(
+                400, f"Provided value {{{raw}}} for '{name}' is not the correct type. Expected type is Integer"
+            ) from None
         if v < lo:
             if self.api == "v2":
                 raise ApiError(400, f"'{name}' must be greater than or equal to {lo}")
@@ -149,7 +178,9 @@ def endpoint(api: str = "v2"):
                 return v1_error(exc.status, exc.title or V1_REASONS.get(exc.status, "Error"))
             except CQLError as exc:
                 return v1_error(400, exc.message)
+
         return handler
+
     return deco
 
 
@@ -184,8 +215,9 @@ def _jsonable(v):
     return v
 
 
-def paginate(ctx: Ctx, items: list, key_fn, *, descending: bool, limit: int, scope: str, path: str,
-             params: dict) -> tuple[list, dict, dict]:
+def paginate(
+    ctx: Ctx, items: list, key_fn, *, descending: bool, limit: int, scope: str, path: str, params: dict
+) -> tuple[list, dict, dict]:
     """Keyset paging over ``items`` (already sorted). Returns (page, _links, headers)."""
     cursor = ctx.q.get("cursor")
     if cursor:

@@ -6,11 +6,12 @@
   :class:`SandboxState`, so one control API — but Confluence requests run through a middleware instance with
   Confluence hooks: ``RateLimit-Reason: confluence-burst-based``, v1/v2 error bodies.
 """
+
 from __future__ import annotations
 
 import contextvars
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -49,8 +50,13 @@ def _body(status: int, message: str) -> bytes:
     return json.dumps(v1_body(status, message)).encode()
 
 
-_MESSAGES = {500: "Internal server error", 502: "Bad gateway", 503: "Service unavailable. Please try again later.",
-             504: "Gateway timeout", 429: "Rate limit exceeded"}
+_MESSAGES = {
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable. Please try again later.",
+    504: "Gateway timeout",
+    429: "Rate limit exceeded",
+}
 
 
 def _error_body(status: int):
@@ -73,8 +79,14 @@ def _template(scope) -> str:
 
 
 def hooks(on_reset) -> Hooks:
-    return Hooks(tenant_for=_tenant, template_for=_template, error_body=_error_body, expired_credentials=_expired,
-                 rate_limit_reason="confluence-burst-based", on_reset=on_reset)
+    return Hooks(
+        tenant_for=_tenant,
+        template_for=_template,
+        error_body=_error_body,
+        expired_credentials=_expired,
+        rate_limit_reason="confluence-burst-based",
+        on_reset=on_reset,
+    )
 
 
 class ConfluenceMiddleware(SandboxMiddleware):
@@ -86,15 +98,25 @@ class ConfluenceMiddleware(SandboxMiddleware):
             _current_path.reset(token)
 
     async def _send_429(self, send, limit: int, retry_after: int, reset_epoch: float) -> None:
-        reset = datetime.fromtimestamp(reset_epoch, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        await _send_simple(send, 429, _body(429, "Rate limit exceeded"), headers=[
-            ("Retry-After", str(retry_after)), ("X-RateLimit-Limit", str(limit)), ("X-RateLimit-Remaining", "0"),
-            ("X-RateLimit-Reset", reset), ("RateLimit-Reason", self.hooks.rate_limit_reason),
-            ("X-RateLimit-NearLimit", "true")])
+        reset = datetime.fromtimestamp(reset_epoch, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        await _send_simple(
+            send,
+            429,
+            _body(429, "Rate limit exceeded"),
+            headers=[
+                ("Retry-After", str(retry_after)),
+                ("X-RateLimit-Limit", str(limit)),
+                ("X-RateLimit-Remaining", "0"),
+                ("X-RateLimit-Reset", reset),
+                ("RateLimit-Reason", self.hooks.rate_limit_reason),
+                ("X-RateLimit-NearLimit", "true"),
+            ],
+        )
 
 
 async def _http_error(request: Request, exc: HTTPException):
     from starlette.responses import JSONResponse
+
     path = request.url.path
     if _is_v2(path):
         return JSONResponse(v2_body(exc.status_code), status_code=exc.status_code)
@@ -103,7 +125,10 @@ async def _http_error(request: Request, exc: HTTPException):
 
 
 def confluence_app(site: ConfluenceSite) -> Starlette:
-    app = Starlette(routes=routes_users.ROUTES + routes_v2.ROUTES + routes_v1.ROUTES, exception_handlers={HTTPException: _http_error})
+    app = Starlette(
+        routes=routes_users.ROUTES + routes_v2.ROUTES + routes_v1.ROUTES,
+        exception_handlers={HTTPException: _http_error},
+    )
     app.state.confluence = site
     return app
 
@@ -112,8 +137,11 @@ def routes(site: ConfluenceSite) -> list:
     sub = confluence_app(site)
     # The gateway serves Confluence with or without the `/wiki` segment
     # (`…/ex/confluence/{cloudId}/rest/api/search` is what atlassian-python-api builds for OAuth clients).
-    return [Mount("/wiki", app=sub), Mount("/ex/confluence/{cloudId}/wiki", app=sub),
-            Mount("/ex/confluence/{cloudId}", app=sub)]
+    return [
+        Mount("/wiki", app=sub),
+        Mount("/ex/confluence/{cloudId}/wiki", app=sub),
+        Mount("/ex/confluence/{cloudId}", app=sub),
+    ]
 
 
 class AtlassianSiteApp(SandboxApp):
@@ -132,4 +160,5 @@ class AtlassianSiteApp(SandboxApp):
             if scope["type"] == "http" and is_confluence_path(scope["path"]):
                 return await conf(scope, receive, send)
             return await jira(scope, receive, send)
+
         return dispatch

@@ -1,4 +1,5 @@
 """JSON renderings: v2 objects (pages, blog posts, spaces, comments, labels, attachments, versions) and v1 content."""
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,15 @@ from .store import Attachment, Comment, Content, ContentProperty, Space, Store, 
 
 BODY_FORMATS_BULK = {"storage", "atlas_doc_format"}
 # The spec's PrimaryBodyRepresentation (lists) and PrimaryBodyRepresentationSingle (one page / blog post).
-BODY_FORMATS_SINGLE = {"storage", "atlas_doc_format", "view", "export_view", "styled_view", "anonymous_export_view",
-                       "editor"}
+BODY_FORMATS_SINGLE = {
+    "storage",
+    "atlas_doc_format",
+    "view",
+    "export_view",
+    "styled_view",
+    "anonymous_export_view",
+    "editor",
+}
 
 
 def tiny(cid: int) -> str:
@@ -30,8 +38,12 @@ def webui(c: Content, store: Store) -> str:
 
 def content_links(c: Content, store: Store) -> dict:
     sp = store.spaces[c.space_id]
-    out = {"editui": f"/pages/resumedraft.action?draftId={c.id}", "webui": webui(c, store),
-           "edituiv2": f"/spaces/{sp.key}/{'pages' if c.type == 'page' else 'blog'}/edit-v2/{c.id}", "tinyui": tiny(c.id)}
+    out = {
+        "editui": f"/pages/resumedraft.action?draftId={c.id}",
+        "webui": webui(c, store),
+        "edituiv2": f"/spaces/{sp.key}/{'pages' if c.type == 'page' else 'blog'}/edit-v2/{c.id}",
+        "tinyui": tiny(c.id),
+    }
     return out
 
 
@@ -57,11 +69,18 @@ def body_json(storage: str, fmt: str | None, base: str) -> dict:
 
 
 def version_json(v: Version) -> dict:
-    return {"createdAt": iso(v.created), "message": v.message, "number": v.number, "minorEdit": v.minor_edit,
-            "authorId": v.author_id}
+    return {
+        "createdAt": iso(v.created),
+        "message": v.message,
+        "number": v.number,
+        "minorEdit": v.minor_edit,
+        "authorId": v.author_id,
+    }
 
 
-def page_json(c: Content, store: Store, base: str, fmt: str | None, *, single: bool = False, extra: dict | None = None) -> dict:
+def page_json(
+    c: Content, store: Store, base: str, fmt: str | None, *, single: bool = False, extra: dict | None = None
+) -> dict:
     out = {"id": str(c.id), "status": c.status, "title": c.title, "spaceId": str(c.space_id)}
     if c.type == "page":
         if c.parent_id is not None:
@@ -86,10 +105,19 @@ def page_json(c: Content, store: Store, base: str, fmt: str | None, *, single: b
 
 
 def space_json(sp: Space, store: Store, base: str, desc_format: str | None = None) -> dict:
-    out = {"id": str(sp.id), "key": sp.key, "name": sp.name, "type": sp.type, "status": sp.status,
-           "authorId": sp.author_id, "spaceOwnerId": sp.author_id, "currentActiveAlias": sp.key,
-           "createdAt": iso(sp.created), "homepageId": str(sp.homepage_id) if sp.homepage_id else None,
-           "_links": {"webui": f"/spaces/{sp.key}"}}
+    out = {
+        "id": str(sp.id),
+        "key": sp.key,
+        "name": sp.name,
+        "type": sp.type,
+        "status": sp.status,
+        "authorId": sp.author_id,
+        "spaceOwnerId": sp.author_id,
+        "currentActiveAlias": sp.key,
+        "createdAt": iso(sp.created),
+        "homepageId": str(sp.homepage_id) if sp.homepage_id else None,
+        "_links": {"webui": f"/spaces/{sp.key}"},
+    }
     if desc_format in ("plain", "view"):
         value = sp.description if desc_format == "plain" else f"<p>{sp.description}</p>"
         out["description"] = {desc_format: {"representation": desc_format, "value": value}}
@@ -121,41 +149,86 @@ def label_json(store: Store, label_id: int) -> dict:
 
 
 def property_json(p: ContentProperty) -> dict:
-    return {"id": str(p.id), "key": p.key, "value": p.value,
-            "version": {"createdAt": iso(p.created), "message": "", "number": 1, "minorEdit": False,
-                        "authorId": p.author_id}}
+    return {
+        "id": str(p.id),
+        "key": p.key,
+        "value": p.value,
+        "version": {
+            "createdAt": iso(p.created),
+            "message": "",
+            "number": 1,
+            "minorEdit": False,
+            "authorId": p.author_id,
+        },
+    }
 
 
 def attachment_json(a: Attachment, store: Store, base: str) -> dict:
     c = store.contents.get(a.container_id)
     sp = store.spaces[c.space_id] if c else None
-    download = f"/download/attachments/{a.container_id}/{quote(a.title)}?version={a.version}&modificationDate={int(a.created.timestamp() * 1000)}&api=v2"
-    out = {"id": f"att{a.id}", "status": a.status, "title": a.title, "createdAt": iso(a.created),
-           ("blogPostId" if c is not None and c.type == "blogpost" else "pageId"): str(a.container_id),
-           "mediaType": a.media_type, "mediaTypeDescription": a.media_type.split("/")[-1].upper(), "comment": a.comment,
-           "fileId": a.file_id, "fileSize": a.file_size,
-           "webuiLink": f"/spaces/{sp.key if sp else ''}/pages/{a.container_id}/attachments/{a.id}" if c else "",
-           "downloadLink": download,
-           "version": {"createdAt": iso(a.created), "message": "", "number": a.version, "minorEdit": False,
-                       "authorId": a.author_id},
-           "_links": {"webui": f"/pages/viewpageattachments.action?pageId={a.container_id}&preview=%2F{a.container_id}%2F{a.id}%2F{quote(a.title)}",
-                      "download": download}}
+    modified = int(a.created.timestamp() * 1000)
+    download = (
+        f"/download/attachments/{a.container_id}/{quote(a.title)}"
+        f"?version={a.version}&modificationDate={modified}&api=v2"
+    )
+    out = {
+        "id": f"att{a.id}",
+        "status": a.status,
+        "title": a.title,
+        "createdAt": iso(a.created),
+        ("blogPostId" if c is not None and c.type == "blogpost" else "pageId"): str(a.container_id),
+        "mediaType": a.media_type,
+        "mediaTypeDescription": a.media_type.split("/")[-1].upper(),
+        "comment": a.comment,
+        "fileId": a.file_id,
+        "fileSize": a.file_size,
+        "webuiLink": f"/spaces/{sp.key if sp else ''}/pages/{a.container_id}/attachments/{a.id}" if c else "",
+        "downloadLink": download,
+        "version": {
+            "createdAt": iso(a.created),
+            "message": "",
+            "number": a.version,
+            "minorEdit": False,
+            "authorId": a.author_id,
+        },
+        "_links": {
+            "webui": f"/pages/viewpageattachments.action?pageId={a.container_id}"
+            f"&preview=%2F{a.container_id}%2F{a.id}%2F{quote(a.title)}",
+            "download": download,
+        },
+    }
     return out
 
 
 # ---------------------------------------------------------------- v1
 def user_v1(u: U.User | None, base: str, *, account_id: str | None = None) -> dict:
     if u is None:
-        return {"type": "known", "accountId": account_id or "", "accountType": "atlassian", "publicName": "Unknown user",
-                "displayName": "Unknown user", "isExternalCollaborator": False, "isGuest": False,
-                "profilePicture": {"path": "/wiki/aa-avatar/default.png", "width": 48, "height": 48, "isDefault": True},
-                "_expandable": {"operations": "", "personalSpace": ""}, "_links": {}}
-    return {"type": "known", "accountId": u.account_id, "accountType": u.account_type, "email": u.email,
-            "publicName": u.display_name, "timeZone": u.time_zone,
-            "profilePicture": {"path": f"/wiki/aa-avatar/{u.account_id}", "width": 48, "height": 48, "isDefault": False},
-            "displayName": u.display_name, "isExternalCollaborator": False, "isGuest": False,
+        return {
+            "type": "known",
+            "accountId": account_id or "",
+            "accountType": "atlassian",
+            "publicName": "Unknown user",
+            "displayName": "Unknown user",
+            "isExternalCollaborator": False,
+            "isGuest": False,
+            "profilePicture": {"path": "/wiki/aa-avatar/default.png", "width": 48, "height": 48, "isDefault": True},
             "_expandable": {"operations": "", "personalSpace": ""},
-            "_links": {"self": f"{base}/rest/api/user?accountId={u.account_id}"}}
+            "_links": {},
+        }
+    return {
+        "type": "known",
+        "accountId": u.account_id,
+        "accountType": u.account_type,
+        "email": u.email,
+        "publicName": u.display_name,
+        "timeZone": u.time_zone,
+        "profilePicture": {"path": f"/wiki/aa-avatar/{u.account_id}", "width": 48, "height": 48, "isDefault": False},
+        "displayName": u.display_name,
+        "isExternalCollaborator": False,
+        "isGuest": False,
+        "_expandable": {"operations": "", "personalSpace": ""},
+        "_links": {"self": f"{base}/rest/api/user?accountId={u.account_id}"},
+    }
 
 
 def friendly(dt: datetime, now: datetime) -> str:
@@ -176,33 +249,77 @@ def friendly(dt: datetime, now: datetime) -> str:
 
 
 def version_v1(v: Version, c: Content, base: str, now: datetime) -> dict:
-    return {"by": user_v1(U.BY_ACCOUNT_ID.get(v.author_id), base, account_id=v.author_id), "when": iso(v.created),
-            "friendlyWhen": friendly(v.created, now), "message": v.message, "number": v.number,
-            "minorEdit": v.minor_edit, "contentTypeModified": False,
-            "_expandable": {"collaborators": "", "content": f"/rest/api/content/{c.id}"},
-            "_links": {"self": f"{base}/rest/api/content/{c.id}/version/{v.number}"}}
+    return {
+        "by": user_v1(U.BY_ACCOUNT_ID.get(v.author_id), base, account_id=v.author_id),
+        "when": iso(v.created),
+        "friendlyWhen": friendly(v.created, now),
+        "message": v.message,
+        "number": v.number,
+        "minorEdit": v.minor_edit,
+        "contentTypeModified": False,
+        "_expandable": {"collaborators": "", "content": f"/rest/api/content/{c.id}"},
+        "_links": {"self": f"{base}/rest/api/content/{c.id}/version/{v.number}"},
+    }
 
 
 def space_v1(sp: Space, base: str) -> dict:
-    return {"id": sp.id, "key": sp.key, "alias": sp.key, "name": sp.name, "type": sp.type, "status": sp.status,
-            "_expandable": {"settings": f"/rest/api/space/{sp.key}/settings", "metadata": "", "operations": "",
-                            "lookAndFeel": f"/rest/api/settings/lookandfeel?spaceKey={sp.key}", "identifiers": "",
-                            "permissions": "", "icon": "", "description": "", "theme": f"/rest/api/space/{sp.key}/theme",
-                            "history": "", "homepage": f"/rest/api/content/{sp.homepage_id}"},
-            "_links": {"webui": f"/spaces/{sp.key}", "self": f"{base}/rest/api/space/{sp.key}"}}
+    return {
+        "id": sp.id,
+        "key": sp.key,
+        "alias": sp.key,
+        "name": sp.name,
+        "type": sp.type,
+        "status": sp.status,
+        "_expandable": {
+            "settings": f"/rest/api/space/{sp.key}/settings",
+            "metadata": "",
+            "operations": "",
+            "lookAndFeel": f"/rest/api/settings/lookandfeel?spaceKey={sp.key}",
+            "identifiers": "",
+            "permissions": "",
+            "icon": "",
+            "description": "",
+            "theme": f"/rest/api/space/{sp.key}/theme",
+            "history": "",
+            "homepage": f"/rest/api/content/{sp.homepage_id}",
+        },
+        "_links": {"webui": f"/spaces/{sp.key}", "self": f"{base}/rest/api/space/{sp.key}"},
+    }
 
 
-V1_EXPANDABLE = ("childTypes", "container", "metadata", "operations", "schedulePublishDate", "children", "restrictions",
-                 "history", "ancestors", "schedulePublishInfo", "body", "descendants", "space", "version")
+V1_EXPANDABLE = (
+    "childTypes",
+    "container",
+    "metadata",
+    "operations",
+    "schedulePublishDate",
+    "children",
+    "restrictions",
+    "history",
+    "ancestors",
+    "schedulePublishInfo",
+    "body",
+    "descendants",
+    "space",
+    "version",
+)
 
 
 def content_v1(c: Content, store: Store, base: str, now: datetime, expand: set[str]) -> dict:
     sp = store.spaces[c.space_id]
     out: dict = {"id": str(c.id), "type": c.type, "status": c.status, "title": c.title}
     expandable = {k: "" for k in V1_EXPANDABLE}
-    expandable.update({"container": f"/rest/api/space/{sp.key}", "space": f"/rest/api/space/{sp.key}",
-                       "history": f"/rest/api/content/{c.id}/history", "version": "", "children": f"/rest/api/content/{c.id}/child",
-                       "descendants": f"/rest/api/content/{c.id}/descendant", "restrictions": f"/rest/api/content/{c.id}/restriction/byOperation"})
+    expandable.update(
+        {
+            "container": f"/rest/api/space/{sp.key}",
+            "space": f"/rest/api/space/{sp.key}",
+            "history": f"/rest/api/content/{c.id}/history",
+            "version": "",
+            "children": f"/rest/api/content/{c.id}/child",
+            "descendants": f"/rest/api/content/{c.id}/descendant",
+            "restrictions": f"/rest/api/content/{c.id}/restriction/byOperation",
+        }
+    )
     if "space" in expand:
         out["space"] = space_v1(sp, base)
         expandable.pop("space")
@@ -210,11 +327,16 @@ def content_v1(c: Content, store: Store, base: str, now: datetime, expand: set[s
         out["container"] = space_v1(sp, base)
         expandable.pop("container")
     if expand & {"history", "history.lastUpdated", "history.contributors", "history.previousVersion"}:
-        hist = {"latest": True, "createdBy": user_v1(U.BY_ACCOUNT_ID.get(c.author_id), base, account_id=c.author_id),
-                "ownedBy": user_v1(U.BY_ACCOUNT_ID.get(c.owner_id or c.author_id), base, account_id=c.owner_id or c.author_id),
-                "createdDate": iso(c.created),
-                "_expandable": {"lastUpdated": "", "previousVersion": "", "contributors": "", "nextVersion": ""},
-                "_links": {"self": f"{base}/rest/api/content/{c.id}/history"}}
+        hist = {
+            "latest": True,
+            "createdBy": user_v1(U.BY_ACCOUNT_ID.get(c.author_id), base, account_id=c.author_id),
+            "ownedBy": user_v1(
+                U.BY_ACCOUNT_ID.get(c.owner_id or c.author_id), base, account_id=c.owner_id or c.author_id
+            ),
+            "createdDate": iso(c.created),
+            "_expandable": {"lastUpdated": "", "previousVersion": "", "contributors": "", "nextVersion": ""},
+            "_links": {"self": f"{base}/rest/api/content/{c.id}/history"},
+        }
         if "history.lastUpdated" in expand:
             hist["lastUpdated"] = version_v1(c.version, c, base, now)
             hist["_expandable"].pop("lastUpdated")
@@ -222,9 +344,12 @@ def content_v1(c: Content, store: Store, base: str, now: datetime, expand: set[s
             hist["previousVersion"] = version_v1(c.versions[-2], c, base, now)
             hist["_expandable"].pop("previousVersion")
         if "history.contributors" in expand:
-            hist["contributors"] = {"publishers": {"users": [user_v1(U.BY_ACCOUNT_ID.get(a), base, account_id=a)
-                                                             for a in sorted(c.contributors)],
-                                                   "userAccountIds": sorted(c.contributors)}}
+            hist["contributors"] = {
+                "publishers": {
+                    "users": [user_v1(U.BY_ACCOUNT_ID.get(a), base, account_id=a) for a in sorted(c.contributors)],
+                    "userAccountIds": sorted(c.contributors),
+                }
+            }
             hist["_expandable"].pop("contributors")
         out["history"] = hist
         expandable.pop("history")
@@ -232,41 +357,99 @@ def content_v1(c: Content, store: Store, base: str, now: datetime, expand: set[s
         out["version"] = version_v1(c.version, c, base, now)
         expandable.pop("version")
     if "ancestors" in expand:
-        out["ancestors"] = [{"id": str(a.id), "type": a.type, "status": a.status, "title": a.title,
-                             "_links": {"webui": webui(a, store), "self": f"{base}/rest/api/content/{a.id}"}}
-                            for a in store.ancestors(c)]
+        out["ancestors"] = [
+            {
+                "id": str(a.id),
+                "type": a.type,
+                "status": a.status,
+                "title": a.title,
+                "_links": {"webui": webui(a, store), "self": f"{base}/rest/api/content/{a.id}"},
+            }
+            for a in store.ancestors(c)
+        ]
         expandable.pop("ancestors")
     if "metadata.labels" in expand or "metadata" in expand:
-        labels = [{"prefix": store.labels[i].prefix, "name": store.labels[i].name, "id": str(i),
-                   "label": store.labels[i].name} for i in c.labels]
-        out["metadata"] = {"labels": {"results": labels, "start": 0, "limit": 200, "size": len(labels),
-                                      "_links": {"self": f"{base}/rest/api/content/{c.id}/label"}},
-                           "_expandable": {"currentuser": "", "comments": "", "sourceTemplateEntityId": "",
-                                           "simple": "", "properties": "", "frontend": "", "likes": ""}}
+        labels = [
+            {
+                "prefix": store.labels[i].prefix,
+                "name": store.labels[i].name,
+                "id": str(i),
+                "label": store.labels[i].name,
+            }
+            for i in c.labels
+        ]
+        out["metadata"] = {
+            "labels": {
+                "results": labels,
+                "start": 0,
+                "limit": 200,
+                "size": len(labels),
+                "_links": {"self": f"{base}/rest/api/content/{c.id}/label"},
+            },
+            "_expandable": {
+                "currentuser": "",
+                "comments": "",
+                "sourceTemplateEntityId": "",
+                "simple": "",
+                "properties": "",
+                "frontend": "",
+                "likes": "",
+            },
+        }
         expandable.pop("metadata")
     bodies = {e.split(".", 1)[1] for e in expand if e.startswith("body.")}
     if bodies:
         body = {}
         for rep in bodies:
             if rep == "storage":
-                body["storage"] = {"value": c.body, "representation": "storage", "embeddedContent": [],
-                                   "_expandable": {"content": f"/rest/api/content/{c.id}"}}
+                body["storage"] = {
+                    "value": c.body,
+                    "representation": "storage",
+                    "embeddedContent": [],
+                    "_expandable": {"content": f"/rest/api/content/{c.id}"},
+                }
             elif rep == "atlas_doc_format":
-                body[rep] = {"value": A.to_adf(c.body, base), "representation": rep,
-                             "_expandable": {"content": f"/rest/api/content/{c.id}"}}
+                body[rep] = {
+                    "value": A.to_adf(c.body, base),
+                    "representation": rep,
+                    "_expandable": {"content": f"/rest/api/content/{c.id}"},
+                }
             elif rep in ("view", "export_view", "styled_view", "anonymous_export_view", "editor"):
-                body[rep] = {"value": A.to_view(c.body), "representation": rep if rep != "editor" else "editor",
-                             "_expandable": {"webresource": "", "embeddedContent": "", "mediaToken": "",
-                                             "content": f"/rest/api/content/{c.id}"}}
-        body["_expandable"] = {k: f"/rest/api/content/{c.id}" for k in
-                               ("editor", "atlas_doc_format", "view", "export_view", "styled_view", "dynamic",
-                                "storage", "editor2", "anonymous_export_view") if k not in body}
+                body[rep] = {
+                    "value": A.to_view(c.body),
+                    "representation": rep if rep != "editor" else "editor",
+                    "_expandable": {
+                        "webresource": "",
+                        "embeddedContent": "",
+                        "mediaToken": "",
+                        "content": f"/rest/api/content/{c.id}",
+                    },
+                }
+        body["_expandable"] = {
+            k: f"/rest/api/content/{c.id}"
+            for k in (
+                "editor",
+                "atlas_doc_format",
+                "view",
+                "export_view",
+                "styled_view",
+                "dynamic",
+                "storage",
+                "editor2",
+                "anonymous_export_view",
+            )
+            if k not in body
+        }
         out["body"] = body
         expandable.pop("body")
     out["macroRenderedOutput"] = {}
     if c.type == "page":
         out["extensions"] = {"position": c.position}
     out["_expandable"] = expandable
-    out["_links"] = {"webui": webui(c, store), "editui": f"/pages/resumedraft.action?draftId={c.id}",
-                     "tinyui": tiny(c.id), "self": f"{base}/rest/api/content/{c.id}"}
+    out["_links"] = {
+        "webui": webui(c, store),
+        "editui": f"/pages/resumedraft.action?draftId={c.id}",
+        "tinyui": tiny(c.id),
+        "self": f"{base}/rest/api/content/{c.id}",
+    }
     return out

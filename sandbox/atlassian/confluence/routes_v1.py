@@ -1,4 +1,5 @@
 """Confluence Cloud REST v1 (``/wiki/rest/api``): CQL search, current user, labels; removed content CRUD → 410."""
+
 from __future__ import annotations
 
 import base64
@@ -39,8 +40,10 @@ def _offset(ctx: Ctx, cql: str) -> int:
                 raise ValueError
             return int(data["o"])
         except Exception:
-            raise ApiError(400, "com.atlassian.confluence.api.service.exceptions.BadRequestException: "
-                                "Invalid cursor for this query") from None
+            raise ApiError(
+                400,
+                "com.atlassian.confluence.api.service.exceptions.BadRequestException: Invalid cursor for this query",
+            ) from None
     return ctx.int_param("start", 0, lo=0)
 
 
@@ -50,8 +53,14 @@ def _paging(ctx: Ctx, path: str, cql: str, total: int, offset: int, limit: int, 
     self_q = {"cql": cql, **common}
     links["self"] = f"{ctx.base}{path}?{urlencode(self_q)}"
     if offset + shown < total and shown:
-        q = {"next": "true", "cursor": _cursor(offset + shown, cql), **common, "limit": limit,
-             "start": offset + shown, "cql": cql}
+        q = {
+            "next": "true",
+            "cursor": _cursor(offset + shown, cql),
+            **common,
+            "limit": limit,
+            "start": offset + shown,
+            "cql": cql,
+        }
         links["next"] = f"{path}?{urlencode(q)}"
     if offset > 0:
         prev = max(0, offset - limit)
@@ -71,7 +80,7 @@ def _excerpt(c, terms: list[str], mode: str) -> str:
         if pos >= 0:
             break
     start = max(0, pos - 60) if pos >= 0 else 0
-    snippet = text[start:start + 240]
+    snippet = text[start : start + 240]
     if start > 0:
         snippet = "..." + snippet
     if start + 240 < len(text):
@@ -87,7 +96,7 @@ def _content_expand(raw: str | None, prefix: str = "") -> set[str]:
     for e in _csv(raw):
         if prefix:
             if e.startswith(prefix):
-                out.add(e[len(prefix):])
+                out.add(e[len(prefix) :])
         else:
             out.add(e)
     return out
@@ -109,7 +118,7 @@ async def search(ctx: Ctx):
     cap = EXPORT_VIEW_MAX if expand & {"content.body.export_view", "content.body.styled_view"} else SEARCH_MAX
     limit = ctx.int_param("limit", 25, lo=0, hi=cap)
     offset = _offset(ctx, cql)
-    page = hits[offset:offset + limit]
+    page = hits[offset : offset + limit]
     cexp = _content_expand(ctx.q.get("expand"), "content.")
     terms = CQ.highlight_terms(query)
     mode = ctx.q.get("excerpt") or "highlight"
@@ -117,23 +126,33 @@ async def search(ctx: Ctx):
     results = []
     for c in page:
         sp = ctx.store.spaces[c.space_id]
-        results.append({
-            "content": R.content_v1(c, ctx.store, ctx.base, now, cexp),
-            "title": c.title if mode == "none" or not terms else _excerpt_title(c.title, terms, mode),
-            "excerpt": _excerpt(c, terms, mode),
-            "url": R.webui(c, ctx.store),
-            "resultGlobalContainer": {"title": sp.name, "displayUrl": f"/spaces/{sp.key}"},
-            "breadcrumbs": [],
-            "entityType": "content",
-            "iconCssClass": f"aui-icon content-type-{c.type}",
-            "lastModified": iso(c.updated),
-            "friendlyLastModified": R.friendly(c.updated, now),
-            "score": 0.0,
-        })
+        results.append(
+            {
+                "content": R.content_v1(c, ctx.store, ctx.base, now, cexp),
+                "title": c.title if mode == "none" or not terms else _excerpt_title(c.title, terms, mode),
+                "excerpt": _excerpt(c, terms, mode),
+                "url": R.webui(c, ctx.store),
+                "resultGlobalContainer": {"title": sp.name, "displayUrl": f"/spaces/{sp.key}"},
+                "breadcrumbs": [],
+                "entityType": "content",
+                "iconCssClass": f"aui-icon content-type-{c.type}",
+                "lastModified": iso(c.updated),
+                "friendlyLastModified": R.friendly(c.updated, now),
+                "score": 0.0,
+            }
+        )
     extra = {"expand": ctx.q.get("expand"), "excerpt": ctx.q.get("excerpt")}
-    body = {"results": results, "start": offset, "limit": limit, "size": len(results), "totalSize": len(hits),
-            "cqlQuery": cql, "searchDuration": int((time.monotonic() - t0) * 1000), "archivedResultCount": 0,
-            "_links": _paging(ctx, f"{P}/search", cql, len(hits), offset, limit, len(results), extra)}
+    body = {
+        "results": results,
+        "start": offset,
+        "limit": limit,
+        "size": len(results),
+        "totalSize": len(hits),
+        "cqlQuery": cql,
+        "searchDuration": int((time.monotonic() - t0) * 1000),
+        "archivedResultCount": 0,
+        "_links": _paging(ctx, f"{P}/search", cql, len(hits), offset, limit, len(results), extra),
+    }
     return JSONResponse(body)
 
 
@@ -153,12 +172,18 @@ async def content_search(ctx: Ctx):
     cap = EXPORT_VIEW_MAX if expand & {"body.export_view", "body.styled_view"} else SEARCH_MAX
     limit = ctx.int_param("limit", 25, lo=0, hi=cap)
     offset = _offset(ctx, cql)
-    page = hits[offset:offset + limit]
+    page = hits[offset : offset + limit]
     now = ctx.now
     results = [R.content_v1(c, ctx.store, ctx.base, now, expand) for c in page]
-    body = {"results": results, "start": offset, "limit": limit, "size": len(results),
-            "_links": _paging(ctx, f"{P}/content/search", cql, len(hits), offset, limit, len(results),
-                              {"expand": ctx.q.get("expand")})}
+    body = {
+        "results": results,
+        "start": offset,
+        "limit": limit,
+        "size": len(results),
+        "_links": _paging(
+            ctx, f"{P}/content/search", cql, len(hits), offset, limit, len(results), {"expand": ctx.q.get("expand")}
+        ),
+    }
     return JSONResponse(body)
 
 
@@ -179,10 +204,22 @@ def _content_or_404(ctx: Ctx):
 
 
 def _labels_array(ctx: Ctx, c) -> dict:
-    labels = [{"prefix": ctx.store.labels[i].prefix, "name": ctx.store.labels[i].name, "id": str(i),
-               "label": ctx.store.labels[i].name} for i in c.labels]
-    return {"results": labels, "start": 0, "limit": 200, "size": len(labels),
-            "_links": {"base": ctx.base, "context": "/wiki", "self": f"{ctx.base}{P}/content/{c.id}/label"}}
+    labels = [
+        {
+            "prefix": ctx.store.labels[i].prefix,
+            "name": ctx.store.labels[i].name,
+            "id": str(i),
+            "label": ctx.store.labels[i].name,
+        }
+        for i in c.labels
+    ]
+    return {
+        "results": labels,
+        "start": 0,
+        "limit": 200,
+        "size": len(labels),
+        "_links": {"base": ctx.base, "context": "/wiki", "self": f"{ctx.base}{P}/content/{c.id}/label"},
+    }
 
 
 @endpoint("v1")

@@ -1,4 +1,7 @@
-"""Confluence Cloud REST v2 (``/wiki/api/v2``): spaces, pages, blog posts, tree, comments, labels, attachments, versions."""
+"""Confluence Cloud REST v2 (``/wiki/api/v2``).
+
+Spaces, pages, blog posts, tree, comments, labels, attachments, versions."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +17,12 @@ from .store import Content, Version
 P = "/api/v2"
 MAX_LIMIT = 250
 MAX_BODY = 5 * 1024 * 1024
-PAGE_SORTS = {"id": lambda c: (c.id,), "created-date": lambda c: (c.created, c.id),
-              "modified-date": lambda c: (c.updated, c.id), "title": lambda c: (c.title.lower(), c.id)}
+PAGE_SORTS = {
+    "id": lambda c: (c.id,),
+    "created-date": lambda c: (c.created, c.id),
+    "modified-date": lambda c: (c.updated, c.id),
+    "title": lambda c: (c.title.lower(), c.id),
+}
 NOT_FOUND_PAGE = "Page not found"
 
 
@@ -30,24 +37,41 @@ def _limit(ctx: Ctx, default: int = 25) -> int:
     return ctx.int_param("limit", default, lo=1, hi=MAX_LIMIT)
 
 
-def _listing(ctx: Ctx, items: list, render, *, sort: str | None = None, sorts=None, default_sort="id",
-             scope_keys=(), limit_default=25) -> Response:
+def _listing(
+    ctx: Ctx,
+    items: list,
+    render,
+    *,
+    sort: str | None = None,
+    sorts=None,
+    default_sort="id",
+    scope_keys=(),
+    limit_default=25,
+) -> Response:
     sorts = sorts or PAGE_SORTS
     sort = sort or default_sort
     desc = sort.startswith("-")
     name = sort.lstrip("-")
     if name not in sorts:
-        raise ApiError(400, f"Invalid value '{sort}' for sort. Allowed values: "
-                            + ", ".join(f"{s}, -{s}" for s in sorts))
+        raise ApiError(
+            400, f"Invalid value '{sort}' for sort. Allowed values: " + ", ".join(f"{s}, -{s}" for s in sorts)
+        )
     key = sorts[name]
     items = sorted(items, key=key, reverse=desc)
     limit = _limit(ctx, limit_default)
     params = {k: ctx.q.get(k) for k in ctx.q.keys() if k != "cursor"}
     params["limit"] = str(limit)
-    scope = ctx.request.url.path.split("/wiki", 1)[-1] + "|" + sort + "|" + "|".join(
-        f"{k}={params.get(k)}" for k in sorted(params) if k not in ("limit", "body-format"))
+    scope = (
+        ctx.request.url.path.split("/wiki", 1)[-1]
+        + "|"
+        + sort
+        + "|"
+        + "|".join(f"{k}={params.get(k)}" for k in sorted(params) if k not in ("limit", "body-format"))
+    )
     path = ctx.request.url.path.split("/wiki", 1)[-1]
-    page, links, headers = paginate(ctx, items, key, descending=desc, limit=limit, scope=scope, path=path, params=params)
+    page, links, headers = paginate(
+        ctx, items, key, descending=desc, limit=limit, scope=scope, path=path, params=params
+    )
     return JSONResponse({"results": [render(i) for i in page], "_links": links}, headers=headers)
 
 
@@ -69,13 +93,20 @@ async def spaces(ctx: Ctx):
     types = set(_multi(ctx, "type"))
     statuses = set(_multi(ctx, "status"))
     labels = {x.lower() for x in _multi(ctx, "labels")}
-    items = [s for s in ctx.store.spaces.values()
-             if (not keys or s.key.upper() in keys) and (not ids or str(s.id) in ids)
-             and (not types or s.type in types) and (not statuses or s.status in statuses)
-             and (not labels or labels & set(s.labels)) and ctx.store.space_visible(s, ctx.user.account_id)]
+    items = [
+        s
+        for s in ctx.store.spaces.values()
+        if (not keys or s.key.upper() in keys)
+        and (not ids or str(s.id) in ids)
+        and (not types or s.type in types)
+        and (not statuses or s.status in statuses)
+        and (not labels or labels & set(s.labels))
+        and ctx.store.space_visible(s, ctx.user.account_id)
+    ]
     fmt = ctx.q.get("description-format")
-    return _listing(ctx, items, lambda s: R.space_json(s, ctx.store, ctx.base, fmt), sort=ctx.q.get("sort"),
-                    sorts=SPACE_SORTS)
+    return _listing(
+        ctx, items, lambda s: R.space_json(s, ctx.store, ctx.base, fmt), sort=ctx.q.get("sort"), sorts=SPACE_SORTS
+    )
 
 
 def _space(ctx: Ctx):
@@ -93,8 +124,11 @@ async def space_get(ctx: Ctx):
     sp = _space(ctx)
     out = R.space_json(sp, ctx.store, ctx.base, ctx.q.get("description-format"))
     if ctx.q.get("include-labels") == "true":
-        out["labels"] = {"results": [{"id": str(ctx.store.label(n).id), "name": n, "prefix": "global"} for n in sp.labels],
-                         "meta": {"hasMore": False, "cursor": ""}, "_links": {}}
+        out["labels"] = {
+            "results": [{"id": str(ctx.store.label(n).id), "name": n, "prefix": "global"} for n in sp.labels],
+            "meta": {"hasMore": False, "cursor": ""},
+            "_links": {},
+        }
     out["_links"]["base"] = ctx.base
     return JSONResponse(out)
 
@@ -108,10 +142,16 @@ def _content_filter(ctx: Ctx, ctype: str, *, space_ids: set[str] | None = None):
         statuses = {"current", "archived", "draft", "trashed", "deleted"}
     title = ctx.q.get("title")
     acct = ctx.user.account_id
-    return [c for c in ctx.store.contents.values()
-            if c.type == ctype and c.status in statuses and ctx.store.visible(c, acct)
-            and (not ids or str(c.id) in ids) and (not space_ids or str(c.space_id) in space_ids)
-            and (title is None or c.title == title)]
+    return [
+        c
+        for c in ctx.store.contents.values()
+        if c.type == ctype
+        and c.status in statuses
+        and ctx.store.visible(c, acct)
+        and (not ids or str(c.id) in ids)
+        and (not space_ids or str(c.space_id) in space_ids)
+        and (title is None or c.title == title)
+    ]
 
 
 @endpoint()
@@ -154,21 +194,39 @@ def _single(ctx: Ctx, c: Content) -> dict:
         try:
             n = int(wanted)
         except ValueError:
-            raise ApiError(400, f"Provided value {{{wanted}}} for 'version' is not the correct type. Expected type is Integer") from None
+            raise ApiError(
+                400, f"Provided value {{{wanted}}} for 'version' is not the correct type. Expected type is Integer"
+            ) from None
         if not 1 <= n <= len(c.versions):
             raise ApiError(404, f"Version {n} of content {c.id} not found")
         if n != c.version.number:
-            shown = Content(id=c.id, type=c.type, space_id=c.space_id, author_id=c.author_id, created=c.created,
-                            versions=c.versions[:n], status="historical", parent_id=c.parent_id, position=c.position,
-                            owner_id=c.owner_id, labels=c.labels)
+            shown = Content(
+                id=c.id,
+                type=c.type,
+                space_id=c.space_id,
+                author_id=c.author_id,
+                created=c.created,
+                versions=c.versions[:n],
+                status="historical",
+                parent_id=c.parent_id,
+                position=c.position,
+                owner_id=c.owner_id,
+                labels=c.labels,
+            )
     extra = {}
     if ctx.q.get("include-labels") == "true":
-        extra["labels"] = {"results": [R.label_json(ctx.store, i) for i in c.labels],
-                           "meta": {"hasMore": False, "cursor": ""}, "_links": {}}
+        extra["labels"] = {
+            "results": [R.label_json(ctx.store, i) for i in c.labels],
+            "meta": {"hasMore": False, "cursor": ""},
+            "_links": {},
+        }
     if ctx.q.get("include-versions") == "true":
         vs = list(reversed(c.versions))[:50]
-        extra["versions"] = {"results": [R.version_json(v) for v in vs],
-                             "meta": {"hasMore": len(c.versions) > 50, "cursor": ""}, "_links": {}}
+        extra["versions"] = {
+            "results": [R.version_json(v) for v in vs],
+            "meta": {"hasMore": len(c.versions) > 50, "cursor": ""},
+            "_links": {},
+        }
     out = R.page_json(shown, ctx.store, ctx.base, fmt, single=True, extra=extra)
     if ctx.q.get("include-version") == "false":
         out.pop("version", None)
@@ -257,8 +315,10 @@ def _adf_to_storage(node) -> str:
     if t == "codeBlock":
         lang = node.get("attrs", {}).get("language", "")
         text = "".join(k.get("text", "") for k in kids if isinstance(k, dict))
-        return (f'<ac:structured-macro ac:name="code" ac:schema-version="1"><ac:parameter ac:name="language">{lang}'
-                f"</ac:parameter><ac:plain-text-body><![CDATA[{text}]]></ac:plain-text-body></ac:structured-macro>")
+        return (
+            f'<ac:structured-macro ac:name="code" ac:schema-version="1"><ac:parameter ac:name="language">{lang}'
+            f"</ac:parameter><ac:plain-text-body><![CDATA[{text}]]></ac:plain-text-body></ac:structured-macro>"
+        )
     if t == "mention":
         return f'<ac:link><ri:user ri:account-id="{node.get("attrs", {}).get("id", "")}" /></ac:link>'
     return inner
@@ -270,9 +330,16 @@ def _check_title(ctx: Ctx, space_id: int, title: str, ctype: str, own_id: int | 
     if len(title) > 255:
         raise ApiError(400, "Title cannot be longer than 255 characters")
     for c in ctx.store.contents.values():
-        if (c.type == ctype and c.space_id == space_id and c.status in ("current", "archived", "draft")
-                and c.id != own_id and c.title.strip().lower() == title.strip().lower()):
-            raise ApiError(400, "A page with this title already exists: A page already exists with the same TITLE in this space")
+        if (
+            c.type == ctype
+            and c.space_id == space_id
+            and c.status in ("current", "archived", "draft")
+            and c.id != own_id
+            and c.title.strip().lower() == title.strip().lower()
+        ):
+            raise ApiError(
+                400, "A page with this title already exists: A page already exists with the same TITLE in this space"
+            )
 
 
 @endpoint()
@@ -283,8 +350,11 @@ async def page_create(ctx: Ctx):
     space_id = str(data.get("spaceId") or "")
     if not space_id:
         raise ApiError(400, "spaceId is required")
-    if not space_id.isdigit() or int(space_id) not in ctx.store.spaces \
-            or not ctx.store.space_visible(ctx.store.spaces[int(space_id)], ctx.user.account_id):
+    if (
+        not space_id.isdigit()
+        or int(space_id) not in ctx.store.spaces
+        or not ctx.store.space_visible(ctx.store.spaces[int(space_id)], ctx.user.account_id)
+    ):
         raise ApiError(404, f"Space with id {space_id} was not found")
     sp = ctx.store.spaces[int(space_id)]
     status = data.get("status") or "current"
@@ -307,16 +377,27 @@ async def page_create(ctx: Ctx):
     storage = _storage_from(data.get("body"), required=False) or ""
     now = ctx.now
     siblings = ctx.store.children(pid) if pid else []
-    c = ctx.store.add_content(type="page", space_id=sp.id, author_id=ctx.user.account_id, created=now,
-                              versions=[Version(1, ctx.user.account_id, now, "", title, storage)], status=status,
-                              parent_id=pid, position=(max((s.position for s in siblings), default=-1) + 1),
-                              owner_id=ctx.user.account_id)
+    c = ctx.store.add_content(
+        type="page",
+        space_id=sp.id,
+        author_id=ctx.user.account_id,
+        created=now,
+        versions=[Version(1, ctx.user.account_id, now, "", title, storage)],
+        status=status,
+        parent_id=pid,
+        position=(max((s.position for s in siblings), default=-1) + 1),
+        owner_id=ctx.user.account_id,
+    )
     return JSONResponse(R.page_json(c, ctx.store, ctx.base, "storage", single=True))
 
 
 def _conflict(current: int, provided) -> ApiError:
-    return ApiError(409, f"Version must be incremented when updating a page. Current Version: [{current}]. "
-                         f"Provided version: [{provided}]", code="CONFLICT")
+    return ApiError(
+        409,
+        f"Version must be incremented when updating a page. Current Version: [{current}]. "
+        f"Provided version: [{provided}]",
+        code="CONFLICT",
+    )
 
 
 @endpoint()
@@ -337,7 +418,11 @@ async def page_update(ctx: Ctx):
     if data.get("spaceId") not in (None, "") and str(data["spaceId"]) != str(c.space_id):
         raise ApiError(400, "Moving a page to another space is not supported")
     version = data["version"]
-    if not isinstance(version, dict) or not isinstance(version.get("number"), int) or isinstance(version.get("number"), bool):
+    if (
+        not isinstance(version, dict)
+        or not isinstance(version.get("number"), int)
+        or isinstance(version.get("number"), bool)
+    ):
         raise ApiError(400, "version.number is required and must be an integer")
     number = version["number"]
     current = c.version.number
@@ -358,8 +443,17 @@ async def page_update(ctx: Ctx):
         c.parent_id = parent.id
     if data.get("ownerId"):
         c.owner_id = str(data["ownerId"])
-    c.versions.append(Version(current + 1, ctx.user.account_id, ctx.now, str(version.get("message") or ""), title,
-                              storage, bool(version.get("minorEdit", False))))
+    c.versions.append(
+        Version(
+            current + 1,
+            ctx.user.account_id,
+            ctx.now,
+            str(version.get("message") or ""),
+            title,
+            storage,
+            bool(version.get("minorEdit", False)),
+        )
+    )
     c.status = status
     return JSONResponse(R.page_json(c, ctx.store, ctx.base, "storage", single=True))
 
@@ -383,26 +477,53 @@ async def page_delete(ctx: Ctx):
 
 
 # ---------------------------------------------------------------- tree
-CHILD_SORTS = {"id": lambda c: (c.id,), "created-date": lambda c: (c.created, c.id),
-               "modified-date": lambda c: (c.updated, c.id), "child-position": lambda c: (c.position, c.id)}
+CHILD_SORTS = {
+    "id": lambda c: (c.id,),
+    "created-date": lambda c: (c.created, c.id),
+    "modified-date": lambda c: (c.updated, c.id),
+    "child-position": lambda c: (c.position, c.id),
+}
 
 
 @endpoint()
 async def direct_children(ctx: Ctx):
     c = _visible_page(ctx, ctx.request.path_params["id"])
     kids = [k for k in ctx.store.children(c.id) if ctx.store.visible(k, ctx.user.account_id)]
-    return _listing(ctx, kids, lambda k: {"id": str(k.id), "status": k.status, "title": k.title, "type": "page",
-                                          "spaceId": str(k.space_id), "childPosition": k.position},
-                    sort=ctx.q.get("sort"), sorts=CHILD_SORTS, default_sort="child-position")
+    return _listing(
+        ctx,
+        kids,
+        lambda k: {
+            "id": str(k.id),
+            "status": k.status,
+            "title": k.title,
+            "type": "page",
+            "spaceId": str(k.space_id),
+            "childPosition": k.position,
+        },
+        sort=ctx.q.get("sort"),
+        sorts=CHILD_SORTS,
+        default_sort="child-position",
+    )
 
 
 @endpoint()
 async def children_deprecated(ctx: Ctx):
     c = _visible_page(ctx, ctx.request.path_params["id"])
     kids = [k for k in ctx.store.children(c.id) if ctx.store.visible(k, ctx.user.account_id)]
-    return _listing(ctx, kids, lambda k: {"id": str(k.id), "status": k.status, "title": k.title,
-                                          "spaceId": str(k.space_id), "childPosition": k.position},
-                    sort=ctx.q.get("sort"), sorts=CHILD_SORTS, default_sort="child-position")
+    return _listing(
+        ctx,
+        kids,
+        lambda k: {
+            "id": str(k.id),
+            "status": k.status,
+            "title": k.title,
+            "spaceId": str(k.space_id),
+            "childPosition": k.position,
+        },
+        sort=ctx.q.get("sort"),
+        sorts=CHILD_SORTS,
+        default_sort="child-position",
+    )
 
 
 @endpoint()
@@ -427,17 +548,31 @@ async def descendants(ctx: Ctx):
             if ctx.store.visible(k, ctx.user.account_id):
                 out.append((k, depth))
                 walk(k, depth + 1)
+
     walk(c, 1)
     depth_of = {k.id: d for k, d in out}
-    return _listing(ctx, [k for k, _ in out], lambda k: {"id": str(k.id), "status": k.status, "title": k.title,
-                                                         "type": "page", "parentId": str(k.parent_id),
-                                                         "depth": depth_of[k.id], "childPosition": k.position},
-                    sorts={"id": lambda k: (k.id,)})
+    return _listing(
+        ctx,
+        [k for k, _ in out],
+        lambda k: {
+            "id": str(k.id),
+            "status": k.status,
+            "title": k.title,
+            "type": "page",
+            "parentId": str(k.parent_id),
+            "depth": depth_of[k.id],
+            "childPosition": k.position,
+        },
+        sorts={"id": lambda k: (k.id,)},
+    )
 
 
 # ---------------------------------------------------------------- comments
-COMMENT_SORTS = {"created-date": lambda c: (c.created, c.id), "modified-date": lambda c: (c.version.created, c.id),
-                 "id": lambda c: (c.id,)}
+COMMENT_SORTS = {
+    "created-date": lambda c: (c.created, c.id),
+    "modified-date": lambda c: (c.version.created, c.id),
+    "id": lambda c: (c.id,),
+}
 
 
 @endpoint()
@@ -446,8 +581,14 @@ async def page_footer_comments(ctx: Ctx):
     c = _visible_page(ctx, ctx.request.path_params["id"], types=(ctype,))
     fmt = R.body_format(ctx.q.get("body-format"), single=False)
     items = ctx.store.top_comments(c.id)
-    return _listing(ctx, items, lambda cm: R.comment_json(cm, ctx.store, ctx.base, fmt, footer=False),
-                    sort=ctx.q.get("sort"), sorts=COMMENT_SORTS, default_sort="created-date")
+    return _listing(
+        ctx,
+        items,
+        lambda cm: R.comment_json(cm, ctx.store, ctx.base, fmt, footer=False),
+        sort=ctx.q.get("sort"),
+        sorts=COMMENT_SORTS,
+        default_sort="created-date",
+    )
 
 
 @endpoint()
@@ -491,6 +632,7 @@ async def footer_comment_children(ctx: Ctx):
         out.pop("pageId", None)
         out.pop("blogPostId", None)
         return out
+
     return _listing(ctx, items, render, sort=ctx.q.get("sort"), sorts=COMMENT_SORTS, default_sort="created-date")
 
 
@@ -501,7 +643,9 @@ async def footer_comment_create(ctx: Ctx):
         raise ApiError(400, "Request body must be a JSON object")
     targets = [k for k in ("pageId", "blogPostId", "parentCommentId", "attachmentId", "customContentId") if data.get(k)]
     if len(targets) != 1:
-        raise ApiError(400, "Exactly one of pageId, blogPostId, parentCommentId, attachmentId or customContentId must be provided")
+        raise ApiError(
+            400, "Exactly one of pageId, blogPostId, parentCommentId, attachmentId or customContentId must be provided"
+        )
     storage = _storage_from(data.get("body"), required=True)
     if not storage.strip():
         raise ApiError(400, "Comment body cannot be empty")
@@ -511,16 +655,24 @@ async def footer_comment_create(ctx: Ctx):
         parent_comment = _comment(ctx, str(data[kind]))
         container = ctx.store.contents[parent_comment.container_id]
     elif kind in ("pageId", "blogPostId"):
-        container = ctx.store.page(data[kind], ctx.user.account_id, types=("page" if kind == "pageId" else "blogpost",),
-                                   statuses=("current", "archived"))
+        container = ctx.store.page(
+            data[kind],
+            ctx.user.account_id,
+            types=("page" if kind == "pageId" else "blogpost",),
+            statuses=("current", "archived"),
+        )
         if container is None:
             raise ApiError(404, NOT_FOUND_PAGE if kind == "pageId" else "Blog post not found")
     else:
         raise ApiError(400, f"Comments on {kind[:-2]} are not supported by this site")
     now = ctx.now
-    cm = ctx.store.add_comment(container_id=container.id, author_id=ctx.user.account_id, created=now,
-                               parent_comment_id=parent_comment.id if parent_comment else None,
-                               versions=[Version(1, ctx.user.account_id, now, "", f"Re: {container.title}", storage)])
+    cm = ctx.store.add_comment(
+        container_id=container.id,
+        author_id=ctx.user.account_id,
+        created=now,
+        parent_comment_id=parent_comment.id if parent_comment else None,
+        versions=[Version(1, ctx.user.account_id, now, "", f"Re: {container.title}", storage)],
+    )
     out = R.comment_json(cm, ctx.store, ctx.base, "storage")
     out["_links"]["base"] = ctx.base
     return JSONResponse(out, status_code=201)
@@ -534,8 +686,7 @@ async def content_labels(ctx: Ctx):
     prefix = ctx.q.get("prefix")
     ids = [i for i in c.labels if prefix in (None, "") or ctx.store.labels[i].prefix == prefix]
     store = ctx.store
-    sorts = {"id": lambda i: (i,), "name": lambda i: (store.labels[i].name, i),
-             "created-date": lambda i: (i,)}
+    sorts = {"id": lambda i: (i,), "name": lambda i: (store.labels[i].name, i), "created-date": lambda i: (i,)}
     return _listing(ctx, ids, lambda i: R.label_json(store, i), sort=ctx.q.get("sort"), sorts=sorts)
 
 
@@ -548,12 +699,14 @@ async def content_properties(ctx: Ctx):
     c = _visible_page(ctx, ctx.request.path_params["id"], types=(ctype,))
     key = ctx.q.get("key")
     items = [p for p in c.properties if key in (None, "") or p.key == key]
-    return _listing(ctx, items, R.property_json, sort=ctx.q.get("sort"), sorts=PROPERTY_SORTS,
-                    default_sort="key")
+    return _listing(ctx, items, R.property_json, sort=ctx.q.get("sort"), sorts=PROPERTY_SORTS, default_sort="key")
 
 
-ATT_SORTS = {"created-date": lambda a: (a.created, a.id), "modified-date": lambda a: (a.created, a.id),
-             "id": lambda a: (a.id,)}
+ATT_SORTS = {
+    "created-date": lambda a: (a.created, a.id),
+    "modified-date": lambda a: (a.created, a.id),
+    "id": lambda a: (a.id,),
+}
 
 
 @endpoint()
@@ -563,8 +716,15 @@ async def content_attachments(ctx: Ctx):
     items = ctx.store.attachments_of(c.id)
     mt, fn = ctx.q.get("mediaType"), ctx.q.get("filename")
     items = [a for a in items if (not mt or a.media_type == mt) and (not fn or a.title == fn)]
-    return _listing(ctx, items, lambda a: R.attachment_json(a, ctx.store, ctx.base), sort=ctx.q.get("sort"),
-                    sorts=ATT_SORTS, default_sort="created-date", limit_default=50)
+    return _listing(
+        ctx,
+        items,
+        lambda a: R.attachment_json(a, ctx.store, ctx.base),
+        sort=ctx.q.get("sort"),
+        sorts=ATT_SORTS,
+        default_sort="created-date",
+        limit_default=50,
+    )
 
 
 @endpoint()
@@ -598,6 +758,7 @@ async def content_versions(ctx: Ctx):
         if fmt:
             out["body"] = R.body_json(v.body, fmt, ctx.base)
         return out
+
     return _listing(ctx, list(c.versions), render, sort=ctx.q.get("sort") or "-modified-date", sorts=VERSION_SORTS)
 
 

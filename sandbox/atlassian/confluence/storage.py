@@ -1,4 +1,5 @@
 """Builders for Confluence storage format (XHTML with ``ac:``/``ri:`` elements), as the Cloud editor writes it."""
+
 from __future__ import annotations
 
 import random
@@ -74,8 +75,10 @@ def macro(ids: Ids, name: str, params: dict | None = None, *, rich: str | None =
         inner += f"<ac:rich-text-body>{rich}</ac:rich-text-body>"
     if plain is not None:
         inner += f"<ac:plain-text-body><![CDATA[{plain}]]></ac:plain-text-body>"
-    return (f'<ac:structured-macro ac:name="{name}" ac:schema-version="1" data-layout="default" '
-            f'ac:local-id="{ids.local()}" ac:macro-id="{ids.uuid()}">{inner}</ac:structured-macro>')
+    return (
+        f'<ac:structured-macro ac:name="{name}" ac:schema-version="1" data-layout="default" '
+        f'ac:local-id="{ids.local()}" ac:macro-id="{ids.uuid()}">{inner}</ac:structured-macro>'
+    )
 
 
 def jira_issue(ids: Ids, key: str) -> str:
@@ -83,8 +86,17 @@ def jira_issue(ids: Ids, key: str) -> str:
 
 
 def jira_query(ids: Ids, jql: str, maximum: int = 20) -> str:
-    return macro(ids, "jira", {"server": JIRA_SERVER, "serverId": JIRA_SERVER_ID, "jqlQuery": jql,
-                               "columns": "key,summary,type,assignee,status,updated", "maximumIssues": str(maximum)})
+    return macro(
+        ids,
+        "jira",
+        {
+            "server": JIRA_SERVER,
+            "serverId": JIRA_SERVER_ID,
+            "jqlQuery": jql,
+            "columns": "key,summary,type,assignee,status,updated",
+            "maximumIssues": str(maximum),
+        },
+    )
 
 
 def status(ids: Ids, title: str, colour: str = "Green") -> str:
@@ -120,12 +132,16 @@ def page_link(title: str, space_key: str | None = None) -> str:
 
 
 def image(filename: str, width: int = 760) -> str:
-    return (f'<ac:image ac:align="center" ac:layout="center" ac:original-height="540" ac:original-width="960" '
-            f'ac:width="{width}"><ri:attachment ri:filename="{escape(filename)}" ri:version-at-save="1" /></ac:image>')
+    return (
+        f'<ac:image ac:align="center" ac:layout="center" ac:original-height="540" ac:original-width="960" '
+        f'ac:width="{width}"><ri:attachment ri:filename="{escape(filename)}" ri:version-at-save="1" /></ac:image>'
+    )
 
 
 def emoticon(name: str = "tick") -> str:
-    return f'<ac:emoticon ac:name="{name}" ac:emoji-shortname=":check_mark:" ac:emoji-id="2705" ac:emoji-fallback="✅" />'
+    return (
+        f'<ac:emoticon ac:name="{name}" ac:emoji-shortname=":check_mark:" ac:emoji-id="2705" ac:emoji-fallback="✅" />'
+    )
 
 
 def date(iso_day: str) -> str:
@@ -137,9 +153,11 @@ def task_list(ids: Ids, tasks: list[tuple[str, bool, str | None, str | None]]) -
     out = ["<ac:task-list>"]
     for n, (text, done, who, due) in enumerate(tasks, 1):
         body = (mention(who) + " " if who else "") + t(text) + (" " + date(due) if due else "")
-        out.append(f"<ac:task><ac:task-id>{n}</ac:task-id><ac:task-uuid>{ids.uuid()}</ac:task-uuid>"
-                   f"<ac:task-status>{'complete' if done else 'incomplete'}</ac:task-status>"
-                   f"<ac:task-body><span class=\"placeholder-inline-tasks\">{body}</span></ac:task-body></ac:task>")
+        out.append(
+            f"<ac:task><ac:task-id>{n}</ac:task-id><ac:task-uuid>{ids.uuid()}</ac:task-uuid>"
+            f"<ac:task-status>{'complete' if done else 'incomplete'}</ac:task-status>"
+            f'<ac:task-body><span class="placeholder-inline-tasks">{body}</span></ac:task-body></ac:task>'
+        )
     out.append("</ac:task-list>")
     return "".join(out)
 
@@ -149,18 +167,26 @@ def decision_list(ids: Ids, decisions: list[str], state: str = "DECIDED") -> str
     items = "".join(
         f'<ac:adf-node type="decision-item"><ac:adf-attribute key="local-id">{ids.uuid()}</ac:adf-attribute>'
         f'<ac:adf-attribute key="state">{state}</ac:adf-attribute><ac:adf-content>{t(d)}</ac:adf-content></ac:adf-node>'
-        for d in decisions)
-    fallback = "".join(f'<li><div class="decision-item" data-decision-state="{state}">{t(d)}</div></li>' for d in decisions)
-    return (f'<ac:adf-extension><ac:adf-node type="decision-list"><ac:adf-attribute key="local-id">{ids.uuid()}'
-            f"</ac:adf-attribute>{items}</ac:adf-node><ac:adf-fallback><div class=\"decision-list\"><ul>{fallback}"
-            f"</ul></div></ac:adf-fallback></ac:adf-extension>")
+        for d in decisions
+    )
+    fallback = "".join(
+        f'<li><div class="decision-item" data-decision-state="{state}">{t(d)}</div></li>' for d in decisions
+    )
+    return (
+        f'<ac:adf-extension><ac:adf-node type="decision-list"><ac:adf-attribute key="local-id">{ids.uuid()}'
+        f'</ac:adf-attribute>{items}</ac:adf-node><ac:adf-fallback><div class="decision-list"><ul>{fallback}'
+        f"</ul></div></ac:adf-fallback></ac:adf-extension>"
+    )
 
 
 def layout(*sections: tuple[str, list[str]]) -> str:
     """sections: (type, cells) with type single | two_equal | two_left_sidebar | three_equal ..."""
     out = ["<ac:layout>"]
     for kind, cells in sections:
-        out.append(f'<ac:layout-section ac:type="{kind}" ac:breakout-mode="default">'
-                   + "".join(f"<ac:layout-cell>{c}</ac:layout-cell>" for c in cells) + "</ac:layout-section>")
+        out.append(
+            f'<ac:layout-section ac:type="{kind}" ac:breakout-mode="default">'
+            + "".join(f"<ac:layout-cell>{c}</ac:layout-cell>" for c in cells)
+            + "</ac:layout-section>"
+        )
     out.append("</ac:layout>")
     return "".join(out)

@@ -1,4 +1,5 @@
 """In-memory Confluence data: spaces, pages and blog posts with version history, comments, labels, attachments."""
+
 from __future__ import annotations
 
 import itertools
@@ -6,8 +7,8 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from html import unescape
+from typing import Any
 
 from ..jira.store import Clock
 from ..permissions import can_view_space
@@ -15,9 +16,12 @@ from ..permissions import can_view_space
 __all__ = ["Clock", "Space", "Version", "Content", "Comment", "Label", "Attachment", "Store", "plain_text"]
 
 _TAG = re.compile(r"<[^>]+>")
-_DROP = re.compile(r"<ac:parameter[^>]*>.*?</ac:parameter>|<ac:adf-fallback>.*?</ac:adf-fallback>"
-                   r"|<ac:adf-attribute[^>]*>.*?</ac:adf-attribute>|<ac:task-id>.*?</ac:task-id>"
-                   r"|<ac:task-status>.*?</ac:task-status>", re.S)
+_DROP = re.compile(
+    r"<ac:parameter[^>]*>.*?</ac:parameter>|<ac:adf-fallback>.*?</ac:adf-fallback>"
+    r"|<ac:adf-attribute[^>]*>.*?</ac:adf-attribute>|<ac:task-id>.*?</ac:task-id>"
+    r"|<ac:task-status>.*?</ac:task-status>",
+    re.S,
+)
 _BLOCK = re.compile(r"</(p|h\d|li|tr|td|th|div|pre|ac:task-body|ac:adf-content|ac:plain-text-body)>|<br\s*/?>", re.I)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 _WS = re.compile(r"[ \t\r\f\v]+")
@@ -69,6 +73,7 @@ class Space:
 @dataclass
 class ContentProperty:
     """A content property (JSON value by key), e.g. the editor's page width or title emoji."""
+
     id: int
     key: str
     value: Any
@@ -79,6 +84,7 @@ class ContentProperty:
 @dataclass
 class Content:
     """A page or a blog post."""
+
     id: int
     type: str  # page | blogpost
     space_id: int
@@ -209,7 +215,9 @@ class Store:
     def space_visible(sp: Space, account_id: str) -> bool:
         return can_view_space(account_id, sp.key)
 
-    def page(self, cid, account_id: str, *, types=("page",), statuses=("current", "draft", "archived")) -> Content | None:
+    def page(
+        self, cid, account_id: str, *, types=("page",), statuses=("current", "draft", "archived")
+    ) -> Content | None:
         try:
             c = self.contents.get(int(cid))
         except (TypeError, ValueError):
@@ -219,8 +227,11 @@ class Store:
         return c
 
     def children(self, parent_id: int) -> list[Content]:
-        kids = [c for c in self.contents.values() if c.parent_id == parent_id and c.type == "page"
-                and c.status in ("current", "archived")]
+        kids = [
+            c
+            for c in self.contents.values()
+            if c.parent_id == parent_id and c.type == "page" and c.status in ("current", "archived")
+        ]
         return sorted(kids, key=lambda c: (c.position, c.id))
 
     def ancestors(self, c: Content) -> list[Content]:
@@ -235,17 +246,26 @@ class Store:
         return list(reversed(out))  # root first
 
     def top_comments(self, container_id: int) -> list[Comment]:
-        return sorted((c for c in self.comments.values()
-                       if c.container_id == container_id and c.parent_comment_id is None and c.status == "current"),
-                      key=lambda c: c.id)
+        return sorted(
+            (
+                c
+                for c in self.comments.values()
+                if c.container_id == container_id and c.parent_comment_id is None and c.status == "current"
+            ),
+            key=lambda c: c.id,
+        )
 
     def replies(self, comment_id: int) -> list[Comment]:
-        return sorted((c for c in self.comments.values() if c.parent_comment_id == comment_id and c.status == "current"),
-                      key=lambda c: c.id)
+        return sorted(
+            (c for c in self.comments.values() if c.parent_comment_id == comment_id and c.status == "current"),
+            key=lambda c: c.id,
+        )
 
     def attachments_of(self, container_id: int) -> list[Attachment]:
-        return sorted((a for a in self.attachments.values() if a.container_id == container_id and a.status == "current"),
-                      key=lambda a: a.id)
+        return sorted(
+            (a for a in self.attachments.values() if a.container_id == container_id and a.status == "current"),
+            key=lambda a: a.id,
+        )
 
     # ------------------------------------------------------------ writes
     def add_content(self, **kw) -> Content:

@@ -1,14 +1,15 @@
 """Helpers for tests against the Confluence emulator (a private server per test module)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 
 from ...common.server import run_in_thread
 from ..users import DEMO_TOKEN, DEMO_USER
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)  # a Friday; same instant as the Jira tests
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday; same instant as the Jira tests
 
 
 class Wiki:
@@ -60,6 +61,7 @@ class Wiki:
 
 def start(seed: int = 42, now: datetime = NOW, **kw):
     from ..app import create_app
+
     app = create_app(seed=seed, now=now, **kw)
     url, stop = run_in_thread(app)
     return Wiki(url, app), stop

@@ -2,6 +2,7 @@
 
 The store keeps rich text as ADF; v2 responses render it as wiki markup, v2 writes are parsed back.
 """
+
 from __future__ import annotations
 
 import html
@@ -43,8 +44,10 @@ def heading(level: int, t: str) -> dict:
 
 
 def bullets(*items: str, ordered: bool = False) -> dict:
-    return {"type": "orderedList" if ordered else "bulletList",
-            "content": [{"type": "listItem", "content": [para(text(i))]} for i in items]}
+    return {
+        "type": "orderedList" if ordered else "bulletList",
+        "content": [{"type": "listItem", "content": [para(text(i))]} for i in items],
+    }
 
 
 def code(src: str, language: str = "") -> dict:
@@ -93,8 +96,13 @@ def to_text(node) -> str:
 
 
 # ---------------------------------------------------------------- wiki markup
-_WIKI_MARKS = {"strong": ("*", "*"), "em": ("_", "_"), "code": ("{{", "}}"), "strike": ("-", "-"),
-               "underline": ("+", "+")}
+_WIKI_MARKS = {
+    "strong": ("*", "*"),
+    "em": ("_", "_"),
+    "code": ("{{", "}}"),
+    "strike": ("-", "-"),
+    "underline": ("+", "+"),
+}
 
 
 def _inline_wiki(nodes) -> str:
@@ -185,7 +193,7 @@ def _inline_adf(s: str, names: dict | None = None) -> list[dict]:
     out, pos = [], 0
     for m in _INLINE.finditer(s):
         if m.start() > pos:
-            out.append(text(s[pos:m.start()]))
+            out.append(text(s[pos : m.start()]))
         if m.group("mention"):
             aid = m.group("mention")
             out.append(mention(aid, (names or {}).get(aid, aid)))
@@ -216,6 +224,7 @@ def from_wiki(src: str | None, names: dict | None = None) -> dict | None:
         if para_buf:
             blocks.append(para(*_inline_adf("\n".join(para_buf), names)))
             para_buf.clear()
+
     while i < len(lines):
         line = lines[i]
         m_code = re.match(r"^\{code(?::([\w+-]+))?\}\s*$", line)
@@ -232,8 +241,9 @@ def from_wiki(src: str | None, names: dict | None = None) -> dict | None:
         m_h = re.match(r"^h([1-6])\.\s+(.*)$", line)
         if m_h:
             flush()
-            blocks.append({"type": "heading", "attrs": {"level": int(m_h.group(1))},
-                           "content": _inline_adf(m_h.group(2), names)})
+            blocks.append(
+                {"type": "heading", "attrs": {"level": int(m_h.group(1))}, "content": _inline_adf(m_h.group(2), names)}
+            )
             i += 1
             continue
         m_l = re.match(r"^([*#])\s+(.*)$", line)
@@ -254,11 +264,16 @@ def from_wiki(src: str | None, names: dict | None = None) -> dict | None:
                 header = row.startswith("||")
                 cells = [c.strip() for c in re.split(r"\|\|?", row.strip("|")) if True]
                 ctype = "tableHeader" if header else "tableCell"
-                rows.append({"type": "tableRow", "content": [
-                    {"type": ctype, "content": [para(*_inline_adf(c, names))]} for c in cells]})
+                rows.append(
+                    {
+                        "type": "tableRow",
+                        "content": [{"type": ctype, "content": [para(*_inline_adf(c, names))]} for c in cells],
+                    }
+                )
                 i += 1
-            blocks.append({"type": "table", "attrs": {"isNumberColumnEnabled": False, "layout": "default"},
-                           "content": rows})
+            blocks.append(
+                {"type": "table", "attrs": {"isNumberColumnEnabled": False, "layout": "default"}, "content": rows}
+            )
             continue
         if line.strip() == "----":
             flush()
@@ -312,16 +327,22 @@ def _block_html(n) -> str:
         return f"<h{lvl}>{_inline_html(c)}</h{lvl}>"
     if t in ("bulletList", "orderedList"):
         tag = "ul" if t == "bulletList" else "ol"
-        return f"<{tag}>" + "".join("<li>" + "".join(_block_html(x) for x in li.get("content", [])) + "</li>"
-                                    for li in c) + f"</{tag}>"
+        return (
+            f"<{tag}>"
+            + "".join("<li>" + "".join(_block_html(x) for x in li.get("content", [])) + "</li>" for li in c)
+            + f"</{tag}>"
+        )
     if t == "codeBlock":
         return "<pre><code>" + html.escape("".join(x.get("text", "") for x in c)) + "</code></pre>"
     if t == "table":
         rows = []
         for r in c:
-            cells = "".join(("<th>" if x["type"] == "tableHeader" else "<td>")
-                            + "".join(_block_html(y) for y in x.get("content", []))
-                            + ("</th>" if x["type"] == "tableHeader" else "</td>") for x in r.get("content", []))
+            cells = "".join(
+                ("<th>" if x["type"] == "tableHeader" else "<td>")
+                + "".join(_block_html(y) for y in x.get("content", []))
+                + ("</th>" if x["type"] == "tableHeader" else "</td>")
+                for x in r.get("content", [])
+            )
             rows.append(f"<tr>{cells}</tr>")
         return "<table><tbody>" + "".join(rows) + "</tbody></table>"
     if t == "rule":

@@ -1,4 +1,5 @@
 """Static site configuration: projects, issue types, statuses, workflow, priorities, fields and screens."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -106,7 +107,14 @@ ISSUE_TYPES = [
     IssueType("10000", "Epic", "A big user story that needs to be broken down.", hierarchy=1, avatar=10307),
     IssueType("10001", "Task", "A small, distinct piece of work.", avatar=10318),
     IssueType("10002", "Story", "Functionality or a feature expressed as a user goal.", avatar=10315),
-    IssueType("10003", "Sub-task", "A small piece of work that's part of a larger task.", subtask=True, hierarchy=-1, avatar=10316),
+    IssueType(
+        "10003",
+        "Sub-task",
+        "A small piece of work that's part of a larger task.",
+        subtask=True,
+        hierarchy=-1,
+        avatar=10316,
+    ),
     IssueType("10004", "Bug", "A problem or error.", avatar=10303),
 ]
 ITYPE_BY_ID = {t.id: t for t in ISSUE_TYPES}
@@ -131,8 +139,12 @@ CF_FLAGGED = "customfield_10021"
 CF_ACCEPTANCE = "customfield_10030"
 
 FLAGGED_OPTION = {"id": "10019", "value": "Impediment"}
-TEAM_OPTIONS = [{"id": "10100", "value": "Payments"}, {"id": "10101", "value": "Platform"},
-                {"id": "10102", "value": "Mobile Core"}, {"id": "10103", "value": "SRE"}]
+TEAM_OPTIONS = [
+    {"id": "10100", "value": "Payments"},
+    {"id": "10101", "value": "Platform"},
+    {"id": "10102", "value": "Mobile Core"},
+    {"id": "10103", "value": "SRE"},
+]
 
 
 @dataclass(frozen=True)
@@ -162,8 +174,7 @@ def _cf(num, name, type_, custom, items=None, *, clauses=(), rich=False):
     schema = {"type": type_, "custom": custom, "customId": num}
     if items:
         schema["items"] = items
-    return FieldDef(f"customfield_{num}", name, schema, True, True, True,
-                    (f"cf[{num}]", name) + tuple(clauses), rich)
+    return FieldDef(f"customfield_{num}", name, schema, True, True, True, (f"cf[{num}]", name) + tuple(clauses), rich)
 
 
 FIELDS = [
@@ -196,20 +207,44 @@ FIELDS = [
     _sys("watches", "Watchers", "watches", clauses=("watchers",), order=False),
     _sys("votes", "Votes", "votes", order=False),
     _cf(10001, "Team", "option", "com.atlassian.jira.plugin.system.customfieldtypes:select"),
-    _cf(10016, "Story point estimate", "number", "com.atlassian.jira.plugin.system.customfieldtypes:float",
-        clauses=("Story Points",)),
+    _cf(
+        10016,
+        "Story point estimate",
+        "number",
+        "com.atlassian.jira.plugin.system.customfieldtypes:float",
+        clauses=("Story Points",),
+    ),
     _cf(10020, "Sprint", "array", "com.pyxis.greenhopper.jira:gh-sprint", "json", clauses=("sprint",)),
-    _cf(10021, "Flagged", "array", "com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes", "option",
-        clauses=("flagged",)),
-    _cf(10030, "Acceptance Criteria", "string", "com.atlassian.jira.plugin.system.customfieldtypes:textarea",
-        rich=True),
+    _cf(
+        10021,
+        "Flagged",
+        "array",
+        "com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes",
+        "option",
+        clauses=("flagged",),
+    ),
+    _cf(
+        10030, "Acceptance Criteria", "string", "com.atlassian.jira.plugin.system.customfieldtypes:textarea", rich=True
+    ),
 ]
 FIELD_BY_ID = {f.id: f for f in FIELDS}
 RICH_TEXT_FIELDS = {f.id for f in FIELDS if f.rich_text}
 
 # ---------------------------------------------------------------- projects and screens
-BASE_SCREEN = ("summary", "issuetype", "project", "description", "priority", "assignee", "reporter", "labels",
-               "duedate", "parent", "components", "fixVersions")
+BASE_SCREEN = (
+    "summary",
+    "issuetype",
+    "project",
+    "description",
+    "priority",
+    "assignee",
+    "reporter",
+    "labels",
+    "duedate",
+    "parent",
+    "components",
+    "fixVersions",
+)
 SOFTWARE_EXTRA = (CF_SPRINT, CF_STORY_POINTS, CF_TEAM, CF_FLAGGED)
 
 
@@ -246,7 +281,11 @@ _ALL_ACTIVE = tuple(u.localpart for u in U.USERS if u.active)
 
 PROJECTS = [
     Project(
-        "10000", "SHOP", "Webshop", "software", "alice",
+        "10000",
+        "SHOP",
+        "Webshop",
+        "software",
+        "alice",
         members=tuple(m for m in _ALL_ACTIVE if m not in ("pauline.durand", "yasmin", "zoe")),
         issue_types=(EPIC, STORY, TASK, BUG, SUBTASK),
         screens={
@@ -261,8 +300,23 @@ PROJECTS = [
         description="Customer-facing online shop: catalogue, cart, checkout and payments.",
     ),
     Project(
-        "10001", "OPS", "Operations", "business", "bob",
-        members=("bob", "carol", "dave", "frank", "heidi", "paul.martin", "pauline.durand", "rupert", "walter", "alice"),
+        "10001",
+        "OPS",
+        "Operations",
+        "business",
+        "bob",
+        members=(
+            "bob",
+            "carol",
+            "dave",
+            "frank",
+            "heidi",
+            "paul.martin",
+            "pauline.durand",
+            "rupert",
+            "walter",
+            "alice",
+        ),
         issue_types=(EPIC, TASK, BUG, SUBTASK),
         screens={
             EPIC: BASE_SCREEN + (CF_TEAM,),
@@ -274,8 +328,25 @@ PROJECTS = [
         description="Infrastructure, on-call and internal IT requests.",
     ),
     Project(
-        "10002", "MOB", "Mobile App", "software", "judy",
-        members=("judy", "alice", "erin", "ivan", "olivia", "peggy", "trent", "victor", "yasmin", "zoe", "niaj", "pauline.durand"),
+        "10002",
+        "MOB",
+        "Mobile App",
+        "software",
+        "judy",
+        members=(
+            "judy",
+            "alice",
+            "erin",
+            "ivan",
+            "olivia",
+            "peggy",
+            "trent",
+            "victor",
+            "yasmin",
+            "zoe",
+            "niaj",
+            "pauline.durand",
+        ),
         issue_types=(EPIC, STORY, TASK, BUG, SUBTASK),
         screens={
             EPIC: BASE_SCREEN + (CF_TEAM, CF_FLAGGED),
@@ -293,12 +364,16 @@ SILENTLY_DROPPED = {"environment", CF_TEAM}  # known fields that Jira drops when
 
 
 # Components and versions each project starts with: (name, description) and (name, released, release date).
-COMPONENTS = {"SHOP": [("Checkout", "Cart, checkout and payment pages."), ("Catalogue", "Product listing and search.")],
-              "OPS": [("Infrastructure", "Servers, networks and cloud accounts."), ("On-call", "Paging and rotas.")],
-              "MOB": [("iOS", "The iPhone and iPad app."), ("Android", "The Android app.")]}
-VERSIONS = {"SHOP": [("2026.10", True, "2026-10-15"), ("2026.12", False, "2026-12-15")],
-            "OPS": [],
-            "MOB": [("3.4.0", True, "2026-09-30"), ("3.5.0", False, None)]}
+COMPONENTS = {
+    "SHOP": [("Checkout", "Cart, checkout and payment pages."), ("Catalogue", "Product listing and search.")],
+    "OPS": [("Infrastructure", "Servers, networks and cloud accounts."), ("On-call", "Paging and rotas.")],
+    "MOB": [("iOS", "The iPhone and iPad app."), ("Android", "The Android app.")],
+}
+VERSIONS = {
+    "SHOP": [("2026.10", True, "2026-10-15"), ("2026.12", False, "2026-12-15")],
+    "OPS": [],
+    "MOB": [("3.4.0", True, "2026-09-30"), ("3.5.0", False, None)],
+}
 
 
 def project(id_or_key: str | None) -> Project | None:

@@ -1,4 +1,5 @@
 """Request plumbing shared by the Jira route modules: auth, versions, base URLs, errors."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,22 @@ class IssueKeyConvertor(Convertor):
     """``{key:issuekey}``: any path segment except the names of sibling resources under ``/issue/``, so that
     ``/issue/createmeta`` or ``/issue/picker`` is never read as an issue key (Cloud routes them separately)."""
 
-    RESERVED = ("createmeta", "picker", "bulk", "bulkfetch", "archive", "unarchive", "properties", "watching",
-                "limit", "events", "notify", "export", "updateMeta", "fields")
+    RESERVED = (
+        "createmeta",
+        "picker",
+        "bulk",
+        "bulkfetch",
+        "archive",
+        "unarchive",
+        "properties",
+        "watching",
+        "limit",
+        "events",
+        "notify",
+        "export",
+        "updateMeta",
+        "fields",
+    )
     regex = r"(?!(?:" + "|".join(RESERVED) + r")(?:/|$))[^/]+"
 
     def convert(self, value: str) -> str:
@@ -61,7 +76,7 @@ class Ctx:
     request: Request
     user: U.User
     version: int
-    site: "object"
+    site: object
 
     @property
     def store(self) -> Store:
@@ -113,7 +128,9 @@ def endpoint(*, versioned: bool = True):
             if versioned:
                 ver = request.path_params.get("ver")
                 if ver not in ("2", "3", "latest"):
-                    return JSONResponse({"message": f"null for uri: {request.url}", "status-code": 404}, status_code=404)
+                    return JSONResponse(
+                        {"message": f"null for uri: {request.url}", "status-code": 404}, status_code=404
+                    )
                 version = 2 if ver == "2" else 3
             try:
                 user = caller(request, getattr(request.app.state.jira, "grants", None))
@@ -132,7 +149,9 @@ def endpoint(*, versioned: bool = True):
                 return error(exc.status, *exc.messages, errors=exc.errors)
             except JQLError as exc:
                 return error(400, str(exc))
+
         return handler
+
     return deco
 
 

@@ -1,7 +1,8 @@
 """Issue and metadata JSON for API v2 (wiki markup) and v3 (ADF) from the one store."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .. import users as U
 from . import adf as A
@@ -15,13 +16,13 @@ NAVIGABLE_IDS = [f.id for f in C.FIELDS if f.navigable]
 def ts(dt: datetime | None) -> str | None:
     if dt is None:
         return None
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
 
 
 def iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 def rich(doc_: dict | None, version: int):
@@ -37,14 +38,23 @@ def user_ref(account_id: str | None, base: str):
 
 def status_json(st: C.Status, base: str, v: int = 3) -> dict:
     cat = C.STATUS_CATEGORIES[st.category]
-    return {"self": f"{base}/rest/api/{v}/status/{st.id}", "description": st.description,
-            "iconUrl": f"{base}/images/icons/statuses/generic.png", "name": st.name, "id": st.id,
-            "statusCategory": {"self": f"{base}/rest/api/{v}/statuscategory/{cat['id']}", **cat}}
+    return {
+        "self": f"{base}/rest/api/{v}/status/{st.id}",
+        "description": st.description,
+        "iconUrl": f"{base}/images/icons/statuses/generic.png",
+        "name": st.name,
+        "id": st.id,
+        "statusCategory": {"self": f"{base}/rest/api/{v}/statuscategory/{cat['id']}", **cat},
+    }
 
 
 def priority_json(p: C.Named, base: str, v: int = 3) -> dict:
-    return {"self": f"{base}/rest/api/{v}/priority/{p.id}", "iconUrl": f"{base}/images/icons/priorities/{p.name.lower()}.svg",
-            "name": p.name, "id": p.id}
+    return {
+        "self": f"{base}/rest/api/{v}/priority/{p.id}",
+        "iconUrl": f"{base}/images/icons/priorities/{p.name.lower()}.svg",
+        "name": p.name,
+        "id": p.id,
+    }
 
 
 def resolution_json(r: C.Named, base: str, v: int = 3) -> dict:
@@ -52,23 +62,44 @@ def resolution_json(r: C.Named, base: str, v: int = 3) -> dict:
 
 
 def issuetype_json(t: C.IssueType, base: str, v: int = 3) -> dict:
-    return {"self": f"{base}/rest/api/{v}/issuetype/{t.id}", "id": t.id, "description": t.description,
-            "iconUrl": f"{base}/rest/api/2/universal_avatar/view/type/issuetype/avatar/{t.avatar}?size=medium",
-            "name": t.name, "subtask": t.subtask, "avatarId": t.avatar, "hierarchyLevel": t.hierarchy}
+    return {
+        "self": f"{base}/rest/api/{v}/issuetype/{t.id}",
+        "id": t.id,
+        "description": t.description,
+        "iconUrl": f"{base}/rest/api/2/universal_avatar/view/type/issuetype/avatar/{t.avatar}?size=medium",
+        "name": t.name,
+        "subtask": t.subtask,
+        "avatarId": t.avatar,
+        "hierarchyLevel": t.hierarchy,
+    }
 
 
 def project_ref(p: C.Project, base: str, v: int = 3) -> dict:
-    return {"self": f"{base}/rest/api/{v}/project/{p.id}", "id": p.id, "key": p.key, "name": p.name,
-            "projectTypeKey": p.type_key, "simplified": False,
-            "avatarUrls": {f"{n}x{n}": f"{base}/rest/api/2/universal_avatar/view/type/project/avatar/10400?size={n}"
-                           for n in (48, 24, 16, 32)}}
+    return {
+        "self": f"{base}/rest/api/{v}/project/{p.id}",
+        "id": p.id,
+        "key": p.key,
+        "name": p.name,
+        "projectTypeKey": p.type_key,
+        "simplified": False,
+        "avatarUrls": {
+            f"{n}x{n}": f"{base}/rest/api/2/universal_avatar/view/type/project/avatar/10400?size={n}"
+            for n in (48, 24, 16, 32)
+        },
+    }
 
 
 def sprint_json(s: Sprint, base: str, *, agile: bool = False) -> dict:
     out = {"id": s.id, "name": s.name, "state": s.state, "boardId": s.board_id, "goal": s.goal}
     if agile:
-        out = {"id": s.id, "self": f"{base}/rest/agile/1.0/sprint/{s.id}", "state": s.state, "name": s.name,
-               "originBoardId": s.board_id, "goal": s.goal}
+        out = {
+            "id": s.id,
+            "self": f"{base}/rest/agile/1.0/sprint/{s.id}",
+            "state": s.state,
+            "name": s.name,
+            "originBoardId": s.board_id,
+            "goal": s.goal,
+        }
     if s.start:
         out["startDate"] = iso(s.start)
     if s.end:
@@ -83,17 +114,30 @@ def sprint_json(s: Sprint, base: str, *, agile: bool = False) -> dict:
 
 
 def issue_stub(i: Issue, base: str, v: int) -> dict:
-    return {"id": str(i.id), "key": i.key, "self": f"{base}/rest/api/{v}/issue/{i.id}",
-            "fields": {"summary": i.summary, "status": status_json(i.status, base, v),
-                       "priority": priority_json(C.PRIORITY_BY_ID[i.priority_id], base, v),
-                       "issuetype": issuetype_json(i.issuetype, base, v)}}
+    return {
+        "id": str(i.id),
+        "key": i.key,
+        "self": f"{base}/rest/api/{v}/issue/{i.id}",
+        "fields": {
+            "summary": i.summary,
+            "status": status_json(i.status, base, v),
+            "priority": priority_json(C.PRIORITY_BY_ID[i.priority_id], base, v),
+            "issuetype": issuetype_json(i.issuetype, base, v),
+        },
+    }
 
 
 def comment_json(c: Comment, issue: Issue, base: str, v: int, *, rendered: bool = False) -> dict:
-    return {"self": f"{base}/rest/api/{v}/issue/{issue.id}/comment/{c.id}", "id": str(c.id),
-            "author": user_ref(c.author, base), "body": A.to_html(c.body) if rendered else rich(c.body, v),
-            "updateAuthor": user_ref(c.author, base), "created": ts(c.created), "updated": ts(c.updated),
-            "jsdPublic": True}
+    return {
+        "self": f"{base}/rest/api/{v}/issue/{issue.id}/comment/{c.id}",
+        "id": str(c.id),
+        "author": user_ref(c.author, base),
+        "body": A.to_html(c.body) if rendered else rich(c.body, v),
+        "updateAuthor": user_ref(c.author, base),
+        "created": ts(c.created),
+        "updated": ts(c.updated),
+        "jsdPublic": True,
+    }
 
 
 def component_json(c: Component, base: str, v: int, *, full: bool = False) -> dict:
@@ -101,17 +145,30 @@ def component_json(c: Component, base: str, v: int, *, full: bool = False) -> di
     if full:
         p = C.PROJECT_BY_KEY[c.project_key]
         lead = user_ref(c.lead, base)
-        out.update({"project": p.key, "projectId": int(p.id), "assigneeType": "PROJECT_DEFAULT",
-                    "realAssigneeType": "PROJECT_DEFAULT", "isAssigneeTypeValid": False})
+        out.update(
+            {
+                "project": p.key,
+                "projectId": int(p.id),
+                "assigneeType": "PROJECT_DEFAULT",
+                "realAssigneeType": "PROJECT_DEFAULT",
+                "isAssigneeTypeValid": False,
+            }
+        )
         if lead:
             out["lead"] = lead
     return out
 
 
 def version_json(ver: Version, base: str, v: int) -> dict:
-    out = {"self": f"{base}/rest/api/{v}/version/{ver.id}", "id": ver.id, "name": ver.name,
-           "description": ver.description, "archived": ver.archived, "released": ver.released,
-           "projectId": int(C.PROJECT_BY_KEY[ver.project_key].id)}
+    out = {
+        "self": f"{base}/rest/api/{v}/version/{ver.id}",
+        "id": ver.id,
+        "name": ver.name,
+        "description": ver.description,
+        "archived": ver.archived,
+        "released": ver.released,
+        "projectId": int(C.PROJECT_BY_KEY[ver.project_key].id),
+    }
     if ver.release_date:
         out["releaseDate"] = ver.release_date
     if ver.start_date:
@@ -120,10 +177,18 @@ def version_json(ver: Version, base: str, v: int) -> dict:
 
 
 def worklog_json(w: Worklog, issue: Issue, base: str, v: int) -> dict:
-    out = {"self": f"{base}/rest/api/{v}/issue/{issue.id}/worklog/{w.id}", "author": user_ref(w.author, base),
-           "updateAuthor": user_ref(w.author, base), "created": ts(w.created), "updated": ts(w.updated),
-           "started": ts(w.started), "timeSpent": duration(w.seconds), "timeSpentSeconds": w.seconds,
-           "id": str(w.id), "issueId": str(issue.id)}
+    out = {
+        "self": f"{base}/rest/api/{v}/issue/{issue.id}/worklog/{w.id}",
+        "author": user_ref(w.author, base),
+        "updateAuthor": user_ref(w.author, base),
+        "created": ts(w.created),
+        "updated": ts(w.updated),
+        "started": ts(w.started),
+        "timeSpent": duration(w.seconds),
+        "timeSpentSeconds": w.seconds,
+        "id": str(w.id),
+        "issueId": str(issue.id),
+    }
     if w.comment is not None:
         out["comment"] = rich(w.comment, v)
     return out
@@ -145,10 +210,23 @@ def _timetracking(i: Issue) -> dict:
 
 
 def history_json(h: History, base: str) -> dict:
-    return {"id": str(h.id), "author": user_ref(h.author, base), "created": ts(h.created),
-            "items": [{"field": it.field, "fieldtype": "custom" if it.field_id.startswith("customfield_") else "jira",
-                       "fieldId": it.field_id, "from": it.from_, "fromString": it.from_string,
-                       "to": it.to, "toString": it.to_string} for it in h.items]}
+    return {
+        "id": str(h.id),
+        "author": user_ref(h.author, base),
+        "created": ts(h.created),
+        "items": [
+            {
+                "field": it.field,
+                "fieldtype": "custom" if it.field_id.startswith("customfield_") else "jira",
+                "fieldId": it.field_id,
+                "from": it.from_,
+                "fromString": it.from_string,
+                "to": it.to,
+                "toString": it.to_string,
+            }
+            for it in h.items
+        ],
+    }
 
 
 def field_value(i: Issue, fid: str, store: Store, base: str, v: int, viewer: str | None = None):
@@ -191,20 +269,28 @@ def field_value(i: Issue, fid: str, store: Store, base: str, v: int, viewer: str
         return [issue_stub(c, base, v) for c in store.children(i) if c.issuetype.subtask]
     if fid == "issuelinks":
         out = []
-        for l in store.links_of(i):
-            lt = C.LINK_TYPE_BY_ID[l.type_id]
-            entry = {"id": str(l.id), "self": f"{base}/rest/api/{v}/issueLink/{l.id}",
-                     "type": {**lt, "self": f"{base}/rest/api/{v}/issueLinkType/{lt['id']}"}}
-            if l.inward_id == i.id:  # i "is blocked by" the other issue
-                entry["inwardIssue"] = issue_stub(store.issues[l.outward_id], base, v)
+        for link in store.links_of(i):
+            lt = C.LINK_TYPE_BY_ID[link.type_id]
+            entry = {
+                "id": str(link.id),
+                "self": f"{base}/rest/api/{v}/issueLink/{link.id}",
+                "type": {**lt, "self": f"{base}/rest/api/{v}/issueLinkType/{lt['id']}"},
+            }
+            if link.inward_id == i.id:  # i "is blocked by" the other issue
+                entry["inwardIssue"] = issue_stub(store.issues[link.outward_id], base, v)
             else:  # i "blocks" the other issue
-                entry["outwardIssue"] = issue_stub(store.issues[l.inward_id], base, v)
+                entry["outwardIssue"] = issue_stub(store.issues[link.inward_id], base, v)
             out.append(entry)
         return out
     if fid == "comment":
         cs = [comment_json(c, i, base, v) for c in i.comments]
-        return {"comments": cs, "self": f"{base}/rest/api/{v}/issue/{i.id}/comment", "maxResults": len(cs),
-                "total": len(cs), "startAt": 0}
+        return {
+            "comments": cs,
+            "self": f"{base}/rest/api/{v}/issue/{i.id}/comment",
+            "maxResults": len(cs),
+            "total": len(cs),
+            "startAt": 0,
+        }
     if fid == "components":
         return [component_json(store.components[c], base, v) for c in i.components if c in store.components]
     if fid == "fixVersions":
@@ -217,14 +303,21 @@ def field_value(i: Issue, fid: str, store: Store, base: str, v: int, viewer: str
     if fid == "timetracking":
         return _timetracking(i)
     if fid == "watches":
-        return {"self": f"{base}/rest/api/{v}/issue/{i.key}/watchers", "watchCount": len(i.watchers),
-                "isWatching": viewer in i.watchers}
+        return {
+            "self": f"{base}/rest/api/{v}/issue/{i.key}/watchers",
+            "watchCount": len(i.watchers),
+            "isWatching": viewer in i.watchers,
+        }
     if fid == "votes":
         return {"self": f"{base}/rest/api/{v}/issue/{i.key}/votes", "votes": i.votes, "hasVoted": False}
     if fid == C.CF_SPRINT:
         return [sprint_json(store.sprints[s], base) for s in i.sprint_ids] or None
     if fid == C.CF_FLAGGED:
-        return [{"self": f"{base}/rest/api/{v}/customFieldOption/{C.FLAGGED_OPTION['id']}", **C.FLAGGED_OPTION}] if i.flagged else None
+        return (
+            [{"self": f"{base}/rest/api/{v}/customFieldOption/{C.FLAGGED_OPTION['id']}", **C.FLAGGED_OPTION}]
+            if i.flagged
+            else None
+        )
     if fid == C.CF_STORY_POINTS:
         return i.story_points
     if fid == C.CF_TEAM:
@@ -264,12 +357,24 @@ def parse_fields_param(raw, default: list[str]) -> list[str]:
     return out
 
 
-def issue_json(i: Issue, store: Store, base: str, v: int, fields: list[str], expand: set[str],
-               transitions_fn=None, viewer: str | None = None) -> dict:
+def issue_json(
+    i: Issue,
+    store: Store,
+    base: str,
+    v: int,
+    fields: list[str],
+    expand: set[str],
+    transitions_fn=None,
+    viewer: str | None = None,
+) -> dict:
     if fields == ["id"] and not expand:
         return {"id": str(i.id)}
-    out = {"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
-           "id": str(i.id), "self": f"{base}/rest/api/{v}/issue/{i.id}", "key": i.key}
+    out = {
+        "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+        "id": str(i.id),
+        "self": f"{base}/rest/api/{v}/issue/{i.id}",
+        "key": i.key,
+    }
     fmap = {}
     for fid in fields:
         if fid in ("id", "key"):
@@ -281,8 +386,9 @@ def issue_json(i: Issue, store: Store, base: str, v: int, fields: list[str], exp
         rf = {}
         for fid in fields:
             if fid in C.RICH_TEXT_FIELDS:
-                rf[fid] = A.to_html({"description": i.description, "environment": i.environment,
-                                     C.CF_ACCEPTANCE: i.acceptance}[fid])
+                rf[fid] = A.to_html(
+                    {"description": i.description, "environment": i.environment, C.CF_ACCEPTANCE: i.acceptance}[fid]
+                )
             elif fid == "comment":
                 cs = [comment_json(c, i, base, v, rendered=True) for c in i.comments]
                 rf["comment"] = {"comments": cs, "maxResults": len(cs), "total": len(cs), "startAt": 0}
@@ -302,5 +408,14 @@ def issue_json(i: Issue, store: Store, base: str, v: int, fields: list[str], exp
 
 
 def transition_json(t: C.Transition, base: str, v: int) -> dict:
-    return {"id": t.id, "name": t.name, "to": status_json(C.STATUS_BY_ID[t.to], base, v), "hasScreen": t.to == C.DONE,
-            "isGlobal": False, "isInitial": False, "isAvailable": True, "isConditional": False, "isLooped": False}
+    return {
+        "id": t.id,
+        "name": t.name,
+        "to": status_json(C.STATUS_BY_ID[t.to], base, v),
+        "hasScreen": t.to == C.DONE,
+        "isGlobal": False,
+        "isInitial": False,
+        "isAvailable": True,
+        "isConditional": False,
+        "isLooped": False,
+    }

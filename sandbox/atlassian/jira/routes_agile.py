@@ -1,4 +1,5 @@
 """Jira Software (Agile 1.0) endpoints: boards, sprints, sprint/backlog moves, board and sprint issues."""
+
 from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
@@ -12,17 +13,27 @@ from .jql import evaluate as JQ
 
 def _board_json(ctx: Ctx, b) -> dict:
     p = C.PROJECT_BY_KEY[b.project_key]
-    return {"id": b.id, "self": f"{ctx.base}/rest/agile/1.0/board/{b.id}", "name": b.name, "type": b.type,
-            "location": {"projectId": int(p.id), "displayName": f"{p.name} ({p.key})", "projectName": p.name,
-                         "projectKey": p.key, "projectTypeKey": p.type_key,
-                         "avatarURI": f"{ctx.base}/rest/api/2/universal_avatar/view/type/project/avatar/10400?size=small",
-                         "name": f"{p.name} ({p.key})"}}
+    return {
+        "id": b.id,
+        "self": f"{ctx.base}/rest/agile/1.0/board/{b.id}",
+        "name": b.name,
+        "type": b.type,
+        "location": {
+            "projectId": int(p.id),
+            "displayName": f"{p.name} ({p.key})",
+            "projectName": p.name,
+            "projectKey": p.key,
+            "projectTypeKey": p.type_key,
+            "avatarURI": f"{ctx.base}/rest/api/2/universal_avatar/view/type/project/avatar/10400?size=small",
+            "name": f"{p.name} ({p.key})",
+        },
+    }
 
 
 def _page(ctx: Ctx, values: list, default_max: int = 50, *, total: bool = True) -> dict:
     start = ctx.int_param("startAt", 0)
     mx = ctx.int_param("maxResults", default_max, hi=50 if default_max <= 50 else 1000)
-    page = values[start:start + mx]
+    page = values[start : start + mx]
     out = {"maxResults": mx, "startAt": start, "isLast": start + len(page) >= len(values), "values": page}
     if total:
         out["total"] = len(values)
@@ -37,7 +48,13 @@ def _board_or_404(ctx: Ctx):
     if b is not None and visible_project(ctx, b.project_key) is None:
         b = None
     if b is None:
-        raise ApiError(404, ["The requested board cannot be viewed because it either does not exist or you do not have permission to view it."])
+        raise ApiError(
+            404,
+            [
+                "The requested board cannot be viewed because it either does not exist "
+                "or you do not have permission to view it."
+            ],
+        )
     return b
 
 
@@ -90,8 +107,15 @@ def _epic_json(ctx: Ctx, issue) -> dict | None:
     epic = ctx.store.issues.get(issue.parent_id) if issue.parent_id else None
     if epic is None or epic.issuetype_id != C.EPIC:
         return None
-    return {"id": epic.id, "key": epic.key, "self": f"{ctx.base}/rest/agile/1.0/epic/{epic.id}", "name": epic.summary,
-            "summary": epic.summary, "color": {"key": f"color_{epic.id % 14 + 1}"}, "done": epic.status_id == C.DONE}
+    return {
+        "id": epic.id,
+        "key": epic.key,
+        "self": f"{ctx.base}/rest/agile/1.0/epic/{epic.id}",
+        "name": epic.summary,
+        "summary": epic.summary,
+        "color": {"key": f"color_{epic.id % 14 + 1}"},
+        "done": epic.status_id == C.DONE,
+    }
 
 
 def agile_issue_json(ctx: Ctx, issue, fields: list[str], expand: set[str]) -> dict:
@@ -102,9 +126,12 @@ def agile_issue_json(ctx: Ctx, issue, fields: list[str], expand: set[str]) -> di
         return out
     sprints = [ctx.store.sprints[s] for s in issue.sprint_ids if s in ctx.store.sprints]
     current = next((s for s in sprints if s.state != "closed"), None)
-    extra = {"sprint": R.sprint_json(current, ctx.base, agile=True) if current else None,
-             "closedSprints": [R.sprint_json(s, ctx.base, agile=True) for s in sprints if s.state == "closed"],
-             "flagged": issue.flagged, "epic": _epic_json(ctx, issue)}
+    extra = {
+        "sprint": R.sprint_json(current, ctx.base, agile=True) if current else None,
+        "closedSprints": [R.sprint_json(s, ctx.base, agile=True) for s in sprints if s.state == "closed"],
+        "flagged": issue.flagged,
+        "epic": _epic_json(ctx, issue),
+    }
     out["fields"].update({name: value for name, value in extra.items() if name in fields})
     return out
 
@@ -132,9 +159,16 @@ def _issues_page(ctx: Ctx, base_pred, extra_jql: str | None):
     expand = csv(ctx.q.get("expand"))
     start = ctx.int_param("startAt", 0)
     mx = ctx.int_param("maxResults", 50, hi=100)
-    page = issues[start:start + mx]
-    return JSONResponse({"expand": "schema,names", "startAt": start, "maxResults": mx, "total": len(issues),
-                         "issues": [agile_issue_json(ctx, i, fields, expand) for i in page]})
+    page = issues[start : start + mx]
+    return JSONResponse(
+        {
+            "expand": "schema,names",
+            "startAt": start,
+            "maxResults": mx,
+            "total": len(issues),
+            "issues": [agile_issue_json(ctx, i, fields, expand) for i in page],
+        }
+    )
 
 
 @endpoint(versioned=False)

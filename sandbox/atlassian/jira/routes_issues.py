@@ -1,19 +1,19 @@
 """Platform issue endpoints: search, issue CRUD, properties, transitions, comments, links, changelogs."""
+
 from __future__ import annotations
 
 import base64
 import json
-import time
 import zlib
 
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import users as U
 from . import adf as A
 from . import catalog as C
 from . import render as R
 from . import writes as W
-from .. import users as U
 from .http import ApiError, Ctx, csv, endpoint, get_issue_or_404, visible_issue, visible_project
 from .jql import evaluate as JQ
 
@@ -56,11 +56,19 @@ async def _search(ctx: Ctx, params: dict) -> Response:
     hits = JQ.search(ctx.store, jql, ctx.user, now)
     token = params.get("nextPageToken")
     offset = _decode_token(token, jql, now.timestamp()) if token else 0
-    page = hits[offset: offset + max_results]
-    out = {"issues": [R.issue_json(i, ctx.store, ctx.base, ctx.version, fields, expand, _transitions_for(ctx), viewer=ctx.user.account_id)
-                      for i in page]}
+    page = hits[offset : offset + max_results]
+    out = {
+        "issues": [
+            R.issue_json(
+                i, ctx.store, ctx.base, ctx.version, fields, expand, _transitions_for(ctx), viewer=ctx.user.account_id
+            )
+            for i in page
+        ]
+    }
     if fields == ["key"] or (only_ids and "key" in fields):
-        out["issues"] = [{"id": str(i.id), "key": i.key, "self": f"{ctx.base}/rest/api/{ctx.version}/issue/{i.id}"} for i in page]
+        out["issues"] = [
+            {"id": str(i.id), "key": i.key, "self": f"{ctx.base}/rest/api/{ctx.version}/issue/{i.id}"} for i in page
+        ]
     end = offset + len(page)
     if end < len(hits) and max_results > 0:
         out["nextPageToken"] = _encode_token(end, jql, now.timestamp())
@@ -101,7 +109,11 @@ async def issue_get(ctx: Ctx):
     issue = get_issue_or_404(ctx, ctx.request.path_params["key"])
     fields = R.parse_fields_param(ctx.q.getlist("fields") or None, R.ALL_FIELD_IDS)
     expand = csv(ctx.q.get("expand"))
-    return JSONResponse(R.issue_json(issue, ctx.store, ctx.base, ctx.version, fields, expand, _transitions_for(ctx), viewer=ctx.user.account_id))
+    return JSONResponse(
+        R.issue_json(
+            issue, ctx.store, ctx.base, ctx.version, fields, expand, _transitions_for(ctx), viewer=ctx.user.account_id
+        )
+    )
 
 
 def _set_properties(issue, props):
@@ -118,8 +130,10 @@ def _set_properties(issue, props):
 @endpoint()
 async def issue_create(ctx: Ctx):
     issue = create_issue(ctx, await ctx.body())
-    return JSONResponse({"id": str(issue.id), "key": issue.key,
-                         "self": f"{ctx.base}/rest/api/{ctx.version}/issue/{issue.id}"}, status_code=201)
+    return JSONResponse(
+        {"id": str(issue.id), "key": issue.key, "self": f"{ctx.base}/rest/api/{ctx.version}/issue/{issue.id}"},
+        status_code=201,
+    )
 
 
 def create_issue(ctx: Ctx, body: dict):
@@ -128,7 +142,8 @@ def create_issue(ctx: Ctx, body: dict):
     upd_fields, comments = W.update_ops(body.get("update") or {}, None, ctx.version, ctx.store)
     fields.update(upd_fields)
     if isinstance(fields.get("project"), dict) and not visible_project(
-            ctx, fields["project"].get("key") or fields["project"].get("id")):
+        ctx, fields["project"].get("key") or fields["project"].get("id")
+    ):
         raise W.WriteError({"project": "Specify a valid project ID or key"})
     proj, itype = W.resolve_project_type(fields)
     if itype.subtask and "parent" not in fields:
@@ -137,9 +152,14 @@ def create_issue(ctx: Ctx, body: dict):
     if body.get("properties") is not None and not isinstance(body.get("properties"), list):
         raise ApiError(400, ["Properties must be a list of {key, value} objects."])
     now = ctx.now
-    issue = ctx.store.new_issue(project_key=proj.key, created=now, issuetype_id=itype.id, summary=values["summary"],
-                                reporter=values.pop("reporter", None) or ctx.user.account_id,
-                                creator=ctx.user.account_id)
+    issue = ctx.store.new_issue(
+        project_key=proj.key,
+        created=now,
+        issuetype_id=itype.id,
+        summary=values["summary"],
+        reporter=values.pop("reporter", None) or ctx.user.account_id,
+        creator=ctx.user.account_id,
+    )
     values.pop("summary")
     W.apply(ctx.store, issue, values, ctx.user.account_id, now, record=False)
     _set_properties(issue, body.get("properties"))
@@ -206,7 +226,9 @@ async def issue_assign(ctx: Ctx):
     else:
         u = U.BY_ACCOUNT_ID.get(aid) if isinstance(aid, str) else None
         if u is None or not u.active:
-            raise ApiError(400, [], {"assignee": "Specified user does not exist or you do not have required permissions"})
+            raise ApiError(
+                400, [], {"assignee": "Specified user does not exist or you do not have required permissions"}
+            )
         if u.localpart not in issue.project.members:
             raise ApiError(400, [], {"assignee": f"User '{aid}' cannot be assigned issues."})
         new = u.account_id
@@ -259,8 +281,12 @@ async def transitions_post(ctx: Ctx):
         rv = fields.pop("resolution")
         resolution_id = W._ref_id(rv, C.RESOLUTION_BY_NAME, C.RESOLUTION_BY_ID)
         if resolution_id is None or t.to != C.DONE:
-            raise W.WriteError({"resolution": "Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown."})
-    await _edit(ctx, issue, {"fields": fields, "update": body.get("update") or {}, "properties": body.get("properties")})
+            raise W.WriteError(
+                {"resolution": "Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown."}
+            )
+    await _edit(
+        ctx, issue, {"fields": fields, "update": body.get("update") or {}, "properties": body.get("properties")}
+    )
     ctx.store.set_status(issue, t.to, ctx.user.account_id, ctx.now, resolution_id=resolution_id)
     return Response(status_code=204)
 
@@ -273,9 +299,9 @@ async def comments_get(ctx: Ctx):
     mx = ctx.int_param("maxResults", 100, hi=5000)
     cs = sorted(issue.comments, key=lambda c: (c.created, c.id), reverse=(ctx.q.get("orderBy") or "").startswith("-"))
     rendered = "renderedBody" in csv(ctx.q.get("expand"))
-    page = [R.comment_json(c, issue, ctx.base, ctx.version) for c in cs[start:start + mx]]
+    page = [R.comment_json(c, issue, ctx.base, ctx.version) for c in cs[start : start + mx]]
     if rendered:
-        for p, c in zip(page, cs[start:start + mx]):
+        for p, c in zip(page, cs[start : start + mx], strict=False):
             p["renderedBody"] = A.to_html(c.body)
     return JSONResponse({"startAt": start, "maxResults": mx, "total": len(cs), "comments": page})
 
@@ -304,8 +330,12 @@ async def issue_link_post(ctx: Ctx):
     lt = C.LINK_TYPE_BY_NAME.get(str(tv.get("name", "")).lower()) or C.LINK_TYPE_BY_ID.get(str(tv.get("id", "")))
     if lt is None:
         raise ApiError(404, [f"No issue link type with name '{tv.get('name')}' found."])
-    inward = visible_issue(ctx, (body.get("inwardIssue") or {}).get("key") or (body.get("inwardIssue") or {}).get("id") or "")
-    outward = visible_issue(ctx, (body.get("outwardIssue") or {}).get("key") or (body.get("outwardIssue") or {}).get("id") or "")
+    inward = visible_issue(
+        ctx, (body.get("inwardIssue") or {}).get("key") or (body.get("inwardIssue") or {}).get("id") or ""
+    )
+    outward = visible_issue(
+        ctx, (body.get("outwardIssue") or {}).get("key") or (body.get("outwardIssue") or {}).get("id") or ""
+    )
     if inward is None or outward is None:
         raise ApiError(404, ["Issue does not exist or you do not have permission to see it."])
     # Jira REST semantics: outwardIssue <outward> ... the *inwardIssue* field names the issue shown with the
@@ -325,9 +355,17 @@ async def changelog_get(ctx: Ctx):
     start = ctx.int_param("startAt", 0)
     mx = ctx.int_param("maxResults", 100, hi=100)
     hs = issue.histories
-    page = [R.history_json(h, ctx.base) for h in hs[start:start + mx]]
-    return JSONResponse({"self": str(ctx.request.url), "maxResults": mx, "startAt": start, "total": len(hs),
-                         "isLast": start + len(page) >= len(hs), "values": page})
+    page = [R.history_json(h, ctx.base) for h in hs[start : start + mx]]
+    return JSONResponse(
+        {
+            "self": str(ctx.request.url),
+            "maxResults": mx,
+            "startAt": start,
+            "total": len(hs),
+            "isLast": start + len(page) >= len(hs),
+            "values": page,
+        }
+    )
 
 
 @endpoint()
@@ -354,7 +392,7 @@ async def changelog_bulk(ctx: Ctx):
             offset = int(base64.urlsafe_b64decode(tok + "=" * (-len(tok) % 4)).decode())
         except Exception:
             raise ApiError(400, ["The provided next page token is invalid."]) from None
-    page = entries[offset: offset + mx]
+    page = entries[offset : offset + mx]
     grouped: dict[int, list] = {}
     for iid, h, items in page:
         hj = R.history_json(h, ctx.base)

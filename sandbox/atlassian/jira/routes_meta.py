@@ -1,4 +1,5 @@
 """Platform metadata endpoints: myself, users, projects, fields, create/edit meta, priorities, statuses..."""
+
 from __future__ import annotations
 
 from starlette.responses import JSONResponse
@@ -28,7 +29,7 @@ async def myself(ctx: Ctx):
 def _paged_users(ctx: Ctx, users):
     start = ctx.int_param("startAt", 0)
     mx = ctx.int_param("maxResults", 50, hi=1000)
-    return JSONResponse([_user_json(ctx, u) for u in users[start:start + mx]])
+    return JSONResponse([_user_json(ctx, u) for u in users[start : start + mx]])
 
 
 @endpoint()
@@ -64,15 +65,21 @@ async def user_assignable(ctx: Ctx):
 async def user_get(ctx: Ctx):
     u = U.BY_ACCOUNT_ID.get(ctx.q.get("accountId") or "")
     if u is None:
-        raise ApiError(404, [f"Specified user does not exist or you do not have required permissions"])
+        raise ApiError(404, ["Specified user does not exist or you do not have required permissions"])
     return JSONResponse(_user_json(ctx, u))
 
 
 def _project_json(ctx: Ctx, p: C.Project, full: bool = False) -> dict:
     d = R.project_ref(p, ctx.base, ctx.version)
-    d.update({"isPrivate": False, "style": "classic", "properties": {},
-              "uuid": f"{int(p.id):08x}-0000-4000-8000-000000000000",
-              "description": p.description})
+    d.update(
+        {
+            "isPrivate": False,
+            "style": "classic",
+            "properties": {},
+            "uuid": f"{int(p.id):08x}-0000-4000-8000-000000000000",
+            "description": p.description,
+        }
+    )
     d["lead"] = U.BY_LOCALPART[p.lead].to_ref(ctx.base)
     if full:
         d["issueTypes"] = [R.issuetype_json(C.ITYPE_BY_ID[t], ctx.base, ctx.version) for t in p.issue_types]
@@ -95,10 +102,16 @@ async def project_search(ctx: Ctx):
         ps = [p for p in ps if p.type_key in ctx.q["typeKey"].split(",")]
     start = ctx.int_param("startAt", 0)
     mx = ctx.int_param("maxResults", 50, hi=100)
-    page = ps[start:start + mx]
+    page = ps[start : start + mx]
     nxt = start + len(page) < len(ps)
-    out = {"self": str(ctx.request.url), "maxResults": mx, "startAt": start, "total": len(ps),
-           "isLast": not nxt, "values": [_project_json(ctx, p) for p in page]}
+    out = {
+        "self": str(ctx.request.url),
+        "maxResults": mx,
+        "startAt": start,
+        "total": len(ps),
+        "isLast": not nxt,
+        "values": [_project_json(ctx, p) for p in page],
+    }
     if nxt:
         out["nextPage"] = f"{ctx.base}/rest/api/{ctx.version}/project/search?startAt={start + mx}&maxResults={mx}"
     return JSONResponse(out)
@@ -113,8 +126,17 @@ async def project_get(ctx: Ctx):
 
 
 def _field_json(f: C.FieldDef) -> dict:
-    d = {"id": f.id, "key": f.id, "name": f.name, "custom": f.custom, "orderable": f.orderable,
-         "navigable": f.navigable, "searchable": f.searchable, "clauseNames": list(f.clause_names), "schema": f.schema}
+    d = {
+        "id": f.id,
+        "key": f.id,
+        "name": f.name,
+        "custom": f.custom,
+        "orderable": f.orderable,
+        "navigable": f.navigable,
+        "searchable": f.searchable,
+        "clauseNames": list(f.clause_names),
+        "schema": f.schema,
+    }
     return d
 
 
@@ -142,14 +164,24 @@ def _allowed(ctx: Ctx, fid: str, p: C.Project):
     return None
 
 
-_OPS = {"labels": ["add", "set", "remove"], "comment": ["add", "edit", "remove"], "components": ["add", "set", "remove"],
-        "fixVersions": ["add", "set", "remove"]}
+_OPS = {
+    "labels": ["add", "set", "remove"],
+    "comment": ["add", "edit", "remove"],
+    "components": ["add", "set", "remove"],
+    "fixVersions": ["add", "set", "remove"],
+}
 
 
 def _field_meta(ctx: Ctx, fid: str, p: C.Project, required: bool) -> dict:
     f = C.FIELD_BY_ID[fid]
-    d = {"required": required, "schema": f.schema, "name": f.name, "key": fid,
-         "hasDefaultValue": fid in ("priority", "reporter"), "operations": _OPS.get(fid, ["set"])}
+    d = {
+        "required": required,
+        "schema": f.schema,
+        "name": f.name,
+        "key": fid,
+        "hasDefaultValue": fid in ("priority", "reporter"),
+        "operations": _OPS.get(fid, ["set"]),
+    }
     allowed = _allowed(ctx, fid, p)
     if allowed is not None:
         d["allowedValues"] = allowed
@@ -173,7 +205,7 @@ async def createmeta_types(ctx: Ctx):
     start = ctx.int_param("startAt", 0)
     mx = ctx.int_param("maxResults", 50, hi=200)
     types = [R.issuetype_json(C.ITYPE_BY_ID[t], ctx.base, ctx.version) for t in p.issue_types]
-    page = types[start:start + mx]
+    page = types[start : start + mx]
     return JSONResponse({"maxResults": mx, "startAt": start, "total": len(types), "issueTypes": page})
 
 
@@ -187,7 +219,7 @@ async def createmeta_fields(ctx: Ctx):
     metas = [{**_field_meta(ctx, fid, p, fid in req), "fieldId": fid} for fid in p.screen(tid)]
     start = ctx.int_param("startAt", 0)
     mx = ctx.int_param("maxResults", 50, hi=200)
-    page = metas[start:start + mx]
+    page = metas[start : start + mx]
     return JSONResponse({"maxResults": mx, "startAt": start, "total": len(metas), "fields": page, "results": page})
 
 
@@ -201,8 +233,17 @@ async def editmeta(ctx: Ctx):
 
 @endpoint()
 async def priorities(ctx: Ctx):
-    return JSONResponse([{**R.priority_json(p, ctx.base, ctx.version), "description": p.description,
-                          "statusColor": p.color, "isDefault": p.id == C.DEFAULT_PRIORITY} for p in C.PRIORITIES])
+    return JSONResponse(
+        [
+            {
+                **R.priority_json(p, ctx.base, ctx.version),
+                "description": p.description,
+                "statusColor": p.color,
+                "isDefault": p.id == C.DEFAULT_PRIORITY,
+            }
+            for p in C.PRIORITIES
+        ]
+    )
 
 
 @endpoint()
@@ -212,8 +253,7 @@ async def statuses(ctx: Ctx):
 
 @endpoint()
 async def resolutions(ctx: Ctx):
-    return JSONResponse([R.resolution_json(r, ctx.base, ctx.version)
-                         for r in C.RESOLUTIONS])
+    return JSONResponse([R.resolution_json(r, ctx.base, ctx.version) for r in C.RESOLUTIONS])
 
 
 @endpoint()
@@ -231,8 +271,13 @@ async def issuetypes_for_project(ctx: Ctx):
 
 @endpoint()
 async def link_types(ctx: Ctx):
-    return JSONResponse({"issueLinkTypes": [{**lt, "self": f"{ctx.base}/rest/api/{ctx.version}/issueLinkType/{lt['id']}"}
-                                            for lt in C.LINK_TYPES]})
+    return JSONResponse(
+        {
+            "issueLinkTypes": [
+                {**lt, "self": f"{ctx.base}/rest/api/{ctx.version}/issueLinkType/{lt['id']}"} for lt in C.LINK_TYPES
+            ]
+        }
+    )
 
 
 ROUTES = [

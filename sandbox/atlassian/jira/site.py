@@ -1,4 +1,5 @@
 """The mutable Jira site: store + clock + seed, re-seedable by the control API."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,11 +1,12 @@
 """In-memory Jira data: issues, comments, changelogs, links, boards and sprints (one store, two renderings)."""
+
 from __future__ import annotations
 
 import itertools
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import catalog as C
 
@@ -14,11 +15,12 @@ class Clock:
     """Emulator time: starts at ``now`` and advances with the wall clock."""
 
     def __init__(self, now: datetime | None = None):
-        self.base = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        self.base = (now or datetime.now(UTC)).astimezone(UTC)
         self._t0 = time.monotonic()
 
     def now(self) -> datetime:
         from datetime import timedelta
+
         return self.base + timedelta(seconds=time.monotonic() - self._t0)
 
 
@@ -53,7 +55,7 @@ class Comment:
 class Link:
     id: int
     type_id: str
-    inward_id: int   # the issue that "is blocked by"
+    inward_id: int  # the issue that "is blocked by"
     outward_id: int  # the issue that "blocks"
 
 
@@ -214,7 +216,7 @@ class Store:
         return [i for i in self.issues.values() if i.parent_id == issue.id]
 
     def links_of(self, issue: Issue) -> list[Link]:
-        return [l for l in self.links.values() if issue.id in (l.inward_id, l.outward_id)]
+        return [link for link in self.links.values() if issue.id in (link.inward_id, link.outward_id)]
 
     def board_sprints(self, board_id: int) -> list[Sprint]:
         return sorted((s for s in self.sprints.values() if s.board_id == board_id), key=lambda s: s.id)
@@ -225,8 +227,9 @@ class Store:
             self.counters[project_key] += 1
             iid = next(self._issue_ids)
             key = f"{project_key}-{self.counters[project_key]}"
-            issue = Issue(id=iid, key=key, project_key=project_key, created=created, updated=created,
-                          status_changed=created, **kw)
+            issue = Issue(
+                id=iid, key=key, project_key=project_key, created=created, updated=created, status_changed=created, **kw
+            )
             issue.watchers = [kw["reporter"]] if kw.get("reporter") else []  # Jira: the reporter watches
             self.issues[iid] = issue
             self.by_key[key] = iid
@@ -246,15 +249,17 @@ class Store:
         issue.updated = max(issue.updated, when)
         return c
 
-    def add_worklog(self, issue: Issue, author: str, started: datetime, seconds: int, comment: dict | None,
-                    when: datetime) -> Worklog:
+    def add_worklog(
+        self, issue: Issue, author: str, started: datetime, seconds: int, comment: dict | None, when: datetime
+    ) -> Worklog:
         w = Worklog(next(self._worklog_ids), author, started, seconds, comment, when, when)
         issue.worklogs.append(w)
         issue.updated = max(issue.updated, when)
         return w
 
-    def add_remote_link(self, issue: Issue, global_id: str | None, obj: dict, application: dict,
-                        relationship: str | None) -> RemoteLink:
+    def add_remote_link(
+        self, issue: Issue, global_id: str | None, obj: dict, application: dict, relationship: str | None
+    ) -> RemoteLink:
         link = RemoteLink(next(self._remote_link_ids), global_id, obj, application, relationship)
         issue.remote_links.append(link)
         return link
@@ -278,12 +283,13 @@ class Store:
 
     def add_link(self, type_id: str, inward: Issue, outward: Issue) -> Link:
         """``outward`` <outward verb> ``inward``: for Blocks, outward blocks inward."""
-        l = Link(next(self._link_ids), type_id, inward.id, outward.id)
-        self.links[l.id] = l
-        return l
+        link = Link(next(self._link_ids), type_id, inward.id, outward.id)
+        self.links[link.id] = link
+        return link
 
-    def set_status(self, issue: Issue, status_id: str, author: str, when: datetime,
-                   resolution_id: str | None = None) -> None:
+    def set_status(
+        self, issue: Issue, status_id: str, author: str, when: datetime, resolution_id: str | None = None
+    ) -> None:
         old = issue.status
         new = C.STATUS_BY_ID[status_id]
         items = [ChangeItem("status", "status", old.id, old.name, new.id, new.name)]
@@ -293,14 +299,29 @@ class Store:
         if new.category == "done":
             rid = resolution_id or "10000"
             if issue.resolution_id != rid:
-                items.append(ChangeItem("resolution", "resolution", issue.resolution_id,
-                                        C.RESOLUTION_BY_ID[issue.resolution_id].name if issue.resolution_id else None,
-                                        rid, C.RESOLUTION_BY_ID[rid].name))
+                items.append(
+                    ChangeItem(
+                        "resolution",
+                        "resolution",
+                        issue.resolution_id,
+                        C.RESOLUTION_BY_ID[issue.resolution_id].name if issue.resolution_id else None,
+                        rid,
+                        C.RESOLUTION_BY_ID[rid].name,
+                    )
+                )
             issue.resolution_id = rid
             issue.resolved = when
         elif issue.resolution_id:
-            items.append(ChangeItem("resolution", "resolution", issue.resolution_id,
-                                    C.RESOLUTION_BY_ID[issue.resolution_id].name, None, None))
+            items.append(
+                ChangeItem(
+                    "resolution",
+                    "resolution",
+                    issue.resolution_id,
+                    C.RESOLUTION_BY_ID[issue.resolution_id].name,
+                    None,
+                    None,
+                )
+            )
             issue.resolution_id = None
             issue.resolved = None
         self.add_history(issue, author, when, items)
@@ -318,6 +339,18 @@ class Store:
         if new == old:
             return
         issue.sprint_ids = new
-        self.add_history(issue, author, when, [ChangeItem(
-            "Sprint", C.CF_SPRINT, ",".join(map(str, old)) or None, self.sprint_name(old),
-            ",".join(map(str, new)) or None, self.sprint_name(new))])
+        self.add_history(
+            issue,
+            author,
+            when,
+            [
+                ChangeItem(
+                    "Sprint",
+                    C.CF_SPRINT,
+                    ",".join(map(str, old)) or None,
+                    self.sprint_name(old),
+                    ",".join(map(str, new)) or None,
+                    self.sprint_name(new),
+                )
+            ],
+        )

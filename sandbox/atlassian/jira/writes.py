@@ -1,4 +1,5 @@
 """Validation and application of issue create/edit payloads (fields + update operations)."""
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,9 @@ def resolve_project_type(fields: dict) -> tuple[C.Project, C.IssueType]:
         errors["project"] = "Specify a valid project ID or key"
     tid = _ref_id(fields.get("issuetype"), C.ITYPE_BY_NAME, C.ITYPE_BY_ID)
     if tid is None or (proj and tid not in proj.issue_types):
-        errors["issuetype"] = "Specify an issue type" if not fields.get("issuetype") else "The issue type selected is invalid."
+        errors["issuetype"] = (
+            "Specify an issue type" if not fields.get("issuetype") else "The issue type selected is invalid."
+        )
     if errors:
         raise WriteError(errors)
     return proj, C.ITYPE_BY_ID[tid]
@@ -60,8 +63,16 @@ def _rich(fid: str, value, version: int, errors: dict):
     return A.from_wiki(value, {u.account_id: u.display_name for u in U.USERS})
 
 
-def normalise(store: Store, fields: dict, proj: C.Project, itype: C.IssueType, version: int,
-              *, creating: bool, issue: Issue | None = None) -> dict:
+def normalise(
+    store: Store,
+    fields: dict,
+    proj: C.Project,
+    itype: C.IssueType,
+    version: int,
+    *,
+    creating: bool,
+    issue: Issue | None = None,
+) -> dict:
     """Validate ``fields`` against the screen; return {field_id: internal value}. Drops silently-ignored fields."""
     screen = set(proj.screen(itype.id))
     errors: dict[str, str] = {}
@@ -69,8 +80,18 @@ def normalise(store: Store, fields: dict, proj: C.Project, itype: C.IssueType, v
     for fid, value in fields.items():
         if fid in ("project", "issuetype"):
             continue
-        if fid not in C.FIELD_BY_ID or fid in ("status", "resolution", "created", "updated", "creator", "subtasks",
-                                              "issuelinks", "comment", "resolutiondate", "statuscategorychangedate"):
+        if fid not in C.FIELD_BY_ID or fid in (
+            "status",
+            "resolution",
+            "created",
+            "updated",
+            "creator",
+            "subtasks",
+            "issuelinks",
+            "comment",
+            "resolutiondate",
+            "statuscategorychangedate",
+        ):
             errors[fid] = NOT_SETTABLE.format(f=fid)
             continue
         if fid not in screen:
@@ -95,7 +116,9 @@ def normalise(store: Store, fields: dict, proj: C.Project, itype: C.IssueType, v
                 errors[fid] = "Specify the Priority (id or name) in the string format"
             out[fid] = pid
         elif fid in ("assignee", "reporter"):
-            if value is None or (isinstance(value, dict) and value.get("accountId") in (None, "-1") and fid == "assignee"):
+            if value is None or (
+                isinstance(value, dict) and value.get("accountId") in (None, "-1") and fid == "assignee"
+            ):
                 if fid == "reporter":
                     errors[fid] = "Reporter is required."
                 out[fid] = None
@@ -103,7 +126,7 @@ def normalise(store: Store, fields: dict, proj: C.Project, itype: C.IssueType, v
             aid = value.get("accountId") if isinstance(value, dict) else None
             u = U.BY_ACCOUNT_ID.get(aid or "")
             if u is None or not u.active:
-                errors[fid] = f"Specified user does not exist or you do not have required permissions"
+                errors[fid] = "Specified user does not exist or you do not have required permissions"
             elif fid == "assignee" and u.localpart not in proj.members:
                 errors[fid] = f"User '{aid}' cannot be assigned issues."
             else:
@@ -151,7 +174,10 @@ def normalise(store: Store, fields: dict, proj: C.Project, itype: C.IssueType, v
         elif fid == C.CF_FLAGGED:
             if value in (None, []):
                 out[fid] = False
-            elif isinstance(value, list) and all(isinstance(o, dict) and (o.get("value") == "Impediment" or o.get("id") == C.FLAGGED_OPTION["id"]) for o in value):
+            elif isinstance(value, list) and all(
+                isinstance(o, dict) and (o.get("value") == "Impediment" or o.get("id") == C.FLAGGED_OPTION["id"])
+                for o in value
+            ):
                 out[fid] = True
             else:
                 errors[fid] = "Option value 'x' is not valid".replace("x", str(value))
@@ -163,8 +189,14 @@ def normalise(store: Store, fields: dict, proj: C.Project, itype: C.IssueType, v
             if value is None:
                 out[fid] = None
             else:
-                opt = next((o for o in C.TEAM_OPTIONS if isinstance(value, dict) and
-                            (value.get("id") == o["id"] or value.get("value") == o["value"])), None)
+                opt = next(
+                    (
+                        o
+                        for o in C.TEAM_OPTIONS
+                        if isinstance(value, dict) and (value.get("id") == o["id"] or value.get("value") == o["value"])
+                    ),
+                    None,
+                )
                 if opt is None:
                     errors[fid] = f"Option value '{value}' is not valid"
                 out[fid] = opt["id"] if opt else None
@@ -191,8 +223,15 @@ def _project_refs(store: Store, fid: str, value, proj: C.Project, errors: dict) 
         return None
     ids = []
     for ref in value:
-        hit = next((x for x in pool.values() if x.project_key == proj.key and
-                    (str(ref.get("id")) == x.id or str(ref.get("name", "")).lower() == x.name.lower())), None)
+        hit = next(
+            (
+                x
+                for x in pool.values()
+                if x.project_key == proj.key
+                and (str(ref.get("id")) == x.id or str(ref.get("name", "")).lower() == x.name.lower())
+            ),
+            None,
+        )
         if hit is None:
             label = f"name '{ref['name']}'" if "name" in ref else f"id '{ref.get('id')}'"
             errors[fid] = f"{what} {label} is not valid"
@@ -202,11 +241,23 @@ def _project_refs(store: Store, fid: str, value, proj: C.Project, errors: dict) 
     return ids
 
 
-_ATTR = {"summary": "summary", "description": "description", "environment": "environment",
-         C.CF_ACCEPTANCE: "acceptance", "priority": "priority_id", "assignee": "assignee", "reporter": "reporter",
-         "labels": "labels", "duedate": "duedate", "parent": "parent_id", C.CF_FLAGGED: "flagged",
-         C.CF_STORY_POINTS: "story_points", C.CF_TEAM: "team_id", "components": "components",
-         "fixVersions": "fix_versions"}
+_ATTR = {
+    "summary": "summary",
+    "description": "description",
+    "environment": "environment",
+    C.CF_ACCEPTANCE: "acceptance",
+    "priority": "priority_id",
+    "assignee": "assignee",
+    "reporter": "reporter",
+    "labels": "labels",
+    "duedate": "duedate",
+    "parent": "parent_id",
+    C.CF_FLAGGED: "flagged",
+    C.CF_STORY_POINTS: "story_points",
+    C.CF_TEAM: "team_id",
+    "components": "components",
+    "fixVersions": "fix_versions",
+}
 
 
 def _display(fid: str, value, store: Store):
@@ -261,7 +312,8 @@ def _same_ref(a, b) -> bool:
     if not isinstance(a, dict) or not isinstance(b, dict):
         return False
     return ("id" in a and "id" in b and str(a["id"]) == str(b["id"])) or (
-        "name" in a and "name" in b and str(a["name"]).lower() == str(b["name"]).lower())
+        "name" in a and "name" in b and str(a["name"]).lower() == str(b["name"]).lower()
+    )
 
 
 def update_ops(update: dict, issue: Issue | None, version: int, store: Store | None = None) -> tuple[dict, list]:
@@ -296,8 +348,11 @@ def update_ops(update: dict, issue: Issue | None, version: int, store: Store | N
                 fields["labels"] = cur
             elif fid in ("components", "fixVersions") and verb in ("set", "add", "remove"):
                 pool = (store.components if fid == "components" else store.versions) if store else {}
-                now = [{"id": x, "name": pool[x].name} if x in pool else {"id": x} for x in getattr(issue, _ATTR[fid])] \
-                    if issue else []
+                now = (
+                    [{"id": x, "name": pool[x].name} if x in pool else {"id": x} for x in getattr(issue, _ATTR[fid])]
+                    if issue
+                    else []
+                )
                 current = fields.get(fid, now)
                 if verb == "set":
                     current = list(arg or [])

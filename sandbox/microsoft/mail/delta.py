@@ -99,8 +99,9 @@ def delta(request: Request, store: MailStore, box: Mailbox, addr: MailPath) -> R
     values: list[dict[str, Any]] = []
     for _, message_id, message in chunk:
         if message is None:
-            values.append({"@odata.type": "#microsoft.graph.message", "id": message_id,
-                           "@removed": {"reason": "deleted"}})  # fmt: skip
+            values.append(
+                {"@odata.type": "#microsoft.graph.message", "id": message_id, "@removed": {"reason": "deleted"}}
+            )
         else:
             item = render(request, box, message)
             if state["select"]:

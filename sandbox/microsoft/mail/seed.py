@@ -16,9 +16,19 @@ from .seed_content import Mail, mails
 
 FR_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 FR_MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 @cache
@@ -102,7 +112,7 @@ def _copy(box: Mailbox, mail: Mail, when: datetime, folder: Folder, headers: tup
             attachments=[
                 Attachment(
                     graph_id("AAMkAGatt", box.address, mail.key, name), name, files[name][0], files[name][1], when
-                )  # fmt: skip
+                )
                 for name in mail.attachments
             ],
             created=when,
@@ -129,8 +139,14 @@ def seed(store: MailStore, now: datetime | None = None) -> None:
             chain.append(own_id)
         sender_box = store.lookup(mail.sender[1])
         if sender_box is not None:
-            _copy(sender_box, mail, when, sender_box.well_known("drafts" if mail.draft else "sentitems"),
-                  (own_id, references), conv)  # fmt: skip
+            _copy(
+                sender_box,
+                mail,
+                when,
+                sender_box.well_known("drafts" if mail.draft else "sentitems"),
+                (own_id, references),
+                conv,
+            )
         if mail.draft:
             continue
         for _, address in {r[1]: r for r in (*mail.to, *mail.cc)}.values():

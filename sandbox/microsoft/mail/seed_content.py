@@ -194,7 +194,7 @@ def mails(signing_day: str, signing_day_fr: str) -> list[Mail]:
             50,
             html=NEWSLETTER_HTML,
             folder="inbox/Newsletters",
-        ),  # fmt: skip
+        ),
         Mail(
             "acme-news-1",
             ACME_NEWS,

@@ -56,9 +56,15 @@ def create(request: Request, store: MailStore, box: Mailbox, message: Message, b
         raise GraphError(400, "ErrorAttachmentSizeLimitExceeded", "Attachments are limited to 150 MB.")
     kind = item.get("contentType") if isinstance(item.get("contentType"), str) else "application/octet-stream"
     session = UploadSession(
-        new_id("AAMkAGupl"), secrets.token_urlsafe(24), box.address, message.id, name, size, str(kind),
+        new_id("AAMkAGupl"),
+        secrets.token_urlsafe(24),
+        box.address,
+        message.id,
+        name,
+        size,
+        str(kind),
         datetime.now(UTC) + LIFETIME,
-    )  # fmt: skip
+    )
     store.upload_sessions[session.id] = session
     base = str(request.base_url).rstrip("/")
     url = (

@@ -88,8 +88,11 @@ def test_a_received_date_filter_and_change_type_are_kept_across_rounds(alice, fr
     recent = alice.get(
         "/me/mailFolders/inbox/messages", params={"$filter": f"receivedDateTime ge {since}", "$top": "1000"}
     ).json()["value"]
-    first, link = _round(alice, "/me/mailFolders/inbox/messages/delta",
-                         **{"$filter": f"receivedDateTime ge {since}", "changeType": "created"})  # fmt: skip
+    first, link = _round(
+        alice,
+        "/me/mailFolders/inbox/messages/delta",
+        **{"$filter": f"receivedDateTime ge {since}", "changeType": "created"},
+    )
     assert {c["id"] for c in first} == {m["id"] for m in recent}
     assert 0 < len(first) < alice.get("/me/mailFolders/inbox").json()["totalItemCount"]
     alice.patch(f"/me/messages/{recent[0]['id']}", json={"isRead": True, "categories": ["Seen"]})

@@ -220,8 +220,9 @@ def test_hostile_and_newsletter_content_is_served_as_sent(alice):
     assert "ignore previous instructions" in hostile["body"]["content"]
     text = alice.get(f"/me/messages/{hostile['id']}", headers={"Prefer": 'outlook.body-content-type="text"'}).json()
     assert "\u200b" in text["body"]["content"] or "\u202e" in text["body"]["content"]
-    news = _find(alice, "Tech Weekly: AI agents", folder=alice.get("/me/mailFolders/inbox/childFolders").json()[
-        "value"][0]["id"])  # fmt: skip
+    news = _find(
+        alice, "Tech Weekly: AI agents", folder=alice.get("/me/mailFolders/inbox/childFolders").json()["value"][0]["id"]
+    )
     assert "click.techweekly.example" in news["body"]["content"] and "display:none" in news["body"]["content"]
 
 

@@ -22,7 +22,7 @@ def session(alice, fresh) -> tuple[str, dict]:
                 "size": SIZE,
                 "contentType": "application/pdf",
             }
-        },  # fmt: skip
+        },
     )
     assert created.status_code == 201, created.text
     return draft, created.json()
@@ -56,9 +56,10 @@ def test_the_upload_url_refuses_a_bearer_token_a_gap_and_an_oversized_chunk(alic
     too_big = anonymous.put(upload["uploadUrl"], content=big, headers={"Content-Range": f"bytes 0-{MB4}/{SIZE}"})
     assert too_big.status_code == 413
     forged = anonymous.put(
-        upload["uploadUrl"].split("authtoken=")[0] + "authtoken=forged", content=b"abc",
+        upload["uploadUrl"].split("authtoken=")[0] + "authtoken=forged",
+        content=b"abc",
         headers={"Content-Range": f"bytes 0-2/{SIZE}"},
-    )  # fmt: skip
+    )
     assert forged.status_code == 401
     assert anonymous.delete(upload["uploadUrl"]).status_code == 204
 

@@ -40,7 +40,7 @@ def test_a_draft_is_created_in_drafts_then_sent_to_a_colleague_once(alice, bob, 
             "subject": "Budget review",
             "body": {"contentType": "HTML", "content": "<p>See you <b>Monday</b></p>"},
             "toRecipients": _to("bob@contoso.example"),
-        },  # fmt: skip
+        },
     )
     assert created.status_code == 201
     draft = created.json()
@@ -88,8 +88,11 @@ def test_send_mail_to_an_outside_address_lands_in_the_outbox_once_with_html_and_
 
 
 def test_send_mail_to_a_colleague_delivers_to_their_inbox_and_not_to_the_outbox(alice, bob, fresh):
-    message = {"subject": "Lunch?", "body": {"contentType": "Text", "content": "12:30?"}, "toRecipients": _to(
-        "bob@contoso.example")}  # fmt: skip
+    message = {
+        "subject": "Lunch?",
+        "body": {"contentType": "Text", "content": "12:30?"},
+        "toRecipients": _to("bob@contoso.example"),
+    }
     assert alice.post("/me/sendMail", json={"message": message, "saveToSentItems": False}).status_code == 202
     assert _inbox_subjects(bob).count("Lunch?") == 1 and _outbox(fresh) == []
     assert "Lunch?" not in [m["subject"] for m in alice.get("/me/mailFolders/sentitems/messages").json()["value"]]
@@ -110,8 +113,9 @@ def test_create_reply_keeps_the_conversation_and_the_threading_headers(alice, fr
     draft = created.json()
     assert draft["isDraft"] and draft["conversationId"] == original["conversationId"]
     assert draft["subject"] == original["subject"]  # already "RE: "
-    assert draft["toRecipients"] == [{"emailAddress": {"name": "Claire Dubois",
-                                                       "address": "claire.dubois@acme-legal.example.com"}}]  # fmt: skip
+    assert draft["toRecipients"] == [
+        {"emailAddress": {"name": "Claire Dubois", "address": "claire.dubois@acme-legal.example.com"}}
+    ]
     headers = alice.get(f"/me/messages/{draft['id']}", params={"$select": "internetMessageHeaders"}).json()
     names = {h["name"]: h["value"] for h in headers["internetMessageHeaders"]}
     assert names["In-Reply-To"] == "<acme-fr-3@acme-legal.example.com>"
@@ -198,7 +202,7 @@ def test_delete_removes_a_message_and_attachments_can_be_added_to_a_draft(alice,
             "@odata.type": "#microsoft.graph.fileAttachment",
             "name": "a.csv",
             "contentBytes": base64.b64encode(b"a,b\n1,2\n").decode(),
-        },  # fmt: skip
+        },
     )
     assert added.status_code == 201 and added.json()["size"] == 8
     assert alice.get(f"/me/messages/{draft['id']}").json()["hasAttachments"] is True
@@ -222,7 +226,7 @@ def test_the_deliver_control_call_puts_mail_in_an_inbox(alice, fresh):
             "from": "x@outside.example",
             "subject": "Hello from outside",
             "html": "<p>Hi</p>",
-        },  # fmt: skip
+        },
     )
     assert answer.status_code == 201
     assert _find(alice, "Hello from outside")["body"]["content"] == "<p>Hi</p>"

@@ -25,7 +25,9 @@ def _detail(response: requests.Response) -> str:
 
 
 class EchoClient:
-    def __init__(self, settings: EchoSettings, credential: Credential, buckets: EndpointBuckets, breaker: CircuitBreaker):
+    def __init__(
+        self, settings: EchoSettings, credential: Credential, buckets: EndpointBuckets, breaker: CircuitBreaker
+    ):
         self.settings, self.credential, self.buckets, self.breaker = settings, credential, buckets, breaker
         self.base = (credential.base_url or settings.url).rstrip("/")
 

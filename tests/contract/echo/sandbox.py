@@ -49,11 +49,16 @@ def create_app(latency_ms: int = 0) -> Starlette:
         notes[note["id"]] = note
         return JSONResponse(note, status_code=201)
 
-    return Starlette(routes=[
-        Route("/api/me", me), Route("/api/notes", search), Route("/api/notes", add, methods=["POST"]),
-        Route("/api/notes/{id}", one),
-    ])  # fmt: skip
+    return Starlette(
+        routes=[
+            Route("/api/me", me),
+            Route("/api/notes", search),
+            Route("/api/notes", add, methods=["POST"]),
+            Route("/api/notes/{id}", one),
+        ]
+    )
 
 
-SANDBOX = Sandbox(name="echo", title="Echo notes", default_port=9900, create_app=create_app,
-                  demo_login={"token": TOKEN})  # fmt: skip
+SANDBOX = Sandbox(
+    name="echo", title="Echo notes", default_port=9900, create_app=create_app, demo_login={"token": TOKEN}
+)

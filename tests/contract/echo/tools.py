@@ -20,18 +20,30 @@ class NoteRef(BaseModel):
     url: str
 
 
-@tool(name="search", title="Search notes", description="Find notes by words; ids go to fetch.", effect=Effect.READ,
-      toolset="search")  # fmt: skip
+@tool(
+    name="search",
+    title="Search notes",
+    description="Find notes by words; ids go to fetch.",
+    effect=Effect.READ,
+    toolset="search",
+)
 async def search(rt: EchoRuntime, query: Annotated[str, Field(description="Words")]) -> SearchOutput:
     words = keywords(query)
     if not words:
         raise InvalidInput("query is empty: give words to look for.")
     notes = await rt.client.search(" ".join(words))
-    return SearchOutput(results=[SearchResult(id=n["id"], title=n["title"], url=rt.client.note_url(n["id"])) for n in notes])
+    return SearchOutput(
+        results=[SearchResult(id=n["id"], title=n["title"], url=rt.client.note_url(n["id"])) for n in notes]
+    )
 
 
-@tool(name="fetch", title="Fetch note", description="One note (id from search) as text.", effect=Effect.READ,
-      toolset="search")  # fmt: skip
+@tool(
+    name="fetch",
+    title="Fetch note",
+    description="One note (id from search) as text.",
+    effect=Effect.READ,
+    toolset="search",
+)
 async def fetch(rt: EchoRuntime, id: Annotated[str, Field(description="Note id from search")]) -> FetchOutput:
     if not id.strip().isdigit():
         raise InvalidInput(f'"{id[:40]}" is not a note id. Note ids are numbers, as search returns them.')
@@ -39,8 +51,15 @@ async def fetch(rt: EchoRuntime, id: Annotated[str, Field(description="Note id f
     return FetchOutput(id=note["id"], title=note["title"], text=note["text"], url=rt.client.note_url(note["id"]))
 
 
-@tool(name="echo_add_note", title="Add note", description="Add a note with a title and text.", effect=Effect.ADD,
-      toolset="notes", output=NoteRef, target_arg="title")  # fmt: skip
+@tool(
+    name="echo_add_note",
+    title="Add note",
+    description="Add a note with a title and text.",
+    effect=Effect.ADD,
+    toolset="notes",
+    output=NoteRef,
+    target_arg="title",
+)
 async def add_note(
     rt: EchoRuntime,
     title: str,

@@ -1,4 +1,5 @@
 """Parse CQL text into a small AST."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,6 +1,7 @@
 """Evaluate a parsed CQL query over the store's pages and blog posts.
 
-Supported fields: text, siteSearch (the web UI's search; here the same index as text), title, space (= space.key), space.title, label, type, creator, contributor, created,
+Supported fields: text, siteSearch (the web UI's search; here the same index as text), title, space (= space.key),
+space.title, label, type, creator, contributor, created,
 lastmodified, id/content, ancestor, parent. Operators per field as in Confluence (``~``/``!~`` for text fields,
 ``=``/``!=``/``in``/``not in`` for keys, comparisons for dates). Unknown fields, wrong operators and syntax errors
 answer 400 with a "Could not parse cql" message; the user fields (user, user.fullname, user.accountid,
@@ -10,12 +11,13 @@ Dates are read in the caller's time zone (``yyyy-MM-dd``, ``yyyy/MM/dd``, either
 minute granularity. Functions: now(), startOfDay/endOfDay, startOfWeek/endOfWeek (ISO weeks: Monday),
 startOfMonth/endOfMonth, startOfYear/endOfYear, each with an optional increment such as "-7d", "+1w", "-2M".
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -24,15 +26,45 @@ from ..store import Content, Store
 from .ast import BAD_REQUEST, Clause, CQLError, Func, Query, Value, could_not_parse, parse
 
 USER_FIELDS = {"user", "user.fullname", "user.accountid", "user.userkey"}
-FIELDS = {"text", "sitesearch", "title", "space", "space.key", "space.title", "label", "type", "creator",
-          "contributor", "created", "lastmodified", "id", "content", "ancestor", "parent"}
+FIELDS = {
+    "text",
+    "sitesearch",
+    "title",
+    "space",
+    "space.key",
+    "space.title",
+    "label",
+    "type",
+    "creator",
+    "contributor",
+    "created",
+    "lastmodified",
+    "id",
+    "content",
+    "ancestor",
+    "parent",
+}
 TEXT_OPS = {"~", "!~"}
 EQ_OPS = {"=", "!=", "in", "not in"}
 DATE_OPS = {"=", "!=", ">", ">=", "<", "<="}
-FIELD_OPS = {"text": TEXT_OPS, "sitesearch": TEXT_OPS, "title": TEXT_OPS | EQ_OPS, "space": EQ_OPS, "space.key": EQ_OPS,
-             "space.title": TEXT_OPS | EQ_OPS, "label": EQ_OPS, "type": EQ_OPS, "creator": EQ_OPS,
-             "contributor": EQ_OPS, "created": DATE_OPS, "lastmodified": DATE_OPS, "id": EQ_OPS, "content": EQ_OPS,
-             "ancestor": EQ_OPS, "parent": EQ_OPS}
+FIELD_OPS = {
+    "text": TEXT_OPS,
+    "sitesearch": TEXT_OPS,
+    "title": TEXT_OPS | EQ_OPS,
+    "space": EQ_OPS,
+    "space.key": EQ_OPS,
+    "space.title": TEXT_OPS | EQ_OPS,
+    "label": EQ_OPS,
+    "type": EQ_OPS,
+    "creator": EQ_OPS,
+    "contributor": EQ_OPS,
+    "created": DATE_OPS,
+    "lastmodified": DATE_OPS,
+    "id": EQ_OPS,
+    "content": EQ_OPS,
+    "ancestor": EQ_OPS,
+    "parent": EQ_OPS,
+}
 SORT_FIELDS = {"created", "lastmodified", "title", "id", "space", "type"}
 
 
@@ -48,7 +80,7 @@ class Context:
         try:
             return ZoneInfo(self.user.time_zone)
         except Exception:
-            return timezone.utc
+            return UTC
 
 
 def fold(s: str) -> str:
@@ -122,8 +154,23 @@ def _add(dt: datetime, inc: tuple[str, int] | None) -> datetime:
         months = n * (12 if unit == "y" else 1)
         y, mth = divmod(dt.month - 1 + months, 12)
         year, month = dt.year + y, mth + 1
-        day = min(dt.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30,
-                           31, 31, 30, 31, 30, 31][month - 1])
+        day = min(
+            dt.day,
+            [
+                31,
+                29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ][month - 1],
+        )
         return dt.replace(year=year, month=month, day=day)
     return dt + timedelta(**{{"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}[unit]: n})
 
@@ -144,7 +191,9 @@ def resolve_date(v, ctx: Context) -> tuple[datetime, bool]:
         if v.name == "startofweek":
             return _add(day - timedelta(days=local.weekday()), inc), False
         if v.name == "endofweek":
-            return _add(day - timedelta(days=local.weekday()) + timedelta(days=7) - timedelta(milliseconds=1), inc), False
+            return _add(
+                day - timedelta(days=local.weekday()) + timedelta(days=7) - timedelta(milliseconds=1), inc
+            ), False
         if v.name == "startofmonth":
             return _add(day.replace(day=1), inc), False
         if v.name == "endofmonth":
@@ -207,8 +256,10 @@ def compile_where(node, ctx: Context):
 def _clause(cl: Clause, ctx: Context):
     name = cl.field.lower()
     if name in USER_FIELDS:
-        raise CQLError(f"{BAD_REQUEST}: Could not parse cql : {ctx.cql} (the field '{cl.field}' is only supported "
-                       f"by the user search: /wiki/rest/api/search/user)")
+        raise CQLError(
+            f"{BAD_REQUEST}: Could not parse cql : {ctx.cql} (the field '{cl.field}' is only supported "
+            f"by the user search: /wiki/rest/api/search/user)"
+        )
     if name not in FIELDS:
         raise could_not_parse(ctx.cql, f"unknown field '{cl.field}'")
     op = cl.op.lower()
@@ -234,7 +285,9 @@ def _clause(cl: Clause, ctx: Context):
             hi = lo + (timedelta(days=1) if date_only else timedelta(minutes=1))
             return wrap(lambda c: lo <= get(c) < hi)
         at_m = _minute(at) if not date_only else at
-        cmp = {">": lambda x: x > at_m, ">=": lambda x: x >= at_m, "<": lambda x: x < at_m, "<=": lambda x: x <= at_m}[op]
+        cmp = {">": lambda x: x > at_m, ">=": lambda x: x >= at_m, "<": lambda x: x < at_m, "<=": lambda x: x <= at_m}[
+            op
+        ]
         return lambda c: cmp(_minute(get(c)))
     values = cl.values
     if name in ("creator", "contributor"):
@@ -267,9 +320,14 @@ def _sort_key(name: str, store: Store):
     name = name.lower()
     if name not in SORT_FIELDS:
         raise CQLError(f"{BAD_REQUEST}: Could not parse cql : unsupported order by field '{name}'")
-    return {"created": lambda c: c.created, "lastmodified": lambda c: c.updated, "title": lambda c: c.title.lower(),
-            "id": lambda c: c.id, "space": lambda c: store.spaces[c.space_id].key,
-            "type": lambda c: c.type}[name]
+    return {
+        "created": lambda c: c.created,
+        "lastmodified": lambda c: c.updated,
+        "title": lambda c: c.title.lower(),
+        "id": lambda c: c.id,
+        "space": lambda c: store.spaces[c.space_id].key,
+        "type": lambda c: c.type,
+    }[name]
 
 
 def search(store: Store, cql: str, user: U.User, now: datetime) -> tuple[list[Content], Query]:
@@ -303,5 +361,6 @@ def highlight_terms(q: Query) -> list[str]:
                 phrases, words = terms_of(v.text)
                 out.extend(w.rstrip("*") for w in words)
                 out.extend(phrases)
+
     walk(q.where)
     return [t for t in out if t]

@@ -1,4 +1,5 @@
 """Parse JQL text into a small AST of tuples/dataclasses."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -99,15 +100,27 @@ class _ToAST(Transformer):
     def was(self, items):
         raise JQLError("Error in the JQL Query: The 'WAS' operator is not supported by this site emulator.")
 
-    def after(self, i): return ("after", i[1])
-    def before(self, i): return ("before", i[1])
-    def on(self, i): return ("on", i[1])
+    def after(self, i):
+        return ("after", i[1])
+
+    def before(self, i):
+        return ("before", i[1])
+
+    def on(self, i):
+        return ("on", i[1])
+
     def during(self, i):
         v = [x for x in i if not isinstance(x, Token)]
         return ("during", v[0], v[1])
-    def from_(self, i): return ("from", i[1])
-    def to(self, i): return ("to", i[1])
-    def by(self, i): return ("by", i[1])
+
+    def from_(self, i):
+        return ("from", i[1])
+
+    def to(self, i):
+        return ("to", i[1])
+
+    def by(self, i):
+        return ("by", i[1])
 
     def or_(self, items):
         return ("or", [i for i in items if not isinstance(i, Token)])
@@ -141,14 +154,25 @@ _parser = Lark(GRAMMAR, parser="lalr", maybe_placeholders=True)
 def _describe(exc: UnexpectedInput, text: str) -> str:
     col = getattr(exc, "column", 0) or len(text)
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-        return f"Error in the JQL Query: Expecting either a value, list or function but got end of query. (line 1, character {len(text)})"
+        return (
+            "Error in the JQL Query: Expecting either a value, list or function but got end of query. "
+            f"(line 1, character {len(text)})"
+        )
     if isinstance(exc, UnexpectedToken):
-        return f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got '{exc.token}'. (line 1, character {col})"
+        return (
+            f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got '{exc.token}'. (line 1, character {col})"
+        )
     if isinstance(exc, UnexpectedCharacters):
         ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         if ch in "\"'":
-            return f"Error in the JQL Query: The quoted string '{text[exc.pos_in_stream + 1:]}' has not been completed. (line 1, character {col})"
-        return f"Error in the JQL Query: The character '{ch}' is a reserved JQL character. You must enclose it in a string or use the escape '\\u{ord(ch):04x}' instead. (line 1, character {col})"
+            rest = text[exc.pos_in_stream + 1 :]
+            return (
+                f"Error in the JQL Query: The quoted string '{rest}' has not been completed. (line 1, character {col})"
+            )
+        return (
+            f"Error in the JQL Query: The character '{ch}' is a reserved JQL character. You must enclose it in a "
+            f"string or use the escape '\\u{ord(ch):04x}' instead. (line 1, character {col})"
+        )
     return "Error in the JQL Query: the query could not be parsed."
 
 

@@ -1,9 +1,10 @@
 """Compile a parsed JQL query into a predicate and a sort key over store issues."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ... import users as U
@@ -27,27 +28,64 @@ class Context:
         try:
             return ZoneInfo(self.user.time_zone)
         except Exception:
-            return timezone.utc
+            return UTC
 
 
 # field aliases -> canonical clause name
 _ALIASES = {
-    "project": "project", "key": "key", "issuekey": "key", "id": "key", "issue": "key",
-    "summary": "summary", "description": "description", "environment": "environment", "text": "text",
-    "comment": "comment", "status": "status", "statuscategory": "statuscategory", "assignee": "assignee",
-    "reporter": "reporter", "creator": "creator", "issuetype": "issuetype", "type": "issuetype",
-    "priority": "priority", "labels": "labels", "label": "labels", "sprint": "sprint", "cf[10020]": "sprint",
-    "resolution": "resolution", "created": "created", "createddate": "created", "updated": "updated",
-    "updateddate": "updated", "resolved": "resolved", "resolutiondate": "resolved", "due": "duedate",
-    "duedate": "duedate", "parent": "parent", "flagged": "flagged", "cf[10021]": "flagged",
-    "issuelinktype": "issuelinktype", "story points": "storypoints", "story point estimate": "storypoints",
-    "cf[10016]": "storypoints", "team": "team", "cf[10001]": "team", "statuscategorychangeddate": "statuscategorychangedate",
-    "acceptance criteria": "acceptance", "cf[10030]": "acceptance",
+    "project": "project",
+    "key": "key",
+    "issuekey": "key",
+    "id": "key",
+    "issue": "key",
+    "summary": "summary",
+    "description": "description",
+    "environment": "environment",
+    "text": "text",
+    "comment": "comment",
+    "status": "status",
+    "statuscategory": "statuscategory",
+    "assignee": "assignee",
+    "reporter": "reporter",
+    "creator": "creator",
+    "issuetype": "issuetype",
+    "type": "issuetype",
+    "priority": "priority",
+    "labels": "labels",
+    "label": "labels",
+    "sprint": "sprint",
+    "cf[10020]": "sprint",
+    "resolution": "resolution",
+    "created": "created",
+    "createddate": "created",
+    "updated": "updated",
+    "updateddate": "updated",
+    "resolved": "resolved",
+    "resolutiondate": "resolved",
+    "due": "duedate",
+    "duedate": "duedate",
+    "parent": "parent",
+    "flagged": "flagged",
+    "cf[10021]": "flagged",
+    "issuelinktype": "issuelinktype",
+    "story points": "storypoints",
+    "story point estimate": "storypoints",
+    "cf[10016]": "storypoints",
+    "team": "team",
+    "cf[10001]": "team",
+    "statuscategorychangeddate": "statuscategorychangedate",
+    "acceptance criteria": "acceptance",
+    "cf[10030]": "acceptance",
 }
 TEXT_FIELDS = {"summary", "description", "environment", "text", "comment", "acceptance"}
 DATE_FIELDS = {"created", "updated", "resolved", "duedate", "statuscategorychangedate"}
-HISTORY_FIELDS = {"status": "status", "assignee": "assignee", "priority": "priority", "resolution": "resolution",
-                  "sprint": C.CF_SPRINT}
+HISTORY_FIELDS = {
+    "status": "status",
+    "assignee": "assignee",
+    "priority": "priority",
+    "resolution": "resolution",
+    "sprint": C.CF_SPRINT,
+}
 
 
 def canonical(name: str) -> str:
@@ -78,14 +116,16 @@ def resolve_date(v, ctx: Context) -> datetime:
         unit = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}[m.group(3).lower()]
         return ctx.now + timedelta(**{unit: n})
     if s.isdigit() and len(s) > 8:
-        return datetime.fromtimestamp(int(s) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(s) / 1000, tz=UTC)
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(s, fmt).replace(tzinfo=ctx.tz)
         except ValueError:
             pass
-    raise JQLError(f"Date value '{s}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', "
-                   f"'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.")
+    raise JQLError(
+        f"Date value '{s}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', "
+        f"'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'."
+    )
 
 
 def _date_function(f: Func, ctx: Context) -> datetime:
@@ -159,8 +199,14 @@ def _text_of(issue: Issue, f: str) -> str:
         return A.to_text(issue.acceptance)
     if f == "comment":
         return "\n".join(A.to_text(c.body) for c in issue.comments)
-    return "\n".join([issue.summary, A.to_text(issue.description), A.to_text(issue.environment),
-                      *(A.to_text(c.body) for c in issue.comments)])
+    return "\n".join(
+        [
+            issue.summary,
+            A.to_text(issue.description),
+            A.to_text(issue.environment),
+            *(A.to_text(c.body) for c in issue.comments),
+        ]
+    )
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -180,6 +226,7 @@ def text_match(haystack: str, needle: str) -> bool:
         if term.endswith("*"):
             return word.startswith(term[:-1])
         return word == term
+
     n = len(terms)
     for i in range(len(words) - n + 1):
         if all(term_ok(t, words[i + j]) for j, t in enumerate(terms)):
@@ -332,8 +379,7 @@ class Evaluator:
             return lambda i: i.status_id == sid
         if f == "statuscategory":
             t = v.text.lower()
-            cat = next((k for k, c in C.STATUS_CATEGORIES.items()
-                        if t in (k, c["name"].lower(), str(c["id"]))), None)
+            cat = next((k for k, c in C.STATUS_CATEGORIES.items() if t in (k, c["name"].lower(), str(c["id"]))), None)
             if cat is None:
                 raise JQLError(f"The value '{v.text}' does not exist for the field 'statusCategory'.")
             return lambda i: i.status.category == cat
@@ -377,15 +423,16 @@ class Evaluator:
                 raise JQLError(f"The value '{v.text}' does not exist for the field 'issueLinkType'.")
 
             def has(i):
-                for l in s.links_of(i):
-                    lt = C.LINK_TYPE_BY_ID[l.type_id]
+                for link in s.links_of(i):
+                    lt = C.LINK_TYPE_BY_ID[link.type_id]
                     if t == lt["name"].lower():
                         return True
-                    if l.outward_id == i.id and t == lt["outward"]:
+                    if link.outward_id == i.id and t == lt["outward"]:
                         return True
-                    if l.inward_id == i.id and t == lt["inward"]:
+                    if link.inward_id == i.id and t == lt["inward"]:
                         return True
                 return False
+
             return has
         if f in DATE_FIELDS or f == "storypoints":
             return self._ordered(f, "=", v, raw)
@@ -393,8 +440,14 @@ class Evaluator:
 
     def _ordered(self, f: str, op: str, v, raw: str):
         s = self.ctx.store
-        cmp = {"=": lambda a, b: a == b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-               "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, "!=": lambda a, b: a != b}[op]
+        cmp = {
+            "=": lambda a, b: a == b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            "!=": lambda a, b: a != b,
+        }[op]
         if f in DATE_FIELDS:
             when = resolve_date(v, self.ctx)
             if f == "duedate":
@@ -402,7 +455,9 @@ class Evaluator:
                 return lambda i: i.duedate is not None and cmp(i.duedate, d)
             if op == "=":
                 when_min = when.replace(second=0, microsecond=0)
-                return lambda i: (val := field_value(i, f, s)) is not None and val.replace(second=0, microsecond=0) == when_min
+                return lambda i: (
+                    (val := field_value(i, f, s)) is not None and val.replace(second=0, microsecond=0) == when_min
+                )
             return lambda i: (val := field_value(i, f, s)) is not None and cmp(val, when)
         if f == "storypoints":
             try:
@@ -438,12 +493,12 @@ class Evaluator:
                 raise JQLError(f"Issue '{fn.args[0].text}' could not be found in function 'linkedIssues'.")
             want = fn.args[1].text.lower() if len(fn.args) > 1 else None
             ids = set()
-            for l in s.links_of(src):
-                lt = C.LINK_TYPE_BY_ID[l.type_id]
-                if l.inward_id == src.id:  # src "is blocked by" other
-                    desc, other = lt["inward"], l.outward_id
+            for link in s.links_of(src):
+                lt = C.LINK_TYPE_BY_ID[link.type_id]
+                if link.inward_id == src.id:  # src "is blocked by" other
+                    desc, other = lt["inward"], link.outward_id
                 else:
-                    desc, other = lt["outward"], l.inward_id
+                    desc, other = lt["outward"], link.inward_id
                 if want is None or want in (desc, lt["name"].lower()):
                     ids.add(other)
             return lambda i: i.id in ids
@@ -479,8 +534,11 @@ class Evaluator:
                     names = resolve_user(val, self.ctx)
                     conds.append(lambda h, it, ids=names, a=idattr: getattr(it, a) in ids)
                 else:
-                    conds.append(lambda h, it, n=names, a=attr, ia=idattr:
-                                 (getattr(it, a) or "").lower() in n or (getattr(it, ia) or "").lower() in n)
+                    conds.append(
+                        lambda h, it, n=names, a=attr, ia=idattr: (
+                            (getattr(it, a) or "").lower() in n or (getattr(it, ia) or "").lower() in n
+                        )
+                    )
             elif kind == "by":
                 ids = resolve_user(p[1], self.ctx)
                 conds.append(lambda h, it, ids=ids: h.author in ids)
@@ -491,6 +549,7 @@ class Evaluator:
                     if it.field_id == hist_field and all(cnd(h, it) for cnd in conds):
                         return True
             return False
+
         return (lambda i: not pred(i)) if c.negate else pred
 
 
