@@ -18,7 +18,7 @@ from .connector import Connector, Runtime, Sandbox, connectors, sandboxes
 from .errors import ConfigError
 from .observability import configure_logging
 from .runner import PortInUse, Served, serve_all
-from .settings import ServerSettings, load_settings
+from .settings import ServerSettings, load_settings, sign_in_configured
 
 log = logging.getLogger("connectors")
 
@@ -229,7 +229,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     connector = _connector(args.name)
     settings = _settings(connector, args)
     print(f"configuration: ok ({connector.settings.env_name('')}* variables)")
-    checks = anyio.run(connector.runtime(settings).checks)
+    if sign_in_configured():  # per-user sign-in: no account of the server's own to check
+        from .auth.wiring import sign_in_checks
+
+        checks = anyio.run(sign_in_checks, connector)
+    else:
+        checks = anyio.run(connector.runtime(settings).checks)
     for check in checks:
         print(f"{check.name}: {'ok' if check.ok else 'FAILED'} - {check.detail}")
     return 0 if all(c.ok for c in checks) else 1

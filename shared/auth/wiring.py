@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from mcp.server.auth.settings import AuthSettings
 
 from ..access import Access
-from ..connector import Connector
+from ..connector import Check, Connector
 from ..credentials import CredentialProvider
 from ..errors import ConfigError
 from ..server import Inbound
@@ -55,3 +56,32 @@ def sign_in_for(connector: Connector) -> SignedIn | None:
     metadata = f"{settings.public_url.rstrip('/')}/.well-known/oauth-protected-resource{settings.resource_path}"
     inbound = Inbound(sign_in.verifier, auth, install=sign_in.install)
     return SignedIn(inbound, credentials, Access(spec.system, metadata), sign_in)
+
+
+async def sign_in_checks(connector: Connector) -> list[Check]:
+    """For `connectors doctor` with sign-in on: the settings, the database and vault key, the upstream login."""
+    try:
+        signed_in = sign_in_for(connector)
+    except ConfigError as exc:
+        return [Check("sign-in settings", False, str(exc))]
+    assert signed_in is not None
+    sign_in, settings = signed_in.sign_in, signed_in.sign_in.settings
+    checks = [Check("sign-in settings", True, f"{settings.mode} authorization for {settings.resource_url}")]
+    try:
+        await sign_in.start()  # migrations, signing keys: what the server does when it starts
+        checks.append(Check("sign-in database", True, "migrated; signing keys and the token vault readable"))
+    except Exception as exc:  # noqa: BLE001 - doctor reports whatever failed, in one line
+        detail = f"{type(exc).__name__}: check DATABASE_URL (or AUTH_SQLITE_PATH) and VAULT_KEYS"
+        checks.append(Check("sign-in database", False, detail))
+    finally:
+        await sign_in.stop()
+    upstream = getattr(sign_in.upstream, "authorize_endpoint", "")
+    if upstream:
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                answer = await http.get(upstream)
+            ok = answer.status_code < 500
+            checks.append(Check("upstream login", ok, f"{upstream} answered HTTP {answer.status_code}"))
+        except httpx.HTTPError as exc:
+            checks.append(Check("upstream login", False, f"{upstream} unreachable ({type(exc).__name__})"))
+    return checks

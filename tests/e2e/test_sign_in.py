@@ -212,3 +212,12 @@ async def test_a_revoked_upstream_link_asks_the_person_to_reconnect(deployment):
         result = await client.call_tool("jira_get_issue", {"key": "SHOP-2"})
     assert result.is_error and "sign in" in result.content[0].text.lower()
     assert 'resource_metadata="' in result.meta["mcp/www_authenticate"]
+
+
+def test_doctor_checks_the_sign_in_configuration(deployment, monkeypatch, capsys):
+    assert cli.main(["doctor", "jira"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "sign-in database: ok" in out and "upstream login: ok" in out
+    monkeypatch.setenv("VAULT_KEYS", "")
+    assert cli.main(["doctor", "jira"]) == 1
+    assert "VAULT_KEYS" in capsys.readouterr().out
