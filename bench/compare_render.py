@@ -137,11 +137,11 @@ def goals(report: dict[str, Any], args: argparse.Namespace) -> list[str]:
         return "met" if ok else "MISSED"
 
     r = s_theirs["tools_list_bytes"] / ours_list
-    out = [f"tools/list ≥ 5× smaller than mcp-atlassian's default (all toolsets): {r:.1f}× → {verdict(r >= 5)}"]
+    out = [f"tools/list ≥ 5× smaller than mcp-atlassian's default (all toolsets): {r:.2f}× → {verdict(r >= 5)}"]
     dflt = report["static"].get("theirs_default_toolsets")
     if dflt:
         r = dflt["tools_list_bytes"] / ours_list
-        out.append(f"tools/list vs `TOOLSETS=default` ({dflt['tools']} tools): {r:.1f}× → {verdict(r >= 5)}")
+        out.append(f"tools/list vs `TOOLSETS=default` ({dflt['tools']} tools): {r:.2f}× → {verdict(r >= 5)}")
     o, t = s_ours["jira"]["workloads"]["search20"], s_theirs["workloads"]["search20"]
     r = t["bytes"] / o["bytes"]
     out.append(f"20-issue search result ≥ 3× smaller: {r:.1f}× → {verdict(r >= 3)}")
