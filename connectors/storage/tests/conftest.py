@@ -14,6 +14,7 @@ from connectors.storage.runtime import StorageRuntime
 from connectors.storage.settings import StorageSettings
 from sandbox.google.testing import GoogleUnderTest, running_google
 from sandbox.microsoft.testing import TenantUnderTest, running_tenant
+from shared import content
 from shared.connector import register
 from shared.server import build_server
 
@@ -67,8 +68,11 @@ Connect = Callable[..., AbstractAsyncContextManager[Client]]
 
 @asynccontextmanager
 async def connected(settings: StorageSettings) -> AsyncIterator[Client]:
-    async with Client(build_server(connector, settings, StorageRuntime(settings))) as client:
-        yield client
+    try:
+        async with Client(build_server(connector, settings, StorageRuntime(settings))) as client:
+            yield client
+    finally:
+        await content.close_workers()  # conversion workers belong to this test's event loop
 
 
 @pytest.fixture
@@ -80,3 +84,15 @@ def as_google(google: GoogleUnderTest) -> Connect:
 @pytest.fixture
 def as_graph(tenant: TenantUnderTest) -> Connect:
     return lambda person="alice", **overrides: connected(graph_settings(tenant, person, **overrides))
+
+
+@pytest.fixture
+def as_both(google: GoogleUnderTest, tenant: TenantUnderTest) -> Connect:
+    """Both providers enabled for one person: one token each in the same credential."""
+
+    def connect(person: str = "alice", **overrides: Any) -> AbstractAsyncContextManager[Client]:
+        values = {"providers": "google-drive,onedrive", "google_root_url": google.url,
+                  "google_token": GOOGLE_TOKENS[person]}  # fmt: skip
+        return connected(graph_settings(tenant, person, **(values | overrides)))
+
+    return connect

@@ -1,0 +1,77 @@
+"""Drive writes that must not happen twice, names that must not be guessed, and long files read page by page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sandbox.google.testing import GoogleUnderTest
+from shared.testing import call, fail
+
+from .conftest import Connect
+
+pytestmark = pytest.mark.anyio
+ANNUAL_REPORT = "gdrive:1jBHqSiFVKu4MbMnrHontIKARAH-Ggl2J"
+
+
+def uploads(google: GoogleUnderTest) -> int:
+    return sum(1 for r in google.control.requests() if r["method"] == "POST" and r["path"] == "/upload/drive/v3/files")
+
+
+async def test_an_upload_whose_answer_is_lost_is_not_repeated_when_retried_with_its_key(as_google, google):
+    google.control.fault(kind="reset", method="POST", path="^/upload/drive/v3/files$", after_write=True)
+    async with as_google() as client:
+        message = await fail(client, "storage_upload_file", name="Minutes.txt", content="Agreed.", idempotency_key="k1")
+        _, again = await call(
+            client, "storage_upload_file", name="Minutes.txt", content="Agreed.", idempotency_key="k1"
+        )
+        _, found = await call(client, "search", query="minutes")
+    assert "may or may not have been applied" in message
+    assert again["reused"] is True
+    assert [r["id"] for r in found["results"]] == [again["id"]]  # one file, although the first answer was lost
+    assert uploads(google) == 1
+
+
+async def test_the_same_key_twice_gives_the_same_file(as_google: Connect, google):
+    async with as_google() as client:
+        _, first = await call(client, "storage_create_folder", name="Board", idempotency_key="b1")
+        _, second = await call(client, "storage_create_folder", name="Board", idempotency_key="b1")
+    assert first["id"] == second["id"] and second["reused"] is True
+
+
+async def test_a_folder_name_found_twice_lists_both_paths_instead_of_guessing(as_google: Connect):
+    async with as_google() as client:
+        await call(client, "storage_create_folder", name="Reports", parent="Projects")
+        await call(client, "storage_create_folder", name="Reports", parent="Contracts")
+        message = await fail(client, "storage_list_folder", folder="Reports")
+        _, chosen = await call(client, "storage_upload_file", name="q.txt", content="x", folder="Projects/Reports")
+        text, _ = await call(client, "storage_get_file", id=chosen["id"])
+    assert 'Folder "Reports" matches several' in message
+    assert "/My Drive/Projects/Reports" in message and "/My Drive/Contracts/Reports" in message
+    assert "path: /My Drive/Projects/Reports/q.txt" in text
+
+
+async def test_files_shared_with_me_by_a_person_named(as_google: Connect):
+    async with as_google() as client:
+        text, by_bob = await call(client, "storage_search_files", owner="Bob", shared_with_me=True)
+        nobody, _ = await call(client, "storage_search_files", owner="Zed", shared_with_me=True)
+    assert [f["name"] for f in by_bob["files"]] == ["1:1 notes with Alice"] and "Bob Nguyen" in text
+    assert "No file matches" in nobody
+
+
+async def test_a_long_file_is_read_page_by_page_with_an_explicit_note(as_google: Connect):
+    lines = "\n".join(f"Line {n}: the quarterly numbers, region by region." for n in range(3000))
+    async with as_google() as client:
+        _, made = await call(client, "storage_upload_file", name="Long.txt", content=lines)
+        first, page = await call(client, "storage_read_file", id=made["id"])
+        second, _ = await call(client, "storage_read_file", id=made["id"], cursor=page["next_cursor"])
+    assert "Line 0:" in first and "[truncated:" in first and f"cursor={page['next_cursor']}" in first
+    last_on_first = max(int(n) for n in re.findall(r"Line (\d+):", first))
+    assert "Line 0:" not in second and f"Line {last_on_first + 1}:" in second  # continues where the first stopped
+
+
+async def test_a_short_pdf_is_read_whole(as_google: Connect):
+    async with as_google() as client:
+        text, page = await call(client, "storage_read_file", id=ANNUAL_REPORT)
+    assert "page 50 of 50" in text and "next_cursor" not in page
