@@ -9,12 +9,16 @@ what was already reported, and moves the watermark to the last object it returns
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
+from .dates import parse_point
 from .errors import InvalidInput
 from .shaping import decode_cursor, encode_cursor
+
+T = TypeVar("T")
 
 OVERLAP = timedelta(minutes=1)  # query granularity (minutes) plus index lag
 
@@ -61,3 +65,28 @@ class Watermark:
                 "cursor is not valid for this tool. Pass the next_cursor value from the previous result unchanged."
             ) from None
         return cls(moment, frozenset(seen), scope)
+
+
+async def starting_point(kind: str, cursor: str, since: str, tz: str, scope: Callable[[], Awaitable[str]]) -> Watermark:
+    """The watermark a sync call starts from: the cursor it was given, else `since` (a first sync)."""
+    if cursor:
+        return Watermark.decode(kind, cursor)
+    if since:
+        return Watermark(parse_point(since, tz), scope=await scope())
+    raise InvalidInput('Give since (e.g. "24h") for a first sync, or the cursor from the previous call.')
+
+
+async def collect(
+    pages: AsyncIterator[list[T]], mark: Watermark, key: Callable[[T], tuple[datetime | None, str]], limit: int
+) -> tuple[list[tuple[T, datetime]], bool]:
+    """The objects of `pages` (ascending time) not reported yet, at most `limit`; and whether more are waiting."""
+    fresh: list[tuple[T, datetime]] = []
+    async for page in pages:
+        for item in page:
+            when, object_id = key(item)
+            if when is None or not mark.is_new(when, object_id):
+                continue
+            if len(fresh) == limit:
+                return fresh, True
+            fresh.append((item, when))
+    return fresh, False

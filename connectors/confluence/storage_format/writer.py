@@ -15,9 +15,9 @@ from xml.parsers import expat
 
 from markdown_it import MarkdownIt
 
+from shared.control_chars import reject_control_chars
 from shared.errors import InvalidInput
 
-from .control_chars import reject_control_chars
 from .fragments import ATOMIC, READONLY, Doc, Fragment
 from .markdown_text import PLACEHOLDER, code_lines, fenced_lines
 from .tree import parse
@@ -87,7 +87,7 @@ class Writer:
         if markdown == self.doc.markdown:
             self.seen = set(self.doc.fragments)
             return self.doc.storage
-        reject_control_chars(markdown)
+        reject_control_chars(markdown, "body")
         if TRUNCATION in markdown:
             raise InvalidInput(
                 "body contains a truncation marker, so it is not the whole page. Read the whole page with the "

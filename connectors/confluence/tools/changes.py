@@ -7,16 +7,16 @@ already reported. Deletions are invisible to CQL; a periodic full listing reconc
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from shared.dates import local, parse_point, parse_timestamp, times_in
-from shared.errors import InvalidInput
+from shared.dates import local, parse_timestamp, times_in
 from shared.shaping import DEFAULT_BUDGET, clip
 from shared.tools import Effect, Reply, tool
-from shared.watermark import Watermark
+from shared.watermark import collect, starting_point
 
 from .. import cql as q
 from ..client import next_cursor
@@ -51,35 +51,32 @@ async def get_changes(
     limit: Annotated[int, Field(ge=1, le=100)] = 50,
 ) -> Reply:
     tz = await rt.lookups.timezone()
-    if cursor:
-        mark = Watermark.decode(CURSOR, cursor)
-    elif since:
-        scope = (await rt.lookups.space(space))["key"] if space else ""
-        mark = Watermark(parse_point(since, tz), scope=scope)
-    else:
-        raise InvalidInput('Give since (e.g. "24h") for a first sync, or the cursor from the previous call.')
+
+    async def scope() -> str:
+        return str((await rt.lookups.space(space))["key"]) if space else ""
+
+    mark = await starting_point(CURSOR, cursor, since, tz, scope)
     clauses = [f"lastmodified >= {q.when(mark.query_from, tz)}", "type in (page, blogpost)"]
     if mark.scope:
         clauses.append(f"space = {q.quote(mark.scope)}")
     query = q.join(clauses, "lastmodified ASC")
 
-    fresh: list[tuple[dict, datetime]] = []
-    upstream, more = None, False
-    while True:
-        page = await rt.client.search(query, 100, upstream, expand="content.space,content.version")
-        for hit in page.get("results", []):
-            content = hit.get("content") or {}
-            when = parse_timestamp((content.get("version") or {}).get("when") or hit.get("lastModified"))
-            if not content or when is None or not mark.is_new(when, str(content.get("id"))):
-                continue
-            if len(fresh) == limit:
-                more = True
-                break
-            fresh.append((hit, when))
-        upstream = next_cursor(page)
-        if more or not upstream:
-            break
+    async def pages() -> AsyncIterator[list[dict]]:
+        upstream = None
+        while True:
+            page = await rt.client.search(query, 100, upstream, expand="content.space,content.version")
+            yield [hit for hit in page.get("results", []) if hit.get("content")]
+            upstream = next_cursor(page)
+            if not upstream:
+                return
 
+    def key(hit: dict) -> tuple[datetime | None, str]:
+        content = hit["content"]
+        return parse_timestamp((content.get("version") or {}).get("when") or hit.get("lastModified")), str(
+            content["id"]
+        )
+
+    fresh, more = await collect(pages(), mark, key, limit)
     following = mark.after((when, str(hit["content"]["id"])) for hit, when in fresh)
     rows = [result_row(rt, hit, tz) for hit, _ in fresh]
     lines = []

@@ -7,7 +7,8 @@ from typing import cast
 
 from markdown_it.token import Token
 
-from .control_chars import reject_control_chars
+from shared.control_chars import reject_control_chars
+
 from .patch import apply_patch
 from .syntax import (
     ADF_FENCE,

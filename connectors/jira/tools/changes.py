@@ -8,16 +8,16 @@ reconciles them.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from shared.dates import local, parse_point, parse_timestamp, times_in
-from shared.errors import InvalidInput
+from shared.dates import local, parse_timestamp, times_in
 from shared.shaping import DEFAULT_BUDGET, clip
 from shared.tools import Effect, Reply, tool
-from shared.watermark import Watermark
+from shared.watermark import collect, starting_point
 
 from .. import jql as q
 from ..runtime import JiraRuntime
@@ -30,13 +30,6 @@ class Changes(BaseModel):
     keys: list[str]
     next_cursor: str = Field(description="Pass as cursor next time to get only newer changes")
     more: bool = Field(description="True if more changes are waiting: call again now")
-
-
-def _when(value: object) -> datetime:
-    moment = parse_timestamp(value)
-    if moment is None:
-        raise ValueError(f"not a Jira timestamp: {value!r}")
-    return moment
 
 
 @tool(
@@ -57,35 +50,30 @@ async def get_changes(
     limit: Annotated[int, Field(ge=1, le=100)] = 50,
 ) -> Reply:
     tz = await rt.lookups.timezone()
-    if cursor:
-        mark = Watermark.decode(CURSOR, cursor)
-    elif since:
-        scope = (await rt.lookups.project(project))["key"] if project else ""
-        mark = Watermark(parse_point(since, tz), scope=scope)
-    else:
-        raise InvalidInput('Give since (e.g. "24h") for a first sync, or the cursor from the previous call.')
+
+    async def scope() -> str:
+        return str((await rt.lookups.project(project))["key"]) if project else ""
+
+    mark = await starting_point(CURSOR, cursor, since, tz, scope)
     clauses = [f"updated >= {q.when(mark.query_from, tz)}"]
     if mark.scope:
         clauses.append(f"project = {q.quote(mark.scope)}")
     query = q.join(clauses, "updated ASC, key ASC")
 
-    fresh: list[dict] = []
-    token, more = None, False
-    while True:
-        page = await rt.client.search(query, ["summary", "updated", "created", "status", "assignee"], 100, token)
-        for issue in page.get("issues", []):
-            if not mark.is_new(_when(issue["fields"]["updated"]), issue["key"]):
-                continue
-            if len(fresh) == limit:
-                more = True
-                break
-            fresh.append(issue)
-        token = page.get("nextPageToken")
-        if more or not token or page.get("isLast", True):
-            break
+    async def pages() -> AsyncIterator[list[dict]]:
+        token = None
+        while True:
+            page = await rt.client.search(query, ["summary", "updated", "created", "status", "assignee"], 100, token)
+            yield page.get("issues", [])
+            token = page.get("nextPageToken")
+            if not token or page.get("isLast", True):
+                return
+
+    found, more = await collect(pages(), mark, lambda i: (parse_timestamp(i["fields"]["updated"]), i["key"]), limit)
+    fresh = [issue for issue, _ in found]
 
     histories = await _changelogs(rt, fresh, mark.at, tz) if fresh else {}
-    following = mark.after((_when(i["fields"]["updated"]), i["key"]) for i in fresh)
+    following = mark.after((when, issue["key"]) for issue, when in found)
     text = _render(rt, fresh, histories, mark.at, tz) if fresh else "No changes since the cursor."
     text, _ = clip(text, DEFAULT_BUDGET, "Call again with a smaller limit.")
     if more:

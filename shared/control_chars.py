@@ -1,15 +1,16 @@
-"""Control characters Jira refuses in ADF text: found with their position and refused with a clear message."""
+"""Control characters no upstream takes in text (Jira's ADF, Confluence's XML storage format, ...): found with
+their position and refused with a clear message, before anything is sent."""
 
 from __future__ import annotations
 
 import re
 
-from shared.errors import InvalidInput
+from .errors import InvalidInput
 
 # C0 controls except tab, line feed and carriage return; lone surrogates (not encodable); the two non-characters.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NAMES = {0x00: "NUL", 0x07: "bell", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed", 0x1B: "escape"}
-_HOW = "Remove it: only tab, line feed and carriage return may appear among the control characters in text"
+_HOW = "Remove it: only tab, line feed and carriage return may appear among the control characters"
 
 
 def describe(char: str) -> str:
@@ -18,7 +19,7 @@ def describe(char: str) -> str:
     return f"U+{code:04X} ({name})"
 
 
-def reject_control_chars(markdown: str) -> None:
+def reject_control_chars(markdown: str, what: str = "text") -> None:
     """InvalidInput naming the first control character of ``markdown``, its line and column, and how many there are."""
     match = CONTROL.search(markdown)
     if match is None:
@@ -28,6 +29,6 @@ def reject_control_chars(markdown: str) -> None:
     count = len(CONTROL.findall(markdown))
     more = f" ({count - 1} more after it)" if count > 1 else ""
     raise InvalidInput(
-        f"The text contains the control character {describe(match.group())} at line {line}, column {column}{more}. "
+        f"The {what} contains the control character {describe(match.group())} at line {line}, column {column}{more}. "
         f"{_HOW} (terminal colour codes, for example, must be stripped first)."
     )
