@@ -35,6 +35,10 @@ from .ratelimit import EndpointBuckets, TokenBucket, parse_retry_after
 
 log = logging.getLogger(__name__)
 
+# Request extension overriding the method's default: `extensions={REPLAYABLE: False}` on a PUT that creates
+# something (a retried create could answer "already exists" although it was ours).
+REPLAYABLE = "policy_replayable"
+
 # Failures where the request provably never left: nothing can have been applied upstream.
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -60,6 +64,7 @@ class PolicyTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:  # noqa: C901 - one policy loop
         method, url = request.method.upper(), str(request.url)
         replayable = method in IDEMPOTENT or self.buckets.is_read(method, url)
+        replayable = bool(request.extensions.get(REPLAYABLE, replayable))  # a caller may say a PUT creates
         bucket = self.buckets.for_request(method, url)
         attempt = 0
         while True:

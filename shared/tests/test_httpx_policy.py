@@ -12,7 +12,7 @@ from sandbox.microsoft.testing import TenantUnderTest, running_tenant
 from shared.circuit import CircuitBreaker
 from shared.errors import NotFound, RateLimited, TimedOut, UncertainWrite
 from shared.http import RetryPolicy, call_deadline
-from shared.httpx_policy import checked_json, policy_client
+from shared.httpx_policy import REPLAYABLE, checked_json, policy_client
 from shared.ratelimit import BucketRegistry, EndpointBuckets, RateTable
 
 pytestmark = pytest.mark.anyio
@@ -107,3 +107,15 @@ async def test_checked_json_maps_graph_errors_to_shared_errors(graph: httpx.Asyn
     with pytest.raises(NotFound, match="Not found in Graph"):
         checked_json("Graph", response, detail)
     assert checked_json("Graph", await graph.get("/me/drive"), detail)["driveType"] == "business"
+
+
+async def test_a_put_declared_not_replayable_is_reported_uncertain_instead_of_retried(tenant, graph):
+    tenant.control.fault(kind="status", status=503, method="PUT", path="/content$", times=1, after_write=True)
+    with pytest.raises(UncertainWrite):
+        await graph.put(
+            "/me/drive/root:/Created once.txt:/content",
+            content=b"x",
+            params={"@microsoft.graph.conflictBehavior": "fail"},
+            extensions={REPLAYABLE: False},
+        )
+    assert sent(tenant, "PUT", "/content") == 1

@@ -16,9 +16,9 @@ from urllib.parse import quote
 import httpx
 
 from shared.circuit import CircuitBreaker
-from shared.errors import InvalidInput
+from shared.errors import Conflict, InvalidInput
 from shared.http import RetryPolicy
-from shared.httpx_policy import checked_json, policy_client
+from shared.httpx_policy import REPLAYABLE, checked_json, policy_client
 from shared.ratelimit import EndpointBuckets
 
 from .base import Changes, CursorExpired, Download, Entry, Query, Sharing
@@ -175,13 +175,24 @@ class OneDrive:
             raise InvalidInput("The content is over 4 MB; upload a smaller file.")
         where = f"{self._where(folder, '')}:/{quote(name)}:" if folder else f"/me/drive/root:/{quote(name)}:"
         params = {"@microsoft.graph.conflictBehavior": "fail"}
-        made = await self._call("PUT", f"{where}/content", content=data, params=params, headers={"Content-Type": mime})
+        try:  # creating: a replay could only answer "already exists", so a lost answer is reported, not retried
+            made = await self._call(
+                "PUT", f"{where}/content", content=data, params=params, headers={"Content-Type": mime},
+                extensions={REPLAYABLE: False},
+            )  # fmt: skip
+        except Conflict:
+            raise InvalidInput(f'A file named "{name}" already exists in that folder: choose another name.') from None
         return self.entry(made)
 
     async def create_folder(self, name: str, parent: str) -> Entry:
         where = self._where(parent, "") if parent else "/me/drive/root"
         body = {"name": name, "folder": {}, "@microsoft.graph.conflictBehavior": "fail"}
-        return self.entry(await self._call("POST", f"{where}/children", json=body))
+        try:
+            return self.entry(await self._call("POST", f"{where}/children", json=body))
+        except Conflict:
+            raise InvalidInput(
+                f'A folder named "{name}" already exists there: use it, or choose another name.'
+            ) from None
 
     async def move(self, native: str, parent: str, name: str) -> Entry:
         d, i = split_id(native)

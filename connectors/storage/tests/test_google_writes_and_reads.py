@@ -20,6 +20,7 @@ def uploads(google: GoogleUnderTest) -> int:
 
 
 async def test_an_upload_whose_answer_is_lost_is_not_repeated_when_retried_with_its_key(as_google, google):
+    google.control.clear_requests()
     google.control.fault(kind="reset", method="POST", path="^/upload/drive/v3/files$", after_write=True)
     async with as_google() as client:
         message = await fail(client, "storage_upload_file", name="Minutes.txt", content="Agreed.", idempotency_key="k1")

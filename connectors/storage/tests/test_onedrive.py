@@ -107,3 +107,21 @@ async def test_a_folder_is_named_never_asked_for_as_an_id(as_graph: Connect):
         message = await fail(client, "storage_create_folder", name="Q4", parent="Contrcts")
     assert SIGNED in {f["name"] for f in listed["files"]}
     assert 'No folder named "Contrcts"' in message
+
+
+async def test_an_upload_whose_answer_is_lost_is_not_repeated_when_retried_with_its_key(as_graph, tenant):
+    tenant.control.clear_requests()
+    tenant.control.fault(kind="reset", method="PUT", path="/content$", after_write=True)
+    async with as_graph() as client:
+        message = await fail(client, "storage_upload_file", name="Minutes.txt", content="Agreed.", idempotency_key="k")
+        _, again = await call(client, "storage_upload_file", name="Minutes.txt", content="Agreed.", idempotency_key="k")
+        taken = await fail(client, "storage_upload_file", name="Minutes.txt", content="Other.")
+    assert "may or may not have been applied" in message and again["reused"] is True
+    assert 'A file named "Minutes.txt" already exists' in taken
+    assert sum(1 for r in tenant.control.requests() if r["method"] == "PUT") == 2  # the lost one, the refused one
+
+
+async def test_a_site_library_is_searched_by_its_name(as_graph: Connect):
+    async with as_graph() as client:
+        _, found = await call(client, "storage_search_files", words="retention", drive="Legal")
+    assert [f["name"] for f in found["files"]] == ["Data retention policy.pdf"]
