@@ -61,23 +61,19 @@ class StorageClient:
 
     @cached_property
     def providers(self) -> dict[str, Provider]:
-        s, built = self.settings, {}
-        timeout = s.http_timeout_seconds
+        s, timeout = self.settings, self.settings.http_timeout_seconds
+        built: dict[str, Provider] = {}
         if "google-drive" in s.providers:
-            google = GoogleDrive(
-                s.google_root_url,
-                lambda: self._token("google-drive"),
-                self.buckets,
-                self.breakers["google-drive"],
-                timeout,
+            google = lambda: self._token("google-drive")  # noqa: E731 - read at each request: tokens get refreshed
+            built["google-drive"] = GoogleDrive(
+                s.google_root_url, google, self.buckets, self.breakers["google-drive"], timeout
             )
-            built["google-drive"] = google
         if "onedrive" in s.providers:
             built["onedrive"] = OneDrive(
                 s.graph_url, lambda: self._token("onedrive"), self.buckets, self.breakers["onedrive"], timeout,
                 s.graph_ca_file,
             )  # fmt: skip
-        return built  # type: ignore[return-value]
+        return built
 
     def chosen(self, said: str = "") -> list[Provider]:
         """The providers a tool call is about: the one named, else every enabled one."""
