@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
@@ -221,3 +223,24 @@ def test_doctor_checks_the_sign_in_configuration(deployment, monkeypatch, capsys
     monkeypatch.setenv("VAULT_KEYS", "")
     assert cli.main(["doctor", "jira"]) == 1
     assert "VAULT_KEYS" in capsys.readouterr().out
+
+
+async def test_no_token_or_secret_reaches_a_log_line_a_result_or_a_metric(deployment, caplog):
+    caplog.set_level("DEBUG")
+    tokens = sign_in(deployment, "alice")
+    texts = []
+    async with as_person(deployment, tokens["access_token"]) as client:
+        for name, args in (("jira_get_issue", {"key": "SHOP-1"}), ("jira_get_issue", {"key": "NOPE-0"})):
+            result = await client.call_tool(name, args)
+            texts.append(json.dumps(result.model_dump(mode="json", by_alias=True)))
+    metrics = httpx.get(f"{deployment.issuer}/metrics", timeout=10).text
+    logged = "\n".join(record.getMessage() + str(record.exc_text or "") for record in caplog.records)
+    secrets_seen = [
+        tokens["access_token"],
+        tokens["refresh_token"],
+        "sandbox-atlassian-secret",
+        os.environ["VAULT_KEYS"],
+    ]
+    for haystack in [*texts, metrics, logged]:
+        for secret in secrets_seen:
+            assert secret not in haystack
