@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cached_property
 
 from shared.cache import IdentityCache
@@ -25,10 +26,11 @@ class StorageRuntime(UpstreamRuntime[StorageClient, Lookups]):
     def configured_credentials(self) -> CredentialProvider:
         s = self.settings
         tokens = {"google-drive": s.google_token, "onedrive": s.graph_token}
-        enabled = {k: v for k, v in tokens.items() if k in s.providers}
-        return ConfiguredAccount(
-            Credential(f"storage:configured:{','.join(s.providers)}", "bearer", token_set(enabled))
-        )
+        secret = token_set({k: v for k, v in tokens.items() if k in s.providers})
+        # The identity keys caches, buckets and change positions: two deployments acting as different accounts
+        # must not share them through one Redis, so it names the account by a digest of its tokens.
+        account = hashlib.sha256(secret.get_secret_value().encode()).hexdigest()[:12]
+        return ConfiguredAccount(Credential(f"storage:configured:{account}", "bearer", secret))
 
     @cached_property
     def breakers(self) -> dict[str, CircuitBreaker]:

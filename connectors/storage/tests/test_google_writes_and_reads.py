@@ -76,3 +76,32 @@ async def test_a_short_pdf_is_read_whole(as_google: Connect):
     async with as_google() as client:
         text, page = await call(client, "storage_read_file", id=ANNUAL_REPORT)
     assert "page 50 of 50" in text and "next_cursor" not in page
+
+
+async def test_a_shared_drive_is_searched_by_its_name(as_google: Connect):
+    async with as_google() as client:
+        _, found = await call(client, "storage_search_files", words="runbook", drive="Engineering")
+        _, runbook = await call(client, "fetch", id=found["files"][0]["id"])
+        message = await fail(client, "storage_search_files", words="runbook", drive="Enginering")
+    assert [f["name"] for f in found["files"]] == ["Runbook.md"] and runbook["text"].strip()
+    assert 'Unknown drive "Enginering"' in message and "Engineering" in message
+
+
+async def test_a_google_doc_is_fetched_through_drives_markdown_export(as_google: Connect):
+    async with as_google() as client:
+        _, found = await call(client, "search", query="Project Phoenix plan")
+        doc_id = next(r["id"] for r in found["results"] if r["title"] == "Project Phoenix plan")
+        _, doc = await call(client, "fetch", id=doc_id)
+    assert doc["metadata"]["type"] == "document" and "Phoenix" in doc["text"]
+
+
+async def test_two_accounts_never_share_an_identity(google: GoogleUnderTest):
+    from connectors.storage.runtime import StorageRuntime
+
+    from .conftest import google_settings
+
+    alice, bob = (
+        StorageRuntime(google_settings(google.url, "alice")),
+        StorageRuntime(google_settings(google.url, "bob")),
+    )
+    assert alice.identity() != bob.identity() and "ya29" not in alice.identity()
