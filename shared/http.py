@@ -28,7 +28,7 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +59,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter x[0.7, 1.3], as Atlassian recommends."""
-        return min(self.max_delay, self.base_delay * 2**attempt) * random.uniform(0.7, 1.3)
+        return min(self.max_delay, self.base_delay * 2.0**attempt) * random.uniform(0.7, 1.3)
 
 
 # -- one deadline per tool call ----------------------------------------------------------------
@@ -113,7 +113,17 @@ class ResilientAdapter(HTTPAdapter):
         self._sleep, self._clock = sleep, clock
         self._labels = {"upstream": upstream}
 
-    def send(self, request, **kwargs):  # noqa: C901 - one loop, every branch is a policy line
+    def send(  # noqa: C901 - one loop, every branch is a policy line
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        kwargs: dict[str, Any] = {"stream": stream, "timeout": timeout, "verify": verify, "cert": cert}
+        kwargs["proxies"] = proxies
         method, url = (request.method or "GET").upper(), request.url or ""
         replayable = method in IDEMPOTENT or self.buckets.is_read(method, url)
         bucket = self.buckets.for_request(method, url)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Hashable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,11 +41,15 @@ class Record:
 class IdempotencyStore:
     def __init__(self, ttl_seconds: float = 24 * 3600, maxsize: int = 100_000):
         self.ttl_seconds = ttl_seconds
-        self._records: TTLCache = TTLCache(maxsize=maxsize, ttl=ttl_seconds)
+        self._records: TTLCache[tuple[str, str], Record] = TTLCache(maxsize=maxsize, ttl=ttl_seconds)
         self._locks: dict[Hashable, anyio.Lock] = {}
 
-    def lock(self, identity: str, key: str):
+    def lock(self, identity: str, key: str) -> AbstractAsyncContextManager[object]:
         """An async context manager held while one request with this key runs."""
+        return self._local_lock(identity, key)
+
+    def _local_lock(self, identity: str, key: str) -> anyio.Lock:
+        """This process's lock for the key (the Redis-backed store adds a lease shared by every replica)."""
         return self._locks.setdefault((identity, key), anyio.Lock())
 
     def get(self, identity: str, key: str, request_fingerprint: str) -> Record | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -38,7 +38,13 @@ class WaitTooLong(Exception):
 
 
 class TokenBucket:
-    def __init__(self, rate: float, capacity: float | None = None, clock=time.monotonic, sleep=time.sleep):
+    def __init__(
+        self,
+        rate: float,
+        capacity: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.rate = self._configured_rate = rate
         self.capacity = self._configured_capacity = capacity if capacity is not None else max(1.0, rate)
         self._tokens = self.capacity

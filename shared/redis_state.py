@@ -118,7 +118,9 @@ def where(url: str) -> str:
 class RedisLink:
     """One Redis client plus the degrade/recover policy every Redis-backed object shares."""
 
-    def __init__(self, url: str, *, timeout: float = 0.2, retry_seconds: float = 5.0, clock=time.monotonic):
+    def __init__(
+        self, url: str, *, timeout: float = 0.2, retry_seconds: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ):
         self.url, self.where = url, where(url)
         self.retry_seconds = retry_seconds
         self.client = redis.Redis.from_url(
@@ -379,7 +381,7 @@ class RedisIdempotencyStore(IdempotencyStore):
         return f"{self._prefix}idem:{hashed(identity)}:{hashed(key)}"
 
     def lock(self, identity: str, key: str) -> RedisLock:
-        local = super().lock(identity, key)
+        local = self._local_lock(identity, key)
         return RedisLock(
             self._link, f"{self._prefix}lock:idem:{hashed(identity)}:{hashed(key)}", local, self._lock_seconds
         )

@@ -178,17 +178,17 @@ def build_app(
     server = build_server(connector, settings, runtime, inbound, access)
     readiness = readiness or Readiness()
 
-    @server.custom_route("/healthz", methods=["GET"])
+    @server.custom_route("/healthz", methods=["GET"])  # type: ignore[untyped-decorator]  # the SDK leaves it unannotated
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    @server.custom_route("/readyz", methods=["GET"])
+    @server.custom_route("/readyz", methods=["GET"])  # type: ignore[untyped-decorator]  # the SDK leaves it unannotated
     async def readyz(request: Request) -> Response:
         if readiness.draining:
             return JSONResponse({"status": "draining"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    @server.custom_route("/metrics", methods=["GET"])
+    @server.custom_route("/metrics", methods=["GET"])  # type: ignore[untyped-decorator]  # the SDK leaves it unannotated
     async def prometheus(request: Request) -> Response:
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)

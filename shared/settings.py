@@ -108,7 +108,7 @@ def secrets_dir() -> str | None:
 
 def load_settings(cls: type[ServerSettings], **overrides: Any) -> ServerSettings:
     try:
-        return cls(_secrets_dir=secrets_dir(), **overrides)
+        return cls(_secrets_dir=secrets_dir(), **overrides)  # type: ignore[call-arg]  # pydantic-settings init kwarg
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

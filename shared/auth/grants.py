@@ -132,7 +132,8 @@ class GrantStore:
             )
             if row is None or tx.exec("DELETE FROM oauth_pending WHERE id_hash = ?", (digest(pending_id),)) != 1:
                 return None
-            return json.loads(row[0])
+            payload: dict[str, Any] = json.loads(row[0])
+            return payload
 
         return await self.db.run(take)
 

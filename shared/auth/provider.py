@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from mcp.server.auth.provider import (
@@ -142,7 +143,7 @@ class BrokeredProvider:
             wanted += [item for item in self.policy.upstream_scopes.get(scope, ()) if item not in wanted]
         return self.upstream.authorize_url(login_id, self.policy.url(self.policy.callback_path), wanted)
 
-    def client_redirect(self, pending: dict, **params: str | None) -> str:
+    def client_redirect(self, pending: dict[str, Any], **params: str | None) -> str:
         """Back to the client, always with our `iss` (RFC 9207) and the client's `state`."""
         return construct_redirect_uri(
             pending["redirect_uri"], **params, state=pending.get("state"), iss=self.policy.issuer

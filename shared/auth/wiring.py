@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 from mcp.server.auth.settings import AuthSettings
+from pydantic import AnyHttpUrl
 
 from ..access import Access
 from ..connector import Check, Connector
@@ -42,8 +43,8 @@ def sign_in_for(connector: Connector) -> SignedIn | None:
     settings = load_sign_in_settings()
     sign_in = build_sign_in(settings, systems=[spec.system], upstream_scopes=spec.upstream_scopes)
     auth = AuthSettings(
-        issuer_url=settings.external_issuer if settings.mode == "external" else settings.public_url,
-        resource_server_url=settings.resource_url,
+        issuer_url=AnyHttpUrl(settings.external_issuer if settings.mode == "external" else settings.public_url),
+        resource_server_url=AnyHttpUrl(settings.resource_url),
         required_scopes=[f"{spec.system}.read"],
         validate_token_resource=True,
     )

@@ -13,12 +13,12 @@ import zipfile
 from collections.abc import Iterator
 from itertools import zip_longest
 
-import openpyxl  # type: ignore[import-untyped]
-from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # type: ignore[import-untyped]
-from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG  # type: ignore[import-untyped]
-from openpyxl.worksheet.dimensions import SheetDimension  # type: ignore[import-untyped]
-from openpyxl.xml.functions import iterparse  # type: ignore[import-untyped]
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.xml.functions import iterparse
 
 from .errors import UnreadableFile
 from .model import Converted, Limits, Source

@@ -9,7 +9,7 @@ import zipfile
 import zlib
 
 import docx
-import openpyxl  # type: ignore[import-untyped]
+import openpyxl
 import pptx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
