@@ -91,6 +91,7 @@ class Query:
     shared_with_me: bool = False
     drive: str = ""  # native drive id
     limit: int = 25
+    loose: bool = False  # when no file holds every word, take files holding any (ChatGPT's search questions)
 
 
 @dataclass

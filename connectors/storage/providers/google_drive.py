@@ -89,8 +89,19 @@ class GoogleDrive:
         return [self.entry(f) for f in found.get("files", [])], found.get("nextPageToken", "")
 
     async def search(self, query: Query) -> list[Entry]:
+        entries = await self._search(query, every_word=True)
+        if (
+            not entries and query.loose and len(query.words) > 1
+        ):  # people say more words than files hold: any word, best first
+            entries = await self._search(query, every_word=False)
+            entries.sort(key=lambda e: -sum(w in e.name.lower() for w in query.words))
+        return entries
+
+    async def _search(self, query: Query, every_word: bool) -> list[Entry]:
         clauses = ["trashed = false"]
-        clauses += [f"(name contains {quoted(w)} or fullText contains {quoted(w)})" for w in query.words]
+        words = [f"(name contains {quoted(w)} or fullText contains {quoted(w)})" for w in query.words]
+        if words:
+            clauses += words if every_word else ["(" + " or ".join(words) + ")"]
         if query.kind:
             mimes = KINDS[query.kind][0]
             clauses.append("(" + " or ".join(f"mimeType = {quoted(m)}" for m in mimes) + ")")

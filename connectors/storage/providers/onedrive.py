@@ -113,7 +113,9 @@ class OneDrive:
             items = (await self._call("GET", f"{where}/children" if query.folder else "/me/drive/recent()"))["value"]
         else:
             items = await self._search(where, " ".join(query.words))
-            if len(query.words) > 1 and len(items) < query.limit:  # Graph wants every word: widen, rank by words met
+            if (
+                query.loose and len(query.words) > 1 and len(items) < query.limit
+            ):  # Graph wants every word: widen, rank by words met
                 seen = {i["id"] for i in items}
                 for word in query.words:
                     items += [i for i in await self._search(where, word) if i["id"] not in seen]

@@ -60,7 +60,7 @@ async def search(rt: StorageRuntime, query: Annotated[str, Field(description="Wo
     words = keywords(query)
     if not words:
         raise InvalidInput("query is empty: give words to look for, such as a file name or a phrase in it.")
-    entries = await _search(rt, Query(words, limit=20))
+    entries = await _search(rt, Query(words, limit=20, loose=True))
     return SearchOutput(results=[SearchResult(id=e.id, title=e.name, url=e.url) for e in entries])
 
 
