@@ -46,6 +46,10 @@ class Lookups:
         names = close(last, [f.name for f in candidates]) or [f.name for f in candidates[:5]]
         raise InvalidInput(f'No folder named "{said[:60]}" in {provider.label}.', candidates=names)
 
+    def folders_changed(self, provider: Provider) -> None:
+        """After a folder is created, moved or renamed: names looked up before may now mean something else."""
+        self.cache.invalidate(self.identity, f"folders:{provider.name}")
+
     async def drive(self, provider: Provider, said: str) -> str:
         drives = await self.cache.get_or_load(self.identity, "drives", provider.name, provider.drives)
         return str(pick("drive", said, drives))

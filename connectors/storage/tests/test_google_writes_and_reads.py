@@ -105,3 +105,13 @@ async def test_two_accounts_never_share_an_identity(google: GoogleUnderTest):
         StorageRuntime(google_settings(google.url, "bob")),
     )
     assert alice.identity() != bob.identity() and "ya29" not in alice.identity()
+
+
+async def test_a_folder_asked_for_before_it_existed_is_found_once_created(as_google: Connect):
+    async with as_google() as client:
+        message = await fail(client, "storage_upload_file", name="a.txt", content="x", folder="Board packs")
+        await call(client, "storage_create_folder", name="Board packs")
+        _, made = await call(client, "storage_upload_file", name="a.txt", content="x", folder="Board packs")
+        text, _ = await call(client, "storage_get_file", id=made["id"])
+    assert 'No folder named "Board packs"' in message
+    assert "path: /My Drive/Board packs/a.txt" in text

@@ -114,6 +114,7 @@ async def create_folder(
         return await _named_in(p, native, name)
 
     entry, reused = await _once(rt, idempotency_key, ["folder", p.name, native, name], write, find_existing)
+    rt.lookups.folders_changed(p)
     return _reply("Created folder", entry, reused)
 
 
@@ -139,6 +140,8 @@ async def move_file(
     p, native = rt.client.owner_of(id)
     destination = await rt.lookups.folder(p, to_folder) if to_folder.strip() else ""
     entry = await p.move(native, destination, new_name.strip())
+    if entry.folder:
+        rt.lookups.folders_changed(p)
     return _reply("Moved" if destination else "Renamed", entry, False)
 
 
