@@ -125,3 +125,15 @@ async def test_a_site_library_is_searched_by_its_name(as_graph: Connect):
     async with as_graph() as client:
         _, found = await call(client, "storage_search_files", words="retention", drive="Legal")
     assert [f["name"] for f in found["files"]] == ["Data retention policy.pdf"]
+
+
+async def test_doctor_signs_in_to_graph_and_names_the_setting_when_the_token_is_refused(tenant: TenantUnderTest):
+    from connectors.storage.runtime import StorageRuntime
+
+    from .conftest import graph_settings
+
+    good = await StorageRuntime(graph_settings(tenant)).checks()
+    bad = await StorageRuntime(graph_settings(tenant, graph_token="not-a-token")).checks()
+    assert [(c.name, c.ok) for c in good] == [("onedrive credentials", True)]
+    assert "Alice Martin <alice@contoso.example>" in good[0].detail
+    assert not bad[0].ok and "STORAGE_GRAPH_TOKEN" in bad[0].detail and "not-a-token" not in bad[0].detail
