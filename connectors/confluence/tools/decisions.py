@@ -57,8 +57,8 @@ class Decisions(BaseModel):
 @tool(
     name="confluence_find_decisions",
     title="Find decisions",
-    description='Decisions recorded in a project\'s or space\'s pages over a period ("this week", "cette semaine"), '
-    "each with status, page, author, date and URL.",
+    description='Decisions in a project\'s pages over a period ("this week", "cette semaine"), with status, page, '
+    "author, date and URL.",
     effect=Effect.READ,
     toolset="decisions",
     output=Decisions,
@@ -67,8 +67,8 @@ class Decisions(BaseModel):
 )
 async def find_decisions(
     rt: ConfluenceRuntime,
-    project: Annotated[str, Field(description="Space key or name, or a label (empty: all spaces)")] = "",
-    period: Annotated[str, Field(description='"this week", "cette semaine", "last month", "7d", a date')] = "this week",
+    project: Annotated[str, Field(description="Space key or name, or a label")] = "",
+    period: Annotated[str, Field(description='"this week", "cette semaine", "7d", a date')] = "this week",
     max_pages: Annotated[int, Field(ge=1, le=100)] = 40,
 ) -> Reply:
     lk, client = rt.lookups, rt.client
@@ -94,7 +94,7 @@ async def find_decisions(
     more = len(pages) > max_pages
     pages = pages[:max_pages]
     bodies = [((page.get("body") or {}).get("storage") or {}).get("value", "") for page in pages]
-    with_decisions = [(page, found) for page, body in zip(pages, bodies, strict=True) if (found := _on_page(body))]
+    with_decisions = [(page, on_page) for page, body in zip(pages, bodies, strict=True) if (on_page := _on_page(body))]
     histories = await gather(
         [  # each page's history, a few at a time
             lambda page=page, decisions=decisions: first_seen(client, page, {norm(d.text) for d in decisions}, start)

@@ -85,7 +85,7 @@ async def parts_text(rt: ConfluenceRuntime, loaded: Loaded, parts: list[str], tz
 
 
 def author_of(loaded: Loaded) -> str:
-    return loaded.names.get((loaded.page.get("version") or {}).get("authorId"), "someone")
+    return loaded.names.get((loaded.page.get("version") or {}).get("authorId") or "", "someone")
 
 
 def decode_offset(cursor: str) -> int:
@@ -124,8 +124,8 @@ async def fetch(rt: ConfluenceRuntime, id: Annotated[str, Field(description="Pag
 @tool(
     name="confluence_get_page",
     title="Get page",
-    description="A page as markdown ([[...#N]] stand for macros) with its version and chosen parts; long pages "
-    "continue with cursor.",
+    description="A page as markdown ([[...#N]] are macros) with its version and chosen parts; long pages go on "
+    "with cursor.",
     effect=Effect.READ,
     toolset="pages",
     output=PageInfo,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -165,7 +166,7 @@ async def search(
     name="confluence_search_pages",
     title="Search pages",
     description='Find pages by words or CQL plus filters (space, label, contributor "me", dates like "cette semaine"); '
-    "compact table; page with cursor.",
+    "paged table.",
     effect=Effect.READ,
     toolset="pages",
     output=PageList,
@@ -196,7 +197,7 @@ async def search_pages(
     tz = await rt.lookups.timezone()
     rows = [result_row(rt, h, tz) for h in page.get("results", []) if h.get("content")]
 
-    def render(part: list[tuple[str, str, str, str, str]]) -> str:
+    def render(part: Sequence[tuple[str, str, str, str, str]]) -> str:
         rows_shown = [(f"[{cell(r[1])}]({r[2]})", r[3], r[4], r[0]) for r in part]
         return table(["Title", "Space", "Modified", "Id"], rows_shown)
 

@@ -78,7 +78,7 @@ async def create_page(
     body: Annotated[str, Field(description="Markdown")] = "",
     parent: Annotated[str, Field(description="Parent page id or title")] = "",
     labels: list[str] = [],
-    idempotency_key: Annotated[str, Field(description="Reuse on retry: returns the first page")] = "",
+    idempotency_key: Annotated[str, Field(description="Same key, same page")] = "",
 ) -> Reply:
     lk, client = rt.lookups, rt.client
     if not title.strip():
@@ -130,8 +130,7 @@ async def create_page(
 @tool(
     name="confluence_update_page",
     title="Update page",
-    description="Replace the body or one section, or append to a section; needs the version you read. Placeholders "
-    "keep their macros.",
+    description="Replace the body or a section, or append to one; needs the version read. Placeholders keep macros.",
     effect=Effect.CHANGE,
     toolset="pages",
     output=Written,
@@ -144,7 +143,7 @@ async def update_page(
     rt: ConfluenceRuntime,
     id: Annotated[str, Field(description="Page id")],
     version: Annotated[int, Field(description="The version you read", ge=1)],
-    body: Annotated[str, Field(description="Whole new body (markdown, placeholders kept)")] = "",
+    body: Annotated[str, Field(description="Whole new body (markdown)")] = "",
     section: Annotated[str, Field(description="Heading of the section to change")] = "",
     section_body: Annotated[str, Field(description="Markdown under that heading")] = "",
     mode: Annotated[Literal["replace", "append"], Field(description="For a section")] = "replace",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -104,7 +104,9 @@ async def list_sprints(
     lk = rt.lookups
     if not project and not board:
         raise InvalidInput("Give a project (key or name) or a board id.")
-    board_obj = {"id": board, "name": f"board {board}"} if board else await lk.board((await lk.project(project))["key"])
+    board_obj: dict[str, Any] = (
+        {"id": board, "name": f"board {board}"} if board else await lk.board((await lk.project(project))["key"])
+    )
     sprints = [s for s in await lk.sprints(board_obj["id"]) if s.get("state") in state]
     tz = await lk.timezone()
     rows = [

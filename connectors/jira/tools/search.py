@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -187,8 +188,8 @@ async def search(rt: JiraRuntime, query: Annotated[str, Field(description="Words
 @tool(
     name="jira_search_issues",
     title="Search issues",
-    description='Find issues by JQL and/or filters (names, "me", sprint "current", relative dates in English '
-    "or French). Compact table; page with cursor.",
+    description='Find issues by JQL and/or filters (names, "me", sprint "current", dates in English or French); '
+    "paged table.",
     effect=Effect.READ,
     toolset="issues",
     output=IssueList,
@@ -252,7 +253,7 @@ async def search_issues(
         headers += ["Why", "Since"]
         names.update({"Why": WHY, "Since": SINCE})
 
-    def render(part: list[dict]) -> str:
+    def render(part: Sequence[dict]) -> str:
         return issue_table(part, headers, names, client.browse_url, tz)
 
     text_out, left_out = fit(issues, render, DEFAULT_BUDGET)
