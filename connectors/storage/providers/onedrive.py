@@ -107,8 +107,9 @@ class OneDrive:
 
     async def search(self, query: Query) -> list[Entry]:
         where = self._where(query.folder, query.drive)
-        if query.shared_with_me:
-            items = (await self._call("GET", "/me/drive/sharedWithMe()"))["value"]
+        if query.shared_with_me:  # Graph cannot search this list: its names are matched here
+            shared = (await self._call("GET", "/me/drive/sharedWithMe()"))["value"]
+            items = [i for i in shared if all(w in i.get("name", "").lower() for w in query.words)]
         elif not query.words:
             items = (await self._call("GET", f"{where}/children" if query.folder else "/me/drive/recent()"))["value"]
         else:

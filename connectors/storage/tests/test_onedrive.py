@@ -137,3 +137,11 @@ async def test_doctor_signs_in_to_graph_and_names_the_setting_when_the_token_is_
     assert [(c.name, c.ok) for c in good] == [("onedrive credentials", True)]
     assert "Alice Martin <alice@contoso.example>" in good[0].detail
     assert not bad[0].ok and "STORAGE_GRAPH_TOKEN" in bad[0].detail and "not-a-token" not in bad[0].detail
+
+
+async def test_files_shared_with_me_are_filtered_by_words_and_owner(as_graph: Connect):
+    async with as_graph() as client:
+        _, phoenix = await call(client, "storage_search_files", words="phoenix", shared_with_me=True, owner="Bob")
+        _, other = await call(client, "storage_search_files", words="budget", shared_with_me=True)
+    assert [f["name"] for f in phoenix["files"]] == ["Project Phoenix plan.docx"]
+    assert other["files"] == []
