@@ -145,3 +145,17 @@ async def test_files_shared_with_me_are_filtered_by_words_and_owner(as_graph: Co
         _, other = await call(client, "storage_search_files", words="budget", shared_with_me=True)
     assert [f["name"] for f in phoenix["files"]] == ["Project Phoenix plan.docx"]
     assert other["files"] == []
+
+
+async def test_a_throttled_graph_read_is_waited_out_inside_the_tool_call(as_graph, tenant: TenantUnderTest):
+    tenant.control.fault(kind="rate_limit", path="/search", retry_after=1, times=1)
+    async with as_graph() as client:
+        _, found = await call(client, "search", query="globex")
+    assert "Globex NDA.docx" in [r["title"] for r in found["results"]]
+
+
+async def test_a_graph_outage_on_a_write_is_reported_as_maybe_applied(as_graph, tenant: TenantUnderTest):
+    tenant.control.fault(kind="status", status=503, method="POST", path="/children$", after_write=True)
+    async with as_graph() as client:
+        message = await fail(client, "storage_create_folder", name="Q4")
+    assert "may or may not have been applied" in message and "idempotency_key" in message
