@@ -134,6 +134,14 @@ Host names accepted on /mcp (DNS-rebinding protection), without ports: the serve
 {{- $_ := set $data "LOG_LEVEL" $root.Values.logLevel -}}
 {{- if and $root.Values.redis.url (not $root.Values.redis.existingSecret) }}{{ $_ := set $data "REDIS_URL" $root.Values.redis.url }}{{ end -}}
 {{- if and $root.Values.database.url (not $root.Values.database.existingSecret) }}{{ $_ := set $data "DATABASE_URL" $root.Values.database.url }}{{ end -}}
+{{- if $root.Values.auth.signIn.enabled -}}
+{{- $si := $c.signIn | default dict -}}
+{{- $_ := set $data "AUTH_PUBLIC_URL" (include "ec.publicUrl" (list $root $c)) -}}
+{{- $_ := set $data "AUTH_UPSTREAM_KIND" "atlassian" -}}
+{{- $_ := set $data "AUTH_UPSTREAM_CLIENT_ID" ($si.upstreamClientId | default "") -}}
+{{- if $si.upstreamSiteUrl }}{{ $_ := set $data "AUTH_UPSTREAM_SITE_URL" $si.upstreamSiteUrl }}{{ end -}}
+{{- with $root.Values.auth.signIn.redirectUriPatterns }}{{ $_ := set $data "AUTH_REDIRECT_URI_PATTERNS" (join "," .) }}{{ end -}}
+{{- end -}}
 {{- if $root.Values.otel.endpoint -}}
 {{- $_ := set $data "OTEL_EXPORTER_OTLP_ENDPOINT" $root.Values.otel.endpoint -}}
 {{- $_ := set $data "OTEL_SERVICE_NAME" $c.fullname -}}
@@ -141,9 +149,29 @@ Host names accepted on /mcp (DNS-rebinding protection), without ports: the serve
 {{- toYaml $data -}}
 {{- end -}}
 
+{{/* The public origin people and ChatGPT reach a connector at (sign-in's issuer). Call with (list $ $c). */}}
+{{- define "ec.publicUrl" -}}
+{{- $c := index . 1 -}}
+{{- $si := $c.signIn | default dict -}}
+{{- if $si.publicUrl }}{{ $si.publicUrl }}{{ else if $c.ingress.host }}{{ printf "https://%s" $c.ingress.host }}{{ end -}}
+{{- end -}}
+
 {{/* Checks the schema cannot express. Call with (list $ $c). */}}
 {{- define "ec.validate" -}}
+{{- $root := index . 0 -}}
 {{- $c := index . 1 -}}
+{{- if $root.Values.auth.signIn.enabled -}}
+{{- $si := $c.signIn | default dict -}}
+{{- if not $root.Values.auth.signIn.vaultKeys.existingSecret -}}
+{{- fail "auth.signIn.vaultKeys.existingSecret is required with sign-in on: a Secret holding VAULT_KEYS" -}}
+{{- end -}}
+{{- if not (include "ec.publicUrl" (list $root $c)) -}}
+{{- fail (printf "connectors.%s: sign-in needs signIn.publicUrl or ingress.host (the public HTTPS origin)" $c.name) -}}
+{{- end -}}
+{{- if or (not $si.upstreamClientId) (not ($si.upstreamClientSecret | default dict).existingSecret) -}}
+{{- fail (printf "connectors.%s: sign-in needs signIn.upstreamClientId and signIn.upstreamClientSecret.existingSecret (the upstream OAuth app)" $c.name) -}}
+{{- end -}}
+{{- end -}}
 {{- if and $c.serviceAccount.automountToken (eq $c.credentials.mountAs "files") (has (trimSuffix "/" $c.credentials.mountPath) (list "/run/secrets" "/var/run/secrets")) -}}
 {{- fail (printf "connectors.%s: serviceAccount.automountToken needs credentials.mountPath outside /run/secrets (the token is mounted at /var/run/secrets/kubernetes.io), e.g. /run/secrets/connectors" $c.name) -}}
 {{- end -}}

@@ -35,7 +35,7 @@ def render(values: dict | None) -> list[dict]:
     merged = chart().merge_values(values)
     chart().validate_schema(merged)
     out = chart().render(values, name="rel", namespace=NAMESPACE, is_install=True)
-    docs = []
+    docs: list[dict] = []
     for path, text in sorted(out.items()):
         if path.endswith("NOTES.txt"):
             continue
@@ -333,3 +333,48 @@ def test_connector_override_merges_over_defaults():
     assert "replicas" not in deps["ec-confluence"]["spec"]
     jira = deps["ec-jira"]["spec"]["template"]["spec"]["containers"][0]["resources"]
     assert jira == {"limits": {"cpu": "2", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "192Mi"}}
+
+
+# ---------------------------------------------------------------- per-user sign-in
+
+SIGN_IN = {
+    "auth": {"signIn": {"enabled": True, "vaultKeys": {"existingSecret": "connectors-vault"}}},
+    "connectors": {
+        "jira": {
+            "ingress": {"enabled": True, "host": "jira.mcp.acme.example"},
+            "signIn": {
+                "upstreamClientId": "atlassian-app",
+                "upstreamSiteUrl": "https://acme.atlassian.net",
+                "upstreamClientSecret": {"existingSecret": "atlassian-app"},
+            },
+        }
+    },
+}
+
+
+def test_sign_in_values_configure_the_authorization_server_with_secrets_by_reference():
+    docs = render(SIGN_IN)
+    (cm,) = [c["data"] for c in of_kind(docs, "ConfigMap")]  # jira only, as in the default values
+    assert cm["AUTH_PUBLIC_URL"] == "https://jira.mcp.acme.example" and cm["AUTH_UPSTREAM_KIND"] == "atlassian"
+    assert cm["AUTH_UPSTREAM_CLIENT_ID"] == "atlassian-app" and cm["AUTH_UPSTREAM_SITE_URL"].startswith("https://")
+    assert not any(k in cm for k in ("VAULT_KEYS", "AUTH_UPSTREAM_CLIENT_SECRET"))
+    (deployment,) = of_kind(docs, "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["VAULT_KEYS"]["valueFrom"]["secretKeyRef"] == {"name": "connectors-vault", "key": "vault_keys"}
+    assert env["AUTH_UPSTREAM_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "atlassian-app"
+    assert "--allow-unauthenticated" not in container["args"]  # sign-in is what lets it listen publicly
+    (ingress,) = of_kind(docs, "Ingress")
+    paths = [p["path"] for p in ingress["spec"]["rules"][0]["http"]["paths"]]
+    assert {"/mcp", "/.well-known", "/authorize", "/token", "/register", "/oauth"} <= set(paths)
+
+
+def test_sign_in_without_its_secrets_fails_clearly():
+    no_vault = copy.deepcopy(SIGN_IN)
+    no_vault["auth"]["signIn"]["vaultKeys"]["existingSecret"] = ""
+    with pytest.raises(helm.HelmError, match=r"auth.signIn.vaultKeys.existingSecret is required"):
+        chart().render(no_vault, name="rel", namespace=NAMESPACE)
+    no_app = copy.deepcopy(SIGN_IN)
+    no_app["connectors"]["jira"]["signIn"]["upstreamClientId"] = ""
+    with pytest.raises(helm.HelmError, match=r"signIn.upstreamClientId"):
+        chart().render(no_app, name="rel", namespace=NAMESPACE)
