@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import httpx
 from mcp.server.auth.settings import AuthSettings
-from pydantic import AnyHttpUrl
 
 from ..access import Access
 from ..connector import Check, Connector
@@ -42,11 +41,15 @@ def sign_in_for(connector: Connector) -> SignedIn | None:
         raise ConfigError(f"AUTH_PUBLIC_URL is set but the {connector.title} connector has no per-user sign-in yet.")
     settings = load_sign_in_settings()
     sign_in = build_sign_in(settings, systems=[spec.system], upstream_scopes=spec.upstream_scopes)
-    auth = AuthSettings(
-        issuer_url=AnyHttpUrl(settings.external_issuer if settings.mode == "external" else settings.public_url),
-        resource_server_url=AnyHttpUrl(settings.resource_url),
-        required_scopes=[f"{spec.system}.read"],
-        validate_token_resource=True,
+    # Validated from strings, as the settings model wants: it keeps a path-less URL without a trailing slash
+    # (issuers are compared as exact strings), which AnyHttpUrl(...) built here would add.
+    auth = AuthSettings.model_validate(
+        {
+            "issuer_url": settings.external_issuer if settings.mode == "external" else settings.public_url,
+            "resource_server_url": settings.resource_url,
+            "required_scopes": [f"{spec.system}.read"],
+            "validate_token_resource": True,
+        }
     )
     credentials = None
     if sign_in.vault is not None and sign_in.upstream is not None:
