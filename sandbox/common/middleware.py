@@ -133,7 +133,7 @@ def _replay(body: bytes, receive):
 
 async def _abort_connection(send) -> None:
     """Close the TCP connection with RST and no response (uvicorn's protocol objects expose the transport)."""
-    cycle = getattr(send, "__self__", None)
+    cycle: Any = getattr(send, "__self__", None)  # uvicorn's protocol object, untyped
     transport = getattr(cycle, "transport", None)
     if transport is None:
         raise ConnectionAbortedError("sandbox reset fault")
@@ -305,7 +305,7 @@ class SandboxMiddleware:
             return True
         if fault.after_write:
             body_bytes = await _read_body(receive)
-            status, headers, body = await self._run_captured(scope, _replay(body_bytes, receive))
+            status, raw_headers, body = await self._run_captured(scope, _replay(body_bytes, receive))
             receive = _replay(b"", receive)  # further receives: only disconnect
         if kind == "status":
             await self._status_response(send, fault)
@@ -321,7 +321,7 @@ class SandboxMiddleware:
                         send,
                         status,
                         body,
-                        dict((k.decode(), v.decode()) for k, v in headers).get("content-type", "application/json"),
+                        dict((k.decode(), v.decode()) for k, v in raw_headers).get("content-type", "application/json"),
                     )
                 else:
                     body_, ctype = self.hooks.error_body(504)

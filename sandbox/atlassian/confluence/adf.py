@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
+from typing import Any
 
 VOID = {
     "br",
@@ -133,18 +134,18 @@ class _Conv:
 
     # inline ------------------------------------------------------------
     def inline(self, nodes, marks=()) -> list:
-        out = []
+        out: list[dict[str, Any]] = []
         for n in nodes:
             if isinstance(n, str):
                 if n:
-                    t = {"type": "text", "text": n}
+                    t: dict[str, Any] = {"type": "text", "text": n}
                     if marks:
                         t["marks"] = [dict(m) for m in marks]
                     out.append(t)
                 continue
             tag = n.tag
             if tag in _MARKS:
-                m = {"type": _MARKS[tag]}
+                m: dict[str, Any] = {"type": _MARKS[tag]}
                 if tag in ("sub", "sup"):
                     m["attrs"] = {"type": tag}
                 out += self.inline(n.children, marks + (m,))
@@ -222,7 +223,7 @@ class _Conv:
     def extension(self, n: El, inline=False) -> dict:
         name, params = n.attrs.get("ac:name", ""), _params(n)
         body = n.find("ac:rich-text-body")
-        node = {
+        node: dict[str, Any] = {
             "type": "inlineExtension" if inline else ("bodiedExtension" if body is not None else "extension"),
             "attrs": {
                 "extensionType": "com.atlassian.confluence.macro.core",
@@ -247,7 +248,8 @@ class _Conv:
         return {"type": "paragraph", "content": self.inline(nodes)}
 
     def blocks(self, nodes) -> list:
-        out, pending = [], []
+        out: list[Any] = []
+        pending: list[Any] = []
 
         def flush():
             if any(not (isinstance(x, str) and not x.strip()) for x in pending):
@@ -278,7 +280,7 @@ class _Conv:
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             return {"type": "heading", "attrs": {"level": int(tag[1])}, "content": self.inline(n.children)}
         if tag in ("ul", "ol"):
-            items = [
+            items: list[dict[str, Any]] = [
                 {"type": "listItem", "content": self.blocks(li.children) or [self.para([])]} for li in n.kids("li")
             ]
             return {"type": "bulletList" if tag == "ul" else "orderedList", "content": items}
@@ -287,7 +289,7 @@ class _Conv:
             for tr in (n.find("tbody") or n).kids("tr") or [
                 r for r in n.children if isinstance(r, El) and r.tag == "tr"
             ]:
-                cells = [
+                cells: list[Any] = [
                     {
                         "type": "tableHeader" if c.tag == "th" else "tableCell",
                         "attrs": {},

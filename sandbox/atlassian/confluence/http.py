@@ -8,6 +8,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
+from typing import Protocol
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -17,6 +18,13 @@ from .. import users as U
 from ..auth import SCOPE_MISMATCH, ScopeMismatch, caller
 from .cql.ast import CQLError
 from .store import Store
+
+
+class HasStore(Protocol):
+    """A site (JiraSite, ConfluenceSite...) as the handlers see it: its current store."""
+
+    store: Store
+
 
 V2_CODES = {
     400: ("INVALID_REQUEST_PARAMETER", "Bad Request"),
@@ -101,7 +109,7 @@ def iso(dt: datetime | None) -> str | None:
 class Ctx:
     request: Request
     user: U.User
-    site: object
+    site: HasStore
     api: str  # v1 | v2
 
     @property

@@ -114,8 +114,11 @@ class ConfluenceMiddleware(SandboxMiddleware):
         )
 
 
-async def _http_error(request: Request, exc: HTTPException):
+async def _http_error(request: Request, exc: Exception):
     from starlette.responses import JSONResponse
+
+    if not isinstance(exc, HTTPException):  # registered for HTTPException only
+        raise exc
 
     path = request.url.path
     if _is_v2(path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from .. import users as U
@@ -81,7 +82,7 @@ def version_json(v: Version) -> dict:
 def page_json(
     c: Content, store: Store, base: str, fmt: str | None, *, single: bool = False, extra: dict | None = None
 ) -> dict:
-    out = {"id": str(c.id), "status": c.status, "title": c.title, "spaceId": str(c.space_id)}
+    out: dict[str, Any] = {"id": str(c.id), "status": c.status, "title": c.title, "spaceId": str(c.space_id)}
     if c.type == "page":
         if c.parent_id is not None:
             out["parentId"] = str(c.parent_id)
@@ -105,7 +106,7 @@ def page_json(
 
 
 def space_json(sp: Space, store: Store, base: str, desc_format: str | None = None) -> dict:
-    out = {
+    out: dict[str, Any] = {
         "id": str(sp.id),
         "key": sp.key,
         "name": sp.name,
@@ -132,7 +133,7 @@ def comment_links(cm: Comment, store: Store) -> dict:
 
 def comment_json(cm: Comment, store: Store, base: str, fmt: str | None, *, footer: bool = True) -> dict:
     c = store.contents.get(cm.container_id)
-    out = {"id": str(cm.id), "status": cm.status, "title": cm.version.title}
+    out: dict[str, Any] = {"id": str(cm.id), "status": cm.status, "title": cm.version.title}
     if c is not None:
         out["blogPostId" if c.type == "blogpost" else "pageId"] = str(c.id)
     if footer and cm.parent_comment_id is not None:
@@ -327,7 +328,7 @@ def content_v1(c: Content, store: Store, base: str, now: datetime, expand: set[s
         out["container"] = space_v1(sp, base)
         expandable.pop("container")
     if expand & {"history", "history.lastUpdated", "history.contributors", "history.previousVersion"}:
-        hist = {
+        hist: dict[str, Any] = {
             "latest": True,
             "createdBy": user_v1(U.BY_ACCOUNT_ID.get(c.author_id), base, account_id=c.author_id),
             "ownedBy": user_v1(

@@ -7,6 +7,7 @@ import json
 import re
 import time
 import zlib
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.responses import JSONResponse, Response
@@ -123,7 +124,7 @@ async def search(ctx: Ctx):
     terms = CQ.highlight_terms(query)
     mode = ctx.q.get("excerpt") or "highlight"
     now = ctx.now
-    results = []
+    results: list[Any] = []
     for c in page:
         sp = ctx.store.spaces[c.space_id]
         results.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Literal, overload
 
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -245,6 +246,10 @@ async def blogpost_get(ctx: Ctx):
     return JSONResponse(_single(ctx, c))
 
 
+@overload
+def _storage_from(body: object, *, required: Literal[True]) -> str: ...
+@overload
+def _storage_from(body: object, *, required: bool) -> str | None: ...
 def _storage_from(body, *, required: bool) -> str | None:
     """Accept ``{representation, value}`` and the nested ``{storage: {value, representation}}`` form."""
     if body is None:
@@ -371,7 +376,7 @@ async def page_create(ctx: Ctx):
         parent = ctx.store.page(parent_id, ctx.user.account_id)
         if parent is None or parent.space_id != sp.id:
             raise ApiError(400, f"Invalid parentId {parent_id}: the parent page must exist in space {sp.key}")
-        pid = parent.id
+        pid: int | None = parent.id
     else:
         pid = None if root_level else sp.homepage_id
     storage = _storage_from(data.get("body"), required=False) or ""
@@ -655,14 +660,15 @@ async def footer_comment_create(ctx: Ctx):
         parent_comment = _comment(ctx, str(data[kind]))
         container = ctx.store.contents[parent_comment.container_id]
     elif kind in ("pageId", "blogPostId"):
-        container = ctx.store.page(
+        page = ctx.store.page(
             data[kind],
             ctx.user.account_id,
             types=("page" if kind == "pageId" else "blogpost",),
             statuses=("current", "archived"),
         )
-        if container is None:
+        if page is None:
             raise ApiError(404, NOT_FOUND_PAGE if kind == "pageId" else "Blog post not found")
+        container = page
     else:
         raise ApiError(400, f"Comments on {kind[:-2]} are not supported by this site")
     now = ctx.now

@@ -682,6 +682,12 @@ def _large_body(rng: random.Random, ids: S.Ids) -> str:
     return "".join(parts)
 
 
+def _homepage(store: Store, space: Space) -> Content:
+    if space.homepage_id is None:  # every seeded space gets one when it is created
+        raise ValueError(f"space {space.key} has no homepage")
+    return store.contents[space.homepage_id]
+
+
 def build_store(seed: int = 42, now: datetime | None = None, clock: Clock | None = None) -> Store:
     clock = clock or Clock(now)
     now = clock.base
@@ -689,7 +695,7 @@ def build_store(seed: int = 42, now: datetime | None = None, clock: Clock | None
     ids = S.Ids(random.Random(seed + 1))
     store = Store(clock)
     fx = Fixtures(this_week_meeting_notes=[], old_meeting_notes=[], blogposts=[], recently_edited=[], old_pages=[])
-    store.fixtures = fx  # type: ignore[attr-defined]
+    store.fixtures = fx
     ws = week_start(now)
     this_week_span = max(timedelta(0), now - ws - timedelta(minutes=5))
 
@@ -798,7 +804,7 @@ def build_store(seed: int = 42, now: datetime | None = None, clock: Clock | None
     by_key = {sp.key: sp for sp in store.spaces.values()}
     for key in ("ENG", "PROD", "OPS", "HR", "SHOP"):
         sp = by_key[key]
-        home = store.contents[sp.homepage_id]
+        home = _homepage(store, sp)
         for spos, (section, kind, titles) in enumerate(SECTIONS[key]):
             sec_created = now - timedelta(days=rng.uniform(500, 900))
             sec = add_page(
@@ -832,7 +838,7 @@ def build_store(seed: int = 42, now: datetime | None = None, clock: Clock | None
     shop = by_key["SHOP"]
     notes_parent = add_page(
         shop,
-        store.contents[shop.homepage_id],
+        _homepage(store, shop),
         "Meeting notes",
         "section",
         99,
@@ -1070,12 +1076,12 @@ def build_store(seed: int = 42, now: datetime | None = None, clock: Clock | None
                 author = rng.choice(AUTHORS)
                 when = c.created + (c.updated - c.created) * rng.random() + timedelta(minutes=5)
                 when = min(when, now - timedelta(minutes=1))
-                body = S.p(S.t(rng.choice(COMMENTS)))
+                comment_body = S.p(S.t(rng.choice(COMMENTS)))
                 top = store.add_comment(
                     container_id=c.id,
                     author_id=_acct(author),
                     created=when,
-                    versions=[Version(1, _acct(author), when, "", f"Re: {c.title}", body)],
+                    versions=[Version(1, _acct(author), when, "", f"Re: {c.title}", comment_body)],
                 )
                 if rng.random() < 0.4 or (c.id == macro_page.id and k == 0):
                     who = rng.choice(AUTHORS)

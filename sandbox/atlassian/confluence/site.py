@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from .seed import build_store
+from .seed import Fixtures, build_store
 from .store import Clock
+
+if TYPE_CHECKING:
+    from ..oauth_grants import GrantStore
 
 
 class ConfluenceSite:
-    grants = None  # the identity provider's GrantStore (set by create_app): issued OAuth tokens are accepted too
+    # the identity provider's grants (set by create_app): OAuth tokens it issued are accepted too
+    grants: GrantStore | None = None
 
     def __init__(self, seed: int = 42, now: datetime | None = None):
         self.seed = seed
@@ -20,5 +25,5 @@ class ConfluenceSite:
         self.store = build_store(self.seed, clock=Clock(self.now))
 
     @property
-    def fixtures(self) -> dict:
+    def fixtures(self) -> Fixtures:
         return self.store.fixtures

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from html import escape
 
 JIRA_SERVER = "System Jira"
@@ -148,7 +149,7 @@ def date(iso_day: str) -> str:
     return f'<time datetime="{iso_day}" />'
 
 
-def task_list(ids: Ids, tasks: list[tuple[str, bool, str | None, str | None]]) -> str:
+def task_list(ids: Ids, tasks: Sequence[tuple[str, bool, str | None, str | None]]) -> str:
     """tasks: (text, done, assignee account id or None, due yyyy-mm-dd or None)."""
     out = ["<ac:task-list>"]
     for n, (text, done, who, due) in enumerate(tasks, 1):

@@ -8,10 +8,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..jira.store import Clock
 from ..permissions import can_view_space
+
+if TYPE_CHECKING:
+    from .seed import Fixtures
 
 __all__ = ["Clock", "Space", "Version", "Content", "Comment", "Label", "Attachment", "Store", "plain_text"]
 
@@ -163,6 +166,8 @@ class Attachment:
 
 
 class Store:
+    fixtures: Fixtures  # set by the seed (`build_store`)
+
     def __init__(self, clock: Clock):
         self.clock = clock
         self.lock = threading.RLock()
@@ -239,9 +244,10 @@ class Store:
         seen = set()
         while cur.parent_id is not None and cur.parent_id not in seen:
             seen.add(cur.parent_id)
-            cur = self.contents.get(cur.parent_id)
-            if cur is None:
+            parent = self.contents.get(cur.parent_id)
+            if parent is None:
                 break
+            cur = parent
             out.append(cur)
         return list(reversed(out))  # root first
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any, TypeGuard, overload
 
 
 class ADFError(ValueError):
     pass
 
 
-def is_adf(value) -> bool:
+def is_adf(value: object) -> TypeGuard[dict]:
     return isinstance(value, dict) and value.get("type") == "doc" and isinstance(value.get("content"), list)
 
 
@@ -25,7 +26,7 @@ def validate(value) -> dict:
 
 # ---------------------------------------------------------------- builders (used by the seed)
 def text(t: str, *marks) -> dict:
-    node = {"type": "text", "text": t}
+    node: dict[str, Any] = {"type": "text", "text": t}
     if marks:
         node["marks"] = list(marks)
     return node
@@ -51,7 +52,7 @@ def bullets(*items: str, ordered: bool = False) -> dict:
 
 
 def code(src: str, language: str = "") -> dict:
-    node = {"type": "codeBlock", "content": [text(src)]}
+    node: dict[str, Any] = {"type": "codeBlock", "content": [text(src)]}
     if language:
         node["attrs"] = {"language": language}
     return node
@@ -195,7 +196,7 @@ def _inline_adf(s: str, names: dict | None = None) -> list[dict]:
         if m.start() > pos:
             out.append(text(s[pos : m.start()]))
         if m.group("mention"):
-            aid = m.group("mention")
+            aid: str = m.group("mention")
             out.append(mention(aid, (names or {}).get(aid, aid)))
         elif m.group("ltext"):
             out.append(link(m.group("ltext"), m.group("lhref")))
@@ -211,6 +212,10 @@ def _inline_adf(s: str, names: dict | None = None) -> list[dict]:
     return out
 
 
+@overload
+def from_wiki(src: str, names: dict | None = None) -> dict: ...
+@overload
+def from_wiki(src: None, names: dict | None = None) -> None: ...
 def from_wiki(src: str | None, names: dict | None = None) -> dict | None:
     """Parse the wiki-markup subset produced by :func:`to_wiki` (plus plain text) into ADF."""
     if src is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import users as U
 
@@ -10,7 +11,7 @@ CLOUD_ID = "0f5c2d7e-3b1a-4f8e-9c6d-2a4b8e1f7c30"
 SITE_NAME = "sandbox"
 
 # ---------------------------------------------------------------- statuses & workflow
-STATUS_CATEGORIES = {
+STATUS_CATEGORIES: dict[str, dict[str, Any]] = {
     "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
     "indeterminate": {"id": 4, "key": "indeterminate", "colorName": "yellow", "name": "In Progress"},
     "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
@@ -369,7 +370,7 @@ COMPONENTS = {
     "OPS": [("Infrastructure", "Servers, networks and cloud accounts."), ("On-call", "Paging and rotas.")],
     "MOB": [("iOS", "The iPhone and iPad app."), ("Android", "The Android app.")],
 }
-VERSIONS = {
+VERSIONS: dict[str, list[tuple[str, bool, str | None]]] = {
     "SHOP": [("2026.10", True, "2026-10-15"), ("2026.12", False, "2026-12-15")],
     "OPS": [],
     "MOB": [("3.4.0", True, "2026-09-30"), ("3.5.0", False, None)],

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
+from typing import Protocol
 
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
@@ -18,6 +19,13 @@ from . import catalog as C
 from .jql.ast import JQLError
 from .store import Store
 from .writes import WriteError
+
+
+class HasStore(Protocol):
+    """A site (JiraSite, ConfluenceSite...) as the handlers see it: its current store."""
+
+    store: Store
+
 
 AUTH_REQUIRED = "Client must be authenticated to access this resource."
 ISSUE_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
@@ -76,7 +84,7 @@ class Ctx:
     request: Request
     user: U.User
     version: int
-    site: object
+    site: HasStore
 
     @property
     def store(self) -> Store:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from .. import users as U
 from . import adf as A
@@ -141,7 +142,12 @@ def comment_json(c: Comment, issue: Issue, base: str, v: int, *, rendered: bool 
 
 
 def component_json(c: Component, base: str, v: int, *, full: bool = False) -> dict:
-    out = {"self": f"{base}/rest/api/{v}/component/{c.id}", "id": c.id, "name": c.name, "description": c.description}
+    out: dict[str, Any] = {
+        "self": f"{base}/rest/api/{v}/component/{c.id}",
+        "id": c.id,
+        "name": c.name,
+        "description": c.description,
+    }
     if full:
         p = C.PROJECT_BY_KEY[c.project_key]
         lead = user_ref(c.lead, base)
@@ -369,13 +375,13 @@ def issue_json(
 ) -> dict:
     if fields == ["id"] and not expand:
         return {"id": str(i.id)}
-    out = {
+    out: dict[str, Any] = {
         "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
         "id": str(i.id),
         "self": f"{base}/rest/api/{v}/issue/{i.id}",
         "key": i.key,
     }
-    fmap = {}
+    fmap: dict[str, Any] = {}
     for fid in fields:
         if fid in ("id", "key"):
             continue
@@ -383,7 +389,7 @@ def issue_json(
             fmap[fid] = field_value(i, fid, store, base, v, viewer)
     out["fields"] = fmap
     if "renderedFields" in expand:
-        rf = {}
+        rf: dict[str, Any] = {}
         for fid in fields:
             if fid in C.RICH_TEXT_FIELDS:
                 rf[fid] = A.to_html(

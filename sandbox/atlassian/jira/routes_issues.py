@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from typing import Any
 
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -48,7 +49,8 @@ async def _search(ctx: Ctx, params: dict) -> Response:
     only_ids = set(fields) <= {"id", "key"} and not expand
     cap = 5000 if only_ids else 100
     try:
-        max_results = int(params.get("maxResults") if params.get("maxResults") not in (None, "") else 50)
+        raw_max: Any = params.get("maxResults")  # a JSON value or a query string
+        max_results = int(raw_max if raw_max not in (None, "") else 50)
     except (TypeError, ValueError):
         raise ApiError(400, ["The 'maxResults' parameter must be an integer."]) from None
     max_results = max(0, min(max_results, cap))
@@ -57,7 +59,7 @@ async def _search(ctx: Ctx, params: dict) -> Response:
     token = params.get("nextPageToken")
     offset = _decode_token(token, jql, now.timestamp()) if token else 0
     page = hits[offset : offset + max_results]
-    out = {
+    out: dict[str, Any] = {
         "issues": [
             R.issue_json(
                 i, ctx.store, ctx.base, ctx.version, fields, expand, _transitions_for(ctx), viewer=ctx.user.account_id
@@ -398,7 +400,7 @@ async def changelog_bulk(ctx: Ctx):
         hj = R.history_json(h, ctx.base)
         hj["items"] = [x for x in hj["items"] if x["fieldId"] in {it.field_id for it in items}]
         grouped.setdefault(iid, []).append(hj)
-    out = {"issueChangeLogs": [{"issueId": str(k), "changeHistories": v} for k, v in grouped.items()]}
+    out: dict[str, Any] = {"issueChangeLogs": [{"issueId": str(k), "changeHistories": v} for k, v in grouped.items()]}
     if offset + mx < len(entries):
         out["nextPageToken"] = base64.urlsafe_b64encode(str(offset + mx).encode()).decode().rstrip("=")
     return JSONResponse(out)

@@ -44,7 +44,7 @@ def resolve_project_type(fields: dict) -> tuple[C.Project, C.IssueType]:
         errors["issuetype"] = (
             "Specify an issue type" if not fields.get("issuetype") else "The issue type selected is invalid."
         )
-    if errors:
+    if errors or proj is None or tid is None:  # with no errors both are set; the check tells mypy
         raise WriteError(errors)
     return proj, C.ITYPE_BY_ID[tid]
 

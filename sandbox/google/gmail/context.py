@@ -147,7 +147,7 @@ Handler = Callable[[GmailCtx], Awaitable[Response]]
 
 def gmail_endpoint(
     store: GmailStore, tokens: TokenStore, budget: UnitBudget, limits_on: Callable[[], bool]
-) -> Callable[[tuple[str, ...], int], Callable[[Handler], Callable[[Request], Awaitable[Response]]]]:
+) -> Callable[[tuple[str, ...], int, str | None], Callable[[Handler], Callable[[Request], Awaitable[Response]]]]:
     """``endpoint(scopes, units, schema)(handler)``: authenticate, check ``userId`` and scopes, spend quota units;
     answers cut to the ``fields`` partial-response selection (checked against the response ``schema``)."""
 
@@ -171,7 +171,7 @@ def gmail_endpoint(
                     response = await handler(GmailCtx(request, store, token, box, str(request.base_url).rstrip("/")))
                     spec = request.query_params.get("fields")
                     if spec and schema and isinstance(response, JSONResponse) and response.status_code == 200:
-                        return JSONResponse(discovery.select(json.loads(response.body), spec, schema))
+                        return JSONResponse(discovery.select(json.loads(bytes(response.body)), spec, schema))
                     return response
                 except GoogleError as exc:
                     return error_response(exc)

@@ -163,9 +163,10 @@ def _describe(exc: UnexpectedInput, text: str) -> str:
             f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got '{exc.token}'. (line 1, character {col})"
         )
     if isinstance(exc, UnexpectedCharacters):
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)  # always set for this error
+        ch = text[pos] if pos < len(text) else ""
         if ch in "\"'":
-            rest = text[exc.pos_in_stream + 1 :]
+            rest = text[pos + 1 :]
             return (
                 f"Error in the JQL Query: The quoted string '{rest}' has not been completed. (line 1, character {col})"
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -167,7 +168,7 @@ def resolve_user(v, ctx: Context) -> set[str | None]:
     u = U.BY_EMAIL.get(s.lower())
     if u:
         return {u.account_id}
-    hits = {u.account_id for u in U.USERS if u.display_name.lower() == s.lower()}
+    hits: set[str | None] = {u.account_id for u in U.USERS if u.display_name.lower() == s.lower()}
     if hits:
         return hits
     raise JQLError(f"The value '{s}' does not exist for the field 'assignee'.")
@@ -403,10 +404,12 @@ class Evaluator:
         if f == "sprint":
             if isinstance(v, Func):
                 return self._in_function(f, v, raw)
-            ids = {sp.id for sp in s.sprints.values() if str(sp.id) == v.text or sp.name.lower() == v.text.lower()}
-            if not ids:
+            sprint_ids = {
+                sp.id for sp in s.sprints.values() if str(sp.id) == v.text or sp.name.lower() == v.text.lower()
+            }
+            if not sprint_ids:
                 raise JQLError(f"The value '{v.text}' does not exist for the field 'sprint'.")
-            return lambda i: bool(ids & set(i.sprint_ids))
+            return lambda i: bool(sprint_ids & set(i.sprint_ids))
         if f == "flagged":
             if v.text.lower() != "impediment":
                 raise JQLError(f"The option '{v.text}' for field 'Flagged' does not exist.")
@@ -473,6 +476,8 @@ class Evaluator:
             return lambda i: i.project_key == iss.project_key and cmp(_key_order(i), k)
         if f == "priority":
             pid = _lookup("priority", v, C.PRIORITY_BY_NAME, C.PRIORITY_BY_ID, "priority")
+            if pid is None:  # `priority > EMPTY`: nothing to rank against
+                raise JQLError(f"The operator '{op}' is not supported by the '{raw}' field.")
             r = C.PRIORITY_RANK[pid]
             return lambda i: cmp(C.PRIORITY_RANK[i.priority_id], r)
         raise JQLError(f"The operator '{op}' is not supported by the '{raw}' field.")
@@ -510,7 +515,7 @@ class Evaluator:
         hist_field = HISTORY_FIELDS.get(f)
         if hist_field is None:
             raise JQLError(f"History searches are not supported for the '{c.field}' field.")
-        conds = []
+        conds: list[Callable[..., bool]] = []
         for p in c.preds:
             kind = p[0]
             if kind == "after":
@@ -529,7 +534,7 @@ class Evaluator:
                 val = p[1]
                 attr = "from_string" if kind == "from" else "to_string"
                 idattr = "from_" if kind == "from" else "to"
-                names = {val.text.lower()} if isinstance(val, Value) else set()
+                names: set[str | None] = {val.text.lower()} if isinstance(val, Value) else set()
                 if f == "assignee":
                     names = resolve_user(val, self.ctx)
                     conds.append(lambda h, it, ids=names, a=idattr: getattr(it, a) in ids)
@@ -575,7 +580,7 @@ def _sort_value(issue: Issue, f: str, store: Store):
     return field_value(issue, f, store)
 
 
-def sort_issues(issues: list[Issue], order: list[tuple[str, str | None]], store: Store) -> list[Issue]:
+def sort_issues(issues: list[Issue], order: Sequence[tuple[str, str | None]], store: Store) -> list[Issue]:
     if len(order) > 7:
         raise JQLError("Error in the JQL Query: The ORDER BY clause supports at most 7 fields.")
     keys = [(canonical(f), d) for f, d in order] or [("created", "DESC")]
