@@ -149,9 +149,12 @@ class Lookups:
                     self.cache.put(self.identity, "users-bulk", None, "unavailable")
                     break
                 for user in found:
-                    name = user.get("displayName") or user.get("publicName") or user.get("accountId")
-                    self.cache.put(self.identity, "person", user.get("accountId"), name)
-                    out[user.get("accountId")] = name
+                    user_id = user.get("accountId")
+                    if not user_id:  # a malformed entry: no id to key its name by
+                        continue
+                    name = user.get("displayName") or user.get("publicName") or user_id
+                    self.cache.put(self.identity, "person", user_id, name)
+                    out[user_id] = name
         for account_id in missing:
             out.setdefault(
                 account_id, self.cache.peek(self.identity, "person", account_id) or f"user {account_id[-6:]}"

@@ -39,7 +39,7 @@ def comments_section(comments: list[tuple[dict, int]], names: dict[str, str], pe
     parts = ["## Comments"]
     for comment, depth in comments:
         version = comment.get("version") or {}
-        who = names.get(version.get("authorId") or comment.get("authorId"), "someone")
+        who = names.get(version.get("authorId") or comment.get("authorId") or "", "someone")
         body = storage.read(((comment.get("body") or {}).get("storage") or {}).get("value", ""), people).markdown
         prefix = "> " * depth
         head = f"{prefix}**{who}**, {local(version.get('createdAt'), tz)} (comment {comment.get('id')}"
@@ -72,7 +72,7 @@ def versions_section(versions: list[dict], names: dict[str, str], tz: str = "UTC
     if not versions:
         return "## Versions\n\n_(none)_"
     rows = [
-        (v.get("number"), names.get(v.get("authorId"), ""), local(v.get("createdAt"), tz), v.get("message", ""))
+        (v.get("number"), names.get(v.get("authorId") or "", ""), local(v.get("createdAt"), tz), v.get("message", ""))
         for v in versions
     ]
     return "## Versions\n\n" + table(["Version", "By", "When", "Message"], rows)

@@ -31,7 +31,8 @@ def _done(issue: dict) -> bool:
 
 def blocked_by(issue: dict) -> tuple[list[str], list[str]]:
     """(keys of open issues blocking this one, keys of Done issues still linked as blocking it)."""
-    still, done = [], []
+    still: list[str] = []
+    done: list[str] = []
     for link in (issue.get("fields") or {}).get("issuelinks") or []:
         other = link.get("inwardIssue")
         if other is None or ((link.get("type") or {}).get("inward") or "").lower() != BLOCKED_BY:

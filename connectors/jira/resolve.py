@@ -92,7 +92,7 @@ class Lookups:
 
         async def load() -> dict[str, dict]:
             fields = await self.client.createmeta_fields(project_key, issue_type["id"])
-            return {f.get("fieldId") or f.get("key"): f for f in fields}
+            return {f.get("fieldId") or f.get("key") or "": f for f in fields}
 
         return issue_type, await self._cached("createfields", (project_key, issue_type["id"]), load)
 

@@ -37,7 +37,12 @@ class JiraRuntime(UpstreamRuntime[JiraClient, Lookups]):
         PUT/PATCH/DELETE at half, single-issue reads at 1.5x
         (developer.atlassian.com/cloud/jira/platform/rate-limiting).
         """
-        factors = {"PUT": 0.5, "PATCH": 0.5, "DELETE": 0.5, ("GET", "/rest/api/{}/issue/{}"): 1.5}
+        factors: dict[str | tuple[str, str], float] = {
+            "PUT": 0.5,
+            "PATCH": 0.5,
+            "DELETE": 0.5,
+            ("GET", "/rest/api/{}/issue/{}"): 1.5,
+        }
         return RateTable(self.settings.rate_limit_per_second, factors)
 
     async def checks(self) -> list[Check]:

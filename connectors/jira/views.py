@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from shared.dates import local, local_day, times_in
@@ -93,7 +94,7 @@ def cell_value(issue: dict, column: str, names: dict[str, str], tz: str = "UTC")
     return plain(fields.get(field_id), tz)
 
 
-def issue_table(issues: list[dict], columns: list[str], names: dict[str, str], browse, tz: str = "UTC") -> str:
+def issue_table(issues: Sequence[dict], columns: list[str], names: dict[str, str], browse, tz: str = "UTC") -> str:
     """Rows of issues: the key links to the issue; other columns are short text, times in `tz`."""
     headers = [c.capitalize() if c in SUMMARY_COLUMNS else c for c in columns]
     rows = []

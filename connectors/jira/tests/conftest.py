@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from connectors.jira.connector import connector
@@ -33,8 +35,10 @@ def upstream(atlassian):
 
 
 def make_settings(url: str, **overrides) -> JiraSettings:
-    values = dict(url=url, email=DEMO_USER, api_token=DEMO_TOKEN, rate_limit_per_second=1000, http_timeout_seconds=3)
-    return JiraSettings(_secrets_dir=None, **(values | overrides))
+    values: dict[str, Any] = dict(
+        url=url, email=DEMO_USER, api_token=DEMO_TOKEN, rate_limit_per_second=1000, http_timeout_seconds=3
+    )
+    return JiraSettings(_secrets_dir=None, **(values | overrides))  # type: ignore[call-arg]  # pydantic-settings init kwarg
 
 
 globals().update(connector_fixtures(connector, make_settings))  # settings, runtime, client, mcp_url
