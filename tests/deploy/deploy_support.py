@@ -22,6 +22,14 @@ RESERVED_PORTS = {"storage": 8003, "mail": 8004}
 INSTALLED = {ep.name: ep.load() for ep in entry_points(group="enterprise_connectors.connectors")}
 DEFAULT_PORTS = RESERVED_PORTS | {name: c.default_port for name, c in INSTALLED.items()}
 AVAILABLE_CONNECTORS = tuple(sorted(INSTALLED, key=lambda name: DEFAULT_PORTS[name]))
+SANDBOXES = {ep.name: ep.load() for ep in entry_points(group="enterprise_connectors.sandboxes")}
+
+
+def has_url(name: str) -> bool:
+    """Whether the connector is pointed at its upstream by a <PREFIX>_URL setting (Jira, Confluence: yes)."""
+    return "url" in INSTALLED[name].settings.model_fields
+
+
 SANDBOX_PORT = 9100
 PREFIXES = {name: name.upper() for name in DEFAULT_PORTS}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -31,6 +31,8 @@ HADOLINT = Path(sys.executable).with_name("hadolint")
 
 def load_script(name: str):
     spec = importlib.util.spec_from_file_location(f"deploy_{name}", DEPLOY / f"{name}.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {DEPLOY / f'{name}.py'}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

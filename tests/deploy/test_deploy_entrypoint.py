@@ -104,7 +104,7 @@ def wait_http(url: str, proc: subprocess.Popen, log: Path, *, accept=lambda stat
     delay, last = 0.05, "no answer"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"{proc.args} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            pytest.fail(f"{proc.args!r} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 status = response.status
