@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import uvicorn
+from mcp.types import CallToolResult, TextContent
 
 
 def free_port() -> int:
@@ -59,6 +60,13 @@ def serve_in_thread(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def first_text(result: CallToolResult) -> str:
+    """The text of a tool result's first content block (our tools always answer with text first)."""
+    block = result.content[0]
+    assert isinstance(block, TextContent), f"expected text, got {block.type}"
+    return block.text
 
 
 def assert_snapshot(path: Path | str, data: Any) -> None:

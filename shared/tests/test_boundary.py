@@ -8,10 +8,10 @@ from typing import Annotated, Any
 import pytest
 from mcp import Client
 from mcp.server import MCPServer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from shared.boundary import ECHO_CHARS, MAX_ERROR_CHARS, MAX_RESULT_CHARS, register
-from shared.credentials import ConfiguredAccount, Credential
+from shared.credentials import ConfiguredAccount, Credential, CredentialProvider
 from shared.errors import InvalidInput, UncertainWrite
 from shared.tools import Effect, Tool
 
@@ -20,7 +20,9 @@ received: list[dict[str, Any]] = []
 
 
 class Runtime:
-    credentials = ConfiguredAccount(Credential("alice@example.com", "bearer", "not-a-secret"))
+    credentials: CredentialProvider = ConfiguredAccount(
+        Credential("alice@example.com", "bearer", SecretStr("not-a-secret"))
+    )
 
 
 class Window(BaseModel):

@@ -14,8 +14,8 @@ UTC = UTC
 NOW = datetime(2026, 3, 19, 15, 30, tzinfo=UTC)
 
 
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,7 @@ class Upstream:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server
         return f"http://{host}:{port}"
 
     def then(self, *actions) -> Upstream:

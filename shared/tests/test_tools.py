@@ -10,10 +10,10 @@ from typing import Annotated, Literal
 import pytest
 from mcp import Client
 from mcp.server import MCPServer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from shared.boundary import register
-from shared.credentials import ConfiguredAccount, Credential
+from shared.credentials import ConfiguredAccount, Credential, CredentialProvider
 from shared.errors import ConnectorError, NotFound
 from shared.observability import JsonFormatter
 from shared.schemas import compact_schema, inline_refs
@@ -29,7 +29,9 @@ async def _noop(rt) -> str:
 class FakeRuntime:
     """What registration needs from a runtime: who acts (one configured account here)."""
 
-    credentials = ConfiguredAccount(Credential("alice@example.com", "bearer", "not-a-secret"))
+    credentials: CredentialProvider = ConfiguredAccount(
+        Credential("alice@example.com", "bearer", SecretStr("not-a-secret"))
+    )
 
 
 def tool(name="t", effect=Effect.READ, toolset="core", **extra) -> Tool:

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from shared.boundary import published_signature
 from shared.connector import Connector
 from shared.server import build_server
-from shared.testing import assert_snapshot, listed_tools, tool_surface_problems
+from shared.testing import assert_snapshot, first_text, listed_tools, tool_surface_problems
 from shared.tools import Effect, enabled
 
 pytestmark = pytest.mark.anyio
@@ -91,7 +91,7 @@ async def test_unknown_arguments_are_refused_by_name(connector: Connector, setti
     async with Client(build_server(connector, settings, connector.runtime(settings))) as client:
         for tool in connector.tools:
             result = await client.call_tool(tool.name, {"no_such_argument": 1})
-            text = result.content[0].text
+            text = first_text(result)
             assert result.is_error and "no_such_argument" in text, (tool.name, text)
 
 
@@ -108,14 +108,14 @@ async def test_search_and_fetch_follow_the_chatgpt_contract(connector: Connector
     assert {"id", "title", "text", "url", "metadata"} <= set(listed["fetch"]["outputSchema"]["properties"])
     async with Client(build_server(connector, settings, connector.runtime(settings))) as client:
         found = await client.call_tool("search", {"query": connector.search_example})
-        assert not found.is_error and json.loads(found.content[0].text) == found.structured_content
+        assert not found.is_error and json.loads(first_text(found)) == found.structured_content
         results = found.structured_content["results"]
         assert results, f"search {connector.search_example!r} found nothing in the sandbox"
         for hit in results:
             assert set(hit) == {"id", "title", "url"} and hit["title"]
             assert urlsplit(hit["url"]).scheme in ("http", "https") and urlsplit(hit["url"]).netloc
         fetched = await client.call_tool("fetch", {"id": results[0]["id"]})
-        assert not fetched.is_error and json.loads(fetched.content[0].text) == fetched.structured_content
+        assert not fetched.is_error and json.loads(first_text(fetched)) == fetched.structured_content
         document = fetched.structured_content
         assert document["id"] == results[0]["id"] and document["text"] and document["url"]
         assert all(isinstance(v, str) for v in document.get("metadata", {}).values())

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import httpx2
 import pytest
 import requests
 from mcp import Client
@@ -27,7 +28,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from connectors.jira.connector import connector
 from sandbox.atlassian.oauth_testing import approve
-from sandbox.atlassian.testing import running_site
+from sandbox.atlassian.testing import SiteUnderTest, running_site
 from shared import cli
 from shared.settings import load_settings
 from shared.testing import free_port, serve_in_thread
@@ -40,7 +41,7 @@ CALLBACK = "http://127.0.0.1:1/chatgpt-callback"  # never contacted: the test re
 class Deployment:
     mcp: str
     issuer: str
-    site: object
+    site: SiteUnderTest
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +153,7 @@ def sign_in(d: Deployment, person: str, scope: str = "jira.read jira.write offli
 
 @asynccontextmanager
 async def as_person(d: Deployment, access_token: str):
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {access_token}"}, timeout=30) as http:
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {access_token}"}, timeout=30) as http:
         async with Client(streamable_http_client(d.mcp, http_client=http)) as client:
             yield client
 

@@ -8,6 +8,7 @@ instead of retrying into the upstream's limit.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import anyio
 import pytest
@@ -40,8 +41,10 @@ def upstream(site):
 
 
 def settings_for(url: str, **overrides) -> JiraSettings:
-    values = dict(url=url, email=DEMO_USER, api_token=DEMO_TOKEN, rate_limit_per_second=1000, http_timeout_seconds=3)
-    return JiraSettings(_secrets_dir=None, **(values | overrides))
+    values: dict[str, Any] = dict(
+        url=url, email=DEMO_USER, api_token=DEMO_TOKEN, rate_limit_per_second=1000, http_timeout_seconds=3
+    )
+    return JiraSettings(_secrets_dir=None, **(values | overrides))  # type: ignore[call-arg]  # pydantic-settings init kwarg
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ class DemoSettings(ServerSettings):
 
 
 def settings(**values) -> DemoSettings:
-    return DemoSettings(_secrets_dir=None, **values)
+    return DemoSettings(_secrets_dir=None, **values)  # type: ignore[call-arg]  # pydantic-settings init kwarg
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])

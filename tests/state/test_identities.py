@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import httpx
+import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -72,7 +73,7 @@ def served(site):
 @asynccontextmanager
 async def signed_in(url: str, subject: str):
     headers = {"Authorization": f"Bearer token-for-{subject}"}
-    async with httpx.AsyncClient(headers=headers, timeout=30) as http:
+    async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
         async with Client(streamable_http_client(url, http_client=http)) as client:
             yield client
 

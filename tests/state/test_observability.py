@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import pytest
 import requests
 from mcp import Client
+from pydantic import SecretStr
 
 from connectors.jira.connector import connector
 from connectors.jira.runtime import JiraRuntime
@@ -39,11 +40,11 @@ def sandbox():
 
 
 def settings_for(url: str) -> JiraSettings:
-    return JiraSettings(
+    return JiraSettings(  # type: ignore[call-arg]  # pydantic-settings init kwarg
         _secrets_dir=None,
         url=url,
         email="alice@example.com",
-        api_token=SECRET_TOKEN,
+        api_token=SecretStr(SECRET_TOKEN),
         rate_limit_per_second=1000,
         http_timeout_seconds=3,
     )
@@ -55,7 +56,7 @@ class Lines(logging.Handler):
     def __init__(self):
         super().__init__(logging.DEBUG)
         self.setFormatter(JsonFormatter())
-        self.seen: list[tuple[str, dict]] = []
+        self.seen: list[tuple[str | None, dict]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.seen.append((record.threadName, json.loads(self.format(record))))

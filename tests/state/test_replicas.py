@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from mcp import Client
+from pydantic import SecretStr
 
 from connectors.jira.connector import connector
 from connectors.jira.runtime import JiraRuntime
@@ -59,7 +60,7 @@ def hammer(servers, calls_per_server: int, workers_per_server: int = 4) -> list[
         return list(pool.map(lambda job: fetch(job[1], sessions[job[1]], job[0] + 1), enumerate(jobs)))
 
 
-def run_replicas(sandbox_url: str, control: SandboxControl, tmp_path, **extra_env: str) -> list[dict]:
+def run_replicas(sandbox_url: str, control: SandboxControl, tmp_path, **extra_env: str) -> list[str]:
     env = server_env(
         JIRA_URL=sandbox_url,
         JIRA_EMAIL="alice@example.com",
@@ -106,11 +107,11 @@ def sandbox():
 
 
 def jira_settings(url: str, user: str) -> JiraSettings:
-    return JiraSettings(
+    return JiraSettings(  # type: ignore[call-arg]  # pydantic-settings init kwarg
         _secrets_dir=None,
         url=url,
         email=f"{user}@example.com",
-        api_token=f"token-{user}",
+        api_token=SecretStr(f"token-{user}"),
         rate_limit_per_second=1000,
         http_timeout_seconds=3,
     )

@@ -13,10 +13,12 @@ import hashlib
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -80,7 +82,7 @@ def upstreams():
 def world_factory(upstreams: Upstreams, database_url: str):
     @contextlib.asynccontextmanager
     async def world(
-        document: str = "chatgpt", app: Callable[[SignIn], Starlette] | None = None, **overrides: object
+        document: str = "chatgpt", app: Callable[[SignIn], Starlette] | None = None, **overrides: Any
     ) -> AsyncIterator[World]:
         """A fresh authorization server; `app` builds the Starlette app it is installed into (default: empty)."""
         idp = upstreams.idp
@@ -90,7 +92,7 @@ def world_factory(upstreams: Upstreams, database_url: str):
         settings = SignInSettings(
             public_url=issuer,
             database_url=database_url,
-            vault_keys="k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+            vault_keys=SecretStr("k1:" + base64.b64encode(secrets.token_bytes(32)).decode()),
             upstream_name="fakeidp",
             upstream_display_name="Fake IdP",
             upstream_authorize_url=f"{upstreams.idp_url}/authorize",
@@ -98,7 +100,7 @@ def world_factory(upstreams: Upstreams, database_url: str):
             upstream_userinfo_url=f"{upstreams.idp_url}/me",
             upstream_account_id_field="account_id",
             upstream_client_id=CLIENT_ID,
-            upstream_client_secret=CLIENT_SECRET,
+            upstream_client_secret=SecretStr(CLIENT_SECRET),
             allow_insecure_loopback_cimd=True,
             **overrides,
         )

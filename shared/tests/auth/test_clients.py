@@ -98,6 +98,7 @@ async def test_a_good_document_becomes_a_public_client_with_only_its_allowed_red
     clients = await registry(database, allow_insecure_loopback_cimd=True)
     client = await clients.get(f"{base_url}/good/client.json")
     assert client is not None and client.token_endpoint_auth_method == "none" and client.client_secret is None
+    assert client.redirect_uris is not None
     assert [str(uri) for uri in client.redirect_uris] == [CALLBACK]
     assert client.scope == "jira.read offline_access" and client.client_name == "ChatGPT"
     await clients.get(f"{base_url}/good/client.json")

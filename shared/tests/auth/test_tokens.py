@@ -70,6 +70,7 @@ async def test_an_issued_token_verifies_with_subject_scopes_and_resource(keys: S
     assert access is not None
     assert (access.subject, access.scopes, access.resource) == ("alice", ["jira.read"], JIRA)
     assert access.client_id == "https://chatgpt.com/oauth/client.json"
+    assert access.claims is not None
     assert access.expires_at == int(NOW) + 3600 and access.claims["iss"] == ISSUER and access.claims["jti"]
 
 
@@ -137,7 +138,9 @@ async def test_claims_of_the_wrong_type_are_refused(keys: SigningKeys):
 async def test_a_token_signed_with_an_unknown_key_is_refused(keys: SigningKeys):
     stranger = ECKey.generate_key("P-256", auto_kid=True)
     assert await verifier(keys).verify_token(forge(stranger, {"alg": "ES256", "kid": stranger.kid}, claims())) is None
-    same_kid = ECKey.generate_key("P-256", parameters={"kid": keys.current.kid})
+    kid = keys.current.kid
+    assert kid is not None
+    same_kid = ECKey.generate_key("P-256", parameters={"kid": kid})
     assert (
         await verifier(keys).verify_token(forge(same_kid, {"alg": "ES256", "kid": keys.current.kid}, claims())) is None
     )

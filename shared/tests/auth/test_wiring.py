@@ -17,6 +17,7 @@ from mcp.server.auth.settings import AuthSettings
 from starlette.applications import Starlette
 
 from shared.auth.setup import SignIn
+from shared.testing import first_text
 
 from .flow import exchange_code, pkce, sign_in_through_the_browser
 
@@ -27,11 +28,13 @@ def mcp_app(sign_in: SignIn) -> Starlette:
     server = MCPServer(
         "jira-test",
         token_verifier=sign_in.verifier,
-        auth=AuthSettings(
-            issuer_url=sign_in.settings.public_url,
-            resource_server_url=sign_in.settings.resource_url,
-            required_scopes=["jira.read"],
-            validate_token_resource=True,
+        auth=AuthSettings.model_validate(  # from strings: a path-less issuer keeps no trailing slash
+            {
+                "issuer_url": sign_in.settings.public_url,
+                "resource_server_url": sign_in.settings.resource_url,
+                "required_scopes": ["jira.read"],
+                "validate_token_resource": True,
+            }
         ),
     )
 
@@ -52,7 +55,7 @@ async def call_whoami(mcp_url: str, token: str) -> str:
         Client(streamable_http_client(mcp_url, http_client=http)) as client,
     ):
         result = await client.call_tool("whoami", {})
-    return result.content[0].text
+    return first_text(result)
 
 
 async def test_a_signed_in_client_calls_a_tool_as_the_person_with_their_upstream_account(world_factory):
