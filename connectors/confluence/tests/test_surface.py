@@ -14,4 +14,3 @@ def test_writes_are_the_three_write_tools_and_only_the_update_is_destructive():
     assert {t.name for t in TOOLS if t.effect is not Effect.READ} == WRITES
     assert {t.name for t in TOOLS if t.effect is Effect.CHANGE} == {"confluence_update_page"}
     assert not any(t.effect is Effect.SEND for t in TOOLS)
-

@@ -14,4 +14,3 @@ def test_writes_are_the_five_write_tools_and_only_overwrites_are_destructive():
     assert {t.name for t in TOOLS if t.effect is not Effect.READ} == WRITES
     assert {t.name for t in TOOLS if t.effect is Effect.CHANGE} == {"jira_update_issue", "jira_transition_issue"}
     assert not any(t.effect is Effect.SEND for t in TOOLS)  # nothing leaves the organisation
-
