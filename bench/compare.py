@@ -52,15 +52,17 @@ async def measure_static(url: str, side: str, products: set[str], control: Sandb
     """tools/list and one result per workload (sizes), then upstream requests per call (steady state)."""
     capture = Capture()
     out: dict[str, Any] = {"workloads": {}}
-    async with httpx2.AsyncClient(event_hooks={"response": [capture.on_response]},
-                                  timeout=httpx2.Timeout(30, read=120)) as http:  # fmt: skip
+    async with httpx2.AsyncClient(
+        event_hooks={"response": [capture.on_response]}, timeout=httpx2.Timeout(30, read=120)
+    ) as http:
         async with Client(streamable_http_client(url, http_client=http)) as client:
             out["protocol"] = client.protocol_version
             tools = (await client.list_tools()).tools
             out["tools"] = len(tools)
             out["tools_list_bytes"] = len(capture.last("tools/list"))
-            model_facing = [{"name": t.name, "description": t.description, "inputSchema": t.input_schema}
-                            for t in tools]  # fmt: skip
+            model_facing = [
+                {"name": t.name, "description": t.description, "inputSchema": t.input_schema} for t in tools
+            ]
             compact = json.dumps(model_facing, separators=(",", ":"), ensure_ascii=False)
             out["model_facing_bytes"] = len(compact.encode())
             for wl in WORKLOADS:
@@ -69,8 +71,12 @@ async def measure_static(url: str, side: str, products: set[str], control: Sandb
                 make = wl.ours if side == "ours" else wl.theirs
                 call = make(wl.size_sample)
                 result = await client.call_tool(call.tool, call.args)
-                entry = {"bytes": len(capture.last("tools/call")), "text_chars": len(text_of(result)),
-                         "error": failed(result), "text": text_of(result)}  # fmt: skip
+                entry = {
+                    "bytes": len(capture.last("tools/call")),
+                    "text_chars": len(text_of(result)),
+                    "error": failed(result),
+                    "text": text_of(result),
+                }
                 control.clear_requests()  # steady state: caches warmed by the call above
                 errors = 0
                 for i in range(1, reps + 1):
@@ -102,8 +108,9 @@ async def run_all(args: argparse.Namespace, sandbox: Proc, procs: dict[str, Proc
     for product in ("jira", "confluence"):
         url = f"{procs[product].url}/mcp"
         report["static"]["ours"][product] = await measure_static(url, "ours", {product}, control, args.reps)
-    report["static"]["theirs"] = await measure_static(f"{theirs.url}/mcp", "theirs", {"jira", "confluence"},
-                                                      control, args.reps)  # fmt: skip
+    report["static"]["theirs"] = await measure_static(
+        f"{theirs.url}/mcp", "theirs", {"jira", "confluence"}, control, args.reps
+    )
     if "theirs_default_toolsets" in procs:
         report["static"]["theirs_default_toolsets"] = await _tools_list_size(
             f"{procs['theirs_default_toolsets'].url}/mcp"
@@ -115,14 +122,26 @@ async def run_all(args: argparse.Namespace, sandbox: Proc, procs: dict[str, Proc
         control.reset()  # writes do not accumulate; every run starts from the same seed
         control.configure(latency_ms=args.latency_ms, **sandbox_settings)
         waits = metric_total(server.url, WAITS) if side == "ours" else 0.0
-        result = await run_load(f"{server.url}/mcp", wl.ours if side == "ours" else wl.theirs,
-                                concurrency=concurrency, max_calls=calls, duration=args.duration, server=server,
-                                sandbox=procs["sandbox"], control=control, warmup=3, failed=failed)  # fmt: skip
+        result = await run_load(
+            f"{server.url}/mcp",
+            wl.ours if side == "ours" else wl.theirs,
+            concurrency=concurrency,
+            max_calls=calls,
+            duration=args.duration,
+            server=server,
+            sandbox=procs["sandbox"],
+            control=control,
+            warmup=3,
+            failed=failed,
+        )
         if side == "ours":
             result.rate_limit_waits = metric_total(server.url, WAITS) - waits
-        print(f"  {wl.key:<13} {side:<6} c={concurrency:<3} {result.calls:>4} calls {result.calls_per_s:7.1f}/s "
-              f"p50 {result.p50_ms:7.1f} ms CPU {result.server_cpu_ms_per_call:5.2f} ms/call "
-              f"errors {result.errors}", file=sys.stderr)  # fmt: skip
+        print(
+            f"  {wl.key:<13} {side:<6} c={concurrency:<3} {result.calls:>4} calls {result.calls_per_s:7.1f}/s "
+            f"p50 {result.p50_ms:7.1f} ms CPU {result.server_cpu_ms_per_call:5.2f} ms/call "
+            f"errors {result.errors}",
+            file=sys.stderr,
+        )
         return result
 
     # 2. latency at concurrency 1 and N, calls/s at N, with the sandbox's added latency, default settings
@@ -141,8 +160,9 @@ async def run_all(args: argparse.Namespace, sandbox: Proc, procs: dict[str, Proc
     if "jira_unthrottled" in procs:
         for wl in WORKLOADS[:2]:
             for side, server in (("ours", procs["jira_unthrottled"]), ("theirs", theirs)):
-                report["capacity"][(wl.key, side)] = await one(wl, side, args.concurrency, args.max_calls, server,
-                                                               rate_limits=False)  # fmt: skip
+                report["capacity"][(wl.key, side)] = await one(
+                    wl, side, args.concurrency, args.max_calls, server, rate_limits=False
+                )
     control.configure(latency_ms=0, rate_limits=True)
     control.reset()
     report["rss"] = {"ours": {p: procs[p].peak_rss() for p in ("jira", "confluence")}, "theirs": theirs.peak_rss()}
@@ -169,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--write-docs", action="store_true", help=f"write {DOCS.relative_to(REPO)}")
     parser.add_argument("--json", type=Path, help="also dump the raw report here")
-    args = parser.parse_args(argv)  # fmt: skip
+    args = parser.parse_args(argv)
 
     started = time.monotonic()
     theirs_python = ensure_mcp_atlassian()
@@ -194,8 +214,10 @@ def main(argv: list[str] | None = None) -> int:
                 start_theirs(theirs_python, url, logdir, name="mcp-atlassian-default-toolsets", TOOLSETS="default"),
             )
         if not args.skip_capacity:
-            launch("jira_unthrottled", start_server("jira", url, logdir, name="ours-jira-unthrottled",
-                                                    env=unthrottled_env("jira")))  # fmt: skip
+            launch(
+                "jira_unthrottled",
+                start_server("jira", url, logdir, name="ours-jira-unthrottled", env=unthrottled_env("jira")),
+            )
         report = anyio.run(run_all, args, procs["sandbox"], procs)
     facts["load_after"] = load_average()
     if args.json:

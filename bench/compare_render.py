@@ -37,29 +37,51 @@ def main_rows(report: dict[str, Any], args: argparse.Namespace) -> list[Row]:
     ours_model = sum(s["model_facing_bytes"] for s in s_ours.values())
     counts = " + ".join(str(s["tools"]) for s in s_ours.values())
     rows: list[Row] = [
-        ("`tools/list` response body (Jira + Confluence)",
-         f"{_tok(ours_list)}; {sum(s['tools'] for s in s_ours.values())} tools ({counts})",
-         f"{_tok(s_theirs['tools_list_bytes'])}; {s_theirs['tools']} tools",
-         _ratio(s_theirs["tools_list_bytes"], ours_list)),
-    ]  # fmt: skip
+        (
+            "`tools/list` response body (Jira + Confluence)",
+            f"{_tok(ours_list)}; {sum(s['tools'] for s in s_ours.values())} tools ({counts})",
+            f"{_tok(s_theirs['tools_list_bytes'])}; {s_theirs['tools']} tools",
+            _ratio(s_theirs["tools_list_bytes"], ours_list),
+        ),
+    ]
     dflt = report["static"].get("theirs_default_toolsets")
     if dflt:
-        rows.append(("  vs mcp-atlassian `TOOLSETS=default`", _tok(ours_list),
-                     f"{_tok(dflt['tools_list_bytes'])}; {dflt['tools']} tools",
-                     _ratio(dflt["tools_list_bytes"], ours_list)))  # fmt: skip
-    rows.append(("tool definitions the model reads (names, descriptions, input schemas; compact JSON)",
-                 _tok(ours_model), _tok(s_theirs["model_facing_bytes"]),
-                 _ratio(s_theirs["model_facing_bytes"], ours_model)))  # fmt: skip
+        rows.append(
+            (
+                "  vs mcp-atlassian `TOOLSETS=default`",
+                _tok(ours_list),
+                f"{_tok(dflt['tools_list_bytes'])}; {dflt['tools']} tools",
+                _ratio(dflt["tools_list_bytes"], ours_list),
+            )
+        )
+    rows.append(
+        (
+            "tool definitions the model reads (names, descriptions, input schemas; compact JSON)",
+            _tok(ours_model),
+            _tok(s_theirs["model_facing_bytes"]),
+            _ratio(s_theirs["model_facing_bytes"], ours_model),
+        )
+    )
     for wl in workloads:
         o, t = s_ours[wl.product]["workloads"][wl.key], s_theirs["workloads"][wl.key]
-        rows.append((f"result bytes: {wl.label}", f"{_tok(o['bytes'])} (text {o['text_chars']:,} chars)",
-                     f"{_tok(t['bytes'])} (text {t['text_chars']:,} chars)" + (" **error**" if t["error"] else ""),
-                     "–" if t["error"] else _ratio(t["bytes"], o["bytes"])))  # fmt: skip
+        rows.append(
+            (
+                f"result bytes: {wl.label}",
+                f"{_tok(o['bytes'])} (text {o['text_chars']:,} chars)",
+                f"{_tok(t['bytes'])} (text {t['text_chars']:,} chars)" + (" **error**" if t["error"] else ""),
+                "–" if t["error"] else _ratio(t["bytes"], o["bytes"]),
+            )
+        )
     for wl in workloads:
         o, t = s_ours[wl.product]["workloads"][wl.key], s_theirs["workloads"][wl.key]
-        rows.append((f"upstream requests per call: {wl.label}", f"{o['upstream_per_call']:.2f}",
-                     f"{t['upstream_per_call']:.2f}" + (" (fails)" if t["error"] else ""),
-                     "–" if t["error"] else _ratio(t["upstream_per_call"], o["upstream_per_call"])))  # fmt: skip
+        rows.append(
+            (
+                f"upstream requests per call: {wl.label}",
+                f"{o['upstream_per_call']:.2f}",
+                f"{t['upstream_per_call']:.2f}" + (" (fails)" if t["error"] else ""),
+                "–" if t["error"] else _ratio(t["upstream_per_call"], o["upstream_per_call"]),
+            )
+        )
     load = report["load"]
     for wl in workloads:
         for c in (1, args.concurrency):
@@ -69,13 +91,24 @@ def main_rows(report: dict[str, Any], args: argparse.Namespace) -> list[Row]:
                 errors = f", {r.errors} errors" if r.errors else ""
                 return f"{r.p50_ms:.0f} / {r.p95_ms:.0f} ms (CPU {r.server_cpu_ms_per_call:.1f} ms/call){errors}"
 
-            rows.append((f"latency p50 / p95, c={c}: {wl.label}", cell(o), cell(t),
-                         "–" if t.errors == t.calls else _ratio(t.p50_ms, o.p50_ms)))  # fmt: skip
+            rows.append(
+                (
+                    f"latency p50 / p95, c={c}: {wl.label}",
+                    cell(o),
+                    cell(t),
+                    "–" if t.errors == t.calls else _ratio(t.p50_ms, o.p50_ms),
+                )
+            )
     rss_o, rss_t = report["rss"]["ours"], report["rss"]["theirs"]
     total = sum(rss_o.values())
-    rows.append(("peak RSS of the server processes",
-                 f"{total / 2**20:.0f} MiB ({' + '.join(f'{p} {v / 2**20:.0f}' for p, v in rss_o.items())})",
-                 f"{rss_t / 2**20:.0f} MiB (one process, both products)", _ratio(rss_t, total)))  # fmt: skip
+    rows.append(
+        (
+            "peak RSS of the server processes",
+            f"{total / 2**20:.0f} MiB ({' + '.join(f'{p} {v / 2**20:.0f}' for p, v in rss_o.items())})",
+            f"{rss_t / 2**20:.0f} MiB (one process, both products)",
+            _ratio(rss_t, total),
+        )
+    )
     return rows
 
 
@@ -92,25 +125,40 @@ def throughput_rows(report: dict[str, Any], args: argparse.Namespace) -> list[Ro
     rows: list[Row] = []
     for label, o, t in runs:
         ok = t.calls - t.errors
-        rows.append((label, f"{o.calls_per_s:.1f}", f"{t.calls_per_s:.1f}",
-                     "–" if ok == 0 else _ratio(t.calls_per_s, o.calls_per_s, higher_is_better=True),
-                     f"**{o.server_cpu_ms_per_call:.1f}**", f"{t.server_cpu_ms_per_call:.1f}",
-                     _ratio(t.server_cpu_ms_per_call, o.server_cpu_ms_per_call),
-                     f"{o.upstream_per_call:.2f} / {t.upstream_per_call:.2f}",
-                     f"{o.calls} / {t.calls} ({o.errors} / {t.errors} errors; {o.upstream_429} / {t.upstream_429} "
-                     f"upstream 429; our outbound rate-limit waits {o.rate_limit_waits:.0f})",
-                     f"{o.cores_busy['server']:.2f} / {t.cores_busy['server']:.2f}; load generator "
-                     f"{o.cores_busy['load_generator']:.2f} / {t.cores_busy['load_generator']:.2f}"))  # fmt: skip
+        rows.append(
+            (
+                label,
+                f"{o.calls_per_s:.1f}",
+                f"{t.calls_per_s:.1f}",
+                "–" if ok == 0 else _ratio(t.calls_per_s, o.calls_per_s, higher_is_better=True),
+                f"**{o.server_cpu_ms_per_call:.1f}**",
+                f"{t.server_cpu_ms_per_call:.1f}",
+                _ratio(t.server_cpu_ms_per_call, o.server_cpu_ms_per_call),
+                f"{o.upstream_per_call:.2f} / {t.upstream_per_call:.2f}",
+                f"{o.calls} / {t.calls} ({o.errors} / {t.errors} errors; {o.upstream_429} / {t.upstream_429} "
+                f"upstream 429; our outbound rate-limit waits {o.rate_limit_waits:.0f})",
+                f"{o.cores_busy['server']:.2f} / {t.cores_busy['server']:.2f}; load generator "
+                f"{o.cores_busy['load_generator']:.2f} / {t.cores_busy['load_generator']:.2f}",
+            )
+        )
     return rows
 
 
 def render(facts: dict[str, str], report: dict[str, Any], args: argparse.Namespace) -> str:
     s_ours, s_theirs = report["static"]["ours"], report["static"]["theirs"]
     lines = _table(("Measure", "Ours", f"mcp-atlassian {THEIRS_VERSION}", "Ours vs theirs"), main_rows(report, args))
-    header = (f"c={args.concurrency}, distinct keys and queries unless labelled", "ours calls/s", "theirs calls/s",
-              "ours vs theirs", "ours server CPU ms/call", "theirs server CPU ms/call", "CPU theirs ÷ ours",
-              "upstream requests/call ours / theirs", "calls ours / theirs",
-              "cores busy: server ours / theirs")  # fmt: skip
+    header = (
+        f"c={args.concurrency}, distinct keys and queries unless labelled",
+        "ours calls/s",
+        "theirs calls/s",
+        "ours vs theirs",
+        "ours server CPU ms/call",
+        "theirs server CPU ms/call",
+        "CPU theirs ÷ ours",
+        "upstream requests/call ours / theirs",
+        "calls ours / theirs",
+        "cores busy: server ours / theirs",
+    )
     lines += ["", f"### Throughput at c={args.concurrency} and server CPU per call", ""]
     lines += _table(header, throughput_rows(report, args))
     lines += [
@@ -121,10 +169,10 @@ def render(facts: dict[str, str], report: dict[str, Any], args: argparse.Namespa
         f"{facts['commit']} (mcp {facts['mcp']}, uvicorn {facts['uvicorn']}, httptools {facts['httptools']}, "
         f"asyncio loop). Theirs: {facts['theirs']}. Protocol: ours {s_ours['jira']['protocol']}, theirs "
         f"{s_theirs['protocol']}. Sandbox latency {args.latency_ms} ms per upstream request for the latency and "
-        f"throughput rows (0 for sizes); sandbox burst limits on (Cloud-like) except in the \"every throttle off\" "
+        f'throughput rows (0 for sizes); sandbox burst limits on (Cloud-like) except in the "every throttle off" '
         f"rows; both servers at their default settings. c=1: {args.calls_c1} calls; c={args.concurrency}: up to "
         f"{args.max_calls} calls or {args.duration:.0f} s.",
-    ]  # fmt: skip
+    ]
     return "\n".join(lines)
 
 
@@ -150,8 +198,10 @@ def goals(report: dict[str, Any], args: argparse.Namespace) -> list[str]:
         ours, theirs = report["load"][(wl.key, "ours", c)], report["load"][(wl.key, "theirs", c)]
         if theirs.calls == theirs.errors:
             why = " ".join(theirs.first_error.split())[:110]
-            out.append(f"calls/s at c={c}, {wl.label}: mcp-atlassian fails every call (`{why}…`); "
-                       f"ours {ours.calls_per_s:.1f}/s")  # fmt: skip
+            out.append(
+                f"calls/s at c={c}, {wl.label}: mcp-atlassian fails every call (`{why}…`); "
+                f"ours {ours.calls_per_s:.1f}/s"
+            )
             continue
         r = ours.calls_per_s / theirs.calls_per_s
         out.append(f"calls/s at c={c} ≥ {RATIO_GOAL:g}×, distinct calls, {wl.label}: {r:.1f}× → {verdict(r >= 5)}")
@@ -161,14 +211,18 @@ def goals(report: dict[str, Any], args: argparse.Namespace) -> list[str]:
         theirs = report["capacity"][(key, "theirs")]
         r = ours.calls_per_s / theirs.calls_per_s
         label = next(wl.label for wl in workloads if wl.key == key)
-        out.append(f"calls/s at c={c} ≥ {RATIO_GOAL:g}× with every throttle off, distinct calls, {label}: "
-                   f"{r:.1f}× → {verdict(r >= RATIO_GOAL)}")  # fmt: skip
+        out.append(
+            f"calls/s at c={c} ≥ {RATIO_GOAL:g}× with every throttle off, distinct calls, {label}: "
+            f"{r:.1f}× → {verdict(r >= RATIO_GOAL)}"
+        )
     for key, tool in (("get_issue", "jira_get_issue"), ("search20", "jira_search_issues")):
         runs = [("default settings", report["load"][(key, "ours", c)])]
         if (key, "ours") in report["capacity"]:
             runs.append(("every throttle off", report["capacity"][(key, "ours")]))
         for setting, r_ in runs:
             ms = r_.server_cpu_ms_per_call
-            out.append(f"server CPU ≤ {CPU_GOAL_MS:g} ms per `{tool}` at c={c}, distinct calls, {setting}: "
-                       f"{ms:.1f} ms → {verdict(ms <= CPU_GOAL_MS)}")  # fmt: skip
+            out.append(
+                f"server CPU ≤ {CPU_GOAL_MS:g} ms per `{tool}` at c={c}, distinct calls, {setting}: "
+                f"{ms:.1f} ms → {verdict(ms <= CPU_GOAL_MS)}"
+            )
     return out

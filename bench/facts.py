@@ -13,8 +13,9 @@ from .procs import REPO, package_version
 
 def _first(path: str, prefix: str) -> str:
     try:
-        return next(line.split(":", 1)[1].strip() for line in Path(path).read_text().splitlines()
-                    if line.startswith(prefix))  # fmt: skip
+        return next(
+            line.split(":", 1)[1].strip() for line in Path(path).read_text().splitlines() if line.startswith(prefix)
+        )
     except (OSError, StopIteration):
         return "?"
 
@@ -27,10 +28,16 @@ def git_commit() -> str:
     if os.environ.get("BENCH_COMMIT"):
         return os.environ["BENCH_COMMIT"]
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                                timeout=10).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True, timeout=10).stdout.strip()  # fmt: skip
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "?"
     return commit + (" + uncommitted changes" if dirty else "")

@@ -43,13 +43,21 @@ def serve(port: int, loop: str, http: str) -> None:
 def start_floor(logdir: Path, loop: str, http: str) -> Proc:
     port = free_port()
     cmd = [sys.executable, "-m", "bench.floor", "serve", "--port", str(port), "--loop", loop, "--http", http]
-    return start_process(f"floor-{loop}-{http}", cmd, {"PATH": "/usr/bin:/bin"}, f"http://127.0.0.1:{port}", "/mcp",
-                         logdir, 30)  # fmt: skip
+    return start_process(
+        f"floor-{loop}-{http}", cmd, {"PATH": "/usr/bin:/bin"}, f"http://127.0.0.1:{port}", "/mcp", logdir, 30
+    )
 
 
 async def measure(server: Proc, concurrency: int, calls: int) -> LoadResult:
-    return await run_load(f"{server.url}/mcp", lambda i: Call("echo", {"text": f"call {i}"}), concurrency=concurrency,
-                          max_calls=calls, duration=30, server=server, warmup=20)  # fmt: skip
+    return await run_load(
+        f"{server.url}/mcp",
+        lambda i: Call("echo", {"text": f"call {i}"}),
+        concurrency=concurrency,
+        max_calls=calls,
+        duration=30,
+        server=server,
+        warmup=20,
+    )
 
 
 def measure_floor(logdir: Path, calls: int = 400, concurrency: int = 32) -> dict[str, dict[int, LoadResult]]:
@@ -80,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         results = measure_floor(Path(tmp), args.calls)
     for stack, by_c in results.items():
         for c, r in by_c.items():
-            print(f"{stack:<22} c={c:<3} {r.calls} calls {r.calls_per_s:7.1f}/s p50 {r.p50_ms:6.1f} ms "
-                  f"server CPU {r.server_cpu_ms_per_call:.2f} ms/call")  # fmt: skip
+            print(
+                f"{stack:<22} c={c:<3} {r.calls} calls {r.calls_per_s:7.1f}/s p50 {r.p50_ms:6.1f} ms "
+                f"server CPU {r.server_cpu_ms_per_call:.2f} ms/call"
+            )
     return 0
 
 

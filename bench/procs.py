@@ -65,13 +65,15 @@ def _ready(url: str) -> bool:
         return False
 
 
-def start_process(name: str, cmd: list[str], env: dict[str, str], base: str, probe: str, logdir: Path,
-                  timeout: float = 60) -> Proc:  # fmt: skip
+def start_process(
+    name: str, cmd: list[str], env: dict[str, str], base: str, probe: str, logdir: Path, timeout: float = 60
+) -> Proc:
     """Start `cmd` with its output in `logdir/<name>.log`; return once `base + probe` answers."""
     log = logdir / f"{name}.log"
     with log.open("wb") as handle:
-        popen = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=handle,
-                                 stderr=subprocess.STDOUT)  # fmt: skip
+        popen = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT
+        )
     deadline = time.monotonic() + timeout
     while not _ready(base + probe):
         if popen.poll() is not None:

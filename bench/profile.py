@@ -49,8 +49,11 @@ LAYERS: list[tuple[str, str, tuple[str, ...]]] = [
     ("ADF to markdown (connectors/jira/adf, markdown-it)", "stack", ("jira/adf/", "markdown_it/")),
     ("result shaping (connectors/jira/views.py)", "stack", ("jira/views.py",)),
     ("worker-thread handoff (anyio.to_thread, queue, threading)", "stack", ("to_thread.py", "queue.py")),
-    ("upstream HTTP client (atlassian-python-api, requests, urllib3; incl. JSON decode)", "stack",
-     ("WorkerThread.run",)),
+    (
+        "upstream HTTP client (atlassian-python-api, requests, urllib3; incl. JSON decode)",
+        "stack",
+        ("WorkerThread.run",),
+    ),
     ("pydantic (SDK request/result validation, our models)", "leaf", ("pydantic",)),
     ("OpenTelemetry (the SDK's middleware)", "leaf", ("opentelemetry",)),
     ("MCP SDK (mcp/, mcp_types/)", "leaf", ("mcp/", "mcp_types/")),
@@ -58,7 +61,7 @@ LAYERS: list[tuple[str, str, tuple[str, ...]]] = [
     ("event loop (asyncio, anyio, selectors)", "leaf", ("asyncio/", "anyio/", "selectors.py", "sniffio")),
     ("our shared/ and connectors/ code (boundary, coalesce, metrics, tools...)", "leaf", ("shared/", "connectors/")),
     ("JSON encode/decode on the event loop", "leaf", ("json/",)),
-]  # fmt: skip
+]
 
 
 def layers(raw: str) -> list[tuple[str, float]]:
@@ -103,13 +106,23 @@ def summarize(raw: str, top: int) -> tuple[int, list[tuple[str, int]], list[tupl
 
 async def drive(server: Proc, sandbox: Proc, tool: str, seconds: float, concurrency: int) -> None:
     make = WORKLOADS[tool]
-    result = await run_load(f"{server.url}/mcp", lambda i: Call(tool, make(i)), concurrency=concurrency,
-                            max_calls=10**6, duration=seconds, server=server, sandbox=sandbox,
-                            control=SandboxControl(sandbox.url), warmup=20)  # fmt: skip
-    print(f"{tool}: {result.calls} calls, {result.calls_per_s:.0f}/s, p50 {result.p50_ms:.0f} ms, "
-          f"p95 {result.p95_ms:.0f} ms, {result.errors} errors, "
-          f"server CPU {result.server_cpu_ms_per_call:.2f} ms/call, {result.upstream_per_call:.2f} upstream "
-          f"requests/call, cores busy {', '.join(f'{k} {v:.2f}' for k, v in result.cores_busy.items())}")  # fmt: skip
+    result = await run_load(
+        f"{server.url}/mcp",
+        lambda i: Call(tool, make(i)),
+        concurrency=concurrency,
+        max_calls=10**6,
+        duration=seconds,
+        server=server,
+        sandbox=sandbox,
+        control=SandboxControl(sandbox.url),
+        warmup=20,
+    )
+    print(
+        f"{tool}: {result.calls} calls, {result.calls_per_s:.0f}/s, p50 {result.p50_ms:.0f} ms, "
+        f"p95 {result.p95_ms:.0f} ms, {result.errors} errors, "
+        f"server CPU {result.server_cpu_ms_per_call:.2f} ms/call, {result.upstream_per_call:.2f} upstream "
+        f"requests/call, cores busy {', '.join(f'{k} {v:.2f}' for k, v in result.cores_busy.items())}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,10 +147,26 @@ def main(argv: list[str] | None = None) -> int:
                 raw_path = args.raw or logdir / "stacks.txt"
                 spy = None
                 if py_spy:
-                    spy = subprocess.Popen([py_spy, "record", "--pid", str(server.popen.pid), "--rate", "250", "--gil",
-                                            "--format", "raw", "--output", str(raw_path), "--nonblocking",
-                                            "--duration", str(int(args.seconds) + 2)],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+                    spy = subprocess.Popen(
+                        [
+                            py_spy,
+                            "record",
+                            "--pid",
+                            str(server.popen.pid),
+                            "--rate",
+                            "250",
+                            "--gil",
+                            "--format",
+                            "raw",
+                            "--output",
+                            str(raw_path),
+                            "--nonblocking",
+                            "--duration",
+                            str(int(args.seconds) + 2),
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE,
+                    )
                 user0, sys0 = server.cpu_times()
                 anyio.run(drive, server, sandbox, args.tool, args.seconds, args.concurrency)
                 user1, sys1 = server.cpu_times()

@@ -51,8 +51,9 @@ RUNS = {"default settings": (0,), "throttles off": (0, 1, 2), "throttles off, uv
 async def _load(server: Proc, sandbox: Proc, make: MakeCall, **kwargs: Any) -> tuple[LoadResult, float]:
     """One run and the outbound rate-limit waits the server counted during it."""
     before = metric_total(server.url, WAITS)
-    result = await run_load(f"{server.url}/mcp", make, server=server, sandbox=sandbox,
-                            control=SandboxControl(sandbox.url), **kwargs)  # fmt: skip
+    result = await run_load(
+        f"{server.url}/mcp", make, server=server, sandbox=sandbox, control=SandboxControl(sandbox.url), **kwargs
+    )
     return result, metric_total(server.url, WAITS) - before
 
 
@@ -89,8 +90,11 @@ async def run_server(args: argparse.Namespace, name: str, sandbox: Proc, servers
             control.configure(latency_ms=args.load_latency_ms, rate_limits=throttled)
             result, waits = await _load(server, sandbox, make, **load)
             report["loads"].append((setting, plan_label, result, waits))
-            print(f"  {name} {setting}: {plan_label}: {result.calls_per_s:.1f}/s, "
-                  f"CPU {result.server_cpu_ms_per_call:.2f} ms/call", file=sys.stderr)  # fmt: skip
+            print(
+                f"  {name} {setting}: {plan_label}: {result.calls_per_s:.1f}/s, "
+                f"CPU {result.server_cpu_ms_per_call:.2f} ms/call",
+                file=sys.stderr,
+            )
     control.configure(latency_ms=0, rate_limits=True)
     return report
 

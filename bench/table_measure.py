@@ -96,8 +96,9 @@ async def measure_sizes(mcp_url: str, plans: list[tuple[str, str, dict[str, Any]
     for mode, era in (("legacy", "2025-11-25"), ("auto", "2026-07-28")):
         capture = Capture()
         results = {}
-        async with httpx2.AsyncClient(event_hooks={"response": [capture.on_response]},
-                                      timeout=httpx2.Timeout(30, read=120)) as http:  # fmt: skip
+        async with httpx2.AsyncClient(
+            event_hooks={"response": [capture.on_response]}, timeout=httpx2.Timeout(30, read=120)
+        ) as http:
             async with Client(streamable_http_client(mcp_url, http_client=http), mode=mode) as client:
                 assert client.protocol_version == era, client.protocol_version
                 tools = (await client.list_tools()).tools
@@ -144,15 +145,18 @@ def measure_emulator(sandbox_url: str, calls: int) -> list[dict[str, float]]:
         http.auth = (EMAIL, TOKEN)
 
         def jql(query: Any, fields: list[str], limit: int) -> Any:
-            return lambda i: http.post(f"{sandbox_url}/rest/api/3/search/jql", timeout=10,
-                                       json={"jql": query(i), "fields": fields, "maxResults": limit})  # fmt: skip
+            return lambda i: http.post(
+                f"{sandbox_url}/rest/api/3/search/jql",
+                timeout=10,
+                json={"jql": query(i), "fields": fields, "maxResults": limit},
+            )
 
         sends = [
             lambda i: http.get(
                 f"{sandbox_url}/rest/api/3/issue/{issue_key(i)}",
                 params={"fields": "*all", "expand": "names"},
                 timeout=10,
-            ),  # fmt: skip
+            ),
             jql(distinct_jql, ["summary", "status", "assignee", "priority", "updated"], 20),
             jql(lambda i: f'text ~ "{jira_word(i)}" ORDER BY updated DESC', ["summary"], 10),
         ]

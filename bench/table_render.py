@@ -28,19 +28,28 @@ def _table(header: Row, rows: list[Row]) -> list[str]:
 def _size_rows(sizes: dict[str, Any]) -> list[Row]:
     modern, legacy = sizes["2026-07-28"], sizes["2025-11-25"]
     return [
-        ("`tools/list` response body, 2026-07-28", _tok(modern["tools_list_bytes"]),
-         f"{modern['tools']} tools; whole JSON-RPC body incl. output schemas, annotations, `_meta`"),
+        (
+            "`tools/list` response body, 2026-07-28",
+            _tok(modern["tools_list_bytes"]),
+            f"{modern['tools']} tools; whole JSON-RPC body incl. output schemas, annotations, `_meta`",
+        ),
         ("`tools/list` response body, 2025-11-25", _tok(legacy["tools_list_bytes"]), "legacy era (`initialize`)"),
-        ("tool definitions the model reads", _tok(modern["model_facing_bytes"]),
-         "names + descriptions + input schemas, compact JSON (§14.5 budget: well under 5,000 tokens)"),
-    ]  # fmt: skip
+        (
+            "tool definitions the model reads",
+            _tok(modern["model_facing_bytes"]),
+            "names + descriptions + input schemas, compact JSON (§14.5 budget: well under 5,000 tokens)",
+        ),
+    ]
 
 
 def _search_row(sizes: dict[str, Any]) -> Row:
     s = sizes["2026-07-28"]["search"]
-    return ("`search` \"checkout\", on the wire", _tok(s["bytes"]),
-            f"{len(s['structured']['results'])} results; JSON text item {s['text_chars']:,} chars "
-            f"(as compact JSON: {s['compact_chars']:,})")  # fmt: skip
+    return (
+        '`search` "checkout", on the wire',
+        _tok(s["bytes"]),
+        f"{len(s['structured']['results'])} results; JSON text item {s['text_chars']:,} chars "
+        f"(as compact JSON: {s['compact_chars']:,})",
+    )
 
 
 def _cpu(r: LoadResult) -> str:
@@ -50,16 +59,36 @@ def _cpu(r: LoadResult) -> str:
 def latency_table(report: dict[str, Any], prefix: str) -> list[str]:
     rows: list[Row] = []
     for label, r, emulator in report["latency"]:
-        rows.append((f"{label}, throttles off", f"{r.p50_ms:.1f} / {r.p95_ms:.1f} ms", _cpu(r),
-                     f"{r.upstream_per_call:.2f}", f"{emulator['p50_ms']:.1f} / {emulator['p95_ms']:.1f} ms",
-                     f"{r.calls} calls, {r.errors} errors"))  # fmt: skip
+        rows.append(
+            (
+                f"{label}, throttles off",
+                f"{r.p50_ms:.1f} / {r.p95_ms:.1f} ms",
+                _cpu(r),
+                f"{r.upstream_per_call:.2f}",
+                f"{emulator['p50_ms']:.1f} / {emulator['p95_ms']:.1f} ms",
+                f"{r.calls} calls, {r.errors} errors",
+            )
+        )
     label, r, waits = report["latency_default"]
-    rows.append((f"{label}, default settings", f"{r.p50_ms:.1f} / {r.p95_ms:.1f} ms", _cpu(r),
-                 f"{r.upstream_per_call:.2f}", "",
-                 f"{r.calls} calls, {r.errors} errors; outbound limit `{prefix}_RATE_LIMIT_PER_SECOND="
-                 f"{DEFAULT_RATE:g}` and sandbox burst limits on: {waits:.0f} outbound rate-limit waits"))  # fmt: skip
-    header = ("Concurrency 1, sandbox latency 0", "p50 / p95", "server CPU ms/call", "upstream requests/call",
-              "emulator alone p50 / p95", "calls")  # fmt: skip
+    rows.append(
+        (
+            f"{label}, default settings",
+            f"{r.p50_ms:.1f} / {r.p95_ms:.1f} ms",
+            _cpu(r),
+            f"{r.upstream_per_call:.2f}",
+            "",
+            f"{r.calls} calls, {r.errors} errors; outbound limit `{prefix}_RATE_LIMIT_PER_SECOND="
+            f"{DEFAULT_RATE:g}` and sandbox burst limits on: {waits:.0f} outbound rate-limit waits",
+        )
+    )
+    header = (
+        "Concurrency 1, sandbox latency 0",
+        "p50 / p95",
+        "server CPU ms/call",
+        "upstream requests/call",
+        "emulator alone p50 / p95",
+        "calls",
+    )
     return _table(header, rows)
 
 
@@ -67,13 +96,28 @@ def throughput_table(report: dict[str, Any]) -> list[str]:
     rows: list[Row] = []
     for setting, label, r, waits in report["loads"]:
         c = r.cores_busy
-        rows.append((setting, label, f"{r.calls_per_s:.1f}", f"{r.p50_ms:.0f} / {r.p95_ms:.0f} ms", _cpu(r),
-                     f"{r.upstream_per_call:.2f}",
-                     f"{r.calls} calls in {r.seconds:.1f} s, {r.errors} errors, {r.upstream_429} upstream 429s, "
-                     f"{waits:.0f} outbound rate-limit waits; cores busy: server {c['server']:.2f}, sandbox "
-                     f"{c['sandbox']:.2f}, load generator {c['load_generator']:.2f}"))  # fmt: skip
-    header = ("Settings", "Tool and arguments", "calls/s", "p50 / p95", "server CPU ms/call", "upstream requests/call",
-              "conditions")  # fmt: skip
+        rows.append(
+            (
+                setting,
+                label,
+                f"{r.calls_per_s:.1f}",
+                f"{r.p50_ms:.0f} / {r.p95_ms:.0f} ms",
+                _cpu(r),
+                f"{r.upstream_per_call:.2f}",
+                f"{r.calls} calls in {r.seconds:.1f} s, {r.errors} errors, {r.upstream_429} upstream 429s, "
+                f"{waits:.0f} outbound rate-limit waits; cores busy: server {c['server']:.2f}, sandbox "
+                f"{c['sandbox']:.2f}, load generator {c['load_generator']:.2f}",
+            )
+        )
+    header = (
+        "Settings",
+        "Tool and arguments",
+        "calls/s",
+        "p50 / p95",
+        "server CPU ms/call",
+        "upstream requests/call",
+        "conditions",
+    )
     return _table(header, rows)
 
 
@@ -81,11 +125,14 @@ def render_jira(report: dict[str, Any]) -> list[str]:
     sizes = report["sizes"]
     s20, legacy = sizes["2026-07-28"]["search20"], sizes["2025-11-25"]
     rows = _size_rows(sizes) + [
-        ("`jira_search_issues` 20 issues, on the wire", _tok(s20["bytes"]),
-         f"`{json.dumps(SEARCH_20)}`, 2026-07-28 body; markdown text item {s20['text_chars']:,} chars; "
-         f"2025-11-25 body {legacy['search20']['bytes']:,} B"),
+        (
+            "`jira_search_issues` 20 issues, on the wire",
+            _tok(s20["bytes"]),
+            f"`{json.dumps(SEARCH_20)}`, 2026-07-28 body; markdown text item {s20['text_chars']:,} chars; "
+            f"2025-11-25 body {legacy['search20']['bytes']:,} B",
+        ),
         _search_row(sizes),
-    ]  # fmt: skip
+    ]
     return _table(("Measure", "Result", "Conditions"), rows)
 
 
@@ -95,18 +142,27 @@ def render_confluence(report: dict[str, Any]) -> list[str]:
     listed = modern["tools_list_bytes"]
     goal = "met" if max(listed, legacy["tools_list_bytes"]) < TOOLS_LIST_GOAL else "**not met**"
     rows = _size_rows(sizes)
-    rows[0] = (rows[0][0], rows[0][1],
-               rows[0][2] + f"; goal under 12 KB ({TOOLS_LIST_GOAL:,} B): {goal}, {listed / 1024:.1f} KB")  # fmt: skip
+    rows[0] = (
+        rows[0][0],
+        rows[0][1],
+        rows[0][2] + f"; goal under 12 KB ({TOOLS_LIST_GOAL:,} B): {goal}, {listed / 1024:.1f} KB",
+    )
     s10, page = modern["search_pages10"], modern["get_page"]
     rows += [
-        ("`confluence_search_pages` 10 results, on the wire", _tok(s10["bytes"]),
-         f"`{json.dumps(SEARCH_PAGES_10)}`, {len(s10['structured']['ids'])} results, 2026-07-28 body; markdown text "
-         f"item {s10['text_chars']:,} chars; 2025-11-25 body {legacy['search_pages10']['bytes']:,} B"),
-        ("`confluence_get_page` 98618, on the wire", _tok(page["bytes"]),
-         f"the macro-rich design page, whole body as markdown (no cursor); text item {page['text_chars']:,} chars; "
-         f"2025-11-25 body {legacy['get_page']['bytes']:,} B"),
+        (
+            "`confluence_search_pages` 10 results, on the wire",
+            _tok(s10["bytes"]),
+            f"`{json.dumps(SEARCH_PAGES_10)}`, {len(s10['structured']['ids'])} results, 2026-07-28 body; markdown text "
+            f"item {s10['text_chars']:,} chars; 2025-11-25 body {legacy['search_pages10']['bytes']:,} B",
+        ),
+        (
+            "`confluence_get_page` 98618, on the wire",
+            _tok(page["bytes"]),
+            f"the macro-rich design page, whole body as markdown (no cursor); text item {page['text_chars']:,} chars; "
+            f"2025-11-25 body {legacy['get_page']['bytes']:,} B",
+        ),
         _search_row(sizes),
-    ]  # fmt: skip
+    ]
     return _table(("Measure", "Result", "Conditions"), rows)
 
 
@@ -120,8 +176,10 @@ def render_floor(floor: dict[str, dict[int, LoadResult]]) -> list[str]:
 
 def render(facts: dict[str, str], reports: dict[str, Any], floor: dict[str, dict[int, LoadResult]] | None) -> str:
     lines: list[str] = []
-    for name, title, prefix, sizes in (("jira", "Jira", "JIRA", render_jira),
-                                       ("confluence", "Confluence", "CONFLUENCE", render_confluence)):  # fmt: skip
+    for name, title, prefix, sizes in (
+        ("jira", "Jira", "JIRA", render_jira),
+        ("confluence", "Confluence", "CONFLUENCE", render_confluence),
+    ):
         report = reports[name]
         lines += [f"## {title}", "", *sizes(report), "", *latency_table(report, prefix), ""]
         lines += [*throughput_table(report), ""]

@@ -32,8 +32,18 @@ CLOUD_ALIAS = "bench-site.atlassian.net"
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
-    drop = ("JIRA_", "CONFLUENCE_", "CONNECTOR_", "CONNECTORS_", "ATLASSIAN_", "TOOLSETS", "READ_ONLY",
-            "ENABLED_TOOLS", "MCP_", "FASTMCP_")  # fmt: skip
+    drop = (
+        "JIRA_",
+        "CONFLUENCE_",
+        "CONNECTOR_",
+        "CONNECTORS_",
+        "ATLASSIAN_",
+        "TOOLSETS",
+        "READ_ONLY",
+        "ENABLED_TOOLS",
+        "MCP_",
+        "FASTMCP_",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop) and not k.lower().endswith("_proxy")}
     env.update(extra)
     return env
@@ -50,8 +60,11 @@ def ensure_mcp_atlassian() -> Path:
     print(f"installing mcp-atlassian=={THEIRS_VERSION} into {VENV.relative_to(REPO)} …", file=sys.stderr)
     BENCH_DIR.mkdir(exist_ok=True)
     subprocess.run([sys.executable, "-m", "venv", "--clear", VENV], check=True, timeout=300)
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    f"mcp-atlassian=={THEIRS_VERSION}"], check=True, timeout=900)  # fmt: skip
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"mcp-atlassian=={THEIRS_VERSION}"],
+        check=True,
+        timeout=900,
+    )
     return python
 
 
@@ -88,8 +101,18 @@ def start_theirs(python: Path, sandbox_url: str, logdir: Path, *, name: str = "m
         FASTMCP_SHOW_CLI_BANNER="false",
         **extra,
     )
-    cmd = [str(python), str(REPO / "bench" / "cloud_alias_launcher.py"), "--transport", "streamable-http",
-           "--host", "127.0.0.1", "--port", str(port), "--path", "/mcp"]  # fmt: skip
+    cmd = [
+        str(python),
+        str(REPO / "bench" / "cloud_alias_launcher.py"),
+        "--transport",
+        "streamable-http",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--path",
+        "/mcp",
+    ]
     proc = start_process(name, cmd, env, f"http://127.0.0.1:{port}", "/mcp", logdir)
     text = proc.log.read_text(errors="replace")
     for product in ("JIRA", "CONFLUENCE"):

@@ -85,8 +85,9 @@ def ensure_venv() -> Path:
             return python
     print(f"creating {VENV.relative_to(REPO)} with {', '.join(PACKAGES)} …", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "venv", "--clear", VENV], check=True, timeout=300)
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PACKAGES],
-                   check=True, timeout=900)  # fmt: skip
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PACKAGES], check=True, timeout=900
+    )
     return python
 
 

@@ -101,29 +101,55 @@ class Workload:
 
 
 def _create(tool: str, project_arg: str) -> MakeCall:
-    return lambda i: Call(tool, {project_arg: "SHOP", "summary": f"Bench issue {i}", "issue_type": "Task",
-                                 "assignee": ASSIGNEE})  # fmt: skip
+    return lambda i: Call(
+        tool, {project_arg: "SHOP", "summary": f"Bench issue {i}", "issue_type": "Task", "assignee": ASSIGNEE}
+    )
 
 
 WORKLOADS = [
-    Workload("search20", "JQL search, 20 issues", "jira",
-             lambda i: Call("jira_search_issues", {"jql": distinct_jql(i), "limit": 20}),
-             lambda i: Call("jira_search", {"jql": distinct_jql(i), "limit": 20})),
-    Workload("get_issue", "get one issue", "jira",
-             lambda i: Call("jira_get_issue", {"key": issue_key(i)}),
-             lambda i: Call("jira_get_issue", {"issue_key": issue_key(i)})),
-    Workload("create", "create an issue with an assignee", "jira",
-             _create("jira_create_issue", "project"), _create("jira_create_issue", "project_key")),
-    Workload("cf_search", "Confluence text search (10 results)", "confluence",
-             lambda i: Call("confluence_search_pages", {"query": confluence_word(i), "limit": 10}),
-             lambda i: Call("confluence_search", {"query": confluence_word(i), "limit": 10}),
-             size_sample=CONFLUENCE_WORDS.index("checkout")),
-    Workload("get_page", "get a page", "confluence",
-             lambda i: Call("confluence_get_page", {"id": page_id(i)}),
-             lambda i: Call("confluence_get_page", {"page_id": page_id(i)}),
-             size_sample=PAGE_IDS.index(DESIGN_PAGE_ID)),
-]  # fmt: skip
+    Workload(
+        "search20",
+        "JQL search, 20 issues",
+        "jira",
+        lambda i: Call("jira_search_issues", {"jql": distinct_jql(i), "limit": 20}),
+        lambda i: Call("jira_search", {"jql": distinct_jql(i), "limit": 20}),
+    ),
+    Workload(
+        "get_issue",
+        "get one issue",
+        "jira",
+        lambda i: Call("jira_get_issue", {"key": issue_key(i)}),
+        lambda i: Call("jira_get_issue", {"issue_key": issue_key(i)}),
+    ),
+    Workload(
+        "create",
+        "create an issue with an assignee",
+        "jira",
+        _create("jira_create_issue", "project"),
+        _create("jira_create_issue", "project_key"),
+    ),
+    Workload(
+        "cf_search",
+        "Confluence text search (10 results)",
+        "confluence",
+        lambda i: Call("confluence_search_pages", {"query": confluence_word(i), "limit": 10}),
+        lambda i: Call("confluence_search", {"query": confluence_word(i), "limit": 10}),
+        size_sample=CONFLUENCE_WORDS.index("checkout"),
+    ),
+    Workload(
+        "get_page",
+        "get a page",
+        "confluence",
+        lambda i: Call("confluence_get_page", {"id": page_id(i)}),
+        lambda i: Call("confluence_get_page", {"page_id": page_id(i)}),
+        size_sample=PAGE_IDS.index(DESIGN_PAGE_ID),
+    ),
+]
 # The same JQL from every client: our coalescing shares executions; shown apart, labelled, never a goal.
-COALESCED = Workload("search20_same", "JQL search, 20 issues (identical calls, coalesced)", "jira",
-                     lambda i: Call("jira_search_issues", {"jql": JQL_IDENTICAL, "limit": 20}),
-                     lambda i: Call("jira_search", {"jql": JQL_IDENTICAL, "limit": 20}))  # fmt: skip
+COALESCED = Workload(
+    "search20_same",
+    "JQL search, 20 issues (identical calls, coalesced)",
+    "jira",
+    lambda i: Call("jira_search_issues", {"jql": JQL_IDENTICAL, "limit": 20}),
+    lambda i: Call("jira_search", {"jql": JQL_IDENTICAL, "limit": 20}),
+)

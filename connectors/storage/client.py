@@ -24,10 +24,17 @@ from .settings import StorageSettings
 UPSTREAM = "Storage"
 PREFIXES = {"gdrive": "google-drive", "onedrive": "onedrive"}
 PROVIDER_WORDS = {
-    "google-drive": "google-drive", "google drive": "google-drive", "google": "google-drive", "gdrive": "google-drive",
-    "drive": "google-drive", "onedrive": "onedrive", "one drive": "onedrive", "sharepoint": "onedrive",
-    "microsoft": "onedrive", "office 365": "onedrive",
-}  # fmt: skip
+    "google-drive": "google-drive",
+    "google drive": "google-drive",
+    "google": "google-drive",
+    "gdrive": "google-drive",
+    "drive": "google-drive",
+    "onedrive": "onedrive",
+    "one drive": "onedrive",
+    "sharepoint": "onedrive",
+    "microsoft": "onedrive",
+    "office 365": "onedrive",
+}
 
 
 def token_set(tokens: dict[str, SecretStr | None]) -> SecretStr:
@@ -70,9 +77,13 @@ class StorageClient:
             )
         if "onedrive" in s.providers:
             built["onedrive"] = OneDrive(
-                s.graph_url, lambda: self._token("onedrive"), self.buckets, self.breakers["onedrive"], timeout,
+                s.graph_url,
+                lambda: self._token("onedrive"),
+                self.buckets,
+                self.breakers["onedrive"],
+                timeout,
                 s.graph_ca_file,
-            )  # fmt: skip
+            )
         return built
 
     def chosen(self, said: str = "") -> list[Provider]:

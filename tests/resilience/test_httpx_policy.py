@@ -31,9 +31,14 @@ async def graph(tenant: TenantUnderTest) -> AsyncIterator[httpx.AsyncClient]:
     tenant.control.clear_requests()
     buckets = EndpointBuckets(BucketRegistry(1000), "alice", "Graph", RateTable(1000))
     client = policy_client(
-        "Graph", buckets, CircuitBreaker("Graph", threshold=50), POLICY, verify=tenant.ssl_context(),
-        base_url=tenant.graph_url, headers={"Authorization": "Bearer demo-alice"},
-    )  # fmt: skip
+        "Graph",
+        buckets,
+        CircuitBreaker("Graph", threshold=50),
+        POLICY,
+        verify=tenant.ssl_context(),
+        base_url=tenant.graph_url,
+        headers={"Authorization": "Bearer demo-alice"},
+    )
     async with client:
         yield client
     tenant.control.clear_faults()

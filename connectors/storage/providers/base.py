@@ -17,31 +17,54 @@ from shared.errors import ConnectorError
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "folder": (("application/vnd.google-apps.folder", "application/vnd.folder"), ()),
     "document": (
-        ("application/vnd.google-apps.document",
-         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            "application/vnd.google-apps.document",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         (".docx", ".doc", ".odt"),
     ),
     "spreadsheet": (
-        ("application/vnd.google-apps.spreadsheet", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         "text/csv"),
+        (
+            "application/vnd.google-apps.spreadsheet",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "text/csv",
+        ),
         (".xlsx", ".xls", ".csv", ".ods"),
     ),
     "presentation": (
-        ("application/vnd.google-apps.presentation",
-         "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        (
+            "application/vnd.google-apps.presentation",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
         (".pptx", ".ppt", ".odp"),
     ),
     "pdf": (("application/pdf",), (".pdf",)),
     "text": (("text/plain", "text/markdown"), (".txt", ".md")),
     "image": (("image/png", "image/jpeg", "image/gif"), (".png", ".jpg", ".jpeg", ".gif")),
-}  # fmt: skip
+}
 KIND_WORDS = {
-    "doc": "document", "docs": "document", "word": "document", "documents": "document",
-    "sheet": "spreadsheet", "sheets": "spreadsheet", "excel": "spreadsheet", "spreadsheets": "spreadsheet",
-    "tableur": "spreadsheet", "slides": "presentation", "powerpoint": "presentation", "deck": "presentation",
-    "presentations": "presentation", "présentation": "presentation", "folders": "folder", "dossier": "folder",
-    "pdfs": "pdf", "images": "image", "photo": "image", "photos": "image", "texte": "text",
-}  # fmt: skip
+    "doc": "document",
+    "docs": "document",
+    "word": "document",
+    "documents": "document",
+    "sheet": "spreadsheet",
+    "sheets": "spreadsheet",
+    "excel": "spreadsheet",
+    "spreadsheets": "spreadsheet",
+    "tableur": "spreadsheet",
+    "slides": "presentation",
+    "powerpoint": "presentation",
+    "deck": "presentation",
+    "presentations": "presentation",
+    "présentation": "presentation",
+    "folders": "folder",
+    "dossier": "folder",
+    "pdfs": "pdf",
+    "images": "image",
+    "photo": "image",
+    "photos": "image",
+    "texte": "text",
+}
 
 
 def kind_of(mime: str, name: str) -> str:

@@ -180,9 +180,13 @@ class OneDrive:
         params = {"@microsoft.graph.conflictBehavior": "fail"}
         try:  # creating: a replay could only answer "already exists", so a lost answer is reported, not retried
             made = await self._call(
-                "PUT", f"{where}/content", content=data, params=params, headers={"Content-Type": mime},
+                "PUT",
+                f"{where}/content",
+                content=data,
+                params=params,
+                headers={"Content-Type": mime},
                 extensions={REPLAYABLE: False},
-            )  # fmt: skip
+            )
         except Conflict:
             raise InvalidInput(f'A file named "{name}" already exists in that folder: choose another name.') from None
         return self.entry(made)

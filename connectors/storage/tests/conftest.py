@@ -58,8 +58,12 @@ def google_settings(url: str, person: str = "alice", **overrides: Any) -> Storag
 
 
 def graph_settings(tenant: TenantUnderTest, person: str = "alice", **overrides: Any) -> StorageSettings:
-    values = {"providers": "onedrive", "graph_url": tenant.graph_url, "graph_token": GRAPH_TOKENS[person],
-              "graph_ca_file": tenant.ca}  # fmt: skip
+    values = {
+        "providers": "onedrive",
+        "graph_url": tenant.graph_url,
+        "graph_token": GRAPH_TOKENS[person],
+        "graph_ca_file": tenant.ca,
+    }
     return StorageSettings(**(values | FAST | overrides))
 
 
@@ -91,8 +95,11 @@ def as_both(google: GoogleUnderTest, tenant: TenantUnderTest) -> Connect:
     """Both providers enabled for one person: one token each in the same credential."""
 
     def connect(person: str = "alice", **overrides: Any) -> AbstractAsyncContextManager[Client]:
-        values = {"providers": "google-drive,onedrive", "google_root_url": google.url,
-                  "google_token": GOOGLE_TOKENS[person]}  # fmt: skip
+        values = {
+            "providers": "google-drive,onedrive",
+            "google_root_url": google.url,
+            "google_token": GOOGLE_TOKENS[person],
+        }
         return connected(graph_settings(tenant, person, **(values | overrides)))
 
     return connect

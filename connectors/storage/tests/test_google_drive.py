@@ -43,8 +43,14 @@ async def test_an_uploaded_file_is_found_by_the_next_search(as_google: Connect):
 
 async def test_an_upload_can_become_a_google_sheet(as_google: Connect):
     async with as_google() as client:
-        _, made = await call(client, "storage_upload_file", name="Targets", content="region,target\nEMEA,10\n",
-                             format="csv", convert_to="sheet")  # fmt: skip
+        _, made = await call(
+            client,
+            "storage_upload_file",
+            name="Targets",
+            content="region,target\nEMEA,10\n",
+            format="csv",
+            convert_to="sheet",
+        )
         text, _ = await call(client, "storage_search_files", words="targets", type="spreadsheet")
         sheet, page = await call(client, "storage_read_file", id=made["id"])
     assert "Targets" in text

@@ -115,6 +115,12 @@ async def get_file(rt: StorageRuntime, id: Annotated[str, Field(description="Fil
     provider, native = rt.client.owner_of(id)
     entry = await provider.get(native)
     path, sharing = await provider.path(entry), await provider.sharing(native)
-    details = FileDetails(id=entry.id, name=entry.name, url=entry.url, path=path, owners=entry.owners,
-                          shared_with=sharing.entries + ([sharing.link] if sharing.link else []))  # fmt: skip
+    details = FileDetails(
+        id=entry.id,
+        name=entry.name,
+        url=entry.url,
+        path=path,
+        owners=entry.owners,
+        shared_with=sharing.entries + ([sharing.link] if sharing.link else []),
+    )
     return Reply(file_card(entry, path, sharing, rt.settings.timezone), details)

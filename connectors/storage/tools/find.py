@@ -38,8 +38,9 @@ def _kind(said: str) -> str:
     return kind
 
 
-async def _search(rt: StorageRuntime, query: Query, provider: str = "", owner: str = "", drive: str = "",
-                  folder: str = "") -> list[Entry]:  # fmt: skip
+async def _search(
+    rt: StorageRuntime, query: Query, provider: str = "", owner: str = "", drive: str = "", folder: str = ""
+) -> list[Entry]:
     found: list[Entry] = []
     for p in rt.client.chosen(provider):
         q = Query(**vars(query))
@@ -54,8 +55,13 @@ async def _search(rt: StorageRuntime, query: Query, provider: str = "", owner: s
     return found
 
 
-@tool(name="search", title="Search files", description="Find files in cloud storage by words; ids go to fetch.",
-      effect=Effect.READ, toolset="search")  # fmt: skip
+@tool(
+    name="search",
+    title="Search files",
+    description="Find files in cloud storage by words; ids go to fetch.",
+    effect=Effect.READ,
+    toolset="search",
+)
 async def search(rt: StorageRuntime, query: Annotated[str, Field(description="Words to look for")]) -> SearchOutput:
     words = keywords(query)
     if not words:
@@ -64,8 +70,13 @@ async def search(rt: StorageRuntime, query: Annotated[str, Field(description="Wo
     return SearchOutput(results=[SearchResult(id=e.id, title=e.name, url=e.url) for e in entries])
 
 
-@tool(name="fetch", title="Fetch file", description="One file (id from search) as text, with its title and link.",
-      effect=Effect.READ, toolset="search")  # fmt: skip
+@tool(
+    name="fetch",
+    title="Fetch file",
+    description="One file (id from search) as text, with its title and link.",
+    effect=Effect.READ,
+    toolset="search",
+)
 async def fetch(rt: StorageRuntime, id: Annotated[str, Field(description="File id from search")]) -> FetchOutput:
     provider, native = rt.client.owner_of(id)
     entry = await provider.get(native)
