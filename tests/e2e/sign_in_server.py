@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,7 @@ class SignInDeployment:
 
 @contextmanager
 def jira_with_sign_in(vault_dir: Path) -> Iterator[SignInDeployment]:
-    with running_site() as site, pytest.MonkeyPatch.context() as env:
+    with running_site() as site, ExitStack() as running, pytest.MonkeyPatch.context() as env:
         port = free_port()
         issuer = f"http://127.0.0.1:{port}"
         for name, value in {
@@ -51,5 +51,6 @@ def jira_with_sign_in(vault_dir: Path) -> Iterator[SignInDeployment]:
         env.delenv("JIRA_API_TOKEN", raising=False)
         settings = load_settings(connector.settings, rate_limit_per_second=1000)
         served = cli._served(connector, settings, port)
-        with serve_in_thread(served.app, port=port):
-            yield SignInDeployment(f"{issuer}/mcp", issuer, site)
+        running.enter_context(serve_in_thread(served.app, port=port))  # settings are read by now
+        env.undo()  # so that no server started later (a session fixture's subprocess) inherits sign-in
+        yield SignInDeployment(f"{issuer}/mcp", issuer, site)
