@@ -101,8 +101,13 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def walk(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Walk]:
-    yield from _walk(browser, PHONE if "phone" in request.node.name else DESKTOP)
+def walk(browser: Browser) -> Iterator[Walk]:
+    yield from _walk(browser, DESKTOP)
+
+
+@pytest.fixture
+def phone_walk(browser: Browser) -> Iterator[Walk]:
+    yield from _walk(browser, PHONE)
 
 
 def _walk(browser: Browser, device: dict) -> Iterator[Walk]:
@@ -257,7 +262,8 @@ def test_a_person_connects_in_a_browser_through_our_consent_and_the_atlassian_lo
     walk.assert_stayed_on_this_machine()
 
 
-def test_the_sign_in_pages_fit_a_phone_screen(deployment, callback, walk):
+def test_the_sign_in_pages_fit_a_phone_screen(deployment, callback, phone_walk):
+    walk = phone_walk
     auth = _authorization(deployment, callback)
     _open_consent(walk, auth)
     assert assert_plain_accessible_page(walk.page)["inner_width"] == 390
@@ -275,6 +281,19 @@ def test_the_sign_in_pages_fit_a_phone_screen(deployment, callback, walk):
 def test_cancel_on_the_consent_page_sends_access_denied_back_to_the_app(deployment, callback, walk):
     auth = _authorization(deployment, callback)
     _open_consent(walk, auth)
+    walk.page.get_by_role("button", name="Cancel").click()
+    walk.page.wait_for_url(f"{callback}?**")
+    back = _query(walk.page.url)
+    assert back["error"] == "access_denied" and back["state"] == auth.state and back["iss"] == deployment.issuer
+    assert "code" not in back
+    walk.assert_stayed_on_this_machine()
+
+
+def test_cancel_on_the_atlassian_page_sends_access_denied_back_to_the_app(deployment, callback, walk):
+    auth = _authorization(deployment, callback)
+    _open_consent(walk, auth)
+    walk.page.get_by_role("button", name="Continue to sign in").click()
+    walk.page.wait_for_url(f"{deployment.site.url}/authorize?**")
     walk.page.get_by_role("button", name="Cancel").click()
     walk.page.wait_for_url(f"{callback}?**")
     back = _query(walk.page.url)
