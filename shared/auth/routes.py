@@ -14,6 +14,7 @@ issuer's origin:
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -100,10 +101,20 @@ class AuthorizeResponses:
         self.consent_url = provider.policy.url(provider.policy.consent_path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        held: dict[str, Any] = {}  # a refusal that cannot go back to the app: shown as a page instead
+
         async def send_completed(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] in (302, 303, 307):
                 headers = [self._with_iss(name, value) for name, value in message["headers"]]
                 message["headers"] = headers + self._binding_cookie(headers)
+            elif message["type"] == "http.response.start" and _json_refusal(scope, message):
+                held["body"] = b""
+                return
+            elif message["type"] == "http.response.body" and "body" in held:
+                held["body"] += message.get("body", b"")
+                if not message.get("more_body"):
+                    await _refusal_page(held["body"])(scope, receive, send)
+                return
             await send(message)
 
         await self.app(scope, receive, send_completed)
@@ -207,3 +218,18 @@ def _expired() -> Response:
     return error_page(
         "This sign-in request has expired", "It was already used, or it is more than a few minutes old.", 400
     )
+
+
+def _json_refusal(scope: Scope, start: Message) -> bool:
+    """The SDK's JSON 400 to a browser's GET /authorize (bad redirect URI, unknown client): nobody reads JSON there."""
+    content_type = dict(start.get("headers", [])).get(b"content-type", b"")
+    return scope.get("method") == "GET" and start["status"] == 400 and content_type.startswith(b"application/json")
+
+
+def _refusal_page(body: bytes) -> ASGIApp:
+    try:
+        detail = str(json.loads(body).get("error_description") or "")
+    except (ValueError, AttributeError):
+        detail = ""
+    message = detail or "The request to connect was not valid."
+    return error_page("This app cannot be connected", message, 400)

@@ -47,7 +47,9 @@ def port_is_free(port: int) -> bool:
 def clean_env(**extra: str) -> dict[str, str]:
     """The caller's environment without connector settings, plus `extra`."""
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("JIRA_", "CONNECTOR_", "CONNECTORS_", "CONFLUENCE_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("JIRA_", "CONNECTOR_", "CONNECTORS_", "CONFLUENCE_", "STORAGE_", "AUTH_", "VAULT_KEYS"))
     }
     env["CONNECTORS_SECRETS_DIR"] = str(REPO / ".bench" / "no-secrets")  # never read /run/secrets
     env["PYTHONUNBUFFERED"] = "1"

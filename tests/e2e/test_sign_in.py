@@ -245,3 +245,26 @@ async def test_no_token_or_secret_reaches_a_log_line_a_result_or_a_metric(deploy
     for haystack in [*texts, metrics, logged]:
         for secret in secrets_seen:
             assert secret not in haystack
+
+
+def test_a_refused_authorization_is_a_page_in_words_not_json(deployment):
+    """A redirect URI that is not allowed cannot be sent back to the app: the person sees why, in words."""
+    server = requests.get(f"{deployment.issuer}/.well-known/oauth-authorization-server", timeout=10).json()
+    client = requests.post(
+        server["registration_endpoint"],
+        json={"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none", "client_name": "t"},
+        timeout=10,
+    ).json()
+    _, challenge = _pkce()
+    params = {
+        "response_type": "code",
+        "client_id": client["client_id"],
+        "redirect_uri": "https://evil.example.com/callback",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "state": "s",
+        "resource": deployment.mcp,
+    }
+    page = requests.get(server["authorization_endpoint"], params=params, allow_redirects=False, timeout=10)
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert "This app cannot be connected" in page.text and "{" not in page.text.split("<body", 1)[-1][:200]

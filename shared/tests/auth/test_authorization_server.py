@@ -132,7 +132,8 @@ async def test_a_client_document_whose_redirects_match_no_allowed_pattern_is_ref
         _, challenge = pkce()
         response = await authorize(w, w.cimd_client_id, challenge, redirect_uri="https://evil.example.com/cb")
         assert response.status_code == 400 and "location" not in response.headers
-        assert "not found" in response.json()["error_description"]
+        assert response.headers["content-type"].startswith("text/html")  # a person reads it, in words
+        assert "This app cannot be connected" in response.text and "not found" in response.text
 
 
 async def test_a_resource_we_do_not_serve_is_refused_with_iss_on_the_error_redirect(world_factory):
