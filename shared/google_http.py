@@ -26,7 +26,7 @@ from googleapiclient.errors import HttpError
 
 from .circuit import CircuitBreaker
 from .errors import ConnectorError, PermissionDenied, RateLimited, TimedOut, http_error
-from .http import _DEADLINE, MIN_ATTEMPT_SECONDS, RetryPolicy, in_worker, resilient_session
+from .http import MIN_ATTEMPT_SECONDS, RetryPolicy, current_deadline, in_worker, resilient_session
 from .ratelimit import EndpointBuckets, TokenBucket, parse_retry_after
 
 RATE_LIMIT_REASONS = frozenset({"userRateLimitExceeded", "rateLimitExceeded"})
@@ -82,7 +82,7 @@ class PolicyHttp:
             wait = retry_after if retry_after is not None else self.policy.backoff(attempt)
             if wait > self.policy.max_retry_after:
                 raise RateLimited(self.upstream, wait)
-            deadline = _DEADLINE.get()
+            deadline = current_deadline()
             if deadline is not None and deadline[0] - time.monotonic() - wait < MIN_ATTEMPT_SECONDS:
                 raise TimedOut(self.upstream, deadline[1])
             bucket.pause(wait)

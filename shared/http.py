@@ -41,6 +41,7 @@ from . import metrics
 from .circuit import CircuitBreaker
 from .errors import ConnectorError, RateLimited, TimedOut, UncertainWrite, UpstreamUnavailable, http_error
 from .ratelimit import EndpointBuckets, TokenBucket, WaitTooLong, parse_retry_after
+from .upstream_policy import lost_error, record_answer, record_lost
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,11 @@ def call_deadline(seconds: float, clock: Callable[[], float] = time.monotonic) -
         yield
     finally:
         _DEADLINE.reset(token)
+
+
+def current_deadline() -> tuple[float, float] | None:
+    """(monotonic time the current call must be answered by, its length in seconds), or None outside a call."""
+    return _DEADLINE.get()
 
 
 def _never_sent(exc: Exception) -> bool:
@@ -138,8 +144,7 @@ class ResilientAdapter(HTTPAdapter):
                 if not kwargs.get("stream"):
                     _ = response.content  # read the body here: a stalled or cut body meets the same policy
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-                self.breaker.record_failure()
-                metrics.UPSTREAM_REQUESTS.labels(upstream=self.upstream, status="error").inc()
+                record_lost(self.upstream, self.breaker)
                 sent = not _never_sent(exc)
                 may_retry = (replayable or not sent) and attempt + 1 < self.policy.attempts
                 delay = self.policy.backoff(attempt)
@@ -147,24 +152,21 @@ class ResilientAdapter(HTTPAdapter):
                     self._retry("network", delay)
                     attempt += 1
                     continue
-                if sent and not replayable:
-                    raise UncertainWrite(self.upstream, "no answer came back") from None
-                if may_retry:  # only the deadline stopped us
-                    raise TimedOut(self.upstream, self._deadline_length()) from None
-                raise UpstreamUnavailable(
-                    f"{self.upstream} did not answer ({type(exc).__name__}). Try again shortly."
+                raise lost_error(
+                    self.upstream,
+                    exc,
+                    sent=sent,
+                    replayable=replayable,
+                    may_retry=may_retry,
+                    deadline=self._deadline_length(),
                 ) from None
 
             status = response.status_code
-            metrics.UPSTREAM_REQUESTS.labels(upstream=self.upstream, status=str(status)).inc()
-            bucket.observe(response.headers, status)
-            if status >= 500:
-                self.breaker.record_failure()
-            else:
-                self.breaker.record_success()
-            if status >= 500 and not replayable:
+            try:
+                record_answer(self.upstream, status, response.headers, bucket, self.breaker, replayable=replayable)
+            except UncertainWrite:
                 response.close()  # the write reached the upstream, which failed somewhere: never replay
-                raise UncertainWrite(self.upstream, f"{self.upstream} is having trouble (HTTP {status})")
+                raise
             if status not in RETRY_STATUSES or attempt + 1 >= self.policy.attempts:
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))

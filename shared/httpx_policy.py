@@ -29,9 +29,10 @@ import httpx
 
 from . import metrics
 from .circuit import CircuitBreaker
-from .errors import RateLimited, TimedOut, UncertainWrite, UpstreamUnavailable, http_error
-from .http import _DEADLINE, IDEMPOTENT, MIN_ATTEMPT_SECONDS, RETRY_STATUSES, RetryPolicy
+from .errors import RateLimited, TimedOut, UpstreamUnavailable, http_error
+from .http import IDEMPOTENT, MIN_ATTEMPT_SECONDS, RETRY_STATUSES, RetryPolicy, current_deadline
 from .ratelimit import EndpointBuckets, TokenBucket, parse_retry_after
+from .upstream_policy import lost_error, record_answer, record_lost
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,7 @@ class PolicyTransport(httpx.AsyncBaseTransport):
                 finally:
                     await response.aclose()
             except (httpx.TransportError, TimeoutError) as exc:
-                self.breaker.record_failure()
-                metrics.UPSTREAM_REQUESTS.labels(upstream=self.upstream, status="error").inc()
+                record_lost(self.upstream, self.breaker)
                 sent = not isinstance(exc, NEVER_SENT)
                 may_retry = (replayable or not sent) and attempt + 1 < self.policy.attempts
                 delay = self.policy.backoff(attempt)
@@ -87,22 +87,17 @@ class PolicyTransport(httpx.AsyncBaseTransport):
                     await self._retry("network", delay)
                     attempt += 1
                     continue
-                if sent and not replayable:
-                    raise UncertainWrite(self.upstream, "no answer came back") from None
-                if may_retry:
-                    raise TimedOut(self.upstream, self._deadline_length()) from None
-                raise UpstreamUnavailable(
-                    f"{self.upstream} did not answer ({type(exc).__name__}). Try again shortly."
+                raise lost_error(
+                    self.upstream,
+                    exc,
+                    sent=sent,
+                    replayable=replayable,
+                    may_retry=may_retry,
+                    deadline=self._deadline_length(),
                 ) from None
             status = response.status_code
-            metrics.UPSTREAM_REQUESTS.labels(upstream=self.upstream, status=str(status)).inc()
-            bucket.observe(response.headers, status)
-            if status >= 500:
-                self.breaker.record_failure()
-            else:
-                self.breaker.record_success()
-            if status >= 500 and not replayable:  # the write reached the upstream, which failed somewhere
-                raise UncertainWrite(self.upstream, f"{self.upstream} is having trouble (HTTP {status})")
+            # a 5xx to a write that reached the upstream is raised as uncertain here, never replayed
+            record_answer(self.upstream, status, response.headers, bucket, self.breaker, replayable=replayable)
             if status not in RETRY_STATUSES or attempt + 1 >= self.policy.attempts:
                 return httpx.Response(status, headers=response.headers, content=body, extensions=response.extensions)
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -122,11 +117,11 @@ class PolicyTransport(httpx.AsyncBaseTransport):
 
     # -- time --------------------------------------------------------------------------------------
     def _left(self) -> float | None:
-        deadline = _DEADLINE.get()
+        deadline = current_deadline()
         return None if deadline is None else deadline[0] - self._clock()
 
     def _deadline_length(self) -> float:
-        deadline = _DEADLINE.get()
+        deadline = current_deadline()
         return deadline[1] if deadline is not None else self.policy.timeout
 
     def _fits(self, delay: float) -> bool:
