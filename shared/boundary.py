@@ -23,7 +23,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Annotated, Any, Protocol
 
 from mcp.server import MCPServer
@@ -184,15 +184,18 @@ def bound(
             who = credential.identity
             run = functools.partial(tool.fn, runtime, **kwargs)
             with call_deadline(deadline):
-                if tool.effect is Effect.READ:
-                    key = flights.key(who, tool.name, _arguments_key(kwargs))
-                    value = await flights.run(key, run, label=tool.name)
-                else:
-                    flights.wrote(who)
-                    try:
-                        value = await run()
-                    finally:
-                        flights.wrote(who)
+                try:
+                    value = await _execute(tool, run, flights, who, kwargs)
+                except AuthFailed:
+                    # The upstream refused the person's token before doing anything (401): renew it once, if the
+                    # provider can (a refresh token in the vault), and try again; else the person reconnects.
+                    renew = getattr(runtime.credentials, "refreshed", None)
+                    if renew is None:
+                        raise
+                    credential = await renew(caller, credential)
+                    acting.reset(token)
+                    token = acting.set(credential)
+                    value = await _execute(tool, run, flights, who, kwargs)
             if isinstance(value, Reply) and value.target:
                 target = value.target
             return _bounded(_to_result(value))
@@ -224,6 +227,19 @@ def bound(
 
     call.__signature__ = signature  # type: ignore[attr-defined]
     return call
+
+
+async def _execute(
+    tool: Tool, run: Callable[[], Awaitable[Any]], flights: Flights, who: str, kwargs: dict[str, Any]
+) -> Any:
+    """Run the tool: reads may share a flight with identical concurrent reads; writes end every flight."""
+    if tool.effect is Effect.READ:
+        return await flights.run(flights.key(who, tool.name, _arguments_key(kwargs)), run, label=tool.name)
+    flights.wrote(who)
+    try:
+        return await run()
+    finally:
+        flights.wrote(who)
 
 
 def _scope_message(access: Access, tool: Tool) -> str:

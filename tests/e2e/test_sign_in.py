@@ -268,3 +268,13 @@ def test_a_refused_authorization_is_a_page_in_words_not_json(deployment):
     page = requests.get(server["authorization_endpoint"], params=params, allow_redirects=False, timeout=10)
     assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
     assert "This app cannot be connected" in page.text and "{" not in page.text.split("<body", 1)[-1][:200]
+
+
+async def test_an_upstream_token_refused_early_is_renewed_with_the_refresh_token_not_a_new_sign_in(deployment):
+    """Atlassian may end an access token before its stated expiry: the vault refreshes it and the call goes on."""
+    tokens = sign_in(deployment, "alice")
+    async with as_person(deployment, tokens["access_token"]) as client:
+        assert not (await client.call_tool("jira_get_issue", {"key": "SHOP-1"})).is_error
+        requests.post(f"{deployment.site.url}/__sandbox/oauth/expire", json={"user": "alice"}, timeout=10)
+        result = await client.call_tool("jira_get_issue", {"key": "SHOP-3"})
+    assert not result.is_error, result.content[0].text
