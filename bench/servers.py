@@ -28,7 +28,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def start_sandbox(logdir: Path) -> Proc:
     port = free_port()
-    cmd = [*CLI, "sandbox", "--port", str(port)]
+    cmd = [*CLI, "sandbox", "atlassian", "--port", str(port)]
     return start_process("sandbox", cmd, clean_env(), f"http://127.0.0.1:{port}", "/__sandbox/config", logdir, 30)
 
 

@@ -156,7 +156,7 @@ def wait_for_exit(proc: Proc, timeout: float) -> int:
 
 def start_sandbox(log: Path, latency_ms: int = 0) -> Proc:
     port = free_port()
-    proc = start_cli(["sandbox", "--port", str(port), "--latency-ms", str(latency_ms)], log, clean_env())
+    proc = start_cli(["sandbox", "atlassian", "--port", str(port), "--latency-ms", str(latency_ms)], log, clean_env())
     proc.url = f"http://127.0.0.1:{port}"
     # The sandbox has no /healthz; its control API answers once it listens.
     wait_until_healthy(proc, f"{proc.url}/__sandbox/config")
