@@ -20,6 +20,17 @@ def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def www_authenticate(
+    *, resource_metadata_url: str, scopes: Sequence[str], error: str = "invalid_token", description: str = ""
+) -> str:
+    """An RFC 6750 `Bearer` challenge naming our protected-resource metadata and the scopes to ask for."""
+    parts = [f"error={_quoted(error)}"]
+    if description:
+        parts.append(f"error_description={_quoted(description)}")
+    parts += [f"resource_metadata={_quoted(resource_metadata_url)}", f"scope={_quoted(' '.join(scopes))}"]
+    return "Bearer " + ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class Access:
     system: str  # scopes are <system>.read and <system>.write
@@ -36,10 +47,7 @@ class Access:
 
     def challenge(self, error: str, description: str, scopes: Sequence[str]) -> dict[str, str]:
         """`_meta` for an error result: an RFC 6750 Bearer challenge ChatGPT turns into a sign-in prompt."""
-        parts = [
-            f"error={_quoted(error)}",
-            f"error_description={_quoted(description[:200])}",
-            f"resource_metadata={_quoted(self.resource_metadata_url)}",
-            f"scope={_quoted(' '.join(scopes))}",
-        ]
-        return {"mcp/www_authenticate": "Bearer " + ", ".join(parts)}
+        challenge = www_authenticate(
+            resource_metadata_url=self.resource_metadata_url, scopes=scopes, error=error, description=description[:200]
+        )
+        return {"mcp/www_authenticate": challenge}

@@ -14,7 +14,6 @@ lists, but its port wildcard alone would take `127.0.0.1:evil.com`.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from .boundary import register
 from .connector import Connector, Runtime
 from .errors import ConfigError
 from .observability import RequestIdMiddleware
-from .settings import ServerSettings
+from .settings import ServerSettings, is_loopback
 from .tools import enabled
 
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
@@ -53,15 +52,6 @@ class Readiness:
 
     def __init__(self) -> None:
         self.draining = False
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return host == "localhost"
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_bind(host: str, settings: ServerSettings, *, inbound_auth: bool = False) -> None:

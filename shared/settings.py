@@ -75,11 +75,12 @@ class ServerSettings(BaseSettings):
         return f"{text} (tried {where})" if where else text
 
 
-def is_loopback(host: str) -> bool:
+def is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 (bracketed or not) or localhost."""
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return host is not None and ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
 

@@ -8,22 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..access import www_authenticate
 from .errors import UpstreamLinkMissing
 
-
-def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def www_authenticate(
-    *, resource_metadata_url: str, scopes: Sequence[str], error: str = "invalid_token", description: str = ""
-) -> str:
-    """An RFC 6750 `Bearer` challenge naming our protected-resource metadata and the scopes to ask for."""
-    parts = [f"error={_quoted(error)}"]
-    if description:
-        parts.append(f"error_description={_quoted(description)}")
-    parts += [f"resource_metadata={_quoted(resource_metadata_url)}", f"scope={_quoted(' '.join(scopes))}"]
-    return "Bearer " + ", ".join(parts)
+__all__ = ["reconnect_meta", "www_authenticate"]
 
 
 def reconnect_meta(error: UpstreamLinkMissing, *, resource_metadata_url: str, scopes: Sequence[str]) -> dict[str, str]:

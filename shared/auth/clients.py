@@ -14,7 +14,6 @@ Clients come in two kinds:
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import re
@@ -27,6 +26,7 @@ from mcp.server.auth.provider import RegistrationError
 from mcp.shared.auth import OAuthClientInformationFull
 from pydantic import AnyUrl, ValidationError
 
+from ..settings import is_loopback
 from .crypto import DecryptionFailed, KeyRing
 from .db import Database
 from .rotation import reencrypt_table
@@ -100,7 +100,7 @@ class ClientRegistry:
         parts = urlsplit(client_id)
         if parts.scheme == "https" and parts.hostname and parts.path not in ("", "/"):
             return True
-        return self.allow_insecure_loopback_cimd and parts.scheme == "http" and _is_loopback(parts.hostname)
+        return self.allow_insecure_loopback_cimd and parts.scheme == "http" and is_loopback(parts.hostname)
 
     # -- dynamic client registration -------------------------------------------------------------------------
     async def register(self, client: OAuthClientInformationFull) -> None:
@@ -185,15 +185,6 @@ class ClientRegistry:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _context(client_id: str) -> str:
