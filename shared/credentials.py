@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import SecretStr
@@ -36,7 +37,7 @@ class Credential:
     username: str | None = None  # basic auth only
     base_url: str | None = None  # where this credential's requests go, when not the configured site
 
-    @property
+    @cached_property  # read on every `rt.client` / `rt.lookups`: hash the secret once
     def fingerprint(self) -> str:
         """Changes when the secret changes (a refreshed token), so clients built with the old one are not reused."""
         digest = hashlib.sha256(f"{self.identity}\0{self.secret.get_secret_value()}".encode()).hexdigest()
