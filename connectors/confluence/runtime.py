@@ -46,6 +46,7 @@ class ConfluenceRuntime(UpstreamRuntime[ConfluenceClient, Lookups]):
         except ConnectorError as exc:
             return [Check("confluence credentials", False, self.settings.explain(exc))]
         who = me.get("displayName")
+        who = f"{who}, time zone {me.get('timeZone') or self.settings.timezone}"
         checks = [Check("confluence credentials", True, f"signed in to {self.settings.wiki} as {who}")]
         try:
             spaces = await self.lookups.spaces()

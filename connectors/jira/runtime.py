@@ -50,7 +50,9 @@ class JiraRuntime(UpstreamRuntime[JiraClient, Lookups]):
             me = await self.client.myself()
         except ConnectorError as exc:
             return [Check("jira credentials", False, self.settings.explain(exc))]
-        checks = [Check("jira credentials", True, f"signed in to {self.settings.site} as {me.get('displayName')}")]
+        zone = me.get("timeZone") or self.settings.timezone  # what "this week" means for this account
+        who = f"{me.get('displayName')}, time zone {zone}"
+        checks = [Check("jira credentials", True, f"signed in to {self.settings.site} as {who}")]
         try:
             projects = await self.lookups.projects()
             checks.append(Check("jira projects", bool(projects), f"{len(projects)} projects visible"))

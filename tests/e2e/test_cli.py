@@ -250,6 +250,9 @@ async def test_demo_runs_sandbox_and_every_server(e2e_logs):
             scheme = "https" if installed_sandboxes()[name].tls else "http"
             assert f"sandbox {name}: {scheme}://127.0.0.1:{port}" in output, output
         assert "Press Ctrl-C to stop." in output, output
+        # who the demo acts as: name, time zone, what is visible, and what to try first
+        assert "as Alice Martin, time zone Europe/Paris" in output and "3 projects visible" in output, output
+        assert "Try first" in output, output
         async with Client("http://127.0.0.1:8001/mcp") as client:
             result = await client.call_tool("search", {"query": "checkout"})
         assert not result.is_error, result.content
