@@ -123,7 +123,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def _sandbox_served(name: str, sandbox: Sandbox, host: str, port: int, latency_ms: int, option: str) -> Served:
     tls = sandbox.tls() if sandbox.tls else None
-    return Served(sandbox.create_app(latency_ms=latency_ms), host, port, tls=tls, option=option)
+    return Served(sandbox.create_app(latency_ms=latency_ms), host, port, tls=tls, option=option, graceful_timeout=2)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
@@ -161,6 +161,11 @@ async def _signed_in(title: str, runtime: Runtime) -> str:
         checks = await runtime.checks()
     except Exception as exc:  # noqa: BLE001 - the demo still runs; say what failed
         return f"  {title}: could not check the sign-in ({type(exc).__name__})"
+    finally:
+        # An idle pooled TLS connection to an in-process sandbox would hold up its shutdown (Ctrl-C).
+        close = getattr(runtime, "aclose", None)
+        if close is not None:
+            await close()
     return "\n".join(f"  {title}: {c.detail}" for c in checks)
 
 
@@ -186,18 +191,21 @@ def cmd_demo(args: argparse.Namespace) -> None:
     vault_keys = "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()  # this demo's vault key
     data = tempfile.mkdtemp(prefix="connectors-demo-")
     for connector in connectors().values():
-        box = sandboxes()[connector.sandbox]
-        os.environ.update(connector.sandbox_env(urls[connector.sandbox], box.demo_login))
+        os.environ.update(connector.env_for(urls))
         port = chosen.get(connector.name, connector.default_port)
         os.environ.pop("AUTH_PUBLIC_URL", None)
-        if args.auth and connector.sign_in is not None and box.sign_in_env is not None:
+        logins = [sandboxes()[name] for name in connector.sandboxes]
+        logins = [box for box in logins if box.sign_in_env is not None]
+        if args.auth and connector.sign_in is not None and logins:
+            for box in logins:
+                assert box.sign_in_env is not None
+                os.environ.update(box.sign_in_env(urls[box.name]))
+                people[box.title] = box.sign_in_people
             os.environ.update(
-                box.sign_in_env(urls[connector.sandbox]),
                 AUTH_PUBLIC_URL=f"http://127.0.0.1:{port}",
                 VAULT_KEYS=vault_keys,
                 AUTH_SQLITE_PATH=os.path.join(data, f"{connector.name}.db"),
             )
-            people[box.title] = box.sign_in_people
         settings = load_settings(connector.settings, host="127.0.0.1")
         served = _served(connector, settings, port, f"--port {connector.name}=<port>")
         servers.append(served)

@@ -24,6 +24,7 @@ __all__ = [
     "Connector",
     "Runtime",
     "Sandbox",
+    "SandboxSite",
     "SignInSpec",
     "connectors",
     "installed_connectors",
@@ -61,12 +62,25 @@ class Connector:
     instructions: str
     tools: Sequence[Tool]  # the whole surface, in tools/list order
     runtime: Callable[..., Runtime]  # (settings, credentials=None) -> runtime
-    sandbox: str  # the sandbox that emulates this connector's upstream
-    sandbox_env: Callable[[str, dict[str, str]], dict[str, str]]  # (base URL, demo login) -> env for the demo
+    sandboxes: tuple[str, ...]  # the sandboxes that emulate this connector's upstreams, e.g. ("google", "microsoft")
+    sandbox_env: Callable[[Mapping[str, SandboxSite]], dict[str, str]]  # running sandboxes by name -> env for the demo
     tools_budget: int = 10_000  # bytes of the compact JSON tools array in tools/list
     search_example: str = ""  # words the contract suite searches for in the sandbox (search/fetch contract)
     snapshots: Path | None = None  # folder of the tool-surface snapshots (one JSON per tool)
     sign_in: SignInSpec | None = None  # per-user sign-in (OAuth); None: API token / PAT only
+
+    def env_for(self, urls: Mapping[str, str]) -> dict[str, str]:
+        """The environment that points this connector at its running sandboxes (`urls`: sandbox name -> base URL)."""
+        boxes = sandboxes()
+        return self.sandbox_env({name: SandboxSite(urls[name], boxes[name].demo_login) for name in self.sandboxes})
+
+
+@dataclass(frozen=True)
+class SandboxSite:
+    """A running sandbox, as a connector's `sandbox_env` sees it."""
+
+    url: str  # its base URL, e.g. http://127.0.0.1:9100
+    login: Mapping[str, str]  # its demo login (the sandbox's `demo_login`)
 
 
 @dataclass(frozen=True, kw_only=True)

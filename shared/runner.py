@@ -31,6 +31,9 @@ class Served:
     readiness: Any = None  # shared.server.Readiness: flipped to draining on shutdown
     tls: tuple[str, str] | None = None  # (certfile, keyfile): served over HTTPS
     option: str = "--port"  # the command-line option that changes this port, for the "port in use" message
+    # Seconds the server waits for open connections at shutdown (None: serve_all's). A sandbox's is short: an idle
+    # pooled TLS connection from a client in the same process would otherwise hold Ctrl-C up for the SSL timeout.
+    graceful_timeout: int | None = None
 
     @property
     def url(self) -> str:
@@ -74,7 +77,7 @@ def _config(s: Served, graceful_timeout: int) -> uvicorn.Config:
         log_config=None,
         access_log=False,
         lifespan="on",
-        timeout_graceful_shutdown=int(graceful_timeout),
+        timeout_graceful_shutdown=int(s.graceful_timeout if s.graceful_timeout is not None else graceful_timeout),
         ssl_certfile=s.tls[0] if s.tls else None,
         ssl_keyfile=s.tls[1] if s.tls else None,
     )

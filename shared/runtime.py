@@ -120,6 +120,14 @@ class UpstreamRuntime(Generic[ClientT, LookupsT]):
     def lookups(self) -> LookupsT:
         return self._for(self.credential()).lookups
 
+    async def aclose(self) -> None:
+        """Close the clients' pooled connections (those with an `aclose`), e.g. after the demo's checks."""
+        for bound in list(self._bound.values()):
+            close = getattr(bound.client, "aclose", None)
+            if close is not None:
+                await close()
+        self._bound.clear()
+
     def state_checks(self) -> list[Check]:
         """For `doctor`: whether the shared state (Redis) answers, when one is configured."""
         if self.state.backend == "memory":

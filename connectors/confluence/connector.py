@@ -1,8 +1,9 @@
 """The Confluence connector: its declaration and its whole tool surface, on one screen."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from shared.connector import Connector, SignInSpec
+from shared.connector import Connector, SandboxSite, SignInSpec
 
 from .runtime import ConfluenceRuntime
 from .settings import ConfluenceSettings
@@ -30,8 +31,13 @@ TOOLS = [
 ]
 
 
-def _sandbox_env(base_url: str, login: dict[str, str]) -> dict[str, str]:
-    return {"CONFLUENCE_URL": base_url, "CONFLUENCE_EMAIL": login["email"], "CONFLUENCE_API_TOKEN": login["token"]}
+def _sandbox_env(sites: Mapping[str, SandboxSite]) -> dict[str, str]:
+    site = sites["atlassian"]
+    return {
+        "CONFLUENCE_URL": site.url,
+        "CONFLUENCE_EMAIL": site.login["email"],
+        "CONFLUENCE_API_TOKEN": site.login["token"],
+    }
 
 
 connector = Connector(
@@ -42,7 +48,7 @@ connector = Connector(
     instructions=INSTRUCTIONS,
     tools=TOOLS,
     runtime=ConfluenceRuntime,
-    sandbox="atlassian",
+    sandboxes=("atlassian",),
     sandbox_env=_sandbox_env,
     tools_budget=12_000,
     search_example="checkout",

@@ -1,8 +1,9 @@
 """The Jira connector: its declaration and its whole tool surface, on one screen."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from shared.connector import Connector, SignInSpec
+from shared.connector import Connector, SandboxSite, SignInSpec
 
 from .runtime import JiraRuntime
 from .settings import JiraSettings
@@ -33,8 +34,9 @@ TOOLS = [
 ]
 
 
-def _sandbox_env(base_url: str, login: dict[str, str]) -> dict[str, str]:
-    return {"JIRA_URL": base_url, "JIRA_EMAIL": login["email"], "JIRA_API_TOKEN": login["token"]}
+def _sandbox_env(sites: Mapping[str, SandboxSite]) -> dict[str, str]:
+    site = sites["atlassian"]
+    return {"JIRA_URL": site.url, "JIRA_EMAIL": site.login["email"], "JIRA_API_TOKEN": site.login["token"]}
 
 
 connector = Connector(
@@ -45,7 +47,7 @@ connector = Connector(
     instructions=INSTRUCTIONS,
     tools=TOOLS,
     runtime=JiraRuntime,
-    sandbox="atlassian",
+    sandboxes=("atlassian",),
     sandbox_env=_sandbox_env,
     tools_budget=12_000,
     search_example="checkout",

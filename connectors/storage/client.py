@@ -86,6 +86,13 @@ class StorageClient:
             )
         return built
 
+    async def aclose(self) -> None:
+        """Close the providers' pooled connections (Graph's httpx client)."""
+        for provider in self.providers.values():
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
+
     def chosen(self, said: str = "") -> list[Provider]:
         """The providers a tool call is about: the one named, else every enabled one."""
         if not said.strip():

@@ -1,8 +1,9 @@
 """The storage connector (Google Drive, OneDrive/SharePoint): its declaration and whole tool surface."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from shared.connector import Connector
+from shared.connector import Connector, SandboxSite
 
 from .runtime import StorageRuntime
 from .settings import StorageSettings
@@ -32,12 +33,16 @@ TOOLS = [
 ]
 
 
-def _sandbox_env(base_url: str, login: dict[str, str]) -> dict[str, str]:
-    """The Google sandbox (Drive over HTTP): the contract suite and the demo run against it."""
+def _sandbox_env(sites: Mapping[str, SandboxSite]) -> dict[str, str]:
+    """Both providers against their sandboxes: Drive over HTTP, Graph over HTTPS with the sandbox's own CA."""
+    google, microsoft = sites["google"], sites["microsoft"]
     return {
-        "STORAGE_PROVIDERS": "google-drive",
-        "STORAGE_GOOGLE_ROOT_URL": base_url,
-        "STORAGE_GOOGLE_TOKEN": login["token"],
+        "STORAGE_PROVIDERS": "google-drive,onedrive",
+        "STORAGE_GOOGLE_ROOT_URL": google.url,
+        "STORAGE_GOOGLE_TOKEN": google.login["token"],
+        "STORAGE_GRAPH_URL": microsoft.url + "/v1.0",
+        "STORAGE_GRAPH_TOKEN": microsoft.login["token"],
+        "STORAGE_GRAPH_CA_FILE": microsoft.login["ca_file"],
     }
 
 
@@ -49,7 +54,7 @@ connector = Connector(
     instructions=INSTRUCTIONS,
     tools=TOOLS,
     runtime=StorageRuntime,
-    sandbox="google",
+    sandboxes=("google", "microsoft"),
     sandbox_env=_sandbox_env,
     tools_budget=10_000,
     search_example="signed contract Acme",

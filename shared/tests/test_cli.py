@@ -57,8 +57,8 @@ DEMO = Connector(
     instructions="A demo connector.",
     tools=[demo_search, demo_create, demo_send],
     runtime=DemoRuntime,
-    sandbox="none",
-    sandbox_env=lambda url, login: {},
+    sandboxes=(),
+    sandbox_env=lambda sites: {},
 )
 
 

@@ -34,21 +34,17 @@ def sandbox_urls() -> Iterator[dict[str, str]]:
     """Each sandbox a connector needs, started once for the session, by name."""
     with ExitStack() as stack:
         urls: dict[str, str] = {}
-        for connector in connectors().values():
-            if connector.sandbox not in urls:
-                box = sandboxes()[connector.sandbox]
-                tls = box.tls() if box.tls else None  # e.g. Microsoft's: msal only speaks https
-                urls[connector.sandbox] = stack.enter_context(
-                    serve_in_thread(box.create_app(), lifespan="off", tls=tls)
-                )
+        for name in {name for connector in connectors().values() for name in connector.sandboxes}:
+            box = sandboxes()[name]
+            tls = box.tls() if box.tls else None  # e.g. Microsoft's: msal only speaks https
+            urls[name] = stack.enter_context(serve_in_thread(box.create_app(), lifespan="off", tls=tls))
         yield urls
 
 
 @pytest.fixture(scope="module")
 def environment(connector: Connector, sandbox_urls: dict[str, str]) -> dict[str, str]:
     """The connector's settings pointed at its sandbox, as `connectors demo` does."""
-    login = sandboxes()[connector.sandbox].demo_login
-    return connector.sandbox_env(sandbox_urls[connector.sandbox], login)
+    return connector.env_for(sandbox_urls)
 
 
 @pytest.fixture

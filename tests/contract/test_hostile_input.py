@@ -18,6 +18,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -71,15 +72,20 @@ FORGED_CURSORS = [
 
 
 @pytest.fixture(scope="module")
-def site(connector: Connector) -> Iterator[str]:
-    """The connector's own sandbox for this module: hostile writes never reach the shared one."""
-    with serve_in_thread(sandboxes()[connector.sandbox].create_app(), lifespan="off") as url:
-        yield url
+def sites(connector: Connector) -> Iterator[dict[str, str]]:
+    """The connector's own sandboxes for this module: hostile writes never reach the shared ones."""
+    with ExitStack() as stack:
+        urls = {}
+        for name in connector.sandboxes:
+            box = sandboxes()[name]
+            tls = box.tls() if box.tls else None
+            urls[name] = stack.enter_context(serve_in_thread(box.create_app(), lifespan="off", tls=tls))
+        yield urls
 
 
-@pytest.fixture(scope="module")
-def server(connector: Connector, site: str):
-    env = connector.sandbox_env(site, sandboxes()[connector.sandbox].demo_login)
+@pytest.fixture  # per test: each test runs on its own event loop, and async HTTP pools belong to one loop
+def server(connector: Connector, sites: dict[str, str]):
+    env = connector.env_for(sites)
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
             if name.startswith(connector.settings.env_name("")):

@@ -62,6 +62,9 @@ class OneDrive:
         self.base, self._token = graph_url.rstrip("/"), token
         self.http = policy_client(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), verify=verify)
 
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
     async def _call(self, method: str, path: str, **options: Any) -> Any:
         url = path if path.startswith("https://") or path.startswith("http://") else self.base + path
         headers = {"Authorization": f"Bearer {self._token()}"} | options.pop("headers", {})

@@ -1,8 +1,9 @@
 """The Echo connector: its declaration and its whole tool surface."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from shared.connector import Connector
+from shared.connector import Connector, SandboxSite
 
 from . import tools
 from .runtime import EchoRuntime
@@ -11,8 +12,8 @@ from .settings import EchoSettings
 TOOLS = [tools.search, tools.fetch, tools.add_note]
 
 
-def _sandbox_env(base_url: str, login: dict[str, str]) -> dict[str, str]:
-    return {"ECHO_URL": base_url, "ECHO_TOKEN": login["token"]}
+def _sandbox_env(sites: Mapping[str, SandboxSite]) -> dict[str, str]:
+    return {"ECHO_URL": sites["echo"].url, "ECHO_TOKEN": sites["echo"].login["token"]}
 
 
 connector = Connector(
@@ -23,7 +24,7 @@ connector = Connector(
     instructions="Notes of the Echo service. Use search/fetch to read them; echo_add_note adds one.",
     tools=TOOLS,
     runtime=EchoRuntime,
-    sandbox="echo",
+    sandboxes=("echo",),
     sandbox_env=_sandbox_env,
     search_example="checkout",
     snapshots=Path(__file__).parent / "snapshots",
