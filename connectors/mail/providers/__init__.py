@@ -1,0 +1,1 @@
+"""Mail providers: Gmail and Outlook behind one interface."""

@@ -1,0 +1,394 @@
+"""Gmail v1 through google-api-python-client, built from the discovery document the library ships.
+
+Only `rootUrl`/`mtlsRootUrl` are set from the settings (metadata calls, uploads and batches all reach the same
+host); requests go through `shared.google_http.PolicyHttp` (the kit's outbound policy). Lists ask for ids only, so
+the messages are then read a few at a time (metadata only: the bodies come with `mail_get_thread`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from email.utils import getaddresses
+from typing import Any
+
+import anyio
+from googleapiclient.discovery import build_from_document
+from googleapiclient.discovery_cache import get_static_doc
+
+from shared.circuit import CircuitBreaker
+from shared.errors import InvalidInput, NotFound
+from shared.google_http import PolicyHttp, execute
+from shared.http import RetryPolicy
+from shared.names import person_match
+from shared.ratelimit import EndpointBuckets
+
+from .. import compose
+from .base import AttachmentRef, Changes, CursorExpired, Draft, Folder, Message, Outgoing, Query, Thread
+
+LABEL = "Gmail"
+HEADERS = ["From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "References", "In-Reply-To", "Reply-To"]
+SYSTEM = {
+    "INBOX": "Inbox",
+    "SENT": "Sent",
+    "DRAFT": "Drafts",
+    "SPAM": "Spam",
+    "TRASH": "Trash",
+    "STARRED": "Starred",
+    "IMPORTANT": "Important",
+    "UNREAD": "Unread",
+}
+HIDDEN = {"CHAT", "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROMOTIONS", "CATEGORY_UPDATES", "CATEGORY_FORUMS"}
+AT_ONCE = 8  # messages read in parallel after a list
+
+
+def quoted(value: str) -> str:
+    """A Gmail search operand: one quoted phrase; quotes cannot be escaped in Gmail's syntax, so they go."""
+    return '"' + " ".join(value.replace('"', " ").split()) + '"'
+
+
+def gmail_document(root_url: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(get_static_doc("gmail", "v1") or "{}")
+    doc["rootUrl"] = doc["mtlsRootUrl"] = root_url.rstrip("/") + "/"
+    return doc
+
+
+def _decode(data: str) -> bytes:
+    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+
+
+def _people(value: str) -> list[str]:
+    return [f"{n} <{a}>" if n else a for n, a in getaddresses([value]) if a]
+
+
+class Gmail:
+    name, label, prefix = "gmail", LABEL, "gmail"
+
+    def __init__(
+        self, root_url: str, token: Callable[[], str], buckets: EndpointBuckets, breaker: CircuitBreaker, timeout: float
+    ):
+        http = PolicyHttp(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), token)
+        self.gmail = build_from_document(gmail_document(root_url), http=http)
+        self._labels: dict[str, str] | None = None
+
+    async def _run(self, request: Any) -> Any:
+        return await execute(LABEL, request)
+
+    @property
+    def users(self) -> Any:
+        return self.gmail.users()
+
+    async def label_names(self) -> dict[str, str]:
+        if self._labels is None:
+            found = await self._run(self.users.labels().list(userId="me"))
+            self._labels = {x["id"]: SYSTEM.get(x["id"], x.get("name", x["id"])) for x in found.get("labels", [])}
+        return self._labels
+
+    def url(self, thread: str) -> str:
+        return f"https://mail.google.com/mail/u/0/#all/{thread}"
+
+    async def _message(self, m: dict[str, Any]) -> Message:
+        payload = m.get("payload") or {}
+        headers = {h["name"].lower(): h.get("value", "") for h in payload.get("headers", [])}
+        names = await self.label_names()
+        labels = m.get("labelIds") or []
+        text, html, attachments = _walk(payload)
+        return Message(
+            id=f"gmail:{m['id']}",
+            thread=m.get("threadId", m["id"]),
+            subject=headers.get("subject", ""),
+            sender=(_people(headers.get("from", "")) or [headers.get("from", "")])[0],
+            to=_people(headers.get("to", "")),
+            cc=_people(headers.get("cc", "")),
+            bcc=_people(headers.get("bcc", "")),
+            date=_iso(m.get("internalDate")),
+            snippet=_unescape(m.get("snippet", "")),
+            unread="UNREAD" in labels,
+            importance="high" if "IMPORTANT" in labels else "normal",
+            labels=[names.get(x, x) for x in labels if x not in HIDDEN and x not in ("UNREAD", "IMPORTANT")],
+            url=self.url(m.get("threadId", m["id"])),
+            html=html,
+            text=text,
+            attachments=attachments,
+            has_attachments=bool(attachments),
+            message_id=headers.get("message-id", ""),
+            references=headers.get("references", "").split(),
+            reply_to=_people(headers.get("reply-to", "")),
+            draft="DRAFT" in labels,
+        )
+
+    async def _get(self, native: str, fmt: str = "metadata") -> dict[str, Any]:
+        options: dict[str, Any] = {"userId": "me", "id": native, "format": fmt}
+        if fmt == "metadata":
+            options["metadataHeaders"] = HEADERS
+        found: dict[str, Any] = await self._run(self.users.messages().get(**options))
+        return found
+
+    async def _many(self, natives: list[str]) -> list[Message]:
+        found: dict[str, Message] = {}
+        limiter = anyio.CapacityLimiter(AT_ONCE)
+
+        async def one(native: str) -> None:
+            async with limiter:
+                try:
+                    found[native] = await self._message(await self._get(native))
+                except NotFound:  # gone between the list and the read
+                    pass
+
+        async with anyio.create_task_group() as group:
+            for native in natives:
+                group.start_soon(one, native)
+        return [found[n] for n in natives if n in found]
+
+    async def me(self) -> tuple[str, str]:
+        profile = await self._run(self.users.getProfile(userId="me"))
+        email = str(profile.get("emailAddress", ""))
+        return email.split("@")[0], email
+
+    def _q(self, query: Query) -> str:
+        terms = [quoted(w) for w in query.words]
+        if query.loose and len(terms) > 1:
+            terms = ["{" + " ".join(terms) + "}"]
+        for operator, value in (("from", query.sender), ("to", query.to), ("subject", query.subject)):
+            if value.strip():
+                terms.append(f"{operator}:{quoted(value)}")
+        if query.since:
+            terms.append(f"after:{int(query.since.timestamp())}")
+        if query.until:
+            terms.append(f"before:{int(query.until.timestamp())}")
+        if query.has_attachment:
+            terms.append("has:attachment")
+        if query.unread is not None:
+            terms.append("is:unread" if query.unread else "is:read")
+        if query.importance == "high":
+            terms.append("is:important")
+        elif query.importance in ("normal", "low"):
+            terms.append("-is:important")
+        return " ".join(terms)
+
+    async def _ids(self, q: str, limit: int, labels: list[str] | None = None) -> list[str]:
+        ids: list[str] = []
+        page = ""
+        while len(ids) < limit:
+            options: dict[str, Any] = {"userId": "me", "q": q, "maxResults": min(limit - len(ids), 500)}
+            if labels:
+                options["labelIds"] = labels
+            if page:
+                options["pageToken"] = page
+            found = await self._run(self.users.messages().list(**options))
+            ids += [m["id"] for m in found.get("messages", [])]
+            page = found.get("nextPageToken", "")
+            if not page:
+                break
+        return ids[:limit]
+
+    async def search(self, query: Query) -> list[Message]:
+        labels = [query.folder] if query.folder else None
+        if query.folder in ("SPAM", "TRASH"):
+            labels = None
+            query_text = f"in:{query.folder.lower()} " + self._q(query)
+        else:
+            query_text = self._q(query)
+        return await self._many(await self._ids(query_text.strip(), query.limit, labels))
+
+    async def message(self, native: str) -> Message:
+        return await self._message(await self._get(native, "full"))
+
+    async def thread(self, native: str) -> Thread:
+        try:
+            found = await self._run(self.users.threads().get(userId="me", id=native, format="full"))
+        except NotFound:  # a message id that is not its thread's first: find its thread
+            thread_id = (await self._get(native, "minimal"))["threadId"]
+            found = await self._run(self.users.threads().get(userId="me", id=thread_id, format="full"))
+        messages = [await self._message(m) for m in found.get("messages", [])]
+        messages.sort(key=lambda m: m.date)
+        return Thread(messages[-1].id, messages[0].subject, self.url(found["id"]), messages)
+
+    async def attachment(self, native: str, attachment: str) -> bytes:
+        found = await self._run(self.users.messages().attachments().get(userId="me", messageId=native, id=attachment))
+        return _decode(found.get("data", ""))
+
+    async def folders(self) -> list[Folder]:
+        names = await self.label_names()
+        wanted = [x for x in names if x not in HIDDEN and x not in ("UNREAD", "IMPORTANT", "STARRED")]
+        found: dict[str, Folder] = {}
+
+        async def one(label: str) -> None:
+            got = await self._run(self.users.labels().get(userId="me", id=label))
+            found[label] = Folder(
+                label, names[label], got.get("messagesTotal"), got.get("messagesUnread"), got.get("type") == "system"
+            )
+
+        async with anyio.create_task_group() as group:
+            for label in wanted:
+                group.start_soon(one, label)
+        return sorted(found.values(), key=lambda f: (not f.system, f.name.lower()))
+
+    async def people(self, said: str) -> list[str]:
+        ids = await self._ids(f"from:{quoted(said)} OR to:{quoted(said)} OR cc:{quoted(said)}", 25)
+        seen: dict[str, str] = {}
+        for m in await self._many(ids):
+            for person in [m.sender, *m.to, *m.cc]:
+                name, _, email = person.rpartition(" <")
+                email = email.rstrip(">") if name else person
+                if person_match(said, name, email) and email.lower() not in seen:
+                    seen[email.lower()] = person
+        return list(seen.values())
+
+    async def create_draft(self, mail: Outgoing) -> Draft:
+        in_reply_to, references, thread = "", [], None
+        if mail.reply_to:
+            original = await self._message(await self._get(mail.reply_to))
+            in_reply_to, references, thread = original.message_id, original.references, original.thread
+            mail.subject = mail.subject or compose.reply_subject(original.subject)
+            if not mail.to:  # as a mail client answers: the Reply-To or the sender; reply-all adds the others
+                mine = (await self.me())[1].lower()
+                everyone = [*(original.reply_to or [original.sender])]
+                if mail.reply_all:
+                    everyone += original.to
+                    mail.cc = mail.cc or [p for p in original.cc if compose.address_of(p) != mine]
+                mail.to = list({compose.address_of(p): p for p in everyone if compose.address_of(p) != mine}.values())
+                if not mail.to:  # answering one's own message: to its recipients
+                    mail.to = original.to
+        raw = compose.rfc822(
+            to=mail.to,
+            cc=mail.cc,
+            bcc=mail.bcc,
+            subject=mail.subject,
+            text=mail.text,
+            html=mail.html,
+            message_id=mail.message_id,
+            in_reply_to=in_reply_to,
+            references=references,
+        )
+        body: dict[str, Any] = {"message": {"raw": raw} | ({"threadId": thread} if thread else {})}
+        made = await self._run(self.users.drafts().create(userId="me", body=body))
+        return await self.draft(made["id"])
+
+    async def draft(self, native: str) -> Draft:
+        found = await self._run(self.users.drafts().get(userId="me", id=native, format="full"))
+        return Draft(f"gmail:draft:{native}", await self._message(found["message"]))
+
+    async def send_draft(self, native: str) -> Message:
+        sent = await self._run(self.users.drafts().send(userId="me", body={"id": native}))
+        return await self._message(await self._get(sent["id"]))
+
+    async def find_sent(self, draft: Draft) -> Message | None:
+        try:
+            await self._run(self.users.drafts().get(userId="me", id=draft.id.rsplit(":", 1)[1], format="minimal"))
+            return None  # still a draft: it was not sent
+        except NotFound:
+            pass
+        if not draft.message.message_id:
+            return None
+        ids = await self._ids(f"rfc822msgid:{draft.message.message_id.strip('<>')} in:sent", 1)
+        found = await self._many(ids)
+        return found[0] if found else None
+
+    async def update(self, natives: list[str], action: str, folder: str) -> None:
+        if action == "trash":
+            for native in natives:  # Gmail has no batch trash; never a permanent delete
+                await self._run(self.users.messages().trash(userId="me", id=native))
+            return
+        add, remove = {
+            "read": ([], ["UNREAD"]),
+            "unread": (["UNREAD"], []),
+            "archive": ([], ["INBOX"]),
+            "move": ([folder], ["INBOX"]),
+            "label": ([folder], []),
+            "unlabel": ([], [folder]),
+            "flag": (["STARRED"], []),
+            "unflag": ([], ["STARRED"]),
+        }[action]
+        body = {"ids": natives, "addLabelIds": add, "removeLabelIds": remove}
+        await self._run(self.users.messages().batchModify(userId="me", body=body))
+
+    async def start_changes(self) -> str:
+        return str((await self._run(self.users.getProfile(userId="me")))["historyId"])
+
+    async def changes(self, cursor: str, limit: int) -> Changes:
+        touched: dict[str, None] = {}
+        removed: dict[str, None] = {}
+        page, latest = "", cursor
+        while True:
+            options: dict[str, Any] = {"userId": "me", "startHistoryId": cursor, "maxResults": 500}
+            if page:
+                options["pageToken"] = page
+            try:
+                found = await self._run(self.users.history().list(**options))
+            except NotFound:  # past Gmail's retention: the only way on is a full sync
+                raise CursorExpired("The saved Gmail history position has expired.") from None
+            latest = str(found.get("historyId", latest))
+            for record in found.get("history", []):
+                for kind in ("messagesAdded", "labelsAdded", "labelsRemoved"):
+                    for item in record.get(kind, []):
+                        touched[item["message"]["id"]] = None
+                for item in record.get("messagesDeleted", []):
+                    removed[item["message"]["id"]] = None
+            page = found.get("nextPageToken", "")
+            if not page:
+                break
+        for native in removed:
+            touched.pop(native, None)
+        ids = list(touched)[-limit:]
+        messages = await self._many(ids)
+        gone = {n for n in ids if f"gmail:{n}" not in {m.id for m in messages}}  # deleted since: removed too
+        removed_ids = [f"gmail:{n}" for n in [*removed, *gone]]
+        return Changes(messages, removed_ids, latest, more=len(touched) > limit)
+
+    async def recent(self, limit: int) -> list[Message]:
+        return await self._many(await self._ids("", limit, ["INBOX"]))
+
+
+def _walk(part: dict[str, Any]) -> tuple[str, str | None, list[AttachmentRef]]:
+    """(text, html, attachments) of a MessagePart tree: the first text/plain and text/html bodies, and the files."""
+    text, html, files = "", None, []
+    stack = [part]
+    while stack:
+        node = stack.pop(0)
+        mime, body = node.get("mimeType", ""), node.get("body") or {}
+        if node.get("filename") and body.get("attachmentId"):
+            files.append(AttachmentRef(body["attachmentId"], node["filename"], mime, body.get("size")))
+        elif mime == "text/plain" and body.get("data") and not text:
+            text = _decode(body["data"]).decode("utf-8", "replace")
+        elif mime == "text/html" and body.get("data") and html is None:
+            html = _decode(body["data"]).decode("utf-8", "replace")
+        stack += node.get("parts") or []
+    return text, html, files
+
+
+def _iso(internal_ms: object) -> str:
+    from shared.dates import parse_timestamp
+
+    try:
+        moment = parse_timestamp(int(str(internal_ms)))
+    except ValueError:
+        return ""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
+def _unescape(snippet: str) -> str:
+    import html
+
+    return html.unescape(snippet)
+
+
+def label_id(folders: list[Folder], said: str) -> str:
+    """The label id of a folder or label name a person says (Inbox, Sent, "Clients/Acme")."""
+    wanted = said.strip().lower().strip("/")
+    aliases = {
+        "sent items": "sent",
+        "envoyés": "sent",
+        "corbeille": "trash",
+        "brouillons": "drafts",
+        "boîte de réception": "inbox",
+        "deleted items": "trash",
+        "junk": "spam",
+        "courrier indésirable": "spam",
+    }
+    wanted = aliases.get(wanted, wanted)
+    for f in folders:
+        if f.name.lower() == wanted or f.id.lower() == wanted:
+            return f.id
+    raise InvalidInput(f'No Gmail label or folder named "{said[:60]}".', candidates=[f.name for f in folders][:10])

@@ -1,0 +1,325 @@
+"""Outlook mail through Microsoft Graph v1.0, over httpx with the kit's policy.
+
+Every request asks for immutable ids (`Prefer: IdType="ImmutableId"`), so an id stays the same when a message is
+moved, archived or sent, and a retried send can check what became of its draft. Searches with words use `$search`
+(which Graph cannot combine with `$filter`: unread and importance are then checked here); the others `$filter`.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from shared.circuit import CircuitBreaker
+from shared.errors import InvalidInput, NotFound
+from shared.http import RetryPolicy
+from shared.httpx_policy import checked_json, policy_client
+from shared.names import person_match
+from shared.ratelimit import EndpointBuckets
+
+from .base import AttachmentRef, Changes, CursorExpired, Draft, Folder, Message, Outgoing, Query, Thread
+
+LABEL = "Outlook"
+SELECT = (
+    "id,conversationId,subject,from,toRecipients,ccRecipients,bccRecipients,replyTo,receivedDateTime,bodyPreview,"
+    "isRead,importance,categories,parentFolderId,webLink,hasAttachments,internetMessageId,isDraft"
+)
+IMMUTABLE = {"Prefer": 'IdType="ImmutableId"'}
+SYNCED = ("inbox", "sentitems")  # the folders mail_get_changes follows (Graph's delta is per folder)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["message"])[:300]
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def kql(value: str, prop: str = "") -> list[str]:
+    """KQL terms for what a person said, inside Graph's quoted $search value. Quotes cannot be escaped there, so
+    only letters, digits and the characters of addresses are kept, one term per word (all must match)."""
+    cleaned = "".join(c if c.isalnum() or c in "@.-_'" else " " for c in value)
+    return [f"{prop}:{word}" if prop else word for word in cleaned.split() if word.strip(".-_'")]
+
+
+def odata(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _person(entry: dict[str, Any] | None) -> str:
+    email = (entry or {}).get("emailAddress") or {}
+    name, address = email.get("name", ""), email.get("address", "")
+    return f"{name} <{address}>" if name and name != address else address
+
+
+def _recipients(people: list[str]) -> list[dict[str, Any]]:
+    from email.utils import getaddresses
+
+    return [{"emailAddress": {"address": a} | ({"name": n} if n else {})} for n, a in getaddresses(people) if a]
+
+
+def _path(native: str) -> str:
+    return quote(native, safe="")
+
+
+class Outlook:
+    name, label, prefix = "outlook", LABEL, "outlook"
+
+    def __init__(
+        self,
+        graph_url: str,
+        token: Callable[[], str],
+        buckets: EndpointBuckets,
+        breaker: CircuitBreaker,
+        timeout: float,
+        ca_file: str | None = None,
+    ):
+        verify: Any = ssl.create_default_context(cafile=ca_file) if ca_file else True
+        self.base, self._token = graph_url.rstrip("/"), token
+        self.http = policy_client(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), verify=verify)
+        self._folders: dict[str, str] | None = None
+
+    async def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
+        url = path if path.startswith(("https://", "http://")) else self.base + path
+        headers = {"Authorization": f"Bearer {self._token()}"} | IMMUTABLE | options.pop("headers", {})
+        return await self.http.request(method, url, headers=headers, **options)
+
+    async def _call(self, method: str, path: str, **options: Any) -> Any:
+        return checked_json(LABEL, await self._send(method, path, **options), _detail)
+
+    async def folder_names(self) -> dict[str, str]:
+        if self._folders is None:
+            self._folders = {f.id: f.name for f in await self.folders()}
+        return self._folders
+
+    def message_of(self, m: dict[str, Any], names: dict[str, str]) -> Message:
+        body = m.get("body") or {}
+        html = body.get("content") if str(body.get("contentType", "")).lower() == "html" else None
+        folder = names.get(m.get("parentFolderId", ""), "")
+        return Message(
+            id=f"outlook:{m['id']}",
+            thread=m.get("conversationId", ""),
+            subject=m.get("subject") or "",
+            sender=_person(m.get("from")),
+            to=[_person(r) for r in m.get("toRecipients") or []],
+            cc=[_person(r) for r in m.get("ccRecipients") or []],
+            bcc=[_person(r) for r in m.get("bccRecipients") or []],
+            date=m.get("receivedDateTime", ""),
+            snippet=m.get("bodyPreview", ""),
+            unread=not m.get("isRead", True),
+            importance=m.get("importance", "normal"),
+            labels=[*([folder] if folder else []), *(m.get("categories") or [])],
+            url=m.get("webLink", ""),
+            html=html,
+            text=body.get("content", "") if html is None else "",
+            has_attachments=bool(m.get("hasAttachments")),
+            message_id=m.get("internetMessageId", ""),
+            reply_to=[_person(r) for r in m.get("replyTo") or []],
+            draft=bool(m.get("isDraft")),
+        )
+
+    async def _list(self, path: str, params: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        page = await self._call("GET", path, params=params | {"$top": min(limit, 100)})
+        while True:
+            found += page.get("value", [])
+            link = page.get("@odata.nextLink")
+            if not link or len(found) >= limit:
+                return found[:limit]
+            page = await self._call("GET", link)
+
+    async def me(self) -> tuple[str, str]:
+        me = await self._call("GET", "/me")
+        return me.get("displayName", ""), me.get("mail") or me.get("userPrincipalName", "")
+
+    async def search(self, query: Query) -> list[Message]:
+        where = f"/me/mailFolders/{_path(query.folder)}/messages" if query.folder else "/me/messages"
+        terms = [t for w in query.words for t in kql(w)]
+        if query.loose and len(terms) > 1:
+            terms = [" OR ".join(terms)]
+        for prop, value in (("from", query.sender), ("to", query.to), ("subject", query.subject)):
+            terms += kql(value, prop)
+        names = await self.folder_names()
+        if terms or query.has_attachment:
+            if query.since:
+                terms.append(f"received>={query.since.date().isoformat()}")
+            if query.has_attachment:
+                terms.append("hasattachments:true")
+            items = await self._list(where, {"$search": '"' + " ".join(terms) + '"', "$select": SELECT}, 250)
+            messages = [self.message_of(m, names) for m in items]
+            messages = [m for m in messages if _wanted(m, query)]
+            messages.sort(key=lambda m: m.date, reverse=True)
+            return messages[: query.limit]
+        since = query.since.strftime("%Y-%m-%dT%H:%M:%SZ") if query.since else "1900-01-01T00:00:00Z"
+        clauses = [f"receivedDateTime ge {since}"]  # first: Graph wants the sort property first in the filter
+        if query.until:
+            clauses.append(f"receivedDateTime lt {query.until.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+        if query.unread is not None:
+            clauses.append(f"isRead eq {'false' if query.unread else 'true'}")
+        if query.importance:
+            clauses.append(f"importance eq {odata(query.importance)}")
+        params = {"$filter": " and ".join(clauses), "$orderby": "receivedDateTime desc", "$select": SELECT}
+        return [self.message_of(m, names) for m in await self._list(where, params, query.limit)]
+
+    async def message(self, native: str) -> Message:
+        found = await self._call("GET", f"/me/messages/{_path(native)}", params={"$select": SELECT + ",body"})
+        message = self.message_of(found, await self.folder_names())
+        if message.has_attachments:
+            listed = await self._call(
+                "GET", f"/me/messages/{_path(native)}/attachments", params={"$select": "id,name,contentType,size"}
+            )
+            message.attachments = [
+                AttachmentRef(a["id"], a.get("name", ""), a.get("contentType", ""), a.get("size"))
+                for a in listed.get("value", [])
+            ]
+        return message
+
+    async def thread(self, native: str) -> Thread:
+        first = await self.message(native)
+        params = {"$filter": f"conversationId eq {odata(first.thread)}", "$select": SELECT + ",body"}
+        names = await self.folder_names()
+        messages = [self.message_of(m, names) for m in await self._list("/me/messages", params, 200)]
+        for m in messages:
+            if m.id == first.id:
+                m.attachments = first.attachments
+        messages.sort(key=lambda m: m.date)
+        return Thread(messages[-1].id if messages else first.id, first.subject, first.url, messages or [first])
+
+    async def attachment(self, native: str, attachment: str) -> bytes:
+        answer = await self._send("GET", f"/me/messages/{_path(native)}/attachments/{_path(attachment)}/$value")
+        if answer.status_code >= 400:
+            checked_json(LABEL, answer, _detail)  # raises the shared error
+        return answer.content
+
+    async def folders(self) -> list[Folder]:
+        top = await self._list("/me/mailFolders", {}, 200)
+        found: list[Folder] = []
+        for f in top:
+            found.append(Folder(f["id"], f.get("displayName", ""), f.get("totalItemCount"), f.get("unreadItemCount")))
+            if f.get("childFolderCount"):
+                for c in await self._list(f"/me/mailFolders/{_path(f['id'])}/childFolders", {}, 100):
+                    name = f"{f.get('displayName', '')}/{c.get('displayName', '')}"
+                    found.append(Folder(c["id"], name, c.get("totalItemCount"), c.get("unreadItemCount")))
+        self._folders = {f.id: f.name for f in found}
+        return found
+
+    async def people(self, said: str) -> list[str]:
+        search = '"' + " ".join(kql(said, "participants")) + '"'
+        items = await self._list("/me/messages", {"$search": search, "$select": "from,toRecipients,ccRecipients"}, 25)
+        seen: dict[str, str] = {}
+        for m in items:
+            for entry in [m.get("from"), *(m.get("toRecipients") or []), *(m.get("ccRecipients") or [])]:
+                email = ((entry or {}).get("emailAddress") or {}).get("address", "")
+                name = ((entry or {}).get("emailAddress") or {}).get("name", "")
+                if email and person_match(said, name, email) and email.lower() not in seen:
+                    seen[email.lower()] = _person(entry)
+        return list(seen.values())
+
+    async def create_draft(self, mail: Outgoing) -> Draft:
+        fields: dict[str, Any] = {"subject": mail.subject, "body": {"contentType": "HTML", "content": mail.html}}
+        for key, people in (("toRecipients", mail.to), ("ccRecipients", mail.cc), ("bccRecipients", mail.bcc)):
+            if people:
+                fields[key] = _recipients(people)
+        if mail.reply_to:
+            action = "createReplyAll" if mail.reply_all else "createReply"
+            made = await self._call("POST", f"/me/messages/{_path(mail.reply_to)}/{action}", json={})
+            # the body and any recipients said replace Outlook's defaults; the reply headers stay
+            fields = {k: v for k, v in fields.items() if k != "subject"}
+            made = await self._call("PATCH", f"/me/messages/{_path(made['id'])}", json=fields)
+        else:
+            made = await self._call("POST", "/me/messages", json=fields)
+        return Draft(f"outlook:{made['id']}", self.message_of(made, await self.folder_names()))
+
+    async def draft(self, native: str) -> Draft:
+        message = await self.message(native)
+        if not message.draft:
+            raise InvalidInput(f"outlook:{native[:40]}… is not a draft: it was sent already or was received.")
+        return Draft(message.id, message)
+
+    async def send_draft(self, native: str) -> Message:
+        await self._call("POST", f"/me/messages/{_path(native)}/send")
+        found = await self._call("GET", f"/me/messages/{_path(native)}", params={"$select": SELECT})
+        return self.message_of(found, await self.folder_names())
+
+    async def find_sent(self, draft: Draft) -> Message | None:
+        native = draft.id.removeprefix("outlook:")
+        try:
+            found = await self._call("GET", f"/me/messages/{_path(native)}", params={"$select": SELECT})
+        except NotFound:
+            return None
+        return None if found.get("isDraft") else self.message_of(found, await self.folder_names())
+
+    async def update(self, natives: list[str], action: str, folder: str) -> None:
+        for native in natives:
+            where = f"/me/messages/{_path(native)}"
+            if action in ("read", "unread"):
+                await self._call("PATCH", where, json={"isRead": action == "read"})
+            elif action in ("flag", "unflag"):
+                status = "flagged" if action == "flag" else "notFlagged"
+                await self._call("PATCH", where, json={"flag": {"flagStatus": status}})
+            elif action in ("archive", "move", "trash"):  # trash is a move to Deleted Items, never a delete
+                destination = {"archive": "archive", "trash": "deleteditems"}.get(action, folder)
+                await self._call("POST", f"{where}/move", json={"destinationId": destination})
+            else:  # label / unlabel: Outlook's categories
+                current = (await self._call("GET", where, params={"$select": "categories"})).get("categories") or []
+                wanted = [*current, folder] if action == "label" else [c for c in current if c != folder]
+                await self._call("PATCH", where, json={"categories": list(dict.fromkeys(wanted))})
+
+    async def start_changes(self) -> str:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        links: dict[str, str] = {}
+        for folder in SYNCED:
+            params = {"$select": SELECT, "$filter": f"receivedDateTime ge {now}"}
+            page = await self._call("GET", f"/me/mailFolders/{folder}/messages/delta", params=params)
+            while "@odata.deltaLink" not in page:
+                page = await self._call("GET", page["@odata.nextLink"])
+            links[folder] = page["@odata.deltaLink"]
+        return json.dumps(links)
+
+    async def changes(self, cursor: str, limit: int) -> Changes:
+        links: dict[str, str] = json.loads(cursor)
+        names = await self.folder_names()
+        messages: dict[str, Message] = {}
+        removed: list[str] = []
+        more = False
+        for folder, link in links.items():
+            while True:
+                answer = await self._send("GET", link)
+                if answer.status_code == 410:
+                    raise CursorExpired("The saved Outlook change position has expired.")
+                page = checked_json(LABEL, answer, _detail)
+                for item in page.get("value", []):
+                    if "@removed" in item:
+                        removed.append(f"outlook:{item['id']}")
+                    else:
+                        messages[item["id"]] = self.message_of(item, names)
+                if page.get("@odata.deltaLink"):
+                    links[folder] = page["@odata.deltaLink"]
+                    break
+                link = links[folder] = page["@odata.nextLink"]
+                if len(messages) >= limit:
+                    more = True
+                    break
+        kept = [m for m in messages.values() if m.id not in removed]
+        return Changes(kept, removed, json.dumps(links), more)
+
+    async def recent(self, limit: int) -> list[Message]:
+        params = {"$select": SELECT, "$orderby": "receivedDateTime desc"}
+        names = await self.folder_names()
+        return [self.message_of(m, names) for m in await self._list("/me/mailFolders/inbox/messages", params, limit)]
+
+
+def _wanted(message: Message, query: Query) -> bool:
+    if query.unread is not None and message.unread != query.unread:
+        return False
+    if query.importance and message.importance != query.importance:
+        return False
+    if query.until and message.date and message.date >= query.until.strftime("%Y-%m-%dT%H:%M:%SZ"):
+        return False
+    return not (query.since and message.date and message.date < query.since.strftime("%Y-%m-%dT%H:%M:%SZ"))

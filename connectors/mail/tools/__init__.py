@@ -1,0 +1,1 @@
+"""The mail tools, by concern."""

@@ -1,0 +1,164 @@
+"""Finding mail: the ChatGPT search/fetch pair and the filtered search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from shared.contract import FetchOutput, SearchOutput, SearchResult
+from shared.dates import parse_range
+from shared.errors import InvalidInput
+from shared.tools import Effect, Reply, tool
+from shared.vocabulary import keywords, split_period
+
+from ..providers.base import Message, Query
+from ..runtime import MailRuntime
+from ..untrusted import clean_text
+from ..views import messages_table, name_of, provider_label, thread_markdown
+
+
+class MessageRef(BaseModel):
+    id: str
+    subject: str
+    url: str
+
+
+class MessageList(BaseModel):
+    messages: list[MessageRef]
+    left_out: int = 0
+
+
+def refs(messages: list[Message]) -> list[MessageRef]:
+    return [MessageRef(id=m.id, subject=clean_text(m.subject)[0], url=m.url) for m in messages]
+
+
+async def run_search(rt: MailRuntime, query: Query, provider: str = "", folder: str = "") -> list[Message]:
+    found: list[Message] = []
+    for p in rt.client.chosen(provider):
+        q = Query(**vars(query))
+        if folder.strip():
+            q.folder = await rt.lookups.folder(p, folder)
+        found += await p.search(q)
+    found.sort(key=lambda m: m.date, reverse=True)
+    return found
+
+
+@tool(
+    name="search",
+    title="Search mail",
+    description='Find mail threads by words (a period such as "this week" may be in the query); ids go to fetch.',
+    effect=Effect.READ,
+    toolset="search",
+)
+async def search(rt: MailRuntime, query: Annotated[str, Field(description="Words to look for")]) -> SearchOutput:
+    rest, period = split_period(query)
+    words = keywords(rest)
+    if not words and not period:
+        raise InvalidInput("query is empty: give words to look for, such as a sender, a subject or a phrase.")
+    q = Query(words, limit=20, loose=True)
+    if period:
+        q.since, q.until = parse_range(period, rt.settings.timezone)
+    messages = await run_search(rt, q)
+    seen: set[tuple[str, str]] = set()
+    results = []
+    for m in messages:  # one result per thread: its newest matching message
+        key = (provider_label(m.id), m.thread)
+        if key in seen:
+            continue
+        seen.add(key)
+        title = f"{clean_text(m.subject)[0] or '(no subject)'} — {clean_text(name_of(m.sender))[0]}"
+        results.append(SearchResult(id=m.id, title=title, url=m.url))
+    return SearchOutput(results=results)
+
+
+@tool(
+    name="fetch",
+    title="Fetch thread",
+    description="A mail thread (any of its message ids, from search) as text, oldest first, with its link.",
+    effect=Effect.READ,
+    toolset="search",
+)
+async def fetch(rt: MailRuntime, id: Annotated[str, Field(description="Message id from search")]) -> FetchOutput:
+    provider, native = rt.client.owner_of(id)
+    thread = await provider.thread(native)
+    text, warnings = thread_markdown(thread, rt.settings.timezone)
+    newest = thread.messages[-1]
+    metadata = {
+        "provider": provider.label,
+        "messages": str(len(thread.messages)),
+        "last_from": clean_text(newest.sender)[0],
+        "last_date": newest.date,
+        "untrusted_content": "true",
+    }
+    if warnings:
+        metadata["warnings"] = "; ".join(warnings)[:500]
+    return FetchOutput(
+        id=thread.id,
+        title=clean_text(thread.subject)[0] or "(no subject)",
+        text=text,
+        url=thread.url,
+        metadata=metadata,
+    )
+
+
+@tool(
+    name="mail_search_messages",
+    title="Filter mail",
+    description='Find messages by words and filters: sender, to, subject, period ("this week"), attachment, '
+    "folder or label, unread, importance.",
+    effect=Effect.READ,
+    toolset="mail",
+    output=MessageList,
+)
+async def search_messages(
+    rt: MailRuntime,
+    words: str = "",
+    sender: Annotated[str, Field(description="Name, address or domain")] = "",
+    to: str = "",
+    subject: str = "",
+    period: Annotated[str, Field(description='e.g. "this week", "7d"')] = "",
+    has_attachment: bool = False,
+    folder: Annotated[str, Field(description="Folder or label")] = "",
+    unread: bool | None = None,
+    importance: Literal["", "high", "normal", "low"] = "",
+    provider: str = "",
+    limit: Annotated[int, Field(ge=1, le=200)] = 25,
+) -> Reply:
+    rest, said_period = split_period(words)
+    period = period or said_period
+    query = Query(
+        keywords(rest),
+        sender=sender,
+        to=to,
+        subject=subject,
+        has_attachment=has_attachment,
+        unread=unread,
+        importance=importance,
+        limit=limit,
+    )
+    for name, value in (("sender", sender), ("to", to), ("subject", subject), ("folder", folder)):
+        if len(value) > 200:
+            raise InvalidInput(f"{name} is over 200 characters: say a name, an address or a few words.")
+    if period:
+        query.since, query.until = parse_range(period, rt.settings.timezone)
+    if not (
+        query.words
+        or sender.strip()
+        or to.strip()
+        or subject.strip()
+        or period
+        or has_attachment
+        or folder.strip()
+        or unread is not None
+        or importance
+    ):
+        raise InvalidInput("Say what to look for: words, or at least one filter (sender, period, folder, unread...).")
+    messages = (await run_search(rt, query, provider, folder))[:limit]
+    text, left_out = messages_table(messages, rt.settings.timezone)
+    if not messages:
+        text = "No message matches. Try fewer words, another spelling of the sender, or a wider period."
+    elif left_out:
+        text += f"\n\n{left_out} more not shown: narrow the search."
+    text += "\n\nRead a thread with mail_get_thread (or fetch) and a message id."
+    return Reply(text, MessageList(messages=refs(messages[: len(messages) - left_out]), left_out=left_out))
