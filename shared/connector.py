@@ -49,8 +49,15 @@ class SignInSpec:
     """How people sign in to this connector's upstream (used when AUTH_PUBLIC_URL turns sign-in on)."""
 
     system: str  # our scopes: <system>.read, <system>.write
-    upstream_scopes: Mapping[str, Sequence[str]]  # our scope -> the upstream scopes asked at its consent
+    # One upstream (the AUTH_UPSTREAM_* login, e.g. Atlassian): our scope -> the upstream scopes asked at its consent.
+    upstream_scopes: Mapping[str, Sequence[str]] | None = None
     gateway: str = ""  # Atlassian product whose per-site gateway a person's requests go through (jira, confluence)
+    # Several upstreams (storage, mail): (the connector's settings) -> {credential key: upstream}, in login order,
+    # e.g. {"google-drive": "google", "onedrive": "microsoft"}. The login chains through each upstream (google:
+    # AUTH_GOOGLE_*, microsoft: AUTH_MICROSOFT_*) and the runtime gets one credential whose secret is a JSON
+    # object of the person's access tokens by credential key.
+    upstreams: Callable[[Any], Mapping[str, str]] | None = None
+    scopes_by_upstream: Mapping[str, Mapping[str, Sequence[str]]] | None = None  # upstream -> our scope -> its
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,6 +7,7 @@ from shared.connector import Connector, SandboxSite
 
 from .runtime import StorageRuntime
 from .settings import StorageSettings
+from .sign_in import SIGN_IN
 from .tools import browse, changes, find, share, writes
 
 INSTRUCTIONS = (
@@ -59,4 +60,5 @@ connector = Connector(
     tools_budget=10_000,
     search_example="signed contract Acme",
     snapshots=Path(__file__).parent / "tests" / "snapshots",
+    sign_in=SIGN_IN,  # per-user: each person's Google and/or Microsoft account (connectors/storage/sign_in.py)
 )

@@ -10,6 +10,15 @@ from .tokens import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from .users import DEMO_USER
 
 
+def _sign_in_env(base_url: str) -> dict[str, str]:
+    """The sandbox's OAuth client, standing in for accounts.google.com and oauth2.googleapis.com (AUTH_GOOGLE_*)."""
+    return {
+        "AUTH_GOOGLE_CLIENT_ID": DEMO_CLIENT_ID,
+        "AUTH_GOOGLE_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        "AUTH_GOOGLE_BASE_URL": base_url,
+    }
+
+
 def _create_app(latency_ms: int = 0) -> Any:
     from .app import create_app
 
@@ -28,4 +37,7 @@ SANDBOX = Sandbox(
         "client_id": DEMO_CLIENT_ID,
         "client_secret": DEMO_CLIENT_SECRET,
     },
+    sign_in_env=_sign_in_env,
+    sign_in_people="alice@example.com (Alice Martin) or bob@example.com (Bob Nguyen): pick the account on the "
+    "sandbox's Google page and Allow (no password); their Drives differ",
 )

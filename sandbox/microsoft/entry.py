@@ -41,6 +41,19 @@ def tls_files() -> tuple[str, str, str]:
         return _tls
 
 
+def _sign_in_env(base_url: str) -> dict[str, str]:
+    """The connector's app registration in the sandbox tenant, standing in for login.microsoftonline.com
+    (AUTH_MICROSOFT_*); msal trusts the CA this process made for the sandbox."""
+    return {
+        "AUTH_MICROSOFT_CLIENT_ID": CONNECTOR_APP.client_id,
+        "AUTH_MICROSOFT_CLIENT_SECRET": CONNECTOR_APP.secret,
+        "AUTH_MICROSOFT_TENANT": TENANT_ID,
+        "AUTH_MICROSOFT_LOGIN_URL": base_url,
+        "AUTH_MICROSOFT_CA_FILE": str(TLS_DIR / "ca.pem"),
+        "AUTH_MICROSOFT_GRAPH_URL": base_url + "/v1.0",
+    }
+
+
 def _create_app(latency_ms: int = 0) -> Any:
     from .app import create_app
 
@@ -61,4 +74,7 @@ SANDBOX = Sandbox(
         "ca_file": str(TLS_DIR / "ca.pem"),
     },
     tls=lambda: tls_files()[:2],
+    sign_in_env=_sign_in_env,
+    sign_in_people="alice@contoso.example (Alice Martin) or bob@contoso.example (Bob Chen): pick the account on "
+    "the sandbox's Microsoft page and Accept (no password); their OneDrives differ",
 )

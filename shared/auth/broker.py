@@ -84,6 +84,7 @@ class OAuth2Adapter:
     client_secret: str = field(repr=False)
     identify: Identify
     scopes: Sequence[str] = ()  # used when the caller asks for none
+    always_scopes: Sequence[str] = ()  # asked on every login besides the caller's, e.g. Google's openid email profile
     extra_authorize_params: Mapping[str, str] = field(default_factory=dict)  # e.g. Atlassian's audience, prompt
     token_request_format: Literal["form", "json"] = "form"  # Atlassian documents a JSON body
     # None: a short-lived client per login or refresh (both are rare), so the adapter works from any event loop.
@@ -96,7 +97,7 @@ class OAuth2Adapter:
             "response_type": "code",
             "client_id": self.client_id,
             "redirect_uri": redirect_uri,
-            "scope": " ".join(scopes or self.scopes),
+            "scope": " ".join(_union(self.always_scopes, scopes or self.scopes)),
             "state": state,
         }
         separator = "&" if "?" in self.authorize_endpoint else "?"
@@ -160,6 +161,14 @@ class OAuth2Adapter:
         if self.http is not None:
             return contextlib.nullcontext(self.http)
         return httpx.AsyncClient(timeout=15.0, verify=_tls_context())
+
+
+def _union(*groups: Sequence[str]) -> list[str]:
+    """The scopes of every group once each, in order."""
+    seen: list[str] = []
+    for group in groups:
+        seen += [scope for scope in group if scope not in seen]
+    return seen
 
 
 @functools.cache

@@ -137,6 +137,25 @@ class GrantStore:
 
         return await self.db.run(take)
 
+    async def advance_pending(self, pending_id: str, step: int, payload: dict[str, Any]) -> bool:
+        """Replace a pending login's payload if it is still at `step` (a login through several upstreams moves
+        on once per callback); False when it is gone, expired or already moved on."""
+
+        def advance(tx: Tx) -> bool:
+            row = tx.one(
+                "SELECT payload FROM oauth_pending WHERE id_hash = ? AND expires_at > ?",
+                (digest(pending_id), self.clock()),
+            )
+            if row is None or int(json.loads(row[0]).get("step", 0)) != step:
+                return False
+            updated = tx.exec(
+                "UPDATE oauth_pending SET payload = ? WHERE id_hash = ? AND payload = ?",
+                (json.dumps(payload), digest(pending_id), row[0]),
+            )
+            return updated == 1
+
+        return await self.db.run(advance)
+
     # -- authorization codes ---------------------------------------------------------------------------
     async def save_code(
         self, grant: Grant, *, code_challenge: str, redirect_uri: str, explicit: bool, ttl_seconds: float

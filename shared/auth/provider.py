@@ -9,6 +9,10 @@ code expiry, refresh-token client and scopes); this provider decides and remembe
 - The upstream's callback (`complete_login`): the code is exchanged for the person's upstream tokens,
   which go to the vault under their subject (`<upstream>:<account id>`); then our own code is issued
   and the person returns to the client with `code`, `state` and `iss` (RFC 9207).
+- Several upstreams (storage with Google Drive and OneDrive): the login chains through them in order,
+  each callback sending the person on to the next upstream's login, all under one pending login (and one
+  browser binding). The subject comes from the FIRST upstream; the others' tokens are stored under that
+  subject and their own upstream key. Our code is issued after the last one.
 - `/token`: codes work once (a replay revokes what the first use produced); refresh tokens rotate and
   a reused one revokes its whole family.
 """
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import anyio
 from mcp.server.auth.provider import (
     AccessToken,
     AuthorizationCode,
@@ -59,6 +64,8 @@ class ServerPolicy:
     scopes: list[str]  # supported scopes, offline_access included
     default_scopes: list[str]  # granted when a client asks for none
     upstream_scopes: Mapping[str, Sequence[str]] = field(default_factory=dict)  # ours -> the upstream's
+    # With several upstreams: upstream name -> (ours -> that upstream's); an upstream not named uses upstream_scopes.
+    scopes_by_upstream: Mapping[str, Mapping[str, Sequence[str]]] = field(default_factory=dict)
     consent_path: str = "/oauth/consent"
     callback_path: str = "/oauth/callback"
     require_consent: bool = True
@@ -90,11 +97,21 @@ class BrokeredProvider:
         tokens: TokenIssuer,
         verifiers: Sequence[JwtTokenVerifier],
         vault: TokenVault,
-        upstream: UpstreamIdentityProvider,
+        upstream: UpstreamIdentityProvider | None = None,
+        upstreams: Sequence[UpstreamIdentityProvider] = (),
     ):
         self.policy, self.clients, self.grants, self.tokens = policy, clients, grants, tokens
-        self.verifiers, self.vault, self.upstream = list(verifiers), vault, upstream
+        self.upstreams = list(upstreams) or ([upstream] if upstream is not None else [])
+        if not self.upstreams:
+            raise ValueError("the authorization server needs at least one upstream identity provider")
+        self.verifiers, self.vault, self.upstream = list(verifiers), vault, self.upstreams[0]
         self._purged_at = 0.0
+
+    @property
+    def upstream_names(self) -> str:
+        """The upstreams as the person reads them: "Google", "Google and Microsoft"."""
+        names = [upstream.display_name for upstream in self.upstreams]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     # -- clients ---------------------------------------------------------------------------------------------
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
@@ -137,11 +154,20 @@ class BrokeredProvider:
         # login gets bound to this browser (see binding.py).
         return f"{self.policy.url(self.policy.consent_path)}?{urlencode({'request': login_id})}"
 
-    def upstream_login_url(self, login_id: str, scopes: Sequence[str]) -> str:
+    def upstream_scopes_for(self, upstream: UpstreamIdentityProvider, scopes: Sequence[str]) -> list[str]:
+        """The upstream's scopes for ours (least privilege at its consent)."""
+        mapping = self.policy.scopes_by_upstream.get(upstream.name, self.policy.upstream_scopes)
         wanted: list[str] = []
         for scope in scopes:
-            wanted += [item for item in self.policy.upstream_scopes.get(scope, ()) if item not in wanted]
-        return self.upstream.authorize_url(login_id, self.policy.url(self.policy.callback_path), wanted)
+            wanted += [item for item in mapping.get(scope, ()) if item not in wanted]
+        return wanted
+
+    async def upstream_login_url(self, login_id: str, scopes: Sequence[str], step: int = 0) -> str:
+        """The login page of the `step`-th upstream (an adapter may read its IdP's metadata first: off the loop)."""
+        upstream = self.upstreams[step]
+        wanted = self.upstream_scopes_for(upstream, scopes)
+        callback = self.policy.url(self.policy.callback_path)
+        return await anyio.to_thread.run_sync(upstream.authorize_url, login_id, callback, wanted)
 
     def client_redirect(self, pending: dict[str, Any], **params: str | None) -> str:
         """Back to the client, always with our `iss` (RFC 9207) and the client's `state`."""
@@ -149,24 +175,40 @@ class BrokeredProvider:
             pending["redirect_uri"], **params, state=pending.get("state"), iss=self.policy.issuer
         )
 
-    async def complete_login(self, login_id: str, code: str | None, upstream_error: str | None) -> str | None:
-        """Finish the upstream's callback: where to send the person back, or None if the login is unknown."""
-        pending = await self.grants.take_pending(login_id)
+    async def complete_login(
+        self, login_id: str, code: str | None, upstream_error: str | None
+    ) -> tuple[str, bool] | None:
+        """Finish an upstream's callback: (where to send the person, whether the login is over), or None if the
+        login is unknown. With several upstreams, every callback but the last sends them to the next login."""
+        pending = await self.grants.peek_pending(login_id)
         if pending is None:
             return None
+        step = int(pending.get("step", 0))
+        upstream = self.upstreams[step]
         if upstream_error or not code:
-            return self.client_redirect(
-                pending,
-                error="access_denied",
-                error_description=f"The sign-in at {self.upstream.display_name} was not completed.",
+            return await self._fail(
+                login_id, "access_denied", f"The sign-in at {upstream.display_name} was not completed."
             )
         try:
-            account, upstream_tokens = await self.upstream.exchange(code, self.policy.url(self.policy.callback_path))
+            account, upstream_tokens = await upstream.exchange(code, self.policy.url(self.policy.callback_path))
         except (UpstreamLoginFailed, RefreshFailed) as exc:
-            log.warning("auth: the %s sign-in failed: %s", self.upstream.name, exc)
-            return self.client_redirect(pending, error="server_error", error_description=str(exc))
-        subject = f"{self.upstream.name}:{account.account_id}"
-        await self.vault.put(subject, self.upstream.name, upstream_tokens)
+            log.warning("auth: the %s sign-in failed: %s", upstream.name, exc)
+            return await self._fail(login_id, "server_error", str(exc))
+        subject = pending.get("subject") or f"{upstream.name}:{account.account_id}"
+        if step + 1 < len(self.upstreams):
+            # Only the callback of the step it expects moves the login on (a replayed one finds it moved).
+            if not await self.grants.advance_pending(login_id, step, {**pending, "step": step + 1, "subject": subject}):
+                return None
+            await self.vault.put(subject, upstream.name, upstream_tokens)
+            try:
+                onward = await self.upstream_login_url(login_id, pending["scopes"], step + 1)
+            except UpstreamLoginFailed as exc:
+                log.warning("auth: the %s sign-in could not start: %s", self.upstreams[step + 1].name, exc)
+                return await self._fail(login_id, "server_error", str(exc))
+            return onward, False
+        if await self.grants.take_pending(login_id) is None:
+            return None
+        await self.vault.put(subject, upstream.name, upstream_tokens)
         grant = Grant(
             client_id=pending["client_id"], subject=subject, scopes=pending["scopes"], resource=pending["resource"]
         )
@@ -177,8 +219,15 @@ class BrokeredProvider:
             explicit=pending["explicit"],
             ttl_seconds=self.policy.code_ttl,
         )
-        log.info("auth: %s signed in through %s", _short(subject), self.upstream.name)
-        return self.client_redirect(pending, code=our_code)
+        log.info("auth: %s signed in through %s", _short(subject), ", ".join(u.name for u in self.upstreams))
+        return self.client_redirect(pending, code=our_code), True
+
+    async def _fail(self, login_id: str, error: str, description: str) -> tuple[str, bool] | None:
+        """End the login and send the person back to the client with an error (OAuth's words)."""
+        pending = await self.grants.take_pending(login_id)
+        if pending is None:
+            return None
+        return self.client_redirect(pending, error=error, error_description=description), True
 
     async def deny(self, login_id: str) -> str | None:
         pending = await self.grants.take_pending(login_id)
@@ -300,7 +349,8 @@ class BrokeredProvider:
         outcome = await self.grants.revoke_family(family_id)
         if outcome is not None and not outcome[1]:
             await self.vault.revoke(outcome[0])
-            log.info("auth: %s disconnected; their %s link was removed", _short(outcome[0]), self.upstream.name)
+            names = ", ".join(upstream.name for upstream in self.upstreams)
+            log.info("auth: %s disconnected; their %s link was removed", _short(outcome[0]), names)
 
     async def revoke_person(self, subject: str) -> None:
         """An administrator's (or the person's own) disconnection: every grant and every upstream link."""

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import binding
+from .broker import UpstreamLoginFailed
 from .keys import SigningKeys
 from .pages import consent_page, error_page
 from .provider import BrokeredProvider, ServerPolicy
@@ -173,24 +174,28 @@ class ConsentEndpoint:
         if not binding.is_bound(request, login_id):
             return _not_this_browser()
         if request.method == "GET" and not self.provider.policy.require_consent:
-            return RedirectResponse(
-                self.provider.upstream_login_url(login_id, pending["scopes"]), 303, headers=NO_STORE
-            )
+            return await self._to_upstream(login_id, pending)
         if request.method == "GET":
             return consent_page(
                 client_name=pending["client_name"],
                 client_host=urlsplit(pending["redirect_uri"]).hostname or "",
-                upstream_name=self.provider.upstream.display_name,
+                upstream_name=self.provider.upstream_names,
                 scopes=pending["scopes"],
                 request_id=login_id,
                 action=self.provider.policy.consent_path,
             )
         if form.get("decision") == "allow":
-            return RedirectResponse(
-                self.provider.upstream_login_url(login_id, pending["scopes"]), 303, headers=NO_STORE
-            )
+            return await self._to_upstream(login_id, pending)
         target = await self.provider.deny(login_id)
         return RedirectResponse(target, 303, headers=NO_STORE) if target else _expired()
+
+    async def _to_upstream(self, login_id: str, pending: dict[str, Any]) -> Response:
+        """On to the first upstream's login (a chain of several starts at the first, whatever step it is at)."""
+        try:
+            target = await self.provider.upstream_login_url(login_id, pending["scopes"], int(pending.get("step", 0)))
+        except UpstreamLoginFailed as exc:
+            return error_page("The sign-in service cannot be reached", f"{exc}. Try again in a few minutes.", 502)
+        return RedirectResponse(target, 303, headers=NO_STORE)
 
 
 class CallbackEndpoint:
@@ -204,13 +209,15 @@ class CallbackEndpoint:
             # Checked before the login is consumed: a forwarded link must not burn the real person's login.
             pending = await self.provider.grants.peek_pending(login_id)
             return _not_this_browser() if pending is not None else _expired()
-        target = (
+        outcome = (
             await self.provider.complete_login(login_id, params.get("code"), params.get("error")) if login_id else None
         )
-        if target is None:
+        if outcome is None:
             return _expired()
+        target, done = outcome
         response = RedirectResponse(target, 302, headers=NO_STORE)
-        binding.forget(response, login_id, path=_cookie_path(self.provider.policy))
+        if done:  # a login through several upstreams keeps its browser binding until the last callback
+            binding.forget(response, login_id, path=_cookie_path(self.provider.policy))
         return response
 
 

@@ -83,6 +83,9 @@ class SignInSettings(BaseSettings):
     upstream_client_secret: SecretStr = SecretStr("")
     upstream_scopes: CommaList = Field(default_factory=list)
     upstream_authorize_params: str = Field("", description='JSON object, e.g. {"audience": "api.atlassian.com"}')
+    # False when the server brokers only to named upstreams (google, microsoft: AUTH_GOOGLE_*, AUTH_MICROSOFT_*),
+    # so AUTH_UPSTREAM_* are not required. Set by the wiring from the connector's SignInSpec.
+    generic_upstream: bool = Field(True, exclude=True)
     # Enterprise IdP mode.
     external_issuer: str = ""
     external_jwks_url: str = ""
@@ -98,8 +101,8 @@ class SignInSettings(BaseSettings):
         if self.mode == "external":
             missing = [name for name in ("external_issuer", "external_jwks_url") if not getattr(self, name)]
         else:
-            needed = ["upstream_client_id"]
-            if self.upstream_kind == "oauth2":
+            needed = ["upstream_client_id"] if self.generic_upstream else []
+            if self.upstream_kind == "oauth2" and self.generic_upstream:
                 needed += ["upstream_name", "upstream_authorize_url", "upstream_token_url", "upstream_userinfo_url"]
             missing = [name for name in needed if not getattr(self, name)]
             missing += [] if self.vault_keys.get_secret_value() else ["vault_keys"]
@@ -127,7 +130,8 @@ def load_sign_in_settings(**overrides: Any) -> SignInSettings:
 
 @dataclass
 class SignIn:
-    """Everything a server wires: `routes` to mount, `verifier` for the SDK, `vault` + `upstream` for tools."""
+    """Everything a server wires: `routes` to mount, `verifier` for the SDK, `vault` + `upstream` for tools
+    (`upstreams`: all of them, in login order, when the server brokers to several; `upstream` is the first)."""
 
     settings: SignInSettings
     verifier: TokenVerifier
@@ -138,6 +142,7 @@ class SignIn:
     provider: BrokeredProvider | None = None
     upstream: UpstreamIdentityProvider | None = None
     signing_keys: SigningKeys | None = None
+    upstreams: list[UpstreamIdentityProvider] = field(default_factory=list)
     _starters: list[Any] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -196,11 +201,15 @@ def build_sign_in(
     upstream: UpstreamIdentityProvider | None = None,
     upstream_scopes: Mapping[str, Sequence[str]] | None = None,
     state: State | None = None,
+    upstreams: Sequence[UpstreamIdentityProvider] = (),
+    scopes_by_upstream: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> SignIn:
     """Assemble sign-in for a server whose tools cover `systems` (e.g. ["jira"]).
 
     `upstream` defaults to a generic OAuth 2.0 adapter built from the AUTH_UPSTREAM_* settings;
     `upstream_scopes` maps our scopes to the upstream's (least privilege at the upstream's consent).
+    `upstreams` (instead of `upstream`): several identity providers the login chains through, in order;
+    `scopes_by_upstream` gives each its own mapping (upstream name -> our scope -> its scopes).
     """
     scopes = system_scopes(systems)
     if settings.mode == "external":
@@ -212,7 +221,7 @@ def build_sign_in(
         return SignIn(settings=settings, verifier=verifier, scopes=scopes)
     db = open_database(settings.database_url, settings.sqlite_path)
     ring = KeyRing.parse(settings.vault_keys.get_secret_value())
-    upstream = upstream or generic_upstream(settings)
+    chain = list(upstreams) or [upstream or generic_upstream(settings)]
     keys, grants = SigningKeys(db, ring), GrantStore(db)
     vault = TokenVault(db, ring, state or from_env())
     policy = ServerPolicy(
@@ -221,6 +230,7 @@ def build_sign_in(
         scopes=scopes + [OFFLINE_ACCESS],
         default_scopes=[scope for scope in scopes if scope.endswith(".read")] + [OFFLINE_ACCESS],
         upstream_scopes=dict(upstream_scopes or {}),
+        scopes_by_upstream=dict(scopes_by_upstream or {}),
         require_consent=settings.require_consent,
         access_token_ttl=settings.access_token_ttl_seconds,
         refresh_token_ttl=settings.refresh_token_ttl_seconds,
@@ -241,7 +251,7 @@ def build_sign_in(
         tokens=TokenIssuer(keys, policy.issuer),
         verifiers=[verifier],
         vault=vault,
-        upstream=upstream,
+        upstreams=chain,
     )
     return SignIn(
         settings=settings,
@@ -251,7 +261,8 @@ def build_sign_in(
         db=db,
         vault=vault,
         provider=provider,
-        upstream=upstream,
+        upstream=chain[0],
+        upstreams=chain,
         signing_keys=keys,
         _starters=[keys, grants, vault],
     )
@@ -259,6 +270,8 @@ def build_sign_in(
 
 def generic_upstream(settings: SignInSettings) -> OAuth2Adapter:
     """The upstream adapter the AUTH_UPSTREAM_* settings describe."""
+    if not settings.generic_upstream:
+        raise ConfigError("Configuration error: this server signs in through named upstreams, not AUTH_UPSTREAM_*")
     if settings.upstream_kind == "atlassian":
         return atlassian_adapter(
             client_id=settings.upstream_client_id,

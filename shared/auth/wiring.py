@@ -5,12 +5,17 @@
 authorization server brokering to the upstream's login, or an external IdP), and returns what the
 server needs: the SDK's token verifier and auth settings, the routes to install, the vault-backed
 credential provider the runtime acts with, and the scope policy the tool boundary applies.
+A spec with `upstreams` (storage, mail) chains the login through each named upstream (google, microsoft)
+and the runtime acts with a token set (`VaultTokenSet`).
 """
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
+from typing import Any
 
+import anyio
 import httpx
 from mcp.server.auth.settings import AuthSettings
 
@@ -19,10 +24,12 @@ from ..connector import Check, Connector
 from ..credentials import CredentialProvider
 from ..errors import ConfigError
 from ..server import Inbound
-from ..settings import sign_in_configured
+from ..settings import load_settings, sign_in_configured
 from .atlassian import atlassian_gateway
-from .credentials import VaultCredentials
+from .broker import UpstreamIdentityProvider, UpstreamLoginFailed
+from .credentials import VaultCredentials, VaultTokenSet
 from .setup import SignIn, build_sign_in, load_sign_in_settings
+from .upstreams import NAMED
 
 
 @dataclass(frozen=True)
@@ -33,14 +40,24 @@ class SignedIn:
     sign_in: SignIn
 
 
-def sign_in_for(connector: Connector) -> SignedIn | None:
+def sign_in_for(connector: Connector, connector_settings: Any = None) -> SignedIn | None:
+    """`connector_settings`: the connector's own settings, for a spec whose upstreams depend on them (read from
+    the environment when not given)."""
     if not sign_in_configured():
         return None
     spec = connector.sign_in
     if spec is None:
         raise ConfigError(f"AUTH_PUBLIC_URL is set but the {connector.title} connector has no per-user sign-in yet.")
-    settings = load_sign_in_settings()
-    sign_in = build_sign_in(settings, systems=[spec.system], upstream_scopes=spec.upstream_scopes)
+    keyed = _named_upstreams(connector, connector_settings)
+    settings = load_sign_in_settings(generic_upstream=keyed is None)
+    chain = list({upstream.name: upstream for upstream in (keyed or {}).values()}.values())
+    sign_in = build_sign_in(
+        settings,
+        systems=[spec.system],
+        upstream_scopes=spec.upstream_scopes,
+        upstreams=chain,
+        scopes_by_upstream=spec.scopes_by_upstream,
+    )
     # Validated from strings, as the settings model wants: it keeps a path-less URL without a trailing slash
     # (issuers are compared as exact strings), which AnyHttpUrl(...) built here would add.
     auth = AuthSettings.model_validate(
@@ -51,8 +68,10 @@ def sign_in_for(connector: Connector) -> SignedIn | None:
             "validate_token_resource": True,
         }
     )
-    credentials = None
-    if sign_in.vault is not None and sign_in.upstream is not None:
+    credentials: CredentialProvider | None = None
+    if sign_in.vault is not None and keyed is not None:
+        credentials = VaultTokenSet(sign_in.vault, keyed)
+    elif sign_in.vault is not None and sign_in.upstream is not None:
         gateway = (
             atlassian_gateway(spec.gateway, api_base=settings.upstream_api_base.rstrip("/")) if spec.gateway else None
         )
@@ -60,6 +79,27 @@ def sign_in_for(connector: Connector) -> SignedIn | None:
     metadata = f"{settings.public_url.rstrip('/')}/.well-known/oauth-protected-resource{settings.resource_path}"
     inbound = Inbound(sign_in.verifier, auth, install=sign_in.install)
     return SignedIn(inbound, credentials, Access(spec.system, metadata), sign_in)
+
+
+def _named_upstreams(connector: Connector, connector_settings: Any) -> dict[str, UpstreamIdentityProvider] | None:
+    """The spec's upstreams (credential key -> adapter, in login order), or None for the one AUTH_UPSTREAM_* login."""
+    spec = connector.sign_in
+    if spec is None or spec.upstreams is None:
+        return None
+    if connector_settings is None:
+        connector_settings = load_settings(connector.settings)
+    wanted = dict(spec.upstreams(connector_settings))
+    unknown = sorted({name for name in wanted.values() if name not in NAMED})
+    if unknown or not wanted:
+        raise ConfigError(
+            f"Configuration error: the {connector.title} connector asks for sign-in with {', '.join(unknown) or 'no'} "
+            f"upstream; known: {', '.join(NAMED)}"
+        )
+    built: dict[str, UpstreamIdentityProvider] = {}
+    for name in dict.fromkeys(wanted.values()):
+        scopes = {scope for mapping in (spec.scopes_by_upstream or {}).get(name, {}).values() for scope in mapping}
+        built[name] = NAMED[name](tuple(sorted(scopes)))
+    return {key: built[name] for key, name in wanted.items()}
 
 
 async def sign_in_checks(connector: Connector) -> list[Check]:
@@ -79,13 +119,24 @@ async def sign_in_checks(connector: Connector) -> list[Check]:
         checks.append(Check("sign-in database", False, detail))
     finally:
         await sign_in.stop()
-    upstream = getattr(sign_in.upstream, "authorize_endpoint", "")
-    if upstream:
-        try:
-            async with httpx.AsyncClient(timeout=10) as http:
-                answer = await http.get(upstream)
-            ok = answer.status_code < 500
-            checks.append(Check("upstream login", ok, f"{upstream} answered HTTP {answer.status_code}"))
-        except httpx.HTTPError as exc:
-            checks.append(Check("upstream login", False, f"{upstream} unreachable ({type(exc).__name__})"))
+    for upstream in sign_in.upstreams:
+        checks.append(await _login_check(upstream, "upstream login" if len(sign_in.upstreams) == 1 else None))
     return checks
+
+
+async def _login_check(upstream: UpstreamIdentityProvider, label: str | None) -> Check:
+    """Whether the upstream's login page answers (and, through msal, whether its authority's metadata reads)."""
+    name = label or f"{upstream.display_name} login"
+    try:
+        url = await anyio.to_thread.run_sync(upstream.authorize_url, "doctor", "https://example.invalid/cb", [])
+    except UpstreamLoginFailed as exc:
+        return Check(name, False, str(exc))
+    endpoint = getattr(upstream, "authorize_endpoint", "") or url.split("?", 1)[0]
+    ca_file = getattr(upstream, "ca_file", None)
+    verify: Any = ssl.create_default_context(cafile=ca_file) if ca_file else True
+    try:
+        async with httpx.AsyncClient(timeout=10, verify=verify) as http:
+            answer = await http.get(endpoint)
+    except httpx.HTTPError as exc:
+        return Check(name, False, f"{endpoint} unreachable ({type(exc).__name__})")
+    return Check(name, answer.status_code < 500, f"{endpoint} answered HTTP {answer.status_code}")
