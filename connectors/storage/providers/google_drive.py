@@ -18,7 +18,7 @@ from googleapiclient.http import MediaIoBaseUpload
 
 from shared import content
 from shared.circuit import CircuitBreaker
-from shared.errors import InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound, UncertainWrite
 from shared.google_http import PolicyHttp, execute
 from shared.http import RetryPolicy
 from shared.ratelimit import EndpointBuckets
@@ -29,7 +29,17 @@ FOLDER = "application/vnd.google-apps.folder"
 FIELDS = "id,name,mimeType,webViewLink,modifiedTime,size,owners(displayName,emailAddress),parents,shared,trashed"
 CONVERT = {"doc": "application/vnd.google-apps.document", "sheet": "application/vnd.google-apps.spreadsheet"}
 ALL_DRIVES = {"supportsAllDrives": True}
+MAX_MULTIPART = 5 * 1024 * 1024  # Drive's multipart upload limit; larger files go resumable
+RESUMABLE_CHUNK = 4 * 1024 * 1024  # a multiple of 256 KiB, as Drive requires
 LABEL = "Google Drive"
+
+
+class BytesUpload(MediaIoBaseUpload):
+    """Resumable ranges handed to the transport as bytes, not as a slice of a stream: the policy can then send a
+    cut range again (a stream would already be read to its end)."""
+
+    def has_stream(self) -> bool:
+        return False
 
 
 def quoted(text: str) -> str:
@@ -182,15 +192,38 @@ class GoogleDrive:
             body["parents"] = [folder]
         if convert:
             body["mimeType"] = CONVERT[convert]
-        media = MediaIoBaseUpload(io.BytesIO(data), mimetype=mime, resumable=False)
-        made = self.drive.files().create(body=body, media_body=media, fields=FIELDS, **ALL_DRIVES)
-        return self.entry(await self._run(made))
+        # Over 5 MB Drive wants a resumable upload: the session keeps what it received, so a cut range is
+        # sent again (the policy replays the PUT) and a completed session answers with the file, not a copy.
+        resumable = len(data) > MAX_MULTIPART
+        media = BytesUpload(io.BytesIO(data), mimetype=mime, resumable=resumable, chunksize=RESUMABLE_CHUNK)
+        return await self._create_once(body, media)
 
     async def create_folder(self, name: str, parent: str) -> Entry:
         body: dict[str, Any] = {"name": name, "mimeType": FOLDER}
         if parent:
             body["parents"] = [parent]
-        return self.entry(await self._run(self.drive.files().create(body=body, fields=FIELDS, **ALL_DRIVES)))
+        return await self._create_once(body, None)
+
+    async def _create_once(self, body: dict[str, Any], media: MediaIoBaseUpload | None) -> Entry:
+        """A create that a cut connection never doubles: the file's id is chosen first (files.generateIds), so
+        when the answer is lost the id says whether the file exists, and a second send could only be refused."""
+        ids = await self._run(self.drive.files().generateIds(count=1, space="drive", fields="ids"))
+        body = body | {"id": ids["ids"][0]}
+        try:
+            return await self._create(body, media)
+        except UncertainWrite:
+            try:
+                return await self.get(body["id"])  # it was written: only the answer got lost
+            except NotFound:
+                pass  # it never arrived (or a resumable session stopped half way): send it again
+        return await self._create(body, media)
+
+    async def _create(self, body: dict[str, Any], media: MediaIoBaseUpload | None) -> Entry:
+        made = self.drive.files().create(body=body, media_body=media, fields=FIELDS, **ALL_DRIVES)
+        try:
+            return self.entry(await self._run(made))
+        except Conflict:  # 409 on our chosen id: the earlier send went through after all
+            return await self.get(body["id"])
 
     async def move(self, native: str, parent: str, name: str) -> Entry:
         options: dict[str, Any] = {"fileId": native, "fields": FIELDS, "body": {"name": name} if name else {}}

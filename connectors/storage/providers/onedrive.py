@@ -22,6 +22,7 @@ from shared.httpx_policy import REPLAYABLE, checked_json, policy_client
 from shared.ratelimit import EndpointBuckets
 
 from .base import Changes, CursorExpired, Download, Entry, Query, Sharing
+from .onedrive_upload import upload_in_session
 
 LABEL = "OneDrive"
 MAX_SIMPLE_UPLOAD = 4 * 1024 * 1024
@@ -177,9 +178,9 @@ class OneDrive:
     async def upload(self, name: str, folder: str, data: bytes, mime: str, convert: str) -> Entry:
         if convert:
             raise InvalidInput("convert_to works for Google Drive only; OneDrive keeps the file as uploaded.")
-        if len(data) > MAX_SIMPLE_UPLOAD:
-            raise InvalidInput("The content is over 4 MB; upload a smaller file.")
         where = f"{self._where(folder, '')}:/{quote(name)}:" if folder else f"/me/drive/root:/{quote(name)}:"
+        if len(data) > MAX_SIMPLE_UPLOAD:  # Graph's simple upload stops at 4 MB: a session, in ranges
+            return self.entry(await upload_in_session(self.http, self._call, _detail, where, name, data))
         params = {"@microsoft.graph.conflictBehavior": "fail"}
         try:  # creating: a replay could only answer "already exists", so a lost answer is reported, not retried
             made = await self._call(
