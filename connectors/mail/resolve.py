@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.cache import IdentityCache
 from shared.errors import Ambiguous, InvalidInput
-from shared.names import close
+from shared.names import close, person_match
 from shared.vocabulary import ME, means
 
 from .compose import address_of
@@ -15,6 +15,11 @@ from .providers.gmail import label_id
 def _valid_address(text: str) -> bool:
     local, at, domain = text.rpartition("@")
     return bool(at and local and "." in domain and " " not in text and "," not in text)
+
+
+def _match(said: str, person: str) -> str:
+    name, _, email = person.rpartition(" <")
+    return person_match(said, name, email.rstrip(">")) if name else person_match(said, "", person)
 
 
 class Lookups:
@@ -62,10 +67,12 @@ class Lookups:
         found: list[str] = await self.cache.get_or_load(
             self.identity, f"people:{provider.name}", said.lower(), lambda: provider.people(said)
         )
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise Ambiguous("Recipient", said, found[:8], "Say the person's e-mail address or full name.")
+        kinds = {person: _match(said, person) for person in found}
+        sure = [p for p, kind in kinds.items() if kind in ("exact", "words")]
+        if len(sure) == 1:
+            return sure[0]
+        if sure or found:  # several people, or only a partial match ("Al" for Alice): never taken silently
+            raise Ambiguous("Recipient", said, (sure or found)[:8], "Say the person's e-mail address or full name.")
         raise InvalidInput(
             f'Nobody named "{said[:60]}" in your {provider.label} correspondence: give the e-mail address.'
         )
