@@ -9,7 +9,7 @@ process) may add more with `register()`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol
@@ -75,6 +75,9 @@ class Connector:
     search_example: str = ""  # words the contract suite searches for in the sandbox (search/fetch contract)
     snapshots: Path | None = None  # folder of the tool-surface snapshots (one JSON per tool)
     sign_in: SignInSpec | None = None  # per-user sign-in (OAuth); None: API token / PAT only
+    # Toolsets with a tools/list budget of their own (bytes), on top of `tools_budget` for the other tools.
+    toolset_budgets: Mapping[str, int] = field(default_factory=dict)
+    rules: Any = None  # a `shared.rules.RuleSource`: the conditions and actions its rules may use (None: no rules)
 
     def env_for(self, urls: Mapping[str, str]) -> dict[str, str]:
         """The environment that points this connector at its running sandboxes (`urls`: sandbox name -> base URL)."""

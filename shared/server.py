@@ -192,4 +192,8 @@ def build_app(
     app.state.readiness = readiness
     if inbound is not None and inbound.install is not None:
         inbound.install(app)  # the authorization server's routes and its start-up (migrations, keys)
+    if connector.rules is not None:  # its rules run in this process when RULES_ENABLED (shared/rules/service.py)
+        from .rules.service import install as install_rules
+
+        install_rules(app, connector, runtime)
     return app

@@ -5,9 +5,10 @@ from pathlib import Path
 
 from shared.connector import Connector, SandboxSite, SignInSpec
 
+from .rules import RULES
 from .runtime import JiraRuntime
 from .settings import JiraSettings
-from .tools import actions, changes, directory, issues, search, writes
+from .tools import actions, changes, directory, issues, rules, search, writes
 
 INSTRUCTIONS = (
     "Jira for this workspace, acting with the signed-in user's permissions. Use search/fetch for quick lookups and "
@@ -31,6 +32,10 @@ TOOLS = [
     directory.find_users,
     directory.list_sprints,
     changes.get_changes,
+    rules.create_rule,
+    rules.list_rules,
+    rules.update_rule,
+    rules.delete_rule,
 ]
 
 
@@ -50,6 +55,8 @@ connector = Connector(
     sandboxes=("atlassian",),
     sandbox_env=_sandbox_env,
     tools_budget=12_000,
+    toolset_budgets={"rules": 2_500},
+    rules=RULES,
     search_example="checkout",
     snapshots=Path(__file__).parent / "tests" / "snapshots",
     sign_in=SignInSpec(

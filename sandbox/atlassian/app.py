@@ -12,7 +12,7 @@ from starlette.routing import Mount, Route
 
 from ..common.app import SandboxApp
 from ..common.middleware import Hooks, SandboxState, default_template
-from . import oauth_routes
+from . import clock, oauth_routes
 from .confluence import mount as confluence
 from .confluence.site import ConfluenceSite
 from .jira import catalog as C
@@ -108,7 +108,7 @@ def create_app(
         expired_credentials=_expired,
         rate_limit_reason="jira-burst-based",
         on_reset=reset_all,
-        extra_control=oauth_routes.control(grants),
+        extra_control=clock.control(lambda: (site.store.clock, wiki.store.clock), oauth_routes.control(grants)),
     )
     routes = (
         [Route("/_edge/tenant_info", tenant_info, methods=["GET"])]

@@ -80,10 +80,21 @@ async def test_snapshots_are_current(connector: Connector, settings_for):
     assert sorted(p.stem for p in connector.snapshots.glob("*.json")) == sorted(t["name"] for t in listed)
 
 
+def _size(tools: list[dict]) -> int:
+    return len(json.dumps(tools, separators=(",", ":"), ensure_ascii=False).encode())
+
+
 async def test_tools_list_fits_the_budget(connector: Connector, settings_for):
+    """The tools of a toolset with a budget of its own (`toolset_budgets`) count there; the others in `tools_budget`."""
     listed = await surface(connector, settings_for())
-    size = len(json.dumps(listed, separators=(",", ":"), ensure_ascii=False).encode())
+    toolset = {t.name: t.toolset for t in connector.tools}
+    rest = [t for t in listed if toolset[t["name"]] not in connector.toolset_budgets]
+    size = _size(rest)
     assert size <= connector.tools_budget, f"tools/list is {size} B, over the {connector.tools_budget} B budget"
+    for name, budget in connector.toolset_budgets.items():
+        own = [t for t in listed if toolset[t["name"]] == name]
+        assert own, f"toolset_budgets names {name!r}, a toolset without tools"
+        assert _size(own) <= budget, f"toolset {name} is {_size(own)} B in tools/list, over its {budget} B budget"
 
 
 async def test_unknown_arguments_are_refused_by_name(connector: Connector, settings_for):

@@ -23,6 +23,13 @@ class Clock:
 
         return self.base + timedelta(seconds=time.monotonic() - self._t0)
 
+    def advance(self, seconds: float) -> datetime:
+        """Move emulator time forward (the control API's ``POST clock``): "48 hours later", now."""
+        from datetime import timedelta
+
+        self.base += timedelta(seconds=seconds)
+        return self.now()
+
 
 @dataclass
 class ChangeItem:
