@@ -45,6 +45,7 @@ class Deployment:
     issuer: str
     google: GoogleUnderTest
     tenant: TenantUnderTest
+    env: dict[str, str]  # the server's settings (undone once it started: a test that needs them sets them again)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
     with running_google() as google, running_tenant() as tenant, pytest.MonkeyPatch.context() as env:
         port = free_port()
         issuer = f"http://127.0.0.1:{port}"
-        for name, value in {
+        settings_env = {
             "STORAGE_PROVIDERS": "google-drive,onedrive",
             "STORAGE_GOOGLE_ROOT_URL": google.url,
             "STORAGE_GRAPH_URL": tenant.graph_url,
@@ -69,7 +70,8 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
             "AUTH_MICROSOFT_LOGIN_URL": tenant.url,
             "AUTH_MICROSOFT_CA_FILE": tenant.ca,
             "AUTH_MICROSOFT_GRAPH_URL": tenant.graph_url,
-        }.items():
+        }
+        for name, value in settings_env.items():
             env.setenv(name, value)
         for name in ("STORAGE_GOOGLE_TOKEN", "STORAGE_GRAPH_TOKEN"):
             env.delenv(name, raising=False)
@@ -77,7 +79,7 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
         served = cli._served(connector, settings, port)
         with serve_in_thread(served.app, port=port):
             env.undo()  # settings are read by now: no server started later inherits sign-in
-            yield Deployment(f"{issuer}/mcp", issuer, google, tenant)
+            yield Deployment(f"{issuer}/mcp", issuer, google, tenant, settings_env)
 
 
 def _pkce() -> tuple[str, str]:
@@ -274,3 +276,53 @@ async def test_a_refused_microsoft_refresh_asks_the_person_to_reconnect(deployme
             deployment.tenant.identity(clock_offset_s=0)
     assert result.is_error and "Microsoft" in first_text(result), first_text(result)
     assert 'resource_metadata="' in result.meta["mcp/www_authenticate"]
+
+
+def test_doctor_checks_both_upstream_logins(deployment, monkeypatch, capsys):
+    for name, value in deployment.env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["doctor", "storage"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Google login: ok" in out and "Microsoft login: ok" in out, out
+    monkeypatch.delenv("AUTH_MICROSOFT_CLIENT_SECRET")
+    assert cli.main(["doctor", "storage"]) == 1
+    assert "AUTH_MICROSOFT_CLIENT_SECRET" in capsys.readouterr().out
+
+
+async def test_a_read_only_grant_cannot_upload_and_is_told_how_to_get_more(deployment):
+    tokens = sign_in(deployment, "alice", scope="storage.read offline_access")
+    async with as_person(deployment, tokens["access_token"]) as client:
+        assert await _search(client, "Acme")
+        result = await client.call_tool(
+            "storage_upload_file", {"name": "x.txt", "content": "hello", "provider": "google-drive"}
+        )
+    assert result.is_error and "storage.write" in first_text(result)
+    assert 'error="insufficient_scope"' in result.meta["mcp/www_authenticate"]
+
+
+async def test_no_token_or_secret_reaches_a_log_line_or_a_result(deployment, caplog):
+    caplog.set_level("DEBUG")
+    tokens = sign_in(deployment, "bob")
+    async with as_person(deployment, tokens["access_token"]) as client:
+        texts = [json.dumps((await client.call_tool("search", {"query": "notes"})).model_dump(mode="json"))]
+        deployment.tenant.identity(clock_offset_s=2 * 3600)  # a refresh through msal, logged at DEBUG
+        try:
+            texts.append(json.dumps((await client.call_tool("search", {"query": "notes"})).model_dump(mode="json")))
+        finally:
+            deployment.tenant.identity(clock_offset_s=0)
+    logged = "\n".join(record.getMessage() + str(record.exc_text or "") for record in caplog.records)
+    upstream_tokens = [t for t in deployment.google.app.state.tokens._access] + [
+        t for t in deployment.google.app.state.tokens._grants_by_refresh
+    ]
+    secrets_seen = [
+        tokens["access_token"],
+        tokens["refresh_token"],
+        DEMO_CLIENT_SECRET,
+        CONNECTOR_APP.secret,
+        deployment.env["VAULT_KEYS"],
+        *upstream_tokens,
+        *deployment.tenant.app.state.tokens._refresh,
+    ]
+    for haystack in [*texts, logged]:
+        for secret in secrets_seen:
+            assert secret not in haystack
