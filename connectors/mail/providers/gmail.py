@@ -18,7 +18,7 @@ from googleapiclient.discovery import build_from_document
 from googleapiclient.discovery_cache import get_static_doc
 
 from shared.circuit import CircuitBreaker
-from shared.errors import InvalidInput, NotFound
+from shared.errors import InvalidInput, NotFound, UpstreamUnavailable
 from shared.google_http import PolicyHttp, execute
 from shared.http import RetryPolicy
 from shared.names import person_match
@@ -72,8 +72,14 @@ class Gmail:
         self.gmail = build_from_document(gmail_document(root_url), http=http)
         self._labels: dict[str, str] | None = None
 
-    async def _run(self, request: Any) -> Any:
-        return await execute(LABEL, request)
+    async def _run(self, request: Any) -> dict[str, Any]:
+        found = await execute(LABEL, request)
+        if isinstance(found, dict):
+            return found
+        if not found:  # 204: batchModify
+            return {}
+        # googleapiclient hands back a body it could not parse as JSON as a string
+        raise UpstreamUnavailable(f"{LABEL} returned an unreadable response. Try again shortly.")
 
     @property
     def users(self) -> Any:

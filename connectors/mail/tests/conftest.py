@@ -140,7 +140,8 @@ class Mailbox:
         self.control.http.post(self.base + path, json=payload, timeout=10).raise_for_status()
 
     def expire_positions(self) -> None:
-        path = "/__sandbox/google/gmail/history/expire" if self.name == "gmail" else "/__sandbox/mail/expire-delta-tokens"
+        gmail = self.name == "gmail"
+        path = "/__sandbox/google/gmail/history/expire" if gmail else "/__sandbox/mail/expire-delta-tokens"
         self.control.http.post(self.base + path, json={}, timeout=10).raise_for_status()
 
 
