@@ -82,11 +82,11 @@ class Engine:
 
     async def run_once(self, now: float | None = None) -> Report:
         report = Report()
-        if not await self.lease.take(LEASE, self.holder, self.settings.rules_lease_seconds):
+        moment = self.clock() if now is None else now
+        if not await self.lease.take(LEASE, self.holder, self.settings.rules_lease_seconds, moment):
             report.skipped = "another runner is running the rules now; nothing done"
             return report
         try:
-            moment = self.clock() if now is None else now
             for rule in await self.store.due(list(self.bound), moment):
                 await self.run_rule(rule, moment)
                 report.ran.append(rule.id)

@@ -21,7 +21,7 @@ RENEW = (
 
 
 class Lease(Protocol):
-    async def take(self, name: str, holder: str, seconds: float) -> bool: ...
+    async def take(self, name: str, holder: str, seconds: float, now: float) -> bool: ...
 
     async def release(self, name: str, holder: str) -> None: ...
 
@@ -32,8 +32,8 @@ class DatabaseLease:
     def __init__(self, store: RuleStore):
         self.store = store
 
-    async def take(self, name: str, holder: str, seconds: float) -> bool:
-        return await self.store.take_lease(name, holder, seconds)
+    async def take(self, name: str, holder: str, seconds: float, now: float) -> bool:
+        return await self.store.take_lease(name, holder, seconds, now)
 
     async def release(self, name: str, holder: str) -> None:
         await self.store.release_lease(name, holder)
@@ -48,7 +48,8 @@ class RedisLease:
         self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = prefix
 
-    async def take(self, name: str, holder: str, seconds: float) -> bool:
+    async def take(self, name: str, holder: str, seconds: float, now: float) -> bool:
+        """Redis keeps the time itself (PX): `now` is for the database lease only."""
         key, ms = f"{self.prefix}lease:{name}", int(seconds * 1000)
         return bool(await anyio.to_thread.run_sync(lambda: self.redis.eval(RENEW, 1, key, holder, ms)))
 

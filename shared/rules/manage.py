@@ -63,8 +63,10 @@ async def create(
     name: str,
     dry_run: bool,
     idempotency_key: str = "",
+    subject: str | None = None,
 ) -> tuple[Rule, str]:
-    owner = await source.owner(runtime, inbound_caller().subject)
+    """`subject`: the owner's sign-in subject (default: the verified caller of this request, "" without sign-in)."""
+    owner = await source.owner(runtime, inbound_caller().subject if subject is None else subject)
     store = await rule_store()
     rule_id = new_rule_id(owner.identity, idempotency_key)
     if idempotency_key and not dry_run:

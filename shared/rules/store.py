@@ -367,9 +367,8 @@ class RuleStore:
         return [dict(zip(names, r, strict=True)) for r in rows]
 
     # -- lease -----------------------------------------------------------------------------------
-    async def take_lease(self, name: str, holder: str, seconds: float) -> bool:
-        """Hold `name` for `seconds` unless another holder's lease is still running."""
-        now = time.time()
+    async def take_lease(self, name: str, holder: str, seconds: float, now: float) -> bool:
+        """Hold `name` for `seconds` from `now` unless another holder's lease is still running then."""
 
         def work(tx: Tx) -> bool:
             tx.exec(
