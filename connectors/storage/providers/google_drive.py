@@ -18,7 +18,7 @@ from googleapiclient.http import MediaIoBaseUpload
 
 from shared import content
 from shared.circuit import CircuitBreaker
-from shared.errors import Conflict, InvalidInput, NotFound, UncertainWrite
+from shared.errors import Conflict, InvalidInput, NotFound, UncertainWrite, UpstreamUnavailable
 from shared.google_http import PolicyHttp, execute
 from shared.http import RetryPolicy
 from shared.ratelimit import EndpointBuckets
@@ -63,7 +63,10 @@ class GoogleDrive:
         self.drive = build_from_document(drive_document(root_url), http=http)
 
     async def _run(self, request: Any) -> Any:
-        return await execute(LABEL, request)
+        found = await execute(LABEL, request)
+        if isinstance(found, str):  # the library hands back a body it could not parse as JSON as the raw text
+            raise UpstreamUnavailable(f"{LABEL} returned an unreadable response. Try again shortly.")
+        return found
 
     def entry(self, f: dict[str, Any]) -> Entry:
         native = f.get("mimeType", "")
@@ -211,7 +214,7 @@ class GoogleDrive:
         body = body | {"id": ids["ids"][0]}
         try:
             return await self._create(body, media)
-        except UncertainWrite:
+        except (UncertainWrite, UpstreamUnavailable):  # no readable answer: the chosen id tells what happened
             try:
                 return await self.get(body["id"])  # it was written: only the answer got lost
             except NotFound:

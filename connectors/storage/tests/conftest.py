@@ -71,9 +71,9 @@ Connect = Callable[..., AbstractAsyncContextManager[Client]]
 
 
 @asynccontextmanager
-async def connected(settings: StorageSettings) -> AsyncIterator[Client]:
+async def connected(settings: StorageSettings, runtime: StorageRuntime | None = None) -> AsyncIterator[Client]:
     try:
-        async with Client(build_server(connector, settings, StorageRuntime(settings))) as client:
+        async with Client(build_server(connector, settings, runtime or StorageRuntime(settings))) as client:
             yield client
     finally:
         await content.close_workers()  # conversion workers belong to this test's event loop

@@ -96,6 +96,13 @@ async def test_a_drive_upload_cut_before_it_arrived_is_sent_again_with_the_same_
     assert [f["id"] for f in drive_files_named(google, "Retry.txt")] == [made["id"].removeprefix("gdrive:")]
 
 
+async def test_a_garbled_answer_to_a_drive_upload_is_checked_by_id_and_the_file_made_once(as_google, google):
+    google.control.fault(kind="malformed", method="POST", path="^/upload/drive/v3/files$")
+    async with as_google() as client:
+        _, made = await call(client, "storage_upload_file", name="Garbled.txt", content="Once.")
+    assert [f["id"] for f in drive_files_named(google, "Garbled.txt")] == [made["id"].removeprefix("gdrive:")]
+
+
 async def test_a_drive_folder_whose_answer_is_lost_is_created_once(as_google, google):
     google.control.fault(kind="status", status=503, method="POST", path="^/drive/v3/files$", after_write=True)
     async with as_google() as client:
