@@ -201,7 +201,10 @@ def bound(
             return _bounded(_to_result(value))
         except AuthFailed as exc:
             outcome = type(exc).__name__
-            log.info("tool %s refused: %s", tool.name, exc)
+            # `log_text`, when an error has one: its message carries something for the caller alone (a one-time link).
+            log.info("tool %s refused: %s", tool.name, getattr(exc, "log_text", exc))
+            if getattr(exc, "link", None):  # signing in again would not help: the error says what to open
+                return _error(f"{exc} {getattr(exc, 'remedy', '')}".strip(), raw)
             if access is None:
                 return _error(_message(exc, tool, keyed, kwargs), raw)
             return _challenge(access, tool, "invalid_token", f"{exc} Sign in again: ChatGPT offers to reconnect.")

@@ -81,3 +81,8 @@ def error_page(title: str, message: str, status: int = 400) -> HTMLResponse:
     body = f'<h1>{escape(title)}</h1><p role="alert">{escape(message)}</p>'
     body += '<p class="muted">Close this window and start the connection again from your app.</p>'
     return _page(title, body, status)
+
+
+def page(title: str, body_html: str, status: int = 200) -> HTMLResponse:
+    """A page of this family around `body_html` (already escaped by the caller)."""
+    return _page(title, body_html, status)

@@ -45,6 +45,7 @@ from .broker import UpstreamIdentityProvider, UpstreamLoginFailed
 from .clients import ClientRegistry
 from .errors import RefreshFailed
 from .grants import Grant, GrantStore
+from .id_jag import IdentityAssertions
 from .tokens import JwtTokenVerifier, TokenIssuer
 from .vault import TokenVault
 
@@ -99,6 +100,7 @@ class BrokeredProvider:
         vault: TokenVault,
         upstream: UpstreamIdentityProvider | None = None,
         upstreams: Sequence[UpstreamIdentityProvider] = (),
+        assertions: IdentityAssertions | None = None,
     ):
         self.policy, self.clients, self.grants, self.tokens = policy, clients, grants, tokens
         self.upstreams = list(upstreams) or ([upstream] if upstream is not None else [])
@@ -106,6 +108,7 @@ class BrokeredProvider:
             raise ValueError("the authorization server needs at least one upstream identity provider")
         self.verifiers, self.vault, self.upstream = list(verifiers), vault, self.upstreams[0]
         self._purged_at = 0.0
+        self.assertions = assertions  # SEP-990: the company's IdP's identity assertions, when configured
 
     @property
     def upstream_names(self) -> str:
@@ -115,6 +118,9 @@ class BrokeredProvider:
 
     # -- clients ---------------------------------------------------------------------------------------------
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        provisioned = self.assertions.client_for(client_id) if self.assertions else None
+        if provisioned is not None:
+            return provisioned
         client = await self.clients.get(client_id)
         if client is None:
             return None
@@ -326,8 +332,32 @@ class BrokeredProvider:
     async def exchange_identity_assertion(
         self, client: OAuthClientInformationFull, params: IdentityAssertionParams
     ) -> OAuthToken:
-        """SEP-990 (enterprise IdP assertions) is not offered by the built-in server: use AUTH_MODE=external."""
-        raise TokenError("unsupported_grant_type", "identity assertions are not accepted by this authorization server")
+        """SEP-990: an access token for the person an enterprise IdP's assertion names (see id_jag.py)."""
+        if self.assertions is None:
+            raise TokenError("unsupported_grant_type", "identity assertions are not accepted: set AUTH_ID_JAG_ISSUER")
+        accepted = await self.assertions.accept(
+            params.assertion,
+            client,
+            resources=self.policy.resources,
+            supported=[scope for scope in self.policy.scopes if scope != OFFLINE_ACCESS],
+            default=self.policy.default_scopes,
+            requested=params.scopes,
+            requested_resource=params.resource,
+        )
+        access_token, _ = self.tokens.issue(
+            subject=accepted.subject,
+            client_id=accepted.client_id,
+            scopes=accepted.scopes,
+            resource=accepted.resource,
+            ttl_seconds=self.policy.access_token_ttl,
+        )
+        log.info("auth: identity assertion accepted for %s (client %s)", _short(accepted.subject), client.client_id)
+        return OAuthToken(
+            access_token=access_token,
+            token_type="Bearer",
+            expires_in=self.policy.access_token_ttl,
+            scope=" ".join(accepted.scopes),
+        )
 
     # -- access tokens and revocation ---------------------------------------------------------------------------
     async def load_access_token(self, token: str) -> AccessToken | None:

@@ -44,7 +44,11 @@ def authorization_server_routes(provider: BrokeredProvider, keys: SigningKeys) -
     registration = ClientRegistrationOptions(enabled=True, valid_scopes=policy.scopes, default_scopes=policy.scopes)
     revocation = RevocationOptions(enabled=True)
     sdk_routes = create_auth_routes(
-        provider, issuer, client_registration_options=registration, revocation_options=revocation
+        provider,
+        issuer,
+        client_registration_options=registration,
+        revocation_options=revocation,
+        identity_assertion_enabled=provider.assertions is not None,  # SEP-990, when an enterprise IdP is trusted
     )
     routes: list[Route] = []
     for route in sdk_routes:
@@ -78,7 +82,9 @@ def metadata_document(
     provider: BrokeredProvider, registration: ClientRegistrationOptions, revocation: RevocationOptions
 ) -> dict[str, Any]:
     policy = provider.policy
-    base = build_metadata(AnyHttpUrl(policy.issuer), None, registration, revocation)
+    base = build_metadata(
+        AnyHttpUrl(policy.issuer), None, registration, revocation, supports_identity_assertion=bool(provider.assertions)
+    )
     document = base.model_dump(mode="json", exclude_none=True)
     document["issuer"] = policy.issuer  # exactly as configured (RFC 8414 §3.3 compares strings)
     document.update(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -28,7 +28,9 @@ from .clients import DEFAULT_REDIRECT_PATTERNS, ClientRegistry, RedirectPolicy
 from .crypto import KeyRing
 from .db import Database, open_database
 from .grants import GrantStore
+from .id_jag import IdentityAssertions
 from .keys import SigningKeys
+from .linking import LinkPages
 from .provider import OFFLINE_ACCESS, BrokeredProvider, ServerPolicy, system_scopes
 from .routes import authorization_server_routes
 from .tokens import JwtTokenVerifier, TokenIssuer, external_idp_verifier
@@ -90,6 +92,12 @@ class SignInSettings(BaseSettings):
     external_issuer: str = ""
     external_jwks_url: str = ""
     external_audience: str = Field("", description="expected aud; default: the resource URL")
+    # SEP-990: also accept the company IdP's identity assertions (ID-JAG) from one provisioned client.
+    id_jag_issuer: str = Field("", description="issuer of the ID-JAGs to accept (empty: the grant is refused)")
+    id_jag_jwks_url: str = ""
+    id_jag_name: str = Field("idp", description="namespace of the people they name: <name>:<sub>")
+    id_jag_client_id: str = ""
+    id_jag_client_secret: SecretStr = SecretStr("")
 
     @field_validator("redirect_uri_patterns", "upstream_scopes", mode="before")
     @classmethod
@@ -143,6 +151,7 @@ class SignIn:
     upstream: UpstreamIdentityProvider | None = None
     signing_keys: SigningKeys | None = None
     upstreams: list[UpstreamIdentityProvider] = field(default_factory=list)
+    links: list[LinkPages] = field(default_factory=list)  # one-time link pages (identity assertions, external IdP)
     _starters: list[Any] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -218,7 +227,9 @@ def build_sign_in(
             jwks_url=settings.external_jwks_url,
             audience=settings.external_audience or settings.resource_url,
         )
-        return SignIn(settings=settings, verifier=verifier, scopes=scopes)
+        return _external_sign_in(
+            settings, verifier, scopes, list(upstreams), upstream, upstream_scopes, scopes_by_upstream, state
+        )
     db = open_database(settings.database_url, settings.sqlite_path)
     ring = KeyRing.parse(settings.vault_keys.get_secret_value())
     chain = list(upstreams) or [upstream or generic_upstream(settings)]
@@ -252,19 +263,83 @@ def build_sign_in(
         verifiers=[verifier],
         vault=vault,
         upstreams=chain,
+        assertions=identity_assertions(settings, state or vault.state),
+    )
+    # People who come with an identity assertion never met the upstream's login: a one-time link page connects it.
+    everything = policy.scopes
+    links = (
+        _link_pages(settings, chain, lambda linked: provider.upstream_scopes_for(linked, everything), vault)
+        if provider.assertions
+        else []
     )
     return SignIn(
         settings=settings,
         verifier=verifier,
         scopes=scopes,
-        routes=authorization_server_routes(provider, keys),
+        routes=authorization_server_routes(provider, keys) + [route for page in links for route in page.routes()],
         db=db,
         vault=vault,
         provider=provider,
         upstream=chain[0],
         upstreams=chain,
         signing_keys=keys,
+        links=links,
         _starters=[keys, grants, vault],
+    )
+
+
+def _link_pages(
+    settings: SignInSettings,
+    chain: Sequence[UpstreamIdentityProvider],
+    scopes_for: Callable[[UpstreamIdentityProvider], list[str]],
+    vault: TokenVault,
+) -> list[LinkPages]:
+    """A one-time link page per upstream, asking at its consent for every scope this server may use."""
+    return [
+        LinkPages(
+            issuer=settings.public_url, upstream=upstream, scopes=scopes_for(upstream), vault=vault, state=vault.state
+        )
+        for upstream in chain
+    ]
+
+
+def _external_sign_in(
+    settings: SignInSettings,
+    verifier: TokenVerifier,
+    scopes: list[str],
+    upstreams: list[UpstreamIdentityProvider],
+    upstream: UpstreamIdentityProvider | None,
+    upstream_scopes: Mapping[str, Sequence[str]] | None,
+    scopes_by_upstream: Mapping[str, Mapping[str, Sequence[str]]] | None,
+    state: State | None,
+) -> SignIn:
+    """Trusting the company's IdP. With VAULT_KEYS and an upstream login configured, people link their upstream
+    account once through the one-time link page; without, the server acts with its own configured account."""
+    configured = upstreams or ([upstream] if upstream else [])
+    if not configured and settings.generic_upstream and settings.upstream_client_id:
+        configured = [generic_upstream(settings)]
+    if not configured or not settings.vault_keys.get_secret_value():
+        return SignIn(settings=settings, verifier=verifier, scopes=scopes)
+    db = open_database(settings.database_url, settings.sqlite_path)
+    vault = TokenVault(db, KeyRing.parse(settings.vault_keys.get_secret_value()), state or from_env())
+    ours = scopes + [OFFLINE_ACCESS]
+
+    def scopes_for(linked: UpstreamIdentityProvider) -> list[str]:
+        mapping = (scopes_by_upstream or {}).get(linked.name, upstream_scopes or {})
+        return list(dict.fromkeys(item for scope in ours for item in mapping.get(scope, ())))
+
+    links = _link_pages(settings, configured, scopes_for, vault)
+    return SignIn(
+        settings=settings,
+        verifier=verifier,
+        scopes=scopes,
+        routes=[route for page in links for route in page.routes()],
+        db=db,
+        vault=vault,
+        upstream=configured[0],
+        upstreams=configured,
+        links=links,
+        _starters=[vault],
     )
 
 
@@ -299,4 +374,24 @@ def generic_upstream(settings: SignInSettings) -> OAuth2Adapter:
         identify=userinfo_identity(settings.upstream_userinfo_url, id_field=settings.upstream_account_id_field),
         scopes=settings.upstream_scopes,
         extra_authorize_params={str(k): str(v) for k, v in extra.items()},
+    )
+
+
+def identity_assertions(settings: SignInSettings, state: State) -> IdentityAssertions | None:
+    """SEP-990's trusted IdP and its one provisioned client, from AUTH_ID_JAG_*; None when not configured."""
+    if not settings.id_jag_issuer:
+        return None
+    needed = {"AUTH_ID_JAG_JWKS_URL": settings.id_jag_jwks_url, "AUTH_ID_JAG_CLIENT_ID": settings.id_jag_client_id}
+    needed["AUTH_ID_JAG_CLIENT_SECRET"] = settings.id_jag_client_secret.get_secret_value()
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        raise ConfigError(f"Configuration error: AUTH_ID_JAG_ISSUER is set, so set {', '.join(missing)} too")
+    return IdentityAssertions(
+        idp_issuer=settings.id_jag_issuer,
+        jwks_url=settings.id_jag_jwks_url,
+        audience=settings.public_url.rstrip("/"),
+        client_id=settings.id_jag_client_id,
+        client_secret=settings.id_jag_client_secret.get_secret_value(),
+        state=state,
+        name=settings.id_jag_name,
     )

@@ -28,6 +28,7 @@ from ..settings import load_settings, sign_in_configured
 from .atlassian import atlassian_gateway
 from .broker import UpstreamIdentityProvider, UpstreamLoginFailed
 from .credentials import VaultCredentials, VaultTokenSet
+from .linking import LinkingCredentials
 from .setup import SignIn, build_sign_in, load_sign_in_settings
 from .upstreams import NAMED
 
@@ -76,6 +77,8 @@ def sign_in_for(connector: Connector, connector_settings: Any = None) -> SignedI
             atlassian_gateway(spec.gateway, api_base=settings.upstream_api_base.rstrip("/")) if spec.gateway else None
         )
         credentials = VaultCredentials(sign_in.vault, sign_in.upstream, base_url=gateway)
+    if credentials is not None and sign_in.links:  # people signed in through the company's IdP link once
+        credentials = LinkingCredentials(credentials, sign_in.links)
     metadata = f"{settings.public_url.rstrip('/')}/.well-known/oauth-protected-resource{settings.resource_path}"
     inbound = Inbound(sign_in.verifier, auth, install=sign_in.install)
     return SignedIn(inbound, credentials, Access(spec.system, metadata), sign_in)
