@@ -215,7 +215,12 @@ def test_ingress_publishes_only_mcp_over_tls():
         assert [p["path"] for p in rule["http"]["paths"]] == ["/mcp"]
         assert ing["spec"]["tls"][0]["hosts"] == [rule["host"]]
     tls = {i["metadata"]["name"]: i["spec"]["tls"][0]["secretName"] for i in of_kind(rendered("max"), "Ingress")}
-    assert tls == {"ec-jira": "ec-jira-tls", "ec-confluence": "confluence-mcp-tls", "ec-storage": "ec-storage-tls"}
+    assert tls == {
+        "ec-jira": "ec-jira-tls",
+        "ec-confluence": "confluence-mcp-tls",
+        "ec-storage": "ec-storage-tls",
+        "ec-mail": "ec-mail-tls",
+    }
 
 
 def test_hpa_owns_replicas_and_pdb_exists():

@@ -33,7 +33,7 @@ async def test_acme_legal_this_week_then_a_reply_sent_on_each_provider_over_http
         async with Client(f"{base}/mcp", mode=mode) as client:
             tools = await client.list_tools()
             _, found = await call(client, "mail_search_messages", sender=f"claire.dubois@{ACME}", period="this week")
-            newest = {}
+            newest: dict[str, str] = {}
             for m in found["messages"]:  # newest first: the first of each provider
                 newest.setdefault(m["id"].split(":")[0], m["id"])
             sent = []
