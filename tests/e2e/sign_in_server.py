@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from connectors.jira.connector import connector
+from sandbox.atlassian.oauth_testing import approve
 from sandbox.atlassian.testing import SiteUnderTest, running_site
 from shared import cli
 from shared.settings import load_settings
@@ -54,3 +57,25 @@ def jira_with_sign_in(vault_dir: Path) -> Iterator[SignInDeployment]:
         running.enter_context(serve_in_thread(served.app, port=port))  # settings are read by now
         env.undo()  # so that no server started later (a session fixture's subprocess) inherits sign-in
         yield SignInDeployment(f"{issuer}/mcp", issuer, site)
+
+
+def play_the_person(d: SignInDeployment, authorize_url: str, person: str = "alice") -> str:
+    """What a person does with an authorization URL an MCP client prints: our consent page, the Atlassian login,
+    then back to the client's callback, whose answer is returned."""
+    browser = requests.Session()  # keeps the cookie that binds the login to this browser
+    step = browser.get(authorize_url, allow_redirects=False, timeout=10)
+    assert step.status_code == 302 and step.headers["location"].startswith(f"{d.issuer}/oauth/consent?"), step.text
+    assert browser.get(step.headers["location"], timeout=10).status_code == 200
+    request_id = parse_qs(urlsplit(step.headers["location"]).query)["request"][0]
+    decided = browser.post(
+        f"{d.issuer}/oauth/consent",
+        data={"request": request_id, "decision": "allow"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    back = approve(decided.headers["location"], person)
+    done = browser.get(back, allow_redirects=False, timeout=10)
+    assert done.status_code == 302, done.text[:300]
+    answer = browser.get(done.headers["location"], timeout=10)  # the client's own callback
+    assert answer.status_code == 200, answer.text[:300]
+    return answer.text

@@ -31,15 +31,13 @@ import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import requests
 
-from sandbox.atlassian.oauth_testing import approve
-
 from .conftest import REPO
-from .sign_in_server import SignInDeployment, jira_with_sign_in
+from .sign_in_server import SignInDeployment, jira_with_sign_in, play_the_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -109,25 +107,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _play_the_person(d: SignInDeployment, authorize_url: str) -> None:
-    """What a person does with the URL the suite prints: our consent, the Atlassian login, back to the suite."""
-    browser = requests.Session()  # keeps the cookie that binds the login to this browser
-    step = browser.get(authorize_url, allow_redirects=False, timeout=10)
-    assert step.status_code == 302 and step.headers["location"].startswith(f"{d.issuer}/oauth/consent?"), step.text
-    assert browser.get(step.headers["location"], timeout=10).status_code == 200
-    request_id = parse_qs(urlsplit(step.headers["location"]).query)["request"][0]
-    decided = browser.post(
-        f"{d.issuer}/oauth/consent",
-        data={"request": request_id, "decision": "allow"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    back = approve(decided.headers["location"], "alice")
-    done = browser.get(back, allow_redirects=False, timeout=10)
-    assert done.status_code == 302, done.text[:300]
-    assert browser.get(done.headers["location"], timeout=10).status_code == 200  # the suite's own callback
-
-
 @pytest.mark.timeout(FIRST_RUN_TIMEOUT + 60)
 def test_our_authorization_server_passes_the_conformance_suite_while_a_person_signs_in(
     deployment, conformance, tmp_path
@@ -154,7 +133,7 @@ def test_our_authorization_server_passes_the_conformance_suite_while_a_person_si
         line = raw.decode(errors="replace").strip()
         printed.append(line)
         if line.startswith(f"{deployment.issuer}/authorize?"):
-            _play_the_person(deployment, line)
+            play_the_person(deployment, line)
             break
     out = "\n".join(printed) + "\n" + _finish(run)
     assert run.returncode == 0, out[-3000:]

@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from shared.testing import free_port
+
 from .conftest import REPO
+from .sign_in_server import SignInDeployment, jira_with_sign_in, play_the_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
 FIRST_RUN_TIMEOUT = 300  # the first run downloads the package
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\x1b\]8;[^\x07\x1b]*(?:\x07|\x1b\\)")  # colours and terminal links
 
 
 def _node_paths() -> tuple[Path, Path]:
@@ -53,6 +59,19 @@ def inspector(tmp_path_factory):
         MCP_CATALOG_PATH=str(home / "mcp.json"),
     )
 
+    def start(*args: str) -> subprocess.Popen:
+        """The Inspector running, for a conversation (an OAuth login) before it ends."""
+        command = [str(node), str(npx_cli), "-y", INSPECTOR, "--cli", *args]
+        # MCP_AUTO_OPEN_ENABLED: interactive OAuth without a terminal; the browser it tries to open is absent.
+        return subprocess.Popen(
+            command,
+            env={**env, "MCP_AUTO_OPEN_ENABLED": "true", "BROWSER": "true"},
+            cwd=home,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
     def run(*args: str) -> subprocess.CompletedProcess:
         command = [str(node), str(npx_cli), "-y", INSPECTOR, "--cli", *args]
         try:
@@ -68,6 +87,7 @@ def inspector(tmp_path_factory):
         except subprocess.TimeoutExpired as exc:
             pytest.fail(f"Inspector did not finish in {FIRST_RUN_TIMEOUT}s: {' '.join(command)}\n{exc.stderr!r}")
 
+    run.start = start  # type: ignore[attr-defined]
     return run
 
 
@@ -138,3 +158,38 @@ def test_unknown_tool_exits_5(inspector, mcp_url, era):
         "json",
     )
     assert done.returncode == 5, f"exit {done.returncode}\nstdout: {done.stdout}\nstderr: {done.stderr[-2000:]}"
+
+
+@pytest.fixture(scope="module")
+def signed_in_jira(tmp_path_factory) -> Iterator[SignInDeployment]:
+    with jira_with_sign_in(tmp_path_factory.mktemp("vault")) as deployed:
+        yield deployed
+
+
+@pytest.mark.timeout(FIRST_RUN_TIMEOUT + 60)
+def test_the_inspector_connects_through_oauth(inspector, signed_in_jira, tmp_path):
+    """The Inspector meets our 401, discovers our authorization server, registers, and prints the login URL;
+    the test plays the person (consent, Atlassian login); the Inspector's callback gets the code, and the call
+    runs with Alice's own token."""
+    deployment = signed_in_jira
+    callback = f"http://127.0.0.1:{free_port()}/oauth/callback"
+    arguments = ("--method", "tools/call", "--tool-name", "search", "--tool-args-json", '{"query":"checkout"}')
+    run = inspector.start(deployment.mcp, *arguments, "--callback-url", callback, "--format", "json")
+    assert run.stderr is not None
+    seen = []
+    for raw in run.stderr:  # ends when the Inspector asks the person to open its authorization URL
+        line = ANSI.sub("", raw.decode(errors="replace")).strip()
+        seen.append(line)
+        if "Please navigate to:" in line:
+            url = line.split("Please navigate to:", 1)[1].strip()
+            assert url.startswith(f"{deployment.issuer}/authorize?"), url
+            play_the_person(deployment, url, "alice")
+            break
+    try:
+        out, err = run.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        pytest.fail("the Inspector did not finish after the sign-in:\n" + "\n".join(seen))
+    assert run.returncode == 0, f"exit {run.returncode}\n{out.decode()[-2000:]}\n{err.decode()[-2000:]}"
+    result = json.loads(out)["result"]
+    assert result.get("isError") is not True and result["structuredContent"]["results"], result
