@@ -7,6 +7,7 @@ from shared.connector import Connector, SandboxSite
 
 from .runtime import MailRuntime
 from .settings import MailSettings
+from .sign_in import SIGN_IN
 from .tools import changes, find, organise, read, write
 
 INSTRUCTIONS = (
@@ -59,4 +60,5 @@ connector = Connector(
     tools_budget=10_000,
     search_example="Acme contract",
     snapshots=Path(__file__).parent / "tests" / "snapshots",
+    sign_in=SIGN_IN,  # per-user: each person's Google and/or Microsoft account (sign_in.py)
 )

@@ -1,0 +1,36 @@
+"""How people sign in to the mail server: their Google account for Gmail, their Microsoft account for Outlook.
+
+With both providers enabled the login chains (our consent, Google's, then Microsoft's) and the runtime acts with
+one credential holding both access tokens (`client.token_set`'s shape, keyed by provider). Reading never asks for
+write or send access at the upstream's consent.
+"""
+
+from __future__ import annotations
+
+from shared.connector import SignInSpec
+
+from .settings import MailSettings
+
+GMAIL = "https://www.googleapis.com/auth/gmail"
+UPSTREAM_OF = {"gmail": "google", "outlook": "microsoft"}
+
+
+def upstreams(settings: MailSettings) -> dict[str, str]:
+    """Enabled provider -> the identity provider a person signs in with for it, in the order they are enabled."""
+    return {provider: UPSTREAM_OF[provider] for provider in settings.providers}
+
+
+SIGN_IN = SignInSpec(
+    system="mail",
+    upstreams=upstreams,
+    scopes_by_upstream={
+        # Google gives a refresh token through access_type=offline (the adapter asks for it), not a scope.
+        "google": {"mail.read": [GMAIL + ".readonly"], "mail.write": [GMAIL + ".modify", GMAIL + ".send"]},
+        # msal adds offline_access (refresh tokens) itself.
+        "microsoft": {
+            "mail.read": ["Mail.Read"],
+            "mail.write": ["Mail.ReadWrite", "Mail.Send"],
+            "offline_access": ["offline_access"],
+        },
+    },
+)
