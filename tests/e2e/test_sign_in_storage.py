@@ -14,8 +14,9 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx2
@@ -48,8 +49,9 @@ class Deployment:
     env: dict[str, str]  # the server's settings (undone once it started: a test that needs them sets them again)
 
 
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory) -> Iterator[Deployment]:
+@contextmanager
+def storage_with_sign_in(vault_dir: Path) -> Iterator[Deployment]:
+    """The storage server with both providers and sign-in on, as `connectors serve storage` starts it."""
     with running_google() as google, running_tenant() as tenant, pytest.MonkeyPatch.context() as env:
         port = free_port()
         issuer = f"http://127.0.0.1:{port}"
@@ -59,7 +61,7 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
             "STORAGE_GRAPH_URL": tenant.graph_url,
             "STORAGE_GRAPH_CA_FILE": tenant.ca,
             "AUTH_PUBLIC_URL": issuer,
-            "AUTH_SQLITE_PATH": str(tmp_path_factory.mktemp("vault") / "connectors.db"),
+            "AUTH_SQLITE_PATH": str(vault_dir / "connectors.db"),
             "VAULT_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
             "AUTH_GOOGLE_CLIENT_ID": DEMO_CLIENT_ID,
             "AUTH_GOOGLE_CLIENT_SECRET": DEMO_CLIENT_SECRET,
@@ -80,6 +82,12 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
         with serve_in_thread(served.app, port=port):
             env.undo()  # settings are read by now: no server started later inherits sign-in
             yield Deployment(f"{issuer}/mcp", issuer, google, tenant, settings_env)
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory) -> Iterator[Deployment]:
+    with storage_with_sign_in(tmp_path_factory.mktemp("vault")) as deployed:
+        yield deployed
 
 
 def _pkce() -> tuple[str, str]:
