@@ -88,7 +88,11 @@ class Engine:
             return report
         try:
             for rule in await self.store.due(list(self.bound), moment):
-                await self.run_rule(rule, moment)
+                try:
+                    await self.run_rule(rule, moment)
+                except Exception:  # noqa: BLE001 - one rule's bug must not stop the others; logged, said in its status
+                    log.exception("rule %s: the run failed", rule.id)
+                    await self.store.note_error(rule.id, "the last run failed unexpectedly; see the server logs")
                 report.ran.append(rule.id)
             await self.deliver_due(moment, report)
         finally:
