@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import logging
 import os
 import secrets
@@ -187,6 +188,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         urls[name] = served.url
         lines.append(f"sandbox {name}: {served.url}")
     runtimes: list[tuple[str, Runtime]] = []
+    first: tuple[str, str] | None = None  # (URL, search words) of the first server, for the "Try first" line
     people: dict[str, str] = {}
     vault_keys = "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()  # this demo's vault key
     data = tempfile.mkdtemp(prefix="connectors-demo-")
@@ -212,6 +214,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         if "AUTH_PUBLIC_URL" not in os.environ:
             runtimes.append((connector.title, connector.runtime(settings)))
         lines.append(f"{connector.title}: {served.url}/mcp")
+        first = first or (f"{served.url}/mcp", connector.search_example or "report")
 
     async def ready() -> None:
         print("\n".join(lines), flush=True)
@@ -221,10 +224,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
         else:
             who = [await _signed_in(title, runtime) for title, runtime in runtimes]
             print("Signed in to the sandbox as:\n" + "\n".join(who), flush=True)
+        url, words = first or ("http://127.0.0.1:8001/mcp", "checkout")
         print(
             "Try first: point an MCP client at a URL above, e.g.\n"
-            "  npx @modelcontextprotocol/inspector --cli http://127.0.0.1:8001/mcp --method tools/call "
-            "--tool-name search --tool-arg query=checkout\n"
+            f"  npx @modelcontextprotocol/inspector --cli {url} --method tools/call "
+            f"--tool-name search --tool-args-json '{json.dumps({'query': words})}'\n"
             'and ask "What is blocking the Webshop release?" or "Create a bug in SHOP for the checkout crash, '
             'assign it to Paul, current sprint".\nPress Ctrl-C to stop.',
             flush=True,
