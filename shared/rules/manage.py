@@ -184,7 +184,8 @@ async def update(
         changed.append("actions")
     if channels or actions:
         rule.channels = _channels(rule.actions, channels or rule.channels)
-        changed.append("channels") if channels else None
+    if channels:
+        changed.append("channels")
     wanted = status.strip().lower()
     if wanted in ("pause", "paused"):
         rule.status, rule.paused_reason = "paused", "paused by its owner"

@@ -7,12 +7,15 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from sandbox.atlassian.jira.catalog import PRIORITIES
+from sandbox.atlassian.users import user
 from shared.testing import call
 
 from .conftest import Hooks, Served, Upstream
 from .test_stale_blockers import STALE, stale_now
 
 pytestmark = pytest.mark.anyio
+BLOCKER = next(p.id for p in PRIORITIES if p.name == "Blocker")
 
 
 async def test_teams_gets_an_adaptive_card_and_slack_the_default_webhook(
@@ -34,3 +37,24 @@ async def test_teams_gets_an_adaptive_card_and_slack_the_default_webhook(
     assert card["type"] == "AdaptiveCard" and all(key in str(card["body"]) for key in stale)
     [slack] = hooks.received("slack")
     assert slack["hook"] == "T9/B9/DEFAULT" and f"{len(stale)} new match" in slack["body"]["text"]
+
+
+async def test_follow_ups_go_to_the_named_person_and_a_changed_rule_runs_its_new_condition(
+    jira_server: Served, upstream: Upstream, hooks: Hooks, smtp: Any
+):
+    async with Client(jira_server.mcp_url) as jira:
+        _, data = await call(
+            jira, "jira_create_rule", condition=STALE, actions=["follow_up"], follow_up_assignee="Paul"
+        )
+        text, _ = await call(
+            jira, "jira_update_rule", id=data["id"], condition=STALE | {"priority": ["Blocker"]}, schedule="every 2h"
+        )
+        assert "condition" in text and "schedule" in text
+        listed, _ = await call(jira, "jira_list_rules")
+        assert "every 2 hours" in listed
+    report = await (await jira_server.engine()).run_once()
+    assert report.ran == [data["id"]]
+    follow_ups = upstream.follow_ups()
+    paul = user("paul.martin").account_id  # the one Paul who can be assigned in SHOP
+    assert follow_ups and all(f.assignee == paul for f in follow_ups)
+    assert all(upstream.issues()[f.summary.split()[2]].priority_id == BLOCKER for f in follow_ups)
