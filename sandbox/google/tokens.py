@@ -166,6 +166,15 @@ class TokenStore:
             grant.revoked = True
             return True
 
+    def revoke_user(self, email: str, client_id: str = DEMO_CLIENT_ID) -> int:
+        """The person removes the app at myaccount.google.com (Security -> Third-party access): every grant of that
+        client for them is revoked, so its refresh tokens answer ``invalid_grant``. Returns how many."""
+        with self._lock:
+            mine = [g for g in self._grants if g.user.email == email and g.client_id == client_id and not g.revoked]
+            for grant in mine:
+                grant.revoked = True
+            return len(mine)
+
     def expire_access_tokens(self) -> int:
         """Control API: make every issued access token expired now (refresh tokens stay valid)."""
         now = self.clock()
