@@ -43,7 +43,12 @@ Environment (`shared.auth.setup.SignInSettings`; secrets may be files in CONNECT
   (default auth.atlassian.com / api.atlassian.com; point them at the sandbox in tests).
 - `AUTH_UPSTREAM_KIND=oauth2` (generic): `AUTH_UPSTREAM_NAME`, `_DISPLAY_NAME`, `_AUTHORIZE_URL`, `_TOKEN_URL`,
   `_USERINFO_URL`, `_ACCOUNT_ID_FIELD`, `_CLIENT_ID`, `_CLIENT_SECRET`, `_SCOPES`, `_AUTHORIZE_PARAMS` (JSON).
-  Or pass `upstream=` any `UpstreamIdentityProvider` (Google, Microsoft/msal adapters later).
+  Or pass `upstream=` any `UpstreamIdentityProvider`.
+- Several upstreams (storage, mail: `SignInSpec(upstreams=...)`): the login chains through each, the subject is
+  the first's account, and `VaultTokenSet` gives the runtime a JSON token set. Each named upstream has its own
+  prefix (upstreams.py): `AUTH_GOOGLE_CLIENT_ID`, `_CLIENT_SECRET`, `_BASE_URL`, `_HOSTED_DOMAIN` (google.py);
+  `AUTH_MICROSOFT_CLIENT_ID`, `_CLIENT_SECRET`, `_TENANT`, `_LOGIN_URL`, `_CA_FILE`, `_GRAPH_URL` (microsoft.py,
+  through msal). See docs/sign-in.md.
 - `AUTH_REDIRECT_URI_PATTERNS` (default ChatGPT's two callback forms + loopback), `AUTH_REQUIRE_CONSENT`,
   `AUTH_ACCESS_TOKEN_TTL_SECONDS`, `AUTH_REFRESH_TOKEN_TTL_SECONDS`, `AUTH_CIMD_CACHE_SECONDS`,
   `AUTH_ALLOW_INSECURE_LOOPBACK_CIMD` (tests only).
@@ -51,15 +56,18 @@ Environment (`shared.auth.setup.SignInSettings`; secrets may be files in CONNECT
 
 Modules: db (SQLite/PostgreSQL, migrations), crypto (AES-GCM key ring), rotation, vault, keys (signing keys,
 JWKS), tokens (issuer, verifiers), grants (codes, refresh families), clients (CIMD, DCR, redirect patterns),
-broker (upstream IdP adapters), atlassian (3LO adapter), credentials (per-user CredentialProvider),
+broker (upstream IdP adapters), atlassian (3LO adapter), google, microsoft (msal), upstreams (their settings),
+credentials (per-user CredentialProvider, and the token set of several upstreams),
 challenge (reconnect _meta), binding (login bound to its browser), provider (the SDK provider), routes, pages,
 setup.
 """
 
 from .atlassian import atlassian_adapter, atlassian_gateway
 from .broker import OAuth2Adapter, UpstreamAccount, UpstreamIdentityProvider, userinfo_identity
-from .credentials import VaultCredentials
+from .credentials import VaultCredentials, VaultTokenSet
 from .errors import InvalidGrant, RefreshFailed, UpstreamLinkMissing
+from .google import google_adapter
+from .microsoft import MicrosoftAdapter
 from .setup import SignIn, SignInSettings, build_sign_in, load_sign_in_settings
 from .tokens import JwtTokenVerifier, TokenIssuer, external_idp_verifier
 from .vault import TokenVault, UpstreamTokens
@@ -67,6 +75,7 @@ from .vault import TokenVault, UpstreamTokens
 __all__ = [
     "InvalidGrant",
     "JwtTokenVerifier",
+    "MicrosoftAdapter",
     "OAuth2Adapter",
     "RefreshFailed",
     "SignIn",
@@ -78,10 +87,12 @@ __all__ = [
     "UpstreamLinkMissing",
     "UpstreamTokens",
     "VaultCredentials",
+    "VaultTokenSet",
     "atlassian_adapter",
     "atlassian_gateway",
     "build_sign_in",
     "external_idp_verifier",
+    "google_adapter",
     "load_sign_in_settings",
     "userinfo_identity",
 ]
