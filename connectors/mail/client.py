@@ -96,7 +96,7 @@ class MailClient:
     def owner_of(self, mail_id: str, what: str = "message") -> tuple[Provider, str]:
         """(provider, native id) of an id as this connector hands them out (`gmail:...`, `outlook:...`)."""
         prefix, _, native = mail_id.strip().partition(":")
-        if prefix not in ("gmail", "outlook") or not native.strip() or len(native) > 400 or "/" in native:
+        if prefix not in ("gmail", "outlook") or not native.strip() or len(native) > 400:
             raise InvalidInput(
                 f'"{mail_id[:60]}" is not a {what} id. Ids look like gmail:<id> or outlook:<id>, as search and the '
                 "other mail tools return them."

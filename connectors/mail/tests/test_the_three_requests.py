@@ -37,6 +37,18 @@ async def test_three_requests_take_three_calls_and_the_reply_leaves_once_with_ht
     assert out["in_reply_to"].endswith(f"@{ACME}>")  # answered in the thread
 
 
+async def test_reply_all_answers_the_sender_and_copies_the_others_but_not_me(mail: Mailbox):
+    copied = {"gmail": "claire.dubois", "outlook": "james.porter"}[mail.name]  # their first mails cc Bob
+    async with mail.connect(allowed_recipient_domains=ACME) as client:
+        _, found = await call(client, "mail_search_messages", sender=copied)
+        first = found["messages"][-1]["id"]
+        text, draft = await call(client, "mail_reply", message_id=first, body="Thanks, all.", reply_all=True)
+        _, sent = await call(client, "mail_reply", message_id=first, body="Sent now.", reply_all=True, send=True)
+    assert f"to {copied.replace('.', ' ').title()}" in text and "cc Bob" in text and "Alice" not in text
+    assert sent["sent"] and not draft["sent"]
+    assert [o["subject"].lower()[:3] for o in mail.outbox()] == ["re:"]
+
+
 async def test_a_send_whose_answer_is_cut_is_not_repeated_when_retried_with_its_key(mail: Mailbox):
     async with mail.connect(allowed_recipient_domains="partner.org") as client:
         _, draft = await call(
