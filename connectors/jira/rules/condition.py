@@ -100,7 +100,7 @@ async def find(rt: JiraRuntime, condition: dict[str, Any]) -> Found:
     query = await jql_for(rt, condition)
     blockers = bool(condition.get("blockers"))
     flagged = await rt.lookups.field_id("Flagged") if blockers else None
-    fields = ["summary", "created", "status", "priority"] + (["issuelinks"] + ([flagged] if flagged else []))
+    fields = ["summary", "created", "status", "priority"] + (["issuelinks", flagged] if flagged else ["issuelinks"])
     issues: list[dict] = []
     token = None
     for _ in range(PAGES):
@@ -109,7 +109,7 @@ async def find(rt: JiraRuntime, condition: dict[str, Any]) -> Found:
         token = page.get("nextPageToken")
         if not token or page.get("isLast", False):
             break
-    why = {i["key"]: b.reasons(i, flagged) for i in issues}
+    why = {i["key"]: b.reasons(i, flagged) if blockers else [] for i in issues}
     if blockers:  # blocked only by issues already Done: not a blocker any more
         issues = [i for i in issues if why[i["key"]]]
     moments = await b.since(rt.client, issues)
