@@ -11,7 +11,7 @@ import base64
 import contextlib
 import json
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import httpx
@@ -19,7 +19,7 @@ import pytest
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from shared.auth.broker import OAuth2Adapter, userinfo_identity
+from shared.auth.broker import OAuth2Adapter, UpstreamLoginFailed, userinfo_identity
 from shared.auth.credentials import VaultTokenSet
 from shared.auth.errors import UpstreamLinkMissing
 from shared.auth.setup import SignIn, SignInSettings, build_sign_in
@@ -50,7 +50,9 @@ def adapter(upstreams: Upstreams, name: str) -> OAuth2Adapter:
 
 
 @contextlib.asynccontextmanager
-async def chained(upstreams: Upstreams, database_url: str) -> AsyncIterator[tuple[SignIn, str, httpx.AsyncClient]]:
+async def chained(
+    upstreams: Upstreams, database_url: str, second: OAuth2Adapter | None = None
+) -> AsyncIterator[tuple[SignIn, str, httpx.AsyncClient]]:
     upstreams.idp.reset()
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
@@ -64,7 +66,7 @@ async def chained(upstreams: Upstreams, database_url: str) -> AsyncIterator[tupl
     sign_in = build_sign_in(
         settings,
         systems=["storage"],
-        upstreams=[adapter(upstreams, "files"), adapter(upstreams, "docs")],
+        upstreams=[adapter(upstreams, "files"), second or adapter(upstreams, "docs")],
         scopes_by_upstream=SCOPES,
         state=LocalState(),
     )
@@ -161,6 +163,23 @@ async def test_declining_at_the_second_upstream_returns_access_denied_naming_it(
         back = await http.get(f"{issuer}/oauth/callback", params={"state": login_id, "error": "access_denied"})
         answer = query(back.headers["location"])
         assert answer["error"] == "access_denied" and "Docs" in answer["error_description"]
+
+
+class Unreachable(OAuth2Adapter):
+    """An upstream whose login cannot start (msal cannot read its authority's metadata, say)."""
+
+    def authorize_url(self, state: str, redirect_uri: str, scopes: Sequence[str]) -> str:
+        raise UpstreamLoginFailed("Docs's sign-in at https://login.example could not be reached (ConnectError)")
+
+
+async def test_a_second_login_that_cannot_start_ends_the_sign_in_with_a_server_error(upstreams, database_url):
+    down = Unreachable(**{**vars(adapter(upstreams, "docs"))})
+    async with chained(upstreams, database_url, second=down) as (sign_in, issuer, http):
+        first_login, _, _ = await start(http, issuer)
+        back = await http.get((await http.get(first_login)).headers["location"])
+        answer = query(back.headers["location"])
+        assert back.headers["location"].startswith(CHATGPT_CALLBACK + "?")
+        assert answer["error"] == "server_error" and "could not be reached" in answer["error_description"]
 
 
 async def exchange_code_for(
