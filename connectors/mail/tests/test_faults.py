@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared import metrics
 from shared.testing import call, fail
 
 from .conftest import Mailbox
@@ -69,3 +70,39 @@ async def test_a_5xx_on_a_send_is_reported_as_maybe_sent_and_never_replayed(mail
         message = await fail(client, "mail_send", draft_id=draft["id"])
     sends = [r for r in mail.control.requests() if r["path"].endswith("/send")]
     assert "may or may not have been applied" in message and len(sends) == 1
+
+
+async def test_gmail_quota_units_spent_mid_search_are_waited_out(as_gmail, google):
+    """Gmail meters quota units per user (a messages.get costs 5): a search reading 40 messages at 60 units a
+    second runs past the budget, meets Gmail's 429 and still answers within the call."""
+    google.control.http.post(f"{google.url}/__sandbox/google/gmail/config", json={"units_per_second": 60}, timeout=10)
+    try:
+        async with as_gmail() as client:
+            google.control.clear_requests()
+            _, found = await call(client, "mail_search_messages", sender="ci@builds.example.com", limit=40)
+    finally:
+        google.control.http.post(f"{google.url}/__sandbox/google/gmail/config", json={"units_per_second": 250})
+    assert len(found["messages"]) == 40
+    assert 429 in {r["status"] for r in google.control.requests()}
+
+
+async def test_outlooks_four_requests_per_mailbox_limit_is_waited_out(as_outlook, tenant):
+    """Exchange lets an application have 4 requests in flight per mailbox; over that it answers 429 with
+    Retry-After. Two calls at once with room for one: both answer."""
+    import anyio
+
+    config = f"{tenant.url}/__sandbox/mail/config"
+    tenant.control.http.post(config, json={"concurrency": 1, "handling_ms": 300}, timeout=10).raise_for_status()
+    results: list[dict] = []
+    retried = metrics.RETRIES.labels(upstream="Outlook", reason="429")
+    before = retried._value.get()
+    async with as_outlook() as client:
+
+        async def one(words: str) -> None:
+            results.append((await call(client, "mail_search_messages", words=words))[1])
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(one, "Phoenix")
+            group.start_soon(one, "forecast")
+    assert len(results) == 2 and all(r["messages"] for r in results)
+    assert retried._value.get() > before  # the limiter's 429 was met and waited out (it answers before the log)
