@@ -15,7 +15,9 @@ INSTRUCTIONS = (
     'jira_search_issues for filtered lists (it accepts people\'s names, "me", sprint "current", and relative dates '
     "in English or French). Writes resolve names themselves: pass the person's name or e-mail, never ask for account "
     "ids. If a name is ambiguous the tool lists the candidates: ask the user which one. Use dry_run to preview a "
-    "create, and reuse the same idempotency_key when retrying a create."
+    'create, and reuse the same idempotency_key when retrying a create. To keep watching ("alert me if a ticket '
+    'blocks for 48h and create a follow-up"), make a rule with jira_create_rule, its condition in the filters of '
+    "jira_search_issues; show its dry_run first."
 )
 
 TOOLS = [

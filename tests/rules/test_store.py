@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 import redis
 
@@ -125,3 +126,14 @@ def test_schedules_in_words_and_in_the_owners_zone():
     for wrong in ("every 1 minute", "sometimes", "at 25:00", "9"):
         with pytest.raises(InvalidInput, match="schedule"):
             parse_schedule(wrong)
+
+
+def test_the_sandbox_clock_moves_forward_only(atlassian):
+    before = httpx.get(f"{atlassian.url}/__sandbox/clock").json()["now"]
+    after = httpx.post(f"{atlassian.url}/__sandbox/clock", json={"advance_hours": 48}).json()["now"]
+    assert datetime.fromisoformat(after) - datetime.fromisoformat(before) >= timedelta(hours=48)
+    server = httpx.get(f"{atlassian.url}/rest/api/3/serverInfo", auth=("alice@example.com", "token-alice")).json()
+    assert server["serverTime"][:13] == datetime.fromisoformat(after).strftime("%Y-%m-%dT%H")
+    refused = httpx.post(f"{atlassian.url}/__sandbox/clock", json={"advance_hours": -1})
+    assert refused.status_code == 400 and "only moves forward" in refused.text
+    atlassian.control.reset()
