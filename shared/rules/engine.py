@@ -88,6 +88,9 @@ class Engine:
             return report
         try:
             for rule in await self.store.due(list(self.bound), moment):
+                # Renew before each rule: a long pass keeps its lease, and one that lost it stops here.
+                if not await self.lease.take(LEASE, self.holder, self.settings.rules_lease_seconds, self.clock()):
+                    break
                 try:
                     await self.run_rule(rule, moment)
                 except Exception:  # noqa: BLE001 - one rule's bug must not stop the others; logged, said in its status
