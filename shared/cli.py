@@ -88,7 +88,7 @@ def _served(connector: Connector, settings: ServerSettings, port: int | None = N
     from .auth.wiring import sign_in_for
     from .server import Readiness, build_app, check_bind
 
-    signed_in = sign_in_for(connector)  # None unless AUTH_PUBLIC_URL turns per-user sign-in on
+    signed_in = sign_in_for(connector, settings)  # None unless AUTH_PUBLIC_URL turns per-user sign-in on
     check_bind(settings.host, settings, inbound_auth=signed_in is not None)
     readiness = Readiness()
     if signed_in is None:

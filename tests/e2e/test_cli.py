@@ -272,8 +272,7 @@ def test_demo_with_sign_in_asks_every_caller_to_sign_in(e2e_logs):
     try:
         wait_until_healthy(proc, "http://127.0.0.1:8001/healthz")
         for connector in installed_connectors().values():
-            if connector.sign_in is None:  # no per-user sign-in yet (storage): it runs as its demo account
-                continue
+            assert connector.sign_in is not None, f"{connector.name} has no per-user sign-in"
             base = f"http://127.0.0.1:{connector.default_port}"
             wait_until_healthy(proc, f"{base}/healthz")
             status, body = http_get(f"{base}/.well-known/oauth-protected-resource/mcp", timeout=5)
