@@ -27,7 +27,7 @@ async def test_teams_gets_an_adaptive_card_and_slack_the_default_webhook(
             jira,
             "jira_create_rule",
             condition=STALE,
-            actions=["slack", f"teams:{hooks.url}/teams/workflow-1", "mention"],
+            actions=["slack", f"teams:{hooks.url}/teams/workflow-1", "jira"],
         )
     stale = await stale_now(jira_server.mcp_url)
     report = await (await jira_server.engine()).run_once()
@@ -37,6 +37,8 @@ async def test_teams_gets_an_adaptive_card_and_slack_the_default_webhook(
     assert card["type"] == "AdaptiveCard" and all(key in str(card["body"]) for key in stale)
     [slack] = hooks.received("slack")
     assert slack["hook"] == "T9/B9/DEFAULT" and f"{len(stale)} new match" in slack["body"]["text"]
+    issues = upstream.issues()
+    assert all("matched the rule" in str(issues[key].comments[-1].body) for key in stale)  # the Jira channel
 
 
 async def test_follow_ups_go_to_the_named_person_and_a_changed_rule_runs_its_new_condition(

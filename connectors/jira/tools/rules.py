@@ -15,6 +15,8 @@ from shared.tools import Effect, Reply, tool
 from ..rules import RULES
 from ..runtime import JiraRuntime
 
+MENTION = ("jira", "jira_mention", "jira mention")
+
 
 class RuleRef(BaseModel):
     id: str
@@ -46,7 +48,8 @@ async def create_rule(
     dry_run: bool = False,
     idempotency_key: str = "",
 ) -> Reply:
-    does, channels = manage.split(actions or ["email"])
+    said = ["mention" if a.strip().lower() in MENTION else a for a in actions or ["email"]]  # the Jira "channel"
+    does, channels = manage.split(said)
     rule, text = await manage.create(
         RULES,
         rt,
