@@ -11,12 +11,9 @@ and the runtime acts with a token set (`VaultTokenSet`).
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
-import httpx
 from mcp.server.auth.settings import AuthSettings
 
 from ..access import Access
@@ -26,7 +23,7 @@ from ..errors import ConfigError
 from ..server import Inbound
 from ..settings import load_settings, sign_in_configured
 from .atlassian import atlassian_gateway
-from .broker import UpstreamIdentityProvider, UpstreamLoginFailed
+from .broker import UpstreamIdentityProvider
 from .credentials import VaultCredentials, VaultTokenSet
 from .linking import LinkingCredentials
 from .setup import SignIn, build_sign_in, load_sign_in_settings
@@ -106,40 +103,7 @@ def _named_upstreams(connector: Connector, connector_settings: Any) -> dict[str,
 
 
 async def sign_in_checks(connector: Connector) -> list[Check]:
-    """For `connectors doctor` with sign-in on: the settings, the database and vault key, the upstream login."""
-    try:
-        signed_in = sign_in_for(connector)
-    except ConfigError as exc:
-        return [Check("sign-in settings", False, str(exc))]
-    assert signed_in is not None
-    sign_in, settings = signed_in.sign_in, signed_in.sign_in.settings
-    checks = [Check("sign-in settings", True, f"{settings.mode} authorization for {settings.resource_url}")]
-    try:
-        await sign_in.start()  # migrations, signing keys: what the server does when it starts
-        checks.append(Check("sign-in database", True, "migrated; signing keys and the token vault readable"))
-    except Exception as exc:  # noqa: BLE001 - doctor reports whatever failed, in one line
-        detail = f"{type(exc).__name__}: check DATABASE_URL (or AUTH_SQLITE_PATH) and VAULT_KEYS"
-        checks.append(Check("sign-in database", False, detail))
-    finally:
-        await sign_in.stop()
-    for upstream in sign_in.upstreams:
-        checks.append(await _login_check(upstream, "upstream login" if len(sign_in.upstreams) == 1 else None))
-    return checks
+    """For `connectors doctor` with sign-in on: every mode's settings, one line each (see `doctor.py`)."""
+    from .doctor import sign_in_checks as checks  # doctor builds on sign_in_for: imported here, not at the top
 
-
-async def _login_check(upstream: UpstreamIdentityProvider, label: str | None) -> Check:
-    """Whether the upstream's login page answers (and, through msal, whether its authority's metadata reads)."""
-    name = label or f"{upstream.display_name} login"
-    try:
-        url = await anyio.to_thread.run_sync(upstream.authorize_url, "doctor", "https://example.invalid/cb", [])
-    except UpstreamLoginFailed as exc:
-        return Check(name, False, str(exc))
-    endpoint = getattr(upstream, "authorize_endpoint", "") or url.split("?", 1)[0]
-    ca_file = getattr(upstream, "ca_file", None)
-    verify: Any = ssl.create_default_context(cafile=ca_file) if ca_file else True
-    try:
-        async with httpx.AsyncClient(timeout=10, verify=verify) as http:
-            answer = await http.get(endpoint)
-    except httpx.HTTPError as exc:
-        return Check(name, False, f"{endpoint} unreachable ({type(exc).__name__})")
-    return Check(name, answer.status_code < 500, f"{endpoint} answered HTTP {answer.status_code}")
+    return await checks(connector)
