@@ -10,6 +10,7 @@ from typing import Protocol
 
 import anyio
 
+from ..auth.db import Tx
 from .store import RuleStore
 
 RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
@@ -30,13 +31,31 @@ class DatabaseLease:
     """The lease as a row of `rule_leases`: right for one database shared by every replica."""
 
     def __init__(self, store: RuleStore):
-        self.store = store
+        self.db = store.db
 
     async def take(self, name: str, holder: str, seconds: float, now: float) -> bool:
-        return await self.store.take_lease(name, holder, seconds, now)
+        """Hold `name` for `seconds` from `now` unless another holder's lease is still running then."""
+
+        def work(tx: Tx) -> bool:
+            tx.exec(
+                "INSERT INTO rule_leases (name, holder, expires_at) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+                (name, holder),
+            )
+            return (
+                tx.exec(
+                    "UPDATE rule_leases SET holder = ?, expires_at = ? "
+                    "WHERE name = ? AND (holder = ? OR expires_at < ?)",
+                    (holder, now + seconds, name, holder, now),
+                )
+                > 0
+            )
+
+        return await self.db.run(work)
 
     async def release(self, name: str, holder: str) -> None:
-        await self.store.release_lease(name, holder)
+        await self.db.run(
+            lambda tx: tx.exec("UPDATE rule_leases SET expires_at = 0 WHERE name = ? AND holder = ?", (name, holder))
+        )
 
 
 class RedisLease:

@@ -67,12 +67,7 @@ async def create(
 ) -> tuple[Rule, str]:
     """`subject`: the owner's sign-in subject (default: the verified caller of this request, "" without sign-in)."""
     owner = await source.owner(runtime, inbound_caller().subject if subject is None else subject)
-    store = await rule_store()
     rule_id = new_rule_id(owner.identity, idempotency_key)
-    if idempotency_key and not dry_run:
-        earlier = await store.get(rule_id)
-        if earlier is not None:  # the same create retried: the rule it made, not a second one
-            return earlier, f"Already created (same idempotency_key): rule {earlier.id} ({earlier.name})."
     chosen = _actions(source, actions)
     when = parse_schedule(schedule, owner.timezone)
     said = await source.check(runtime, condition, options)
@@ -93,9 +88,13 @@ async def create(
     if dry_run:
         found = await source.find(runtime, rule)
         return rule, preview(rule, found, when.describe())
+    store = await rule_store()
     if len(await store.owned(source.connector, owner.identity)) >= MAX_RULES:
         raise InvalidInput(f"You have {MAX_RULES} rules already: delete one you no longer need first.")
-    await store.add(rule)
+    if not await store.add(rule):  # the same create retried (idempotency_key): the rule it made, not a second
+        earlier = await store.get(rule_id)
+        assert earlier is not None
+        return earlier, f"Already created (same idempotency_key): rule {earlier.id} ({earlier.name})."
     return rule, f"Created rule {rule.id} ({rule.name}), {when.describe()}: {describe_actions(rule)}."
 
 

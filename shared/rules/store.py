@@ -135,27 +135,32 @@ class RuleStore:
         await self.db.migrate(COMPONENT, MIGRATIONS)
 
     # -- rules -----------------------------------------------------------------------------------
-    async def add(self, rule: Rule) -> None:
-        def work(tx: Tx) -> None:
-            tx.exec(
-                f"INSERT INTO rules ({RULE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    rule.id,
-                    rule.connector,
-                    rule.owner.subject,
-                    rule.owner.identity,
-                    _body(rule),
-                    rule.status,
-                    rule.paused_reason,
-                    rule.created_at,
-                    rule.next_run_at,
-                    rule.last_run_at,
-                    json.dumps(rule.last_result),
-                    rule.last_error,
-                ),
+    async def add(self, rule: Rule) -> bool:
+        """Store a new rule; False if one with its id exists (a create retried with the same idempotency key)."""
+
+        def work(tx: Tx) -> bool:
+            return (
+                tx.exec(
+                    f"INSERT INTO rules ({RULE_COLUMNS}) VALUES ({', '.join('?' * 12)}) ON CONFLICT DO NOTHING",
+                    (
+                        rule.id,
+                        rule.connector,
+                        rule.owner.subject,
+                        rule.owner.identity,
+                        _body(rule),
+                        rule.status,
+                        rule.paused_reason,
+                        rule.created_at,
+                        rule.next_run_at,
+                        rule.last_run_at,
+                        json.dumps(rule.last_result),
+                        rule.last_error,
+                    ),
+                )
+                > 0
             )
 
-        await self.db.run(work)
+        return await self.db.run(work)
 
     async def save(self, rule: Rule) -> None:
         """Write a changed rule's definition and status (not its run results)."""
@@ -365,31 +370,6 @@ class RuleStore:
         )
         names = ("id", "channel", "state", "attempts", "last_error", "created_at", "sent_at")
         return [dict(zip(names, r, strict=True)) for r in rows]
-
-    # -- lease -----------------------------------------------------------------------------------
-    async def take_lease(self, name: str, holder: str, seconds: float, now: float) -> bool:
-        """Hold `name` for `seconds` from `now` unless another holder's lease is still running then."""
-
-        def work(tx: Tx) -> bool:
-            tx.exec(
-                "INSERT INTO rule_leases (name, holder, expires_at) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
-                (name, holder),
-            )
-            return (
-                tx.exec(
-                    "UPDATE rule_leases SET holder = ?, expires_at = ? "
-                    "WHERE name = ? AND (holder = ? OR expires_at < ?)",
-                    (holder, now + seconds, name, holder, now),
-                )
-                > 0
-            )
-
-        return await self.db.run(work)
-
-    async def release_lease(self, name: str, holder: str) -> None:
-        await self.db.run(
-            lambda tx: tx.exec("UPDATE rule_leases SET expires_at = 0 WHERE name = ? AND holder = ?", (name, holder))
-        )
 
     async def note_error(self, rule_id: str, error: str) -> None:
         """A failure that belongs in the rule's status (an alert given up) without a run."""

@@ -15,7 +15,7 @@ import redis
 from shared.auth.db import open_database
 from shared.errors import InvalidInput
 from shared.rules import Owner, Rule
-from shared.rules.lease import RedisLease
+from shared.rules.lease import DatabaseLease, RedisLease
 from shared.rules.schedule import parse_schedule
 from shared.rules.store import COMPONENT, MIGRATIONS, RuleStore
 
@@ -91,15 +91,15 @@ async def test_an_action_is_recorded_once_and_an_alert_queues_one_delivery_per_c
 
 async def test_the_lease_is_held_by_one_runner_until_it_expires_or_is_released(store: RuleStore):
     await store.start()
-    now = time.time()
-    assert await store.take_lease("runner", "a", 60, now)
-    assert not await store.take_lease("runner", "b", 60, now + 1)
-    assert await store.take_lease("runner", "a", 60, now + 2)  # the holder renews
-    assert await store.take_lease("runner", "b", 60, now + 63)  # expired: taken over
-    await store.release_lease("runner", "a")  # not the holder: nothing happens
-    assert not await store.take_lease("runner", "a", 60, now + 64)
-    await store.release_lease("runner", "b")
-    assert await store.take_lease("runner", "a", 60, now + 65)
+    lease, now = DatabaseLease(store), time.time()
+    assert await lease.take("runner", "a", 60, now)
+    assert not await lease.take("runner", "b", 60, now + 1)
+    assert await lease.take("runner", "a", 60, now + 2)  # the holder renews
+    assert await lease.take("runner", "b", 60, now + 63)  # expired: taken over
+    await lease.release("runner", "a")  # not the holder: nothing happens
+    assert not await lease.take("runner", "a", 60, now + 64)
+    await lease.release("runner", "b")
+    assert await lease.take("runner", "a", 60, now + 65)
 
 
 async def test_the_redis_lease_is_compare_and_set():
