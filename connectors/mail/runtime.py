@@ -22,6 +22,7 @@ SYNC_POSITION_SECONDS = 30 * 24 * 3600  # Gmail keeps history about a week, Grap
 class MailRuntime(UpstreamRuntime[MailClient, Lookups]):
     upstream = UPSTREAM
     settings: MailSettings
+    read_requests = frozenset({("POST", "/batch")})  # Gmail batches of messages.get: replayed like reads
 
     def configured_credentials(self) -> CredentialProvider:
         s = self.settings

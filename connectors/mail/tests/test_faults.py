@@ -106,3 +106,12 @@ async def test_outlooks_four_requests_per_mailbox_limit_is_waited_out(as_outlook
             group.start_soon(one, "forecast")
     assert len(results) == 2 and all(r["messages"] for r in results)
     assert retried._value.get() > before  # the limiter's 429 was met and waited out (it answers before the log)
+
+
+@pytest.mark.parametrize("kind", ["malformed", "reset", "status"])
+async def test_a_gmail_batch_that_fails_is_read_again_message_by_message(as_gmail, google, kind: str):
+    async with as_gmail() as client:
+        _, expected = await call(client, "mail_search_messages", sender="claire.dubois@acme-legal.example.com")
+        google.control.fault(kind=kind, status=503, method="POST", path="^/batch", times=5)
+        _, found = await call(client, "mail_search_messages", sender="claire.dubois@acme-legal.example.com")
+    assert found == expected and len(found["messages"]) == 2

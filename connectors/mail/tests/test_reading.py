@@ -35,7 +35,8 @@ async def test_prompt_injection_mails_come_back_as_marked_data_and_nothing_acts_
     assert page["metadata"]["untrusted_content"] == "true" and "hidden text" in page["metadata"]["warnings"]
     assert data["warnings"]
     assert mail.outbox() == []  # reading it sent nothing, forwarded nothing
-    assert {r["method"] for r in mail.control.requests() if "/__sandbox" not in r["path"]} == {"GET"}
+    upstream = [r for r in mail.control.requests() if "/__sandbox" not in r["path"]]
+    assert [r for r in upstream if r["method"] != "GET" and r["path"] != "/batch"] == []  # batches of reads only
 
 
 async def test_a_newsletter_loads_no_remote_image_and_shows_no_hidden_preheader(mail: Mailbox):
