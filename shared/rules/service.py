@@ -77,10 +77,10 @@ def install(app: Any, connector: Any, runtime: Any) -> None:
     @asynccontextmanager
     async def lifespan(served: Any) -> AsyncIterator[Any]:
         engine = await engine_for(bound, settings)
-        async with anyio.create_task_group() as tasks:
+        async with inner(served) as state, anyio.create_task_group() as tasks:
+            # Inside the app's own start-up (sign-in's migrations and keys): the first pass may need the vault.
             tasks.start_soon(_loop, engine, settings.rules_tick_seconds)
-            async with inner(served) as state:
-                yield state
+            yield state
             tasks.cancel_scope.cancel()
 
     app.router.lifespan_context = lifespan
