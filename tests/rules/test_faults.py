@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,22 @@ async def test_two_runners_at_once_run_the_rules_once(jira_server: Served, upstr
         both.start_soon(run, second)
     assert sorted(len(r.ran) for r in reports) == [0, 1] and [i for r in reports for i in r.ran] == [rule_id]
     assert len(upstream.follow_ups()) == len(stale) and len(smtp.messages) == 1
+
+
+async def test_two_replicas_sharing_redis_run_the_rules_once(
+    jira_server: Served, upstream: Upstream, smtp: Any, hooks: Hooks, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("REDIS_KEY_PREFIX", f"ec-test-{uuid.uuid4().hex[:8]}:")  # the lease lives in Redis
+    rule_id = await create_rule(jira_server.mcp_url, hooks)
+    first, second = await jira_server.engine(), await jira_server.engine()
+    assert type(first.lease).__name__ == "RedisLease"
+    reports = []
+
+    async def run(engine: Any) -> None:
+        reports.append(await engine.run_once())
+
+    async with anyio.create_task_group() as both:
+        both.start_soon(run, first)
+        both.start_soon(run, second)
+    assert [i for r in reports for i in r.ran] == [rule_id] and len(smtp.messages) == 1
