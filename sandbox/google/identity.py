@@ -4,6 +4,8 @@ Paths are Google's own, on one host: ``/o/oauth2/v2/auth`` (accounts.google.com)
 ``/tokeninfo`` (oauth2.googleapis.com), ``/oauth2/v3/userinfo``, ``/oauth2/v3/tokeninfo`` (www.googleapis.com)
 and ``/.well-known/openid-configuration``. The consent page is a plain HTML form; a test drives it without a
 browser by POSTing the same form (``user=<email>``, ``decision=allow``) and reading the 302 ``Location``.
+``/token`` also takes a service account's signed assertion (``grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer``,
+RFC 7523) for the user its ``sub`` names: domain-wide delegation (``tokens.TokenStore.delegated_token``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from starlette.routing import Route
 from . import idtoken
 from . import users as U
 from .errors import GoogleError, unauthenticated
-from .tokens import CLIENTS, CODE_LIFETIME_S, AccessToken, OAuthError, PendingCode, TokenStore
+from .tokens import CLIENTS, CODE_LIFETIME_S, JWT_BEARER, AccessToken, OAuthError, PendingCode, TokenStore
 
 AUTH_PATH = "/o/oauth2/v2/auth"
 _NO_STORE = {"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate", "Pragma": "no-cache"}
@@ -225,7 +227,7 @@ def routes(store: TokenStore) -> list[Route]:
                 "response_types_supported": ["code"],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
-                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "grant_types_supported": ["authorization_code", "refresh_token", JWT_BEARER],
                 "code_challenge_methods_supported": ["plain", "S256"],
                 "scopes_supported": ["openid", "email", "profile"],
             }
@@ -260,6 +262,13 @@ def _client(request: Request, form: dict) -> str:
     return client_id
 
 
+def _delegated_answer(store: TokenStore, request: Request, assertion: str) -> dict:
+    """Domain-wide delegation: Google's answer carries neither a refresh token nor the scope."""
+    own = str(request.base_url).rstrip("/") + "/token"
+    access = store.delegated_token(assertion, (own, "https://oauth2.googleapis.com/token"))
+    return {"access_token": access.token, "expires_in": store.access_token_lifetime, "token_type": "Bearer"}
+
+
 def _verify_pkce(code: PendingCode, verifier: str | None) -> None:
     if code.challenge is None:
         return
@@ -275,6 +284,8 @@ def _verify_pkce(code: PendingCode, verifier: str | None) -> None:
 
 def _token_answer(store: TokenStore, request: Request, form: dict) -> dict:
     grant_type = str(form.get("grant_type", ""))
+    if grant_type == JWT_BEARER:  # a service account: the signed assertion is its authentication
+        return _delegated_answer(store, request, str(form.get("assertion", "")))
     if grant_type not in ("authorization_code", "refresh_token"):
         raise OAuthError("unsupported_grant_type", f"Invalid grant_type: {grant_type}")
     client_id = _client(request, form)

@@ -3,21 +3,25 @@
 ``drive_service(url, token)`` is what a Drive connector's tests use: the discovery document shipped in
 google-api-python-client with ``rootUrl`` and ``mtlsRootUrl`` set to the sandbox, so metadata calls, media
 uploads and downloads all reach it (``client_options={"api_endpoint": ...}`` alone would send uploads to
-googleapis.com; upstreams.md §11.2).
+googleapis.com; upstreams.md §11.2). ``GoogleUnderTest.service_account_file(dir)`` writes the JSON key of the
+sandbox's service account with domain-wide delegation (its ``token_uri`` is the sandbox's ``/token``).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from googleapiclient.discovery import build_from_document
 
 from ..common.control import SandboxControl
 from .drive.fields import discovery_document
+from .users import CONNECTOR_SERVICE_ACCOUNT, UNDELEGATED_SERVICE_ACCOUNT
 
 
 def drive_document(base_url: str) -> dict:
@@ -43,6 +47,20 @@ class GoogleUnderTest:
 
     def drive(self, token: str) -> Any:
         return drive_service(self.url, token)
+
+    def service_account_key(self, *, delegated: bool = True) -> dict[str, Any]:
+        """The JSON key of the project's service account the Workspace admin authorised for domain-wide
+        delegation (Drive and Gmail scopes), or of one never authorised (``delegated=False``)."""
+        account = CONNECTOR_SERVICE_ACCOUNT if delegated else UNDELEGATED_SERVICE_ACCOUNT
+        key: dict[str, Any] = self.app.state.tokens.service_keys.key_file(account, f"{self.url}/token")
+        return key
+
+    def service_account_file(self, directory: Path, *, delegated: bool = True) -> Path:
+        """That key written where a deployment would keep it (``AUTH_GOOGLE_SERVICE_ACCOUNT_FILE``)."""
+        path = Path(directory) / ("service-account.json" if delegated else "undelegated-service-account.json")
+        path.write_text(json.dumps(self.service_account_key(delegated=delegated)))
+        path.chmod(0o600)
+        return path
 
 
 @contextmanager

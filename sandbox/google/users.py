@@ -78,3 +78,33 @@ def by_static_token(token: str) -> User | None:
 
 # The OAuth client id that tokeninfo reports for static tokens (they were not issued to any real client).
 STATIC_TOKEN_CLIENT = "sandbox-static-token.apps.googleusercontent.com"
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    """A Google Cloud service account of the sandbox project. Its key pair is made when the sandbox starts
+    (`tokens.ServiceAccountKeys`); `delegated_scopes` is what the Workspace admin authorised its client id for
+    under domain-wide delegation (empty: none, so it cannot act as a user)."""
+
+    client_email: str
+    client_id: str  # the numeric "unique id" the Admin console lists under domain-wide delegation
+    delegated_scopes: tuple[str, ...] = ()
+
+
+PROJECT_ID = "sandbox-project"
+_SCOPE = "https://www.googleapis.com/auth/"
+CONNECTOR_SERVICE_ACCOUNT = ServiceAccount(
+    f"connectors@{PROJECT_ID}.iam.gserviceaccount.com",
+    "113571113171923293137",
+    tuple(
+        _SCOPE + name
+        for name in ("drive", "drive.readonly", "gmail.readonly", "gmail.modify", "gmail.send", "gmail.compose")
+    ),
+)
+# A service account the admin never authorised: its JWT-bearer grants for a user answer unauthorized_client.
+UNDELEGATED_SERVICE_ACCOUNT = ServiceAccount(f"reports@{PROJECT_ID}.iam.gserviceaccount.com", "104729104723104717104")
+SERVICE_ACCOUNTS: tuple[ServiceAccount, ...] = (CONNECTOR_SERVICE_ACCOUNT, UNDELEGATED_SERVICE_ACCOUNT)
+
+
+def service_account(client_email: str) -> ServiceAccount | None:
+    return next((sa for sa in SERVICE_ACCOUNTS if sa.client_email == client_email), None)
