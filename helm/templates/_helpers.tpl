@@ -109,6 +109,9 @@ Host names accepted on /mcp (DNS-rebinding protection), without ports: the serve
 {{- range $h := list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.%s" $svc $ns $root.Values.clusterDomain) -}}
 {{- $hosts = append $hosts $h -}}
 {{- end -}}
+{{- if and $root.Values.auth.signIn.enabled ($c.signIn | default dict).publicUrl -}}
+{{- $hosts = append $hosts (urlParse $c.signIn.publicUrl).hostname -}}
+{{- end -}}
 {{- range $h := ($c.allowedHosts | default list) -}}
 {{- $hosts = append $hosts $h -}}
 {{- end -}}
@@ -135,12 +138,7 @@ Host names accepted on /mcp (DNS-rebinding protection), without ports: the serve
 {{- if and $root.Values.redis.url (not $root.Values.redis.existingSecret) }}{{ $_ := set $data "REDIS_URL" $root.Values.redis.url }}{{ end -}}
 {{- if and $root.Values.database.url (not $root.Values.database.existingSecret) }}{{ $_ := set $data "DATABASE_URL" $root.Values.database.url }}{{ end -}}
 {{- if $root.Values.auth.signIn.enabled -}}
-{{- $si := $c.signIn | default dict -}}
-{{- $_ := set $data "AUTH_PUBLIC_URL" (include "ec.publicUrl" (list $root $c)) -}}
-{{- $_ := set $data "AUTH_UPSTREAM_KIND" "atlassian" -}}
-{{- $_ := set $data "AUTH_UPSTREAM_CLIENT_ID" ($si.upstreamClientId | default "") -}}
-{{- if $si.upstreamSiteUrl }}{{ $_ := set $data "AUTH_UPSTREAM_SITE_URL" $si.upstreamSiteUrl }}{{ end -}}
-{{- with $root.Values.auth.signIn.redirectUriPatterns }}{{ $_ := set $data "AUTH_REDIRECT_URI_PATTERNS" (join "," .) }}{{ end -}}
+{{- include "ec.signInConfig" (list $root $c $data) -}}
 {{- end -}}
 {{- if $root.Values.otel.endpoint -}}
 {{- $_ := set $data "OTEL_EXPORTER_OTLP_ENDPOINT" $root.Values.otel.endpoint -}}
@@ -161,16 +159,7 @@ Host names accepted on /mcp (DNS-rebinding protection), without ports: the serve
 {{- $root := index . 0 -}}
 {{- $c := index . 1 -}}
 {{- if $root.Values.auth.signIn.enabled -}}
-{{- $si := $c.signIn | default dict -}}
-{{- if not $root.Values.auth.signIn.vaultKeys.existingSecret -}}
-{{- fail "auth.signIn.vaultKeys.existingSecret is required with sign-in on: a Secret holding VAULT_KEYS" -}}
-{{- end -}}
-{{- if not (include "ec.publicUrl" (list $root $c)) -}}
-{{- fail (printf "connectors.%s: sign-in needs signIn.publicUrl or ingress.host (the public HTTPS origin)" $c.name) -}}
-{{- end -}}
-{{- if or (not $si.upstreamClientId) (not ($si.upstreamClientSecret | default dict).existingSecret) -}}
-{{- fail (printf "connectors.%s: sign-in needs signIn.upstreamClientId and signIn.upstreamClientSecret.existingSecret (the upstream OAuth app)" $c.name) -}}
-{{- end -}}
+{{- include "ec.validateSignIn" (list $root $c) -}}
 {{- end -}}
 {{- if and $c.serviceAccount.automountToken (eq $c.credentials.mountAs "files") (has (trimSuffix "/" $c.credentials.mountPath) (list "/run/secrets" "/var/run/secrets")) -}}
 {{- fail (printf "connectors.%s: serviceAccount.automountToken needs credentials.mountPath outside /run/secrets (the token is mounted at /var/run/secrets/kubernetes.io), e.g. /run/secrets/connectors" $c.name) -}}

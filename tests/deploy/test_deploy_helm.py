@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import yaml
 from deploy_support import AVAILABLE_CONNECTORS, CHART, DEFAULT_PORTS, check_argv
 
 MAX_VALUES = CHART / "ci" / "max-values.yaml"
+BUILTIN_PATHS = ["/.well-known", "/authorize", "/token", "/register", "/revoke", "/oauth"]
 SERVICEMONITOR_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "servicemonitor.schema.json").read_text())
 # Oldest supported (Chart.yaml kubeVersion >=1.27) and the newest schema kubernetes-validate ships.
 KUBE_VERSIONS = ("1.27.0", kubernetes_validate.latest_version())
@@ -209,10 +212,13 @@ def test_configmap_carries_the_prefixed_settings():
     assert cms["ec-confluence"]["CONFLUENCE_URL"].endswith("/wiki")
 
 
-def test_ingress_publishes_only_mcp_over_tls():
-    for ing in of_kind(rendered("max"), "Ingress"):
+def test_ingress_publishes_only_mcp_and_the_sign_in_paths_over_tls():
+    without_sign_in = {"connectors": {"jira": {"ingress": {"enabled": True, "host": "jira.mcp.acme.example"}}}}
+    (ing,) = of_kind(render(without_sign_in), "Ingress")
+    assert [p["path"] for p in ing["spec"]["rules"][0]["http"]["paths"]] == ["/mcp"]
+    for ing in of_kind(rendered("max"), "Ingress"):  # sign-in on: the authorization server's paths too, never /metrics
         rule = ing["spec"]["rules"][0]
-        assert [p["path"] for p in rule["http"]["paths"]] == ["/mcp"]
+        assert [p["path"] for p in rule["http"]["paths"]] == ["/mcp", *BUILTIN_PATHS]
         assert ing["spec"]["tls"][0]["hosts"] == [rule["host"]]
     tls = {i["metadata"]["name"]: i["spec"]["tls"][0]["secretName"] for i in of_kind(rendered("max"), "Ingress")}
     assert tls == {
@@ -383,3 +389,286 @@ def test_sign_in_without_its_secrets_fails_clearly():
     no_app["connectors"]["jira"]["signIn"]["upstreamClientId"] = ""
     with pytest.raises(helm.HelmError, match=r"signIn.upstreamClientId"):
         chart().render(no_app, name="rel", namespace=NAMESPACE)
+
+
+# ---------------------------------------------------------------- sign-in: every mode, every connector
+
+
+def pod_env(docs: list[dict], name: str) -> dict[str, dict]:
+    (dep,) = [d for d in of_kind(docs, "Deployment") if d["metadata"]["labels"]["app.kubernetes.io/component"] == name]
+    return {e["name"]: e for e in dep["spec"]["template"]["spec"]["containers"][0].get("env", [])}
+
+
+def config(docs: list[dict], name: str) -> dict[str, str]:
+    (cm,) = [d for d in of_kind(docs, "ConfigMap") if d["metadata"]["labels"]["app.kubernetes.io/component"] == name]
+    return cm["data"]
+
+
+def secret_ref(env: dict[str, dict], variable: str) -> dict[str, str]:
+    return env[variable]["valueFrom"]["secretKeyRef"]
+
+
+def validate_all(docs: list[dict]) -> None:
+    for doc in docs:
+        kubernetes_validate.validate(doc, kubernetes_validate.latest_version(), strict=True)
+
+
+def render_fails(values: dict, message: str) -> None:
+    chart().validate_schema(chart().merge_values(values))  # the schema accepts it: the template explains
+    with pytest.raises(helm.HelmError, match=message):
+        chart().render(values, name="rel", namespace=NAMESPACE)
+
+
+VAULT = {"existingSecret": "connectors-vault"}
+STORAGE_SIGN_IN = {
+    "auth": {"signIn": {"enabled": True, "vaultKeys": VAULT}},
+    "connectors": {
+        "jira": {"enabled": False},
+        "storage": {
+            "enabled": True,  # no credentials Secret: with sign-in the server acts with each person's tokens
+            "settings": {"PROVIDERS": "google-drive,onedrive"},
+            "ingress": {"enabled": True, "host": "storage.mcp.acme.example"},
+            "signIn": {
+                "google": {
+                    "clientId": "123.apps.googleusercontent.com",
+                    "hostedDomain": "acme.example",
+                    "clientSecret": {"existingSecret": "google-oauth"},
+                },
+                "microsoft": {
+                    "clientId": "entra-app-id",
+                    "tenant": "acme.onmicrosoft.com",
+                    "clientSecret": {"existingSecret": "entra-app", "key": "secret"},
+                },
+            },
+        },
+    },
+}
+
+
+def test_storage_signs_in_with_google_and_microsoft_secrets_by_reference():
+    docs = render(STORAGE_SIGN_IN)
+    validate_all(docs)
+    cm = config(docs, "storage")
+    assert cm["AUTH_PUBLIC_URL"] == "https://storage.mcp.acme.example" and cm["AUTH_MODE"] == "builtin"
+    assert cm["AUTH_GOOGLE_CLIENT_ID"] == "123.apps.googleusercontent.com"
+    assert cm["AUTH_GOOGLE_HOSTED_DOMAIN"] == "acme.example"
+    assert (cm["AUTH_MICROSOFT_CLIENT_ID"], cm["AUTH_MICROSOFT_TENANT"]) == ("entra-app-id", "acme.onmicrosoft.com")
+    assert not any(
+        k.startswith(("AUTH_UPSTREAM_", "AUTH_EXTERNAL_", "AUTH_ID_JAG_")) or k.endswith("_SECRET") for k in cm
+    )
+    env = pod_env(docs, "storage")
+    assert secret_ref(env, "VAULT_KEYS") == {"name": "connectors-vault", "key": "vault_keys"}
+    assert secret_ref(env, "AUTH_GOOGLE_CLIENT_SECRET") == {"name": "google-oauth", "key": "auth_google_client_secret"}
+    assert secret_ref(env, "AUTH_MICROSOFT_CLIENT_SECRET") == {"name": "entra-app", "key": "secret"}
+    pod = of_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]
+    assert [v["name"] for v in pod["volumes"]] == ["tmp"]  # no credentials Secret to mount
+    (ingress,) = of_kind(docs, "Ingress")
+    assert [p["path"] for p in ingress["spec"]["rules"][0]["http"]["paths"]] == ["/mcp", *BUILTIN_PATHS]
+
+
+def test_the_chart_settings_are_what_the_server_reads(monkeypatch, tmp_path):
+    """The rendered ConfigMap plus the secret env (values standing in for the Secrets) through the server's loaders."""
+    from shared.auth.setup import load_sign_in_settings
+    from shared.auth.upstreams import GoogleSignInSettings, MicrosoftSignInSettings
+
+    docs = render(STORAGE_SIGN_IN)
+    for name in [n for n in os.environ if n.startswith(("AUTH_", "VAULT_", "DATABASE_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CONNECTORS_SECRETS_DIR", str(tmp_path / "none"))
+    for name, value in config(docs, "storage").items():
+        monkeypatch.setenv(name, value)
+    fake = {"VAULT_KEYS": "k1:" + base64.b64encode(bytes(32)).decode()}
+    for name in pod_env(docs, "storage"):
+        monkeypatch.setenv(name, fake.get(name, f"secret-of-{name}"))
+    settings = load_sign_in_settings(generic_upstream=False)
+    assert settings.mode == "builtin" and settings.resource_url == "https://storage.mcp.acme.example/mcp"
+    google, microsoft = GoogleSignInSettings(), MicrosoftSignInSettings()
+    assert (google.client_id, google.hosted_domain) == ("123.apps.googleusercontent.com", "acme.example")
+    assert google.client_secret.get_secret_value() == "secret-of-AUTH_GOOGLE_CLIENT_SECRET"
+    assert (microsoft.client_id, microsoft.tenant) == ("entra-app-id", "acme.onmicrosoft.com")
+    assert microsoft.client_secret.get_secret_value() == "secret-of-AUTH_MICROSOFT_CLIENT_SECRET"
+
+
+def test_mail_with_gmail_only_needs_only_the_google_login():
+    values = copy.deepcopy(STORAGE_SIGN_IN)
+    values["connectors"]["mail"] = values["connectors"].pop("storage")
+    values["connectors"]["mail"]["settings"] = {"PROVIDERS": "gmail"}
+    del values["connectors"]["mail"]["signIn"]["microsoft"]
+    env = pod_env(render(values), "mail")
+    assert "AUTH_GOOGLE_CLIENT_SECRET" in env and "AUTH_MICROSOFT_CLIENT_SECRET" not in env
+
+
+def test_storage_sign_in_names_the_login_its_providers_need():
+    values = copy.deepcopy(STORAGE_SIGN_IN)
+    del values["connectors"]["storage"]["signIn"]["microsoft"]
+    render_fails(values, r"connectors.storage: settings.PROVIDERS needs the microsoft login: set signIn.microsoft")
+    values["connectors"]["storage"]["settings"]["PROVIDERS"] = "google-drive"
+    assert "AUTH_MICROSOFT_CLIENT_ID" not in config(render(values), "storage")
+    values["connectors"]["storage"]["signIn"]["upstreamClientId"] = "atlassian-app"
+    render_fails(values, r"connectors.storage signs people in with Google or Microsoft: use signIn.google")
+    jira = copy.deepcopy(SIGN_IN)
+    jira["connectors"]["jira"]["signIn"]["google"] = {"clientId": "x"}
+    render_fails(jira, r"connectors.jira signs people in with Atlassian")
+
+
+EXTERNAL = {
+    "auth": {
+        "signIn": {
+            "enabled": True,
+            "mode": "external",
+            "external": {
+                "issuer": "https://login.acme.example",
+                "jwksUrl": "https://login.acme.example/keys",
+                "audience": "api://jira-mcp",
+            },
+        }
+    },
+    "connectors": {"jira": {"ingress": {"enabled": True, "host": "jira.mcp.acme.example"}}},
+}
+
+
+def test_external_mode_trusts_the_company_idp_without_a_vault():
+    docs = render(EXTERNAL)
+    validate_all(docs)
+    cm = config(docs, "jira")
+    assert cm["AUTH_MODE"] == "external" and cm["AUTH_EXTERNAL_ISSUER"] == "https://login.acme.example"
+    assert cm["AUTH_EXTERNAL_JWKS_URL"] == "https://login.acme.example/keys"
+    assert cm["AUTH_EXTERNAL_AUDIENCE"] == "api://jira-mcp"
+    assert "AUTH_UPSTREAM_CLIENT_ID" not in cm
+    env = pod_env(docs, "jira")
+    assert not any(name.startswith(("VAULT_", "AUTH_")) for name in env)  # nothing secret to sign people in
+    (ingress,) = of_kind(docs, "Ingress")  # no authorization server of ours: metadata and link pages only
+    assert [p["path"] for p in ingress["spec"]["rules"][0]["http"]["paths"]] == ["/mcp", "/.well-known", "/oauth"]
+
+
+def test_external_mode_with_link_pages_takes_the_vault_and_the_upstream_app():
+    values = copy.deepcopy(EXTERNAL)
+    values["auth"]["signIn"]["vaultKeys"] = VAULT
+    values["connectors"]["jira"]["signIn"] = copy.deepcopy(SIGN_IN["connectors"]["jira"]["signIn"])
+    docs = render(values)
+    assert config(docs, "jira")["AUTH_UPSTREAM_CLIENT_ID"] == "atlassian-app"
+    env = pod_env(docs, "jira")
+    assert secret_ref(env, "VAULT_KEYS")["name"] == "connectors-vault"
+    assert secret_ref(env, "AUTH_UPSTREAM_CLIENT_SECRET") == {
+        "name": "atlassian-app",
+        "key": "auth_upstream_client_secret",
+    }
+    values["connectors"]["jira"]["signIn"]["upstreamClientSecret"] = {"existingSecret": ""}
+    render_fails(values, r"connectors.jira: sign-in needs signIn.upstreamClientId and signIn.upstreamClientSecret")
+
+
+def test_external_mode_needs_the_issuer_and_the_jwks():
+    values = copy.deepcopy(EXTERNAL)
+    values["auth"]["signIn"]["external"]["jwksUrl"] = ""
+    render_fails(
+        values, r"auth.signIn.mode=external needs auth.signIn.external.issuer and auth.signIn.external.jwksUrl"
+    )
+
+
+ID_JAG = {
+    "issuer": "https://idp.acme.example",
+    "jwksUrl": "https://idp.acme.example/keys",
+    "name": "acme",
+    "clientId": "acme-agents",
+    "clientSecret": {"existingSecret": "idp-agents"},
+}
+
+
+def test_identity_assertions_are_configured_with_their_client_secret_by_reference():
+    values = copy.deepcopy(SIGN_IN)
+    values["auth"]["signIn"]["identityAssertions"] = copy.deepcopy(ID_JAG)
+    docs = render(values)
+    validate_all(docs)
+    cm = config(docs, "jira")
+    assert (cm["AUTH_ID_JAG_ISSUER"], cm["AUTH_ID_JAG_JWKS_URL"]) == (ID_JAG["issuer"], ID_JAG["jwksUrl"])
+    assert (cm["AUTH_ID_JAG_NAME"], cm["AUTH_ID_JAG_CLIENT_ID"]) == ("acme", "acme-agents")
+    assert "AUTH_ID_JAG_CLIENT_SECRET" not in cm
+    env = pod_env(docs, "jira")
+    assert secret_ref(env, "AUTH_ID_JAG_CLIENT_SECRET") == {"name": "idp-agents", "key": "auth_id_jag_client_secret"}
+
+
+def test_identity_assertions_fail_clearly_when_incomplete_or_in_external_mode():
+    values = copy.deepcopy(SIGN_IN)
+    values["auth"]["signIn"]["identityAssertions"] = copy.deepcopy(ID_JAG) | {"clientSecret": {"existingSecret": ""}}
+    render_fails(values, r"identityAssertions.issuer is set: set its jwksUrl, clientId and clientSecret.existingSecret")
+    values["auth"]["signIn"]["identityAssertions"] = {"clientId": "acme-agents"}
+    render_fails(values, r"auth.signIn.identityAssertions: set issuer")
+    external = copy.deepcopy(EXTERNAL)
+    external["auth"]["signIn"]["identityAssertions"] = copy.deepcopy(ID_JAG)
+    render_fails(external, r"auth.signIn.identityAssertions needs auth.signIn.mode=builtin")
+
+
+def test_max_values_exercise_every_sign_in_setting():
+    docs = rendered("max")
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    chart_wide = set(schema["properties"]["auth"]["properties"]["signIn"]["properties"])
+    assert set(max_values()["auth"]["signIn"]) == chart_wide - {"external"}  # external excludes ID-JAG: see above
+    assert set(max_values()["auth"]["signIn"]["identityAssertions"]) == set(ID_JAG)
+    for name in ("jira", "confluence"):
+        env, cm = pod_env(docs, name), config(docs, name)
+        assert cm["AUTH_UPSTREAM_KIND"] == "atlassian" and cm["AUTH_UPSTREAM_CLIENT_ID"] == f"atlassian-{name}-app"
+        assert secret_ref(env, "AUTH_UPSTREAM_CLIENT_SECRET") == {
+            "name": "atlassian-apps",
+            "key": f"{name}_client_secret",
+        }
+    assert config(docs, "jira")["AUTH_UPSTREAM_SITE_URL"] == "https://acme.atlassian.net"
+    confluence = config(docs, "confluence")  # a public origin of its own: accepted as a Host too
+    assert confluence["AUTH_PUBLIC_URL"] == "https://wiki.mcp.acme.example"
+    assert "wiki.mcp.acme.example" in confluence["CONFLUENCE_ALLOWED_HOSTS"].split(",")
+    for name in ("storage", "mail"):
+        env, cm = pod_env(docs, name), config(docs, name)
+        assert (
+            cm["AUTH_GOOGLE_CLIENT_ID"] == f"123-{name}.apps.googleusercontent.com" and "AUTH_MICROSOFT_CLIENT_ID" in cm
+        )
+        assert {"AUTH_GOOGLE_CLIENT_SECRET", "AUTH_MICROSOFT_CLIENT_SECRET"} <= set(env)
+        assert not any(k.startswith("AUTH_UPSTREAM_") for k in cm)
+    assert config(docs, "storage")["AUTH_MICROSOFT_TENANT"] == "acme.onmicrosoft.com"
+    for name in AVAILABLE_CONNECTORS:
+        env, cm = pod_env(docs, name), config(docs, name)
+        assert secret_ref(env, "VAULT_KEYS") == {"name": "connectors-vault", "key": "vault_keys"}
+        assert secret_ref(env, "AUTH_ID_JAG_CLIENT_SECRET") == {"name": "idp-agents", "key": "client_secret"}
+        assert cm["AUTH_ID_JAG_ISSUER"] == "https://idp.acme.example" and cm["AUTH_MODE"] == "builtin"
+        assert cm["AUTH_REDIRECT_URI_PATTERNS"].count(",") == 1
+        assert not any(k == "VAULT_KEYS" or k.endswith("_SECRET") for k in cm)
+
+
+def test_the_rules_cronjob_carries_the_sign_in_secrets_of_its_connector():
+    values = copy.deepcopy(STORAGE_SIGN_IN)
+    values["database"] = {"url": "postgresql://connectors@postgres:5432/connectors"}
+    values["rules"] = {"cronJob": {"enabled": True, "connector": "storage"}}
+    (job,) = of_kind(render(values), "CronJob")
+    kubernetes_validate.validate(job, kubernetes_validate.latest_version(), strict=True)
+    container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert {"VAULT_KEYS", "AUTH_GOOGLE_CLIENT_SECRET", "AUTH_MICROSOFT_CLIENT_SECRET"} <= set(env)
+
+
+SIGN_IN_BAD_VALUES = {
+    "unknown mode": ({"auth": {"signIn": {"mode": "oidc"}}}, ["/auth/signIn/mode"]),
+    "jwks not a URL": (
+        {"auth": {"signIn": {"external": {"jwksUrl": "login.acme.example"}}}},
+        ["/auth/signIn/external/jwksUrl", "does not match pattern"],
+    ),
+    "typo in the Google block": (
+        {"connectors": {"storage": {"signIn": {"google": {"clientID": "x"}}}}},
+        ["/connectors/storage/signIn/google", "additional properties 'clientID' not allowed"],
+    ),
+    "secret key with a slash": (
+        {"auth": {"signIn": {"identityAssertions": {"clientSecret": {"key": "a/b"}}}}},
+        ["/auth/signIn/identityAssertions/clientSecret/key", "does not match pattern"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIGN_IN_BAD_VALUES))
+def test_schema_rejects_bad_sign_in_values(case):
+    values, fragments = SIGN_IN_BAD_VALUES[case]
+    message = schema_error(values)
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_credentials_are_required_only_without_sign_in():
+    no_credentials = {"connectors": {"storage": {"enabled": True}}}
+    assert "/connectors/storage/credentials/existingSecret" in schema_error(no_credentials)
+    chart().validate_schema(chart().merge_values(STORAGE_SIGN_IN))
