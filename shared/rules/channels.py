@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
+from ..auth.crypto import DecryptionFailed, KeyRing
 from ..errors import InvalidInput
 from ..settings import is_loopback
 from .settings import RulesSettings
@@ -147,6 +148,11 @@ async def send(channel: str, alert: Alert, owner_email: str, settings: RulesSett
             raise DeliveryFailed("the owner has no e-mail address the upstream shows; give email:<address>")
         await anyio.to_thread.run_sync(_smtp_send, to, alert, settings)
         return to
+    if target.startswith(SEALED):
+        raise DeliveryFailed(
+            f"the {kind} webhook URL cannot be decrypted (its key is no longer in VAULT_KEYS): "
+            "delete the rule and create it again with the webhook"
+        )
     secret = settings.slack_webhook_url if kind == "slack" else settings.teams_webhook_url
     url = target or (secret.get_secret_value() if secret is not None else "")
     if not url:
@@ -178,3 +184,24 @@ def _smtp_send(to: str, alert: Alert, settings: RulesSettings) -> None:
     except (OSError, smtplib.SMTPException) as exc:
         reason = exc.smtp_code if isinstance(exc, smtplib.SMTPResponseException) else type(exc).__name__
         raise DeliveryFailed(f"SMTP server {settings.smtp_host}:{settings.smtp_port} failed ({reason})") from None
+
+
+SEALED = "sealed:"  # a webhook URL encrypted with the vault's key (VAULT_KEYS), bound to its rule
+
+
+def seal(channel: str, keys: KeyRing | None, rule_id: str) -> str:
+    """A webhook URL (a secret: whoever has it may post) encrypted at rest when the vault's keys are configured."""
+    kind, _, target = channel.partition(":")
+    if keys is None or kind == "email" or not target:
+        return channel
+    return f"{kind}:{SEALED}{keys.encrypt(target.encode(), f'rules:{rule_id}')}"
+
+
+def unseal(channel: str, keys: KeyRing | None, rule_id: str) -> str:
+    kind, _, target = channel.partition(":")
+    if not target.startswith(SEALED) or keys is None:
+        return channel  # stays sealed without the keys: its delivery fails and says why
+    try:
+        return f"{kind}:{keys.decrypt(target.removeprefix(SEALED), f'rules:{rule_id}').decode()}"
+    except DecryptionFailed:
+        return channel

@@ -150,15 +150,19 @@ class Engine:
                 ready.append((key, episode))
         if ready:
             alert = compose(rule, [items[k] for k, _ in ready], [done_for(done, k, e) for k, e in ready], found.now)
-            await self.store.enqueue(rule.id, ready, rule.channels, asdict(alert))
+            await self.store.enqueue(rule.id, ready, [ch.shown(c) for c in rule.channels], asdict(alert))
         return error, new
 
     async def deliver_due(self, now: float, report: Report) -> None:
         attempts_max = self.settings.rules_delivery_attempts
-        for delivery_id, rule_id, channel, message, attempts in await self.store.due_deliveries(now):
+        for delivery_id, rule_id, index, message, attempts in await self.store.due_deliveries(now):
             rule = await self.store.get(rule_id)
             if rule is None:
                 continue
+            if index >= len(rule.channels):  # the rule's channels changed since: nowhere to send it
+                await self.store.delivery_failed(delivery_id, "the rule no longer has this channel", None)
+                continue
+            channel = rule.channels[index]
             # A claim pushes the next attempt past this one: a runner that dies mid-send is retried later.
             if not await self.store.claim_delivery(delivery_id, attempts, now + self.settings.rules_lease_seconds):
                 continue

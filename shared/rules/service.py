@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 from pydantic import ValidationError
 
+from ..auth.crypto import KeyRing
 from ..auth.db import open_database
 from ..errors import ConfigError
 from .engine import Bound, Engine
@@ -46,7 +47,8 @@ async def rule_store(settings: RulesSettings | None = None) -> RuleStore:
     with _mutex:
         store = _stores.get(key)
         if store is None:
-            store = _stores[key] = RuleStore(open_database(*key))
+            vault_keys = os.environ.get("VAULT_KEYS", "").strip()  # webhook URLs are sealed with the vault's key
+            store = _stores[key] = RuleStore(open_database(*key), KeyRing.parse(vault_keys) if vault_keys else None)
     if key not in _started:
         await store.start()  # idempotent, and serialised by the database: safe if two calls race here
         _started.add(key)

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from ..auth.crypto import KeyRing
 from ..auth.db import Database, Tx
+from .channels import seal, unseal
 from .model import Owner, Rule
 
 COMPONENT = "rules"
@@ -90,7 +92,7 @@ def new_rule_id(owner: str = "", idempotency_key: str = "") -> str:
     return "r-" + hashlib.sha256(f"{owner}\0{idempotency_key}".encode()).hexdigest()[:8]
 
 
-def _rule(row: tuple[Any, ...]) -> Rule:
+def _rule(row: tuple[Any, ...], keys: KeyRing | None) -> Rule:
     body = json.loads(row[4])
     return Rule(
         id=row[0],
@@ -100,7 +102,7 @@ def _rule(row: tuple[Any, ...]) -> Rule:
         condition=body["condition"],
         schedule=body["schedule"],
         actions=body["actions"],
-        channels=body["channels"],
+        channels=[unseal(c, keys, row[0]) for c in body["channels"]],
         options=body.get("options", {}),
         status=row[5],
         paused_reason=row[6],
@@ -112,7 +114,7 @@ def _rule(row: tuple[Any, ...]) -> Rule:
     )
 
 
-def _body(rule: Rule) -> str:
+def _body(rule: Rule, keys: KeyRing | None) -> str:
     return json.dumps(
         {
             "owner": asdict(rule.owner),
@@ -120,7 +122,7 @@ def _body(rule: Rule) -> str:
             "condition": rule.condition,
             "schedule": rule.schedule,
             "actions": rule.actions,
-            "channels": rule.channels,
+            "channels": [seal(c, keys, rule.id) for c in rule.channels],
             "options": rule.options,
         },
         sort_keys=True,
@@ -128,8 +130,8 @@ def _body(rule: Rule) -> str:
 
 
 class RuleStore:
-    def __init__(self, db: Database):
-        self.db = db
+    def __init__(self, db: Database, keys: KeyRing | None = None):
+        self.db, self.keys = db, keys
 
     async def start(self) -> None:
         await self.db.migrate(COMPONENT, MIGRATIONS)
@@ -147,7 +149,7 @@ class RuleStore:
                         rule.connector,
                         rule.owner.subject,
                         rule.owner.identity,
-                        _body(rule),
+                        _body(rule, self.keys),
                         rule.status,
                         rule.paused_reason,
                         rule.created_at,
@@ -168,7 +170,7 @@ class RuleStore:
         def work(tx: Tx) -> None:
             tx.exec(
                 "UPDATE rules SET body = ?, status = ?, paused_reason = ?, next_run_at = ? WHERE id = ?",
-                (_body(rule), rule.status, rule.paused_reason, rule.next_run_at, rule.id),
+                (_body(rule, self.keys), rule.status, rule.paused_reason, rule.next_run_at, rule.id),
             )
 
         await self.db.run(work)
@@ -177,7 +179,7 @@ class RuleStore:
         row = await self.db.run(
             lambda tx: tx.one(f"SELECT {RULE_COLUMNS} FROM rules WHERE id = ?", (rule_id,)), read_only=True
         )
-        return None if row is None else _rule(row)
+        return None if row is None else _rule(row, self.keys)
 
     async def owned(self, connector: str, owner_identity: str) -> list[Rule]:
         rows = await self.db.run(
@@ -187,7 +189,7 @@ class RuleStore:
             ),
             read_only=True,
         )
-        return [_rule(r) for r in rows]
+        return [_rule(r, self.keys) for r in rows]
 
     async def due(self, connectors: Sequence[str], now: float) -> list[Rule]:
         rows = await self.db.run(
@@ -197,7 +199,7 @@ class RuleStore:
             ),
             read_only=True,
         )
-        return [r for r in map(_rule, rows) if r.connector in connectors]
+        return [r for r in (_rule(row, self.keys) for row in rows) if r.connector in connectors]
 
     async def delete(self, rule_id: str) -> None:
         def work(tx: Tx) -> None:
@@ -290,7 +292,10 @@ class RuleStore:
     async def enqueue(
         self, rule_id: str, alerted: Sequence[tuple[str, int]], channels: Sequence[str], message: dict[str, Any]
     ) -> list[str]:
-        """One delivery per channel for one alert, and the alert recorded for each item, in one transaction."""
+        """One delivery per channel for one alert, and the alert recorded for each item, in one transaction.
+
+        `channels` are as people see them (`channels.shown`): a delivery names its channel by its index in the
+        rule's channels, never by a webhook URL."""
         now = time.time()
         batch = secrets.token_hex(4)
 
@@ -310,15 +315,15 @@ class RuleStore:
                 tx.exec(
                     "INSERT INTO rule_deliveries (id, rule_id, channel, message, state, attempts, next_attempt_at, "
                     "created_at) VALUES (?, ?, ?, ?, 'pending', 0, 0, ?)",  # due at once
-                    (delivery, rule_id, channel, json.dumps(message), now),
+                    (delivery, rule_id, f"{index}|{channel}", json.dumps(message), now),
                 )
                 ids.append(delivery)
             return ids
 
         return await self.db.run(work)
 
-    async def due_deliveries(self, now: float) -> list[tuple[str, str, str, dict[str, Any], int]]:
-        """(id, rule id, channel, message, attempts so far) of deliveries due now."""
+    async def due_deliveries(self, now: float) -> list[tuple[str, str, int, dict[str, Any], int]]:
+        """(id, rule id, index of the rule's channel, message, attempts so far) of deliveries due now."""
         rows = await self.db.run(
             lambda tx: tx.rows(
                 "SELECT id, rule_id, channel, message, attempts FROM rule_deliveries "
@@ -327,7 +332,7 @@ class RuleStore:
             ),
             read_only=True,
         )
-        return [(r[0], r[1], r[2], json.loads(r[3]), int(r[4])) for r in rows]
+        return [(r[0], r[1], int(r[2].partition("|")[0]), json.loads(r[3]), int(r[4])) for r in rows]
 
     async def claim_delivery(self, delivery_id: str, attempts: int, until: float) -> bool:
         """Take one attempt of a delivery (compare-and-set on its attempt count): two runners never both send."""
@@ -369,7 +374,7 @@ class RuleStore:
             read_only=True,
         )
         names = ("id", "channel", "state", "attempts", "last_error", "created_at", "sent_at")
-        return [dict(zip(names, r, strict=True)) for r in rows]
+        return [dict(zip(names, (r[0], r[1].partition("|")[2], *r[2:]), strict=True)) for r in rows]
 
     async def note_error(self, rule_id: str, error: str) -> None:
         """A failure that belongs in the rule's status (an alert given up) without a run."""

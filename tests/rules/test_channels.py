@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from typing import Any
 
 import pytest
@@ -60,3 +62,19 @@ async def test_follow_ups_go_to_the_named_person_and_a_changed_rule_runs_its_new
     paul = user("paul.martin").account_id  # the one Paul who can be assigned in SHOP
     assert follow_ups and all(f.assignee == paul for f in follow_ups)
     assert all(upstream.issues()[f.summary.split()[2]].priority_id == BLOCKER for f in follow_ups)
+
+
+async def test_webhook_urls_are_encrypted_at_rest_with_the_vaults_key(
+    jira_server: Served, upstream: Upstream, hooks: Hooks, smtp: Any, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("VAULT_KEYS", "k1:" + base64.b64encode(os.urandom(32)).decode())
+    async with Client(jira_server.mcp_url) as jira:
+        await call(jira, "jira_create_rule", condition=STALE, actions=[f"slack:{hooks.url}/slack/T1/B1/SECRET"])
+    engine = await jira_server.engine()
+    rows = await engine.store.db.run(lambda tx: tx.rows("SELECT body FROM rules"), read_only=True)
+    assert rows and all("SECRET" not in row[0] and "sealed:" in row[0] for row in rows)
+    report = await engine.run_once()
+    deliveries = await engine.store.db.run(lambda tx: tx.rows("SELECT channel FROM rule_deliveries"), read_only=True)
+    assert report.sent == 1 and [d[0] for d in deliveries] == ["0|slack (127.0.0.1)"]
+    [slack] = hooks.received("slack")
+    assert slack["hook"] == "T1/B1/SECRET"
