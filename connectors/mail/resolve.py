@@ -31,13 +31,15 @@ class Lookups:
         found: tuple[str, str] = await self.cache.get_or_load(self.identity, "me", provider.name, provider.me)
         return found
 
-    async def folders(self, provider: Provider) -> list[Folder]:
-        found: list[Folder] = await self.cache.get_or_load(self.identity, "folders", provider.name, provider.folders)
+    async def folders(self, provider: Provider, mailbox: str = "") -> list[Folder]:
+        found: list[Folder] = await self.cache.get_or_load(
+            self.identity, "folders", f"{provider.name}:{mailbox}", lambda: provider.folders(mailbox)
+        )
         return found
 
-    async def folder(self, provider: Provider, said: str) -> str:
+    async def folder(self, provider: Provider, said: str, mailbox: str = "") -> str:
         """The native id of a folder or label named by the person ("Inbox", "Clients/Acme", "Newsletters")."""
-        folders = await self.folders(provider)
+        folders = await self.folders(provider, mailbox)
         if provider.name == "gmail":
             return label_id(folders, said)
         wanted = said.strip().strip("/").lower()

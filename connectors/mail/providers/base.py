@@ -81,6 +81,7 @@ class Query:
     unread: bool | None = None
     importance: str = ""  # high | normal | low
     limit: int = 25
+    mailbox: str = ""  # a shared mailbox's address (Outlook); "" for the person's own
     loose: bool = False  # any word instead of every word (ChatGPT's search questions)
 
 
@@ -126,7 +127,9 @@ class Provider(Protocol):
 
     async def attachment(self, native: str, attachment: str) -> bytes: ...
 
-    async def folders(self) -> list[Folder]: ...
+    async def folders(self, mailbox: str = "") -> list[Folder]: ...
+
+    def mailbox_of(self, native: str) -> str: ...  # the shared mailbox an id belongs to, "" for one's own
 
     async def people(self, said: str) -> list[str]: ...  # "Name <email>" of people matching a name
 

@@ -228,7 +228,12 @@ class Gmail:
                 break
         return ids[:limit]
 
+    def mailbox_of(self, native: str) -> str:
+        return ""
+
     async def search(self, query: Query) -> list[Message]:
+        if query.mailbox:
+            raise InvalidInput("Gmail: only your own mailbox can be searched here (mailbox is for Outlook).")
         labels = [query.folder] if query.folder else None
         if query.folder in ("SPAM", "TRASH"):
             labels = None
@@ -254,7 +259,7 @@ class Gmail:
         found = await self._run(self.users.messages().attachments().get(userId="me", messageId=native, id=attachment))
         return _decode(found.get("data", ""))
 
-    async def folders(self) -> list[Folder]:
+    async def folders(self, mailbox: str = "") -> list[Folder]:
         names = await self.label_names()
         wanted = [x for x in names if x not in HIDDEN and x not in ("UNREAD", "IMPORTANT", "STARRED")]
         found: dict[str, Folder] = {}

@@ -68,6 +68,23 @@ def _path(native: str) -> str:
     return quote(native, safe="")
 
 
+def split(native: str) -> tuple[str, str]:
+    """(mailbox address or "" for the person's own, Graph id) of a native id (`legal@contoso.example!<id>`)."""
+    mailbox, bang, graph_id = native.rpartition("!")
+    return (mailbox, graph_id) if bang else ("", native)
+
+
+def root(mailbox: str) -> str:
+    """Where a mailbox's resources are: the person's own, or a shared mailbox they may open."""
+    return f"/users/{_path(mailbox)}" if mailbox else "/me"
+
+
+def where(native: str) -> str:
+    """The message's URL path for a native id."""
+    mailbox, graph_id = split(native)
+    return f"{root(mailbox)}/messages/{_path(graph_id)}"
+
+
 class Outlook:
     name, label, prefix = "outlook", LABEL, "outlook"
 
@@ -83,7 +100,7 @@ class Outlook:
         verify: Any = ssl.create_default_context(cafile=ca_file) if ca_file else True
         self.base, self._token = graph_url.rstrip("/"), token
         self.http = policy_client(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), verify=verify)
-        self._folders: dict[str, str] | None = None
+        self._folders: dict[str, dict[str, str]] = {}  # per mailbox: folder id -> name
 
     async def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
         url = path if path.startswith(("https://", "http://")) else self.base + path
@@ -93,17 +110,20 @@ class Outlook:
     async def _call(self, method: str, path: str, **options: Any) -> Any:
         return checked_json(LABEL, await self._send(method, path, **options), _detail)
 
-    async def folder_names(self) -> dict[str, str]:
-        if self._folders is None:
-            self._folders = {f.id: f.name for f in await self.folders()}
-        return self._folders
+    async def folder_names(self, mailbox: str = "") -> dict[str, str]:
+        if mailbox not in self._folders:
+            self._folders[mailbox] = {f.id: f.name for f in await self.folders(mailbox)}
+        return self._folders[mailbox]
 
-    def message_of(self, m: dict[str, Any], names: dict[str, str]) -> Message:
+    def mailbox_of(self, native: str) -> str:
+        return split(native)[0]
+
+    def message_of(self, m: dict[str, Any], names: dict[str, str], mailbox: str = "") -> Message:
         body = m.get("body") or {}
         html = body.get("content") if str(body.get("contentType", "")).lower() == "html" else None
         folder = names.get(m.get("parentFolderId", ""), "")
         return Message(
-            id=f"outlook:{m['id']}",
+            id=f"outlook:{mailbox + '!' if mailbox else ''}{m['id']}",
             thread=m.get("conversationId", ""),
             subject=m.get("subject") or "",
             sender=_person(m.get("from")),
@@ -139,20 +159,21 @@ class Outlook:
         return me.get("displayName", ""), me.get("mail") or me.get("userPrincipalName", "")
 
     async def search(self, query: Query) -> list[Message]:
-        where = f"/me/mailFolders/{_path(query.folder)}/messages" if query.folder else "/me/messages"
+        base = root(query.mailbox)
+        path = f"{base}/mailFolders/{_path(query.folder)}/messages" if query.folder else f"{base}/messages"
         terms = [t for w in query.words for t in kql(w)]
         if query.loose and len(terms) > 1:
             terms = [" OR ".join(terms)]
         for prop, value in (("from", query.sender), ("to", query.to), ("subject", query.subject)):
             terms += kql(value, prop)
-        names = await self.folder_names()
+        names = await self.folder_names(query.mailbox)
         if terms or query.has_attachment:
             if query.since:
                 terms.append(f"received>={query.since.date().isoformat()}")
             if query.has_attachment:
                 terms.append("hasattachments:true")
-            items = await self._list(where, {"$search": '"' + " ".join(terms) + '"', "$select": SELECT}, 250)
-            messages = [self.message_of(m, names) for m in items]
+            items = await self._list(path, {"$search": '"' + " ".join(terms) + '"', "$select": SELECT}, 250)
+            messages = [self.message_of(m, names, query.mailbox) for m in items]
             messages = [m for m in messages if _wanted(m, query)]
             messages.sort(key=lambda m: m.date, reverse=True)
             return messages[: query.limit]
@@ -165,14 +186,15 @@ class Outlook:
         if query.importance:
             clauses.append(f"importance eq {odata(query.importance)}")
         params = {"$filter": " and ".join(clauses), "$orderby": "receivedDateTime desc", "$select": SELECT}
-        return [self.message_of(m, names) for m in await self._list(where, params, query.limit)]
+        return [self.message_of(m, names, query.mailbox) for m in await self._list(path, params, query.limit)]
 
     async def message(self, native: str) -> Message:
-        found = await self._call("GET", f"/me/messages/{_path(native)}", params={"$select": SELECT + ",body"})
-        message = self.message_of(found, await self.folder_names())
+        mailbox = split(native)[0]
+        found = await self._call("GET", where(native), params={"$select": SELECT + ",body"})
+        message = self.message_of(found, await self.folder_names(mailbox), mailbox)
         if message.has_attachments:
             listed = await self._call(
-                "GET", f"/me/messages/{_path(native)}/attachments", params={"$select": "id,name,contentType,size"}
+                "GET", f"{where(native)}/attachments", params={"$select": "id,name,contentType,size"}
             )
             message.attachments = [
                 AttachmentRef(a["id"], a.get("name", ""), a.get("contentType", ""), a.get("size"))
@@ -183,8 +205,10 @@ class Outlook:
     async def thread(self, native: str) -> Thread:
         first = await self.message(native)
         params = {"$filter": f"conversationId eq {odata(first.thread)}", "$select": SELECT + ",body"}
-        names = await self.folder_names()
-        messages = [self.message_of(m, names) for m in await self._list("/me/messages", params, 200)]
+        mailbox = split(native)[0]
+        names = await self.folder_names(mailbox)
+        items = await self._list(f"{root(mailbox)}/messages", params, 200)
+        messages = [self.message_of(m, names, mailbox) for m in items]
         for m in messages:
             if m.id == first.id:
                 m.attachments = first.attachments
@@ -192,21 +216,21 @@ class Outlook:
         return Thread(messages[-1].id if messages else first.id, first.subject, first.url, messages or [first])
 
     async def attachment(self, native: str, attachment: str) -> bytes:
-        answer = await self._send("GET", f"/me/messages/{_path(native)}/attachments/{_path(attachment)}/$value")
+        answer = await self._send("GET", f"{where(native)}/attachments/{_path(attachment)}/$value")
         if answer.status_code >= 400:
             checked_json(LABEL, answer, _detail)  # raises the shared error
         return answer.content
 
-    async def folders(self) -> list[Folder]:
-        top = await self._list("/me/mailFolders", {}, 200)
+    async def folders(self, mailbox: str = "") -> list[Folder]:
+        top = await self._list(f"{root(mailbox)}/mailFolders", {}, 200)
         found: list[Folder] = []
         for f in top:
             found.append(Folder(f["id"], f.get("displayName", ""), f.get("totalItemCount"), f.get("unreadItemCount")))
             if f.get("childFolderCount"):
-                for c in await self._list(f"/me/mailFolders/{_path(f['id'])}/childFolders", {}, 100):
+                for c in await self._list(f"{root(mailbox)}/mailFolders/{_path(f['id'])}/childFolders", {}, 100):
                     name = f"{f.get('displayName', '')}/{c.get('displayName', '')}"
                     found.append(Folder(c["id"], name, c.get("totalItemCount"), c.get("unreadItemCount")))
-        self._folders = {f.id: f.name for f in found}
+        self._folders[mailbox] = {f.id: f.name for f in found}
         return found
 
     async def people(self, said: str) -> list[str]:
@@ -228,13 +252,16 @@ class Outlook:
                 fields[key] = _recipients(people)
         if mail.reply_to:
             action = "createReplyAll" if mail.reply_all else "createReply"
-            made = await self._call("POST", f"/me/messages/{_path(mail.reply_to)}/{action}", json={})
+            mailbox = split(mail.reply_to)[0]  # a reply to a shared mailbox's mail is written from it
+            made = await self._call("POST", f"{where(mail.reply_to)}/{action}", json={})
             # the body and any recipients said replace Outlook's defaults; the reply headers stay
             fields = {k: v for k, v in fields.items() if k != "subject"}
-            made = await self._call("PATCH", f"/me/messages/{_path(made['id'])}", json=fields)
+            made = await self._call("PATCH", f"{root(mailbox)}/messages/{_path(made['id'])}", json=fields)
         else:
+            mailbox = ""
             made = await self._call("POST", "/me/messages", json=fields)
-        return Draft(f"outlook:{made['id']}", self.message_of(made, await self.folder_names()))
+        message = self.message_of(made, await self.folder_names(mailbox), mailbox)
+        return Draft(message.id, message)
 
     async def draft(self, native: str) -> Draft:
         message = await self.message(native)
@@ -243,33 +270,35 @@ class Outlook:
         return Draft(message.id, message)
 
     async def send_draft(self, native: str) -> Message:
-        await self._call("POST", f"/me/messages/{_path(native)}/send")
-        found = await self._call("GET", f"/me/messages/{_path(native)}", params={"$select": SELECT})
-        return self.message_of(found, await self.folder_names())
+        await self._call("POST", f"{where(native)}/send")
+        found = await self._call("GET", where(native), params={"$select": SELECT})
+        mailbox = split(native)[0]
+        return self.message_of(found, await self.folder_names(mailbox), mailbox)
 
     async def find_sent(self, draft: Draft) -> Message | None:
         native = draft.id.removeprefix("outlook:")
         try:
-            found = await self._call("GET", f"/me/messages/{_path(native)}", params={"$select": SELECT})
+            found = await self._call("GET", where(native), params={"$select": SELECT})
         except NotFound:
             return None
-        return None if found.get("isDraft") else self.message_of(found, await self.folder_names())
+        mailbox = split(native)[0]
+        return None if found.get("isDraft") else self.message_of(found, await self.folder_names(mailbox), mailbox)
 
     async def update(self, natives: list[str], action: str, folder: str) -> None:
         for native in natives:
-            where = f"/me/messages/{_path(native)}"
+            at = where(native)
             if action in ("read", "unread"):
-                await self._call("PATCH", where, json={"isRead": action == "read"})
+                await self._call("PATCH", at, json={"isRead": action == "read"})
             elif action in ("flag", "unflag"):
                 status = "flagged" if action == "flag" else "notFlagged"
-                await self._call("PATCH", where, json={"flag": {"flagStatus": status}})
+                await self._call("PATCH", at, json={"flag": {"flagStatus": status}})
             elif action in ("archive", "move", "trash"):  # trash is a move to Deleted Items, never a delete
                 destination = {"archive": "archive", "trash": "deleteditems"}.get(action, folder)
-                await self._call("POST", f"{where}/move", json={"destinationId": destination})
+                await self._call("POST", f"{at}/move", json={"destinationId": destination})
             else:  # label / unlabel: Outlook's categories
-                current = (await self._call("GET", where, params={"$select": "categories"})).get("categories") or []
+                current = (await self._call("GET", at, params={"$select": "categories"})).get("categories") or []
                 wanted = [*current, folder] if action == "label" else [c for c in current if c != folder]
-                await self._call("PATCH", where, json={"categories": list(dict.fromkeys(wanted))})
+                await self._call("PATCH", at, json={"categories": list(dict.fromkeys(wanted))})
 
     async def start_changes(self) -> str:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -97,3 +97,21 @@ async def test_this_week_in_french_and_unread_filters(mail: Mailbox):
         _, unread = await call(client, "mail_search_messages", unread=True, sender="acme-legal.example.com")
     assert any("Acme" in m["subject"] for m in week["messages"])
     assert unread["messages"] and all("build" not in m["subject"].lower() for m in unread["messages"])
+
+
+async def test_a_shared_mailbox_alice_belongs_to_is_searched_read_and_answered_from(as_outlook, tenant):
+    shared = "legal@contoso.example"
+    async with as_outlook(allowed_recipient_domains="globex.example") as alice:
+        _, found = await call(alice, "mail_search_messages", mailbox=shared, words="Globex renewal")
+        message = found["messages"][0]["id"]
+        thread, _ = await call(alice, "mail_get_thread", id=message)
+        await call(alice, "mail_update_messages", ids=[message], action="read")
+        _, draft = await call(alice, "mail_reply", message_id=message, body="We will review it this week.")
+        _, sent = await call(alice, "mail_send", draft_id=draft["id"], idempotency_key="globex")
+    async with as_outlook("bob") as bob:
+        refused = await fail(bob, "mail_search_messages", mailbox=shared, words="Globex")
+    assert message.startswith(f"outlook:{shared}!") and "Contract review request" in thread
+    assert draft["id"].startswith(f"outlook:{shared}!") and sent["sent"]
+    outbox = tenant.control.http.get(f"{tenant.url}/__sandbox/mail/outbox").json()["messages"]
+    assert [m["sender"]["address"] for m in outbox] == [shared]  # sent as the shared mailbox
+    assert "not allowed" in refused or "denied" in refused.lower()

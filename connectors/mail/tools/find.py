@@ -35,10 +35,10 @@ def refs(messages: list[Message]) -> list[MessageRef]:
 
 async def run_search(rt: MailRuntime, query: Query, provider: str = "", folder: str = "") -> list[Message]:
     found: list[Message] = []
-    for p in rt.client.chosen(provider):
+    for p in rt.client.chosen(provider or ("outlook" if query.mailbox else "")):
         q = Query(**vars(query))
         if folder.strip():
-            q.folder = await rt.lookups.folder(p, folder)
+            q.folder = await rt.lookups.folder(p, folder, q.mailbox)
         found += await p.search(q)
     found.sort(key=lambda m: m.date, reverse=True)
     return found
@@ -106,7 +106,7 @@ async def fetch(rt: MailRuntime, id: Annotated[str, Field(description="Message i
     name="mail_search_messages",
     title="Filter mail",
     description='Find messages by words and filters: sender, to, subject, period ("this week"), attachment, '
-    "folder or label, unread, importance.",
+    "folder or label, unread, importance; a shared mailbox.",
     effect=Effect.READ,
     toolset="mail",
     output=MessageList,
@@ -123,6 +123,7 @@ async def search_messages(
     unread: bool | None = None,
     importance: Literal["", "high", "normal", "low"] = "",
     provider: str = "",
+    mailbox: Annotated[str, Field(max_length=200)] = "",
     limit: Annotated[int, Field(ge=1, le=200)] = 25,
 ) -> Reply:
     rest, said_period = split_period(words)
@@ -136,7 +137,10 @@ async def search_messages(
         unread=unread,
         importance=importance,
         limit=limit,
+        mailbox=mailbox.strip().lower(),
     )
+    if query.mailbox and "@" not in query.mailbox:
+        raise InvalidInput("mailbox is a shared mailbox's e-mail address, e.g. legal@your-company.com.")
     for name, value in (("sender", sender), ("to", to), ("subject", subject), ("folder", folder)):
         if len(value) > 200:
             raise InvalidInput(f"{name} is over 200 characters: say a name, an address or a few words.")
@@ -152,6 +156,7 @@ async def search_messages(
         or folder.strip()
         or unread is not None
         or importance
+        or query.mailbox
     ):
         raise InvalidInput("Say what to look for: words, or at least one filter (sender, period, folder, unread...).")
     messages = (await run_search(rt, query, provider, folder))[:limit]

@@ -40,20 +40,20 @@ async def update_messages(
 ) -> Reply:
     if action in NEEDS_FOLDER and not folder.strip():
         raise InvalidInput(f"action={action} needs folder: the folder or label name.")
-    by_provider: dict[str, list[str]] = {}
+    by_mailbox: dict[tuple[str, str], list[str]] = {}  # (provider, shared mailbox or "") -> native ids
     owners = {}
     for mail_id in ids:
         p, native = rt.client.owner_of(mail_id)
         owners[p.name] = p
-        by_provider.setdefault(p.name, []).append(native)
-    for name, natives in by_provider.items():
+        by_mailbox.setdefault((p.name, p.mailbox_of(native)), []).append(native)
+    for (name, mailbox), natives in by_mailbox.items():
         p = owners[name]
         target = ""
         if action in NEEDS_FOLDER:
             if p.name == "outlook" and action != "move":
                 target = folder.strip()[:100]  # a category: any name, Outlook creates it
             else:
-                target = await rt.lookups.folder(p, folder)
+                target = await rt.lookups.folder(p, folder, mailbox)
         await p.update(natives, action, target)
     done = {
         "read": "Marked read",
