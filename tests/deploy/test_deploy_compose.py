@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.resources
 import json
+import os
 import re
 
 import jsonschema
@@ -70,6 +72,15 @@ def published(service: dict) -> dict[int, tuple[str, int]]:
     return result
 
 
+def mounted_secrets(service: dict) -> dict[str, str]:
+    """source -> the file name under /run/secrets (short syntax: the same; long syntax: `target`)."""
+    result = {}
+    for entry in service.get("secrets", []):
+        source = entry if isinstance(entry, str) else entry["source"]
+        result[source] = entry if isinstance(entry, str) else entry.get("target", source)
+    return result
+
+
 def servers(which: str):
     for name, service in load(which)["services"].items():
         command = service.get("command")
@@ -101,13 +112,15 @@ def test_servers_listen_where_they_are_published(which):
         ports = published(service)
         assert list(ports) == [args.port], f"{which}/{name}: publish the port the server listens on"
         host_ip, host_port = ports[args.port]
-        assert host_ip == "127.0.0.1", f"{which}/{name}: no inbound auth yet: publish on loopback only"
+        assert host_ip == "127.0.0.1", f"{which}/{name}: publish on loopback only (HTTPS at the reverse proxy)"
         assert host_port == args.port
         env = service_env(which, service)
         prefix = PREFIXES[args.name]
         opted_in = args.allow_unauthenticated or env.get(f"{prefix}_ALLOW_UNAUTHENTICATED", "").lower() == "true"
-        assert opted_in, (
-            f"{which}/{name}: 0.0.0.0 is refused without --allow-unauthenticated or {prefix}_ALLOW_UNAUTHENTICATED"
+        signed_in = env.get("AUTH_PUBLIC_URL", "").startswith("https://")
+        assert opted_in or signed_in, (
+            f"{which}/{name}: 0.0.0.0 is refused without sign-in (AUTH_PUBLIC_URL), --allow-unauthenticated "
+            f"or {prefix}_ALLOW_UNAUTHENTICATED"
         )
         if has_url(args.name):  # connectors with a fixed upstream address (e.g. Google's) have none
             assert env.get(f"{prefix}_URL", "").startswith(("http://", "https://"))
@@ -157,9 +170,11 @@ def test_prod_uses_the_runtime_image_secrets_files_and_external_state():
     for name, service, args in servers("prod"):
         assert service["build"]["target"] == "runtime"
         assert "common.env" in service["env_file"] and f"{name}.env" in service["env_file"]
-        for secret in service["secrets"]:
-            assert secret.startswith(f"{name}_"), "secret files are named <prefix lower>_<field>"
-            assert compose["secrets"][secret]["file"] == f"./secrets/{secret}"
+        for source, target in mounted_secrets(service).items():
+            # On the host: <connector>_<variable> (or vault_keys, shared); in the container: the variable's name.
+            assert source == "vault_keys" or source.startswith(f"{name}_"), f"prod/{name}: secret {source}"
+            assert target == source.removeprefix(f"{name}_"), f"prod/{name}: {source} must be read as {target}"
+            assert compose["secrets"][source]["file"] == f"./secrets/{source}"
         env = service_env("prod", service)
         for key in env:
             assert not key.endswith(SECRET_FIELDS), f"prod/{name}: {key} belongs in a secret file"
@@ -174,11 +189,18 @@ def test_env_examples_cover_every_connector_and_hold_no_secret():
     for name in AVAILABLE_CONNECTORS:
         env = env_file(DEPLOY / f"{name}.env.example")
         prefix = PREFIXES[name]
-        assert all(k.startswith(f"{prefix}_") for k in env), f"{name}.env.example: only {prefix}_ settings"
+        assert all(k.startswith((f"{prefix}_", "AUTH_")) for k in env), f"{name}.env.example: {prefix}_ and AUTH_"
         assert f"{prefix}_ALLOWED_HOSTS" in env and (f"{prefix}_URL" in env or not has_url(name))
         assert not any(k.endswith(SECRET_FIELDS) for k in env)
     common = env_file(DEPLOY / "common.env.example")
-    assert set(common) == {"REDIS_URL", "DATABASE_URL", "LOG_LEVEL", "OTEL_EXPORTER_OTLP_ENDPOINT"}
+    assert set(common) == {
+        "REDIS_URL",
+        "DATABASE_URL",
+        "LOG_LEVEL",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "CONNECTORS_SECRETS_DIR",
+    }
+    assert common["CONNECTORS_SECRETS_DIR"] == "/run/secrets"  # where compose mounts the secret files
 
 
 def test_published_host_addresses_are_loopback_everywhere():
@@ -193,3 +215,71 @@ def test_the_spec_check_catches_a_typo():
     compose["services"]["jira"]["comand"] = compose["services"]["jira"].pop("command")
     with pytest.raises(jsonschema.ValidationError, match="'comand' was unexpected"):
         jsonschema.Draft202012Validator(compose_spec()).validate(compose)
+
+
+# ---------------------------------------------------------------- production: per-user sign-in
+
+# The upstream logins each server's example configuration signs people in with (storage: both providers).
+EXAMPLE_LOGINS = {
+    "jira": ["atlassian"],
+    "confluence": ["atlassian"],
+    "storage": ["google", "microsoft"],
+    "mail": ["google"],
+}
+
+
+def test_prod_servers_sign_in_with_secret_files_and_the_bundled_postgresql():
+    compose = load("prod")
+    for name, service, _args in servers("prod"):
+        env = service_env("prod", service)
+        public = env["AUTH_PUBLIC_URL"]
+        assert public.startswith("https://") and "/" not in public.removeprefix("https://"), f"{name}: an origin"
+        host = public.removeprefix("https://")
+        assert host in env[f"{PREFIXES[name]}_ALLOWED_HOSTS"].split(","), f"{name}: the public host is accepted"
+        assert f"{PREFIXES[name]}_ALLOW_UNAUTHENTICATED" not in env, f"{name}: sign-in, not an open server"
+        assert env["DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert "postgres" in service["depends_on"]
+        targets = set(mounted_secrets(service).values())
+        assert "vault_keys" in targets, f"{name}: VAULT_KEYS as a secret file"
+        assert compose["secrets"]["vault_keys"]["file"] == "./secrets/vault_keys"
+        for login in EXAMPLE_LOGINS[name]:
+            variable = "AUTH_UPSTREAM_" if login == "atlassian" else f"AUTH_{login.upper()}_"
+            assert env.get(variable + "CLIENT_ID"), f"{name}: {variable}CLIENT_ID"
+            assert (variable + "client_secret").lower() in targets, f"{name}: {variable}CLIENT_SECRET as a file"
+        if "atlassian" in EXAMPLE_LOGINS[name]:
+            assert env["AUTH_UPSTREAM_KIND"] == "atlassian"
+        for key in env:
+            assert not key.endswith(SECRET_FIELDS) and key != "VAULT_KEYS", f"prod/{name}: {key} belongs in a file"
+
+
+@pytest.mark.parametrize("name", AVAILABLE_CONNECTORS)
+def test_prod_sign_in_configuration_is_complete_for_the_server(name, monkeypatch, tmp_path):
+    """Each server's env files and secret files (placeholder values) through `sign_in_for`, as `serve` calls it."""
+    import anyio
+
+    from shared.auth.wiring import sign_in_for
+    from shared.settings import load_settings
+
+    service = load("prod")["services"][name]
+    for variable in [v for v in os.environ if v.startswith(("AUTH_", "VAULT_", "DATABASE_", PREFIXES[name] + "_"))]:
+        monkeypatch.delenv(variable)
+    for variable, value in service_env("prod", service).items():
+        monkeypatch.setenv(variable, value)
+    secrets_dir = tmp_path / "run-secrets"  # stands in for /run/secrets
+    secrets_dir.mkdir()
+    for target in mounted_secrets(service).values():
+        value = "k1:" + base64.b64encode(bytes(range(32))).decode() if target == "vault_keys" else f"{target}-value"
+        (secrets_dir / target).write_text(value)
+    monkeypatch.setenv("CONNECTORS_SECRETS_DIR", str(secrets_dir))
+    monkeypatch.setenv("DATABASE_URL", "")  # the bundled PostgreSQL is not running here: a SQLite file instead
+    monkeypatch.setenv("AUTH_SQLITE_PATH", str(tmp_path / "connectors.db"))
+    connector = INSTALLED[name]
+    signed_in = sign_in_for(connector, load_settings(connector.settings))
+    assert signed_in is not None
+    try:
+        sign_in = signed_in.sign_in
+        assert sign_in.settings.resource_url == os.environ["AUTH_PUBLIC_URL"] + "/mcp"
+        assert [upstream.name for upstream in sign_in.upstreams] == EXAMPLE_LOGINS[name]
+        assert sign_in.vault is not None and signed_in.credentials is not None
+    finally:
+        anyio.run(sign_in.stop)
