@@ -5,24 +5,29 @@ with running_tenant() as tenant:
                          headers={"Authorization": "Bearer demo-alice"})
     app = msal.ConfidentialClientApplication(..., authority=tenant.authority, http_client=tenant.http_session(),
                                              instance_discovery=False)
+    token = tenant.api_token("alice@contoso.example", ["storage.read"])  # a user's token for our API (for OBO)
 """
 
 from __future__ import annotations
 
 import ssl
 import tempfile
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import msal
 import requests
 
 from ..common.control import SandboxControl
 from .app import create_app
 from .serving import serve_tls
 from .tls import certificates
-from .users import TENANT_ID
+from .users import CONNECTOR_APP, FRONTEND_APP, TENANT_ID, ClientApp
 
 
 @dataclass
@@ -60,11 +65,64 @@ class TenantUnderTest:
         """``access_token_lifetime_s``, ``clock_offset_s``, ``expire_refresh_tokens`` (see the README)."""
         return self._post("identity", settings)
 
+    def api_token(self, login: str, scopes: Sequence[str] = ("storage.read",), *, app: ClientApp = FRONTEND_APP) -> str:
+        """A person's Entra token for OUR API (``aud`` = the connector app's client id, ``scp`` = ``scopes``), as the
+        front end gets it: msal's authorization code flow, the consent page submitted by ``login``. The connector
+        exchanges it on-behalf-of; a server trusting this tenant as its IdP accepts it as the bearer token."""
+        api = [f"api://{CONNECTOR_APP.client_id}/{scope}" for scope in scopes]
+        client = msal.ConfidentialClientApplication(
+            app.client_id,
+            client_credential=app.secret,
+            authority=self.authority,
+            http_client=self.http_session(),
+            instance_discovery=False,
+        )
+        with warnings.catch_warnings():  # msal recommends form_post; a test reads the query redirect
+            warnings.simplefilter("ignore", UserWarning)
+            flow = client.initiate_auth_code_flow(api, redirect_uri=_REDIRECT, login_hint=login, response_mode="query")
+        with self.http_session() as browser:
+            page = browser.get(flow["auth_uri"], timeout=10)
+            form = _HiddenFields()
+            form.feed(page.text)
+            answer = browser.post(
+                self.url + form.action,
+                data={**form.fields, "login": login, "consent": "accept"},
+                allow_redirects=False,
+                timeout=10,
+            )
+        location = answer.headers.get("location", "")
+        if answer.status_code != 302 or not location.startswith(_REDIRECT):
+            raise AssertionError(f"the Entra sandbox did not sign {login} in: {answer.status_code} {answer.text[:300]}")
+        reply = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+        result = client.acquire_token_by_auth_code_flow(flow, reply)
+        if "access_token" not in result:
+            raise AssertionError(f"no token for {login}: {result.get('error')} {result.get('error_description')}")
+        return str(result["access_token"])
+
     def expire_delta_tokens(self) -> None:
         self._post("drive/expire-delta-tokens", {})
 
     def resource_units(self, per_minute: int | None) -> dict[str, Any]:
         return self._post("graph/resource-units", {"per_minute": per_minute})
+
+
+_REDIRECT = "http://localhost:8765/front-end-callback"  # never contacted: the redirect is read, not followed
+
+
+class _HiddenFields(HTMLParser):
+    """The consent page's form: its action and hidden fields, as a browser submits them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action = ""
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.action = found.get("action") or ""
+        elif tag == "input" and found.get("type") == "hidden" and found.get("name"):
+            self.fields[str(found["name"])] = found.get("value") or ""
 
 
 @contextmanager

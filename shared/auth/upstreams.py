@@ -5,10 +5,12 @@ tokens), so each has its own variables and two coexist:
 
 - `google`: `AUTH_GOOGLE_CLIENT_ID`, `AUTH_GOOGLE_CLIENT_SECRET`, `AUTH_GOOGLE_BASE_URL` (one origin serving
   Google's OAuth paths, e.g. the sandbox; empty: accounts.google.com and oauth2.googleapis.com),
-  `AUTH_GOOGLE_HOSTED_DOMAIN` (an account-chooser hint).
+  `AUTH_GOOGLE_HOSTED_DOMAIN` (an account-chooser hint); for AUTH_MODE=external without a per-person login,
+  `AUTH_GOOGLE_SERVICE_ACCOUNT_FILE` (a service account's JSON key with domain-wide delegation: `delegated.py`).
 - `microsoft`: `AUTH_MICROSOFT_CLIENT_ID`, `AUTH_MICROSOFT_CLIENT_SECRET`, `AUTH_MICROSOFT_TENANT` (tenant id
   or domain; default organizations), `AUTH_MICROSOFT_LOGIN_URL` (default https://login.microsoftonline.com),
-  `AUTH_MICROSOFT_CA_FILE` (a CA to trust, e.g. the sandbox's), `AUTH_MICROSOFT_GRAPH_URL` (for /me).
+  `AUTH_MICROSOFT_CA_FILE` (a CA to trust, e.g. the sandbox's), `AUTH_MICROSOFT_GRAPH_URL` (for /me);
+  `AUTH_MICROSOFT_OBO=true` (AUTH_MODE=external: exchange the caller's Entra token on-behalf-of: `delegated.py`).
 - any other name: the generic `AUTH_UPSTREAM_*` adapter (Atlassian, or any OAuth 2.0 provider), whose
   `AUTH_UPSTREAM_NAME` (or kind atlassian) must be that name.
 """
@@ -35,6 +37,9 @@ class GoogleSignInSettings(BaseSettings):
     client_secret: SecretStr = SecretStr("")
     base_url: str = Field("", description="One origin serving Google's OAuth paths (a sandbox); empty: Google's")
     hosted_domain: str = Field("", description="Workspace domain hint for Google's account chooser")
+    service_account_file: str = Field(
+        "", description="JSON key of a service account with domain-wide delegation (AUTH_MODE=external)"
+    )
 
 
 class MicrosoftSignInSettings(BaseSettings):
@@ -46,6 +51,7 @@ class MicrosoftSignInSettings(BaseSettings):
     login_url: str = Field(LOGIN_URL, description="Entra's login host (a sandbox's URL in tests)")
     ca_file: str = Field("", description="PEM file of a CA to trust for the login host (the sandbox's)")
     graph_url: str = Field(GRAPH_URL, description="Microsoft Graph base URL, for /me when no ID token names the person")
+    obo: bool = Field(False, description="AUTH_MODE=external: exchange the caller's Entra token on-behalf-of")
 
 
 def _load(cls: type[BaseSettings], prefix: str) -> Any:
@@ -54,6 +60,17 @@ def _load(cls: type[BaseSettings], prefix: str) -> Any:
     except ValidationError as exc:
         problems = [f"{prefix}{str(e['loc'][0]).upper()} {e['msg']}" for e in exc.errors() if e["loc"]]
         raise ConfigError("Configuration error: " + "; ".join(problems)) from None
+
+
+def google_settings() -> GoogleSignInSettings:
+    """The AUTH_GOOGLE_* settings, validated (a problem is one `ConfigError` naming the variable)."""
+    settings: GoogleSignInSettings = _load(GoogleSignInSettings, "AUTH_GOOGLE_")
+    return settings
+
+
+def microsoft_settings() -> MicrosoftSignInSettings:
+    settings: MicrosoftSignInSettings = _load(MicrosoftSignInSettings, "AUTH_MICROSOFT_")
+    return settings
 
 
 def _require(prefix: str, settings: BaseSettings, names: tuple[str, ...], why: str) -> None:

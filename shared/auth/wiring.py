@@ -6,7 +6,8 @@ authorization server brokering to the upstream's login, or an external IdP), and
 server needs: the SDK's token verifier and auth settings, the routes to install, the vault-backed
 credential provider the runtime acts with, and the scope policy the tool boundary applies.
 A spec with `upstreams` (storage, mail) chains the login through each named upstream (google, microsoft)
-and the runtime acts with a token set (`VaultTokenSet`).
+and the runtime acts with a token set (`VaultTokenSet`); with AUTH_MODE=external and delegation configured
+(`delegated.py`) there is no upstream login and the token set comes from delegation (`DelegatedTokenSet`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..settings import load_settings, sign_in_configured
 from .atlassian import atlassian_gateway
 from .broker import UpstreamIdentityProvider
 from .credentials import VaultCredentials, VaultTokenSet
+from .delegated import delegated_for
 from .linking import LinkingCredentials
 from .setup import SignIn, build_sign_in, load_sign_in_settings
 from .upstreams import NAMED
@@ -46,8 +48,10 @@ def sign_in_for(connector: Connector, connector_settings: Any = None) -> SignedI
     spec = connector.sign_in
     if spec is None:
         raise ConfigError(f"AUTH_PUBLIC_URL is set but the {connector.title} connector has no per-user sign-in yet.")
-    keyed = _named_upstreams(connector, connector_settings)
-    settings = load_sign_in_settings(generic_upstream=keyed is None)
+    settings = load_sign_in_settings(generic_upstream=spec.upstreams is None)
+    # Enterprise mode with delegation (Google's domain-wide, Microsoft's on-behalf-of): no upstream login here.
+    delegated = delegated_for(connector, connector_settings) if settings.mode == "external" else None
+    keyed = None if delegated is not None else _named_upstreams(connector, connector_settings)
     chain = list({upstream.name: upstream for upstream in (keyed or {}).values()}.values())
     sign_in = build_sign_in(
         settings,
@@ -63,10 +67,11 @@ def sign_in_for(connector: Connector, connector_settings: Any = None) -> SignedI
             "issuer_url": settings.external_issuer if settings.mode == "external" else settings.public_url,
             "resource_server_url": settings.resource_url,
             "required_scopes": [f"{spec.system}.read"],
-            "validate_token_resource": True,
+            # An external IdP's audience may not be our URL (Entra's is the app's id): its verifier checks `aud`.
+            "validate_token_resource": not (settings.mode == "external" and settings.external_audience),
         }
     )
-    credentials: CredentialProvider | None = None
+    credentials: CredentialProvider | None = delegated
     if sign_in.vault is not None and keyed is not None:
         credentials = VaultTokenSet(sign_in.vault, keyed)
     elif sign_in.vault is not None and sign_in.upstream is not None:
