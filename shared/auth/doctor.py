@@ -68,7 +68,7 @@ async def sign_in_checks(connector: Connector) -> list[Check]:
         checks += await _identity_assertion_checks(settings)
         vault_used = not external or bool(settings.vault_keys.get_secret_value())
         checks.append(_vault_key_check(settings, required=not external))
-        checks += await _upstream_checks(connector, settings, needed=not external or vault_used)
+        checks += await _upstream_checks(connector, settings, needed=vault_used)
         if vault_used:
             checks.append(await _database_check(settings, signed_in.sign_in if signed_in else None))
     finally:
@@ -199,7 +199,7 @@ async def _upstream_checks(connector: Connector, s: SignInSettings, *, needed: b
     if spec.upstreams is None:
         if not needed and not s.upstream_client_id:
             return []
-        return await _generic_checks(s, spec.upstream_scopes or {})
+        return await _generic_checks(s)
     names = list(dict.fromkeys(spec.upstreams(load_settings(connector.settings)).values()))
     checks: list[Check] = []
     for name in names:
@@ -223,7 +223,8 @@ _NAMED_SETTINGS: dict[str, tuple[str, Callable[..., Any]]] = {
 }
 
 
-async def _generic_checks(s: SignInSettings, scopes: Any) -> list[Check]:
+async def _generic_checks(s: SignInSettings) -> list[Check]:
+    """The one AUTH_UPSTREAM_* login: Atlassian's known URLs, or a generic OAuth 2.0 provider's own."""
     checks: list[Check] = []
     if s.upstream_kind == "oauth2":
         names = ("name", "authorize_url", "token_url", "userinfo_url")

@@ -176,6 +176,25 @@ def test_a_vault_key_that_no_longer_opens_what_is_stored_is_reported(jira, capsy
     )
 
 
+def test_a_generic_oauth2_upstream_names_its_missing_endpoints(jira, capsys):
+    jira.setenv("AUTH_UPSTREAM_KIND", "oauth2")
+    jira.setenv("AUTH_UPSTREAM_NAME", "corp-sso")
+    code, checks = doctor("jira", capsys)
+    assert code == 1
+    assert checks["upstream endpoints"] == (
+        "FAILED - set AUTH_UPSTREAM_AUTHORIZE_URL, AUTH_UPSTREAM_TOKEN_URL, AUTH_UPSTREAM_USERINFO_URL "
+        "(or AUTH_UPSTREAM_KIND=atlassian)"
+    )
+    assert "upstream login" not in checks
+
+
+def test_an_unknown_mode_is_one_line_naming_auth_mode(jira, capsys):
+    jira.setenv("AUTH_MODE", "oidc")
+    code, checks = doctor("jira", capsys)
+    assert code == 1
+    assert checks["sign-in settings"].startswith("FAILED - Configuration error: AUTH_MODE Input should be")
+
+
 # ------------------------------------------------------------------ built-in, Google and Microsoft (storage)
 
 
