@@ -9,7 +9,7 @@ from shared.vocabulary import ME, means
 
 from .compose import address_of
 from .providers.base import Folder, Provider
-from .providers.gmail import label_id
+from .providers.gmail_format import label_id
 
 
 def _valid_address(text: str) -> bool:

@@ -2,20 +2,17 @@
 
 Only `rootUrl`/`mtlsRootUrl` are set from the settings (metadata calls, uploads and batches all reach the same
 host); requests go through `shared.google_http.PolicyHttp` (the kit's outbound policy). Lists ask for ids only, so
-the messages are then read a few at a time (metadata only: the bodies come with `mail_get_thread`).
+the messages are then read in batches (metadata only: the bodies come with `mail_get_thread`). Resources and
+search syntax live in `gmail_format.py`.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable
-from email.utils import getaddresses
 from typing import Any
 
 import anyio
 from googleapiclient.discovery import build_from_document
-from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
 
 from shared.circuit import CircuitBreaker
@@ -26,42 +23,22 @@ from shared.names import person_match
 from shared.ratelimit import EndpointBuckets
 
 from .. import compose
-from .base import AttachmentRef, Changes, CursorExpired, Draft, Folder, Message, Outgoing, Query, Thread
+from .base import Changes, CursorExpired, Draft, Folder, Message, Outgoing, Query, Thread
+from .gmail_format import (
+    HEADERS,
+    HIDDEN,
+    SYSTEM,
+    decode,
+    gmail_document,
+    message_of,
+    quoted,
+    search_query,
+    thread_url,
+)
 
 LABEL = "Gmail"
-HEADERS = ["From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "References", "In-Reply-To", "Reply-To"]
-SYSTEM = {
-    "INBOX": "Inbox",
-    "SENT": "Sent",
-    "DRAFT": "Drafts",
-    "SPAM": "Spam",
-    "TRASH": "Trash",
-    "STARRED": "Starred",
-    "IMPORTANT": "Important",
-    "UNREAD": "Unread",
-}
-HIDDEN = {"CHAT", "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROMOTIONS", "CATEGORY_UPDATES", "CATEGORY_FORUMS"}
 AT_ONCE = 8  # messages read in parallel when a batch could not answer them
 BATCH = 50  # messages per batch request (Gmail advises at most 50)
-
-
-def quoted(value: str) -> str:
-    """A Gmail search operand: one quoted phrase; quotes cannot be escaped in Gmail's syntax, so they go."""
-    return '"' + " ".join(value.replace('"', " ").split()) + '"'
-
-
-def gmail_document(root_url: str) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(get_static_doc("gmail", "v1") or "{}")
-    doc["rootUrl"] = doc["mtlsRootUrl"] = root_url.rstrip("/") + "/"
-    return doc
-
-
-def _decode(data: str) -> bytes:
-    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
-
-
-def _people(value: str) -> list[str]:
-    return [f"{n} <{a}>" if n else a for n, a in getaddresses([value]) if a]
 
 
 class Gmail:
@@ -93,38 +70,8 @@ class Gmail:
             self._labels = {x["id"]: SYSTEM.get(x["id"], x.get("name", x["id"])) for x in found.get("labels", [])}
         return self._labels
 
-    def url(self, thread: str) -> str:
-        return f"https://mail.google.com/mail/u/0/#all/{thread}"
-
     async def _message(self, m: dict[str, Any]) -> Message:
-        payload = m.get("payload") or {}
-        headers = {h["name"].lower(): h.get("value", "") for h in payload.get("headers", [])}
-        names = await self.label_names()
-        labels = m.get("labelIds") or []
-        text, html, attachments = _walk(payload)
-        return Message(
-            id=f"gmail:{m['id']}",
-            thread=m.get("threadId", m["id"]),
-            subject=headers.get("subject", ""),
-            sender=(_people(headers.get("from", "")) or [headers.get("from", "")])[0],
-            to=_people(headers.get("to", "")),
-            cc=_people(headers.get("cc", "")),
-            bcc=_people(headers.get("bcc", "")),
-            date=_iso(m.get("internalDate")),
-            snippet=_unescape(m.get("snippet", "")),
-            unread="UNREAD" in labels,
-            importance="high" if "IMPORTANT" in labels else "normal",
-            labels=[names.get(x, x) for x in labels if x not in HIDDEN and x not in ("UNREAD", "IMPORTANT")],
-            url=self.url(m.get("threadId", m["id"])),
-            html=html,
-            text=text,
-            attachments=attachments,
-            has_attachments=bool(attachments),
-            message_id=headers.get("message-id", ""),
-            references=headers.get("references", "").split(),
-            reply_to=_people(headers.get("reply-to", "")),
-            draft="DRAFT" in labels,
-        )
+        return message_of(m, await self.label_names())
 
     async def _get(self, native: str, fmt: str = "metadata") -> dict[str, Any]:
         options: dict[str, Any] = {"userId": "me", "id": native, "format": fmt}
@@ -191,27 +138,6 @@ class Gmail:
         email = str(profile.get("emailAddress", ""))
         return email.split("@")[0], email
 
-    def _q(self, query: Query) -> str:
-        terms = [quoted(w) for w in query.words]
-        if query.loose and len(terms) > 1:
-            terms = ["{" + " ".join(terms) + "}"]
-        for operator, value in (("from", query.sender), ("to", query.to), ("subject", query.subject)):
-            if value.strip():
-                terms.append(f"{operator}:{quoted(value)}")
-        if query.since:
-            terms.append(f"after:{int(query.since.timestamp())}")
-        if query.until:
-            terms.append(f"before:{int(query.until.timestamp())}")
-        if query.has_attachment:
-            terms.append("has:attachment")
-        if query.unread is not None:
-            terms.append("is:unread" if query.unread else "is:read")
-        if query.importance == "high":
-            terms.append("is:important")
-        elif query.importance in ("normal", "low"):
-            terms.append("-is:important")
-        return " ".join(terms)
-
     async def _ids(self, q: str, limit: int, labels: list[str] | None = None) -> list[str]:
         ids: list[str] = []
         page = ""
@@ -237,9 +163,9 @@ class Gmail:
         labels = [query.folder] if query.folder else None
         if query.folder in ("SPAM", "TRASH"):
             labels = None
-            query_text = f"in:{query.folder.lower()} " + self._q(query)
+            query_text = f"in:{query.folder.lower()} " + search_query(query)
         else:
-            query_text = self._q(query)
+            query_text = search_query(query)
         return await self._many(await self._ids(query_text.strip(), query.limit, labels))
 
     async def message(self, native: str) -> Message:
@@ -253,11 +179,11 @@ class Gmail:
             found = await self._run(self.users.threads().get(userId="me", id=thread_id, format="full"))
         messages = [await self._message(m) for m in found.get("messages", [])]
         messages.sort(key=lambda m: m.date)
-        return Thread(messages[-1].id, messages[0].subject, self.url(found["id"]), messages)
+        return Thread(messages[-1].id, messages[0].subject, thread_url(found["id"]), messages)
 
     async def attachment(self, native: str, attachment: str) -> bytes:
         found = await self._run(self.users.messages().attachments().get(userId="me", messageId=native, id=attachment))
-        return _decode(found.get("data", ""))
+        return decode(found.get("data", ""))
 
     async def folders(self, mailbox: str = "") -> list[Folder]:
         names = await self.label_names()
@@ -389,56 +315,3 @@ class Gmail:
 
     async def recent(self, limit: int) -> list[Message]:
         return await self._many(await self._ids("", limit, ["INBOX"]))
-
-
-def _walk(part: dict[str, Any]) -> tuple[str, str | None, list[AttachmentRef]]:
-    """(text, html, attachments) of a MessagePart tree: the first text/plain and text/html bodies, and the files."""
-    text, html, files = "", None, []
-    stack = [part]
-    while stack:
-        node = stack.pop(0)
-        mime, body = node.get("mimeType", ""), node.get("body") or {}
-        if node.get("filename") and body.get("attachmentId"):
-            files.append(AttachmentRef(body["attachmentId"], node["filename"], mime, body.get("size")))
-        elif mime == "text/plain" and body.get("data") and not text:
-            text = _decode(body["data"]).decode("utf-8", "replace")
-        elif mime == "text/html" and body.get("data") and html is None:
-            html = _decode(body["data"]).decode("utf-8", "replace")
-        stack += node.get("parts") or []
-    return text, html, files
-
-
-def _iso(internal_ms: object) -> str:
-    from shared.dates import parse_timestamp
-
-    try:
-        moment = parse_timestamp(int(str(internal_ms)))
-    except ValueError:
-        return ""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
-
-
-def _unescape(snippet: str) -> str:
-    import html
-
-    return html.unescape(snippet)
-
-
-def label_id(folders: list[Folder], said: str) -> str:
-    """The label id of a folder or label name a person says (Inbox, Sent, "Clients/Acme")."""
-    wanted = said.strip().lower().strip("/")
-    aliases = {
-        "sent items": "sent",
-        "envoyés": "sent",
-        "corbeille": "trash",
-        "brouillons": "drafts",
-        "boîte de réception": "inbox",
-        "deleted items": "trash",
-        "junk": "spam",
-        "courrier indésirable": "spam",
-    }
-    wanted = aliases.get(wanted, wanted)
-    for f in folders:
-        if f.name.lower() == wanted or f.id.lower() == wanted:
-            return f.id
-    raise InvalidInput(f'No Gmail label or folder named "{said[:60]}".', candidates=[f.name for f in folders][:10])
