@@ -265,7 +265,8 @@ def _client(request: Request, form: dict) -> str:
 def _delegated_answer(store: TokenStore, request: Request, assertion: str) -> dict:
     """Domain-wide delegation: Google's answer carries neither a refresh token nor the scope."""
     own = str(request.base_url).rstrip("/") + "/token"
-    access = store.delegated_token(assertion, (own, "https://oauth2.googleapis.com/token"))
+    # google-auth always sends Google's own token URL as the audience; a hand-made assertion may name ours.
+    access = store.delegated_token(assertion, ("https://oauth2.googleapis.com/token", own))
     return {"access_token": access.token, "expires_in": store.access_token_lifetime, "token_type": "Bearer"}
 
 
