@@ -1,7 +1,8 @@
-"""Enterprise mode of the storage server over real HTTP: the company's IdP signs people in (AUTH_MODE=external) and
-the server acts upstream for each of them WITHOUT a per-person login: Google Drive through a service account with
-domain-wide delegation (the Google sandbox's /token takes its signed assertion), OneDrive through on-behalf-of (the
-Entra sandbox, which is also the IdP there: its token for our API is the bearer token and the OBO assertion).
+"""Enterprise mode of the storage and mail servers over real HTTP: the company's IdP signs people in
+(AUTH_MODE=external) and the server acts upstream for each of them WITHOUT a per-person login: Google Drive and
+Gmail through a service account with domain-wide delegation (the Google sandbox's /token takes its signed
+assertion), OneDrive and Outlook through on-behalf-of (the Entra sandbox, which is also the IdP there: its token
+for our API is the bearer token and the OBO assertion).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from connectors.storage.connector import connector
+from connectors.mail.connector import connector as mail
+from connectors.storage.connector import connector as storage
 from sandbox.google.testing import GoogleUnderTest, running_google
 from sandbox.microsoft.testing import TenantUnderTest, running_tenant
 from sandbox.microsoft.users import CONNECTOR_APP, TENANT_ID
@@ -45,65 +47,80 @@ class Deployment:
 
 
 @contextmanager
-def serving(settings: dict[str, str]) -> Iterator[str]:
-    """The storage server started as `connectors serve storage` starts it with `settings`; yields its /mcp URL."""
+def serving(settings: dict[str, str], served: Any = storage) -> Iterator[str]:
+    """A server started as `connectors serve <name>` starts it with `settings`; yields its /mcp URL."""
     with pytest.MonkeyPatch.context() as env:
         port = free_port()
         public = f"http://127.0.0.1:{port}"
         for name, value in {**settings, "AUTH_PUBLIC_URL": public, "AUTH_MODE": "external"}.items():
             env.setenv(name, value)
-        for name in ("STORAGE_GOOGLE_TOKEN", "STORAGE_GRAPH_TOKEN", "VAULT_KEYS", "AUTH_GOOGLE_CLIENT_ID"):
+        for prefix in ("STORAGE", "MAIL"):
+            env.delenv(f"{prefix}_GOOGLE_TOKEN", raising=False)
+            env.delenv(f"{prefix}_GRAPH_TOKEN", raising=False)
+        for name in ("VAULT_KEYS", "AUTH_GOOGLE_CLIENT_ID", "AUTH_GOOGLE_CLIENT_SECRET"):
             env.delenv(name, raising=False)
-        served = cli._served(connector, load_settings(connector.settings, rate_limit_per_second=1000), port)
+        app = cli._served(served, load_settings(served.settings, rate_limit_per_second=1000), port).app
         env.undo()  # everything is read by now (the JWKS client too): nothing started later inherits it
-        with serve_in_thread(served.app, port=port):
+        with serve_in_thread(app, port=port):
             yield f"{public}/mcp"
 
 
 @pytest.fixture(scope="module")
-def drive(tmp_path_factory) -> Iterator[Deployment]:
-    """Google Drive only, trusting a company IdP whose tokens carry the person's e-mail address."""
+def google_idp(tmp_path_factory) -> Iterator[tuple[GoogleUnderTest, dict[str, str]]]:
+    """The Google sandbox, and a company IdP whose tokens carry the person's e-mail address (its JWKS served)."""
     idp = Starlette(routes=[Route("/jwks", lambda request: JSONResponse(KeySet([KEY]).as_dict(private=False)))])
     with running_google() as google, serve_in_thread(idp) as idp_url:
         key_file = google.service_account_file(tmp_path_factory.mktemp("keys"))
-        settings = {
-            "STORAGE_PROVIDERS": "google-drive",
-            "STORAGE_GOOGLE_ROOT_URL": google.url,
-            "AUTH_EXTERNAL_ISSUER": IDP,
-            "AUTH_EXTERNAL_JWKS_URL": f"{idp_url}/jwks",
-            "AUTH_GOOGLE_SERVICE_ACCOUNT_FILE": str(key_file),
-            "AUTH_GOOGLE_BASE_URL": google.url,
-        }
-        with serving(settings) as mcp:
-            yield Deployment(mcp, google=google)
+        yield (
+            google,
+            {
+                "AUTH_EXTERNAL_ISSUER": IDP,
+                "AUTH_EXTERNAL_JWKS_URL": f"{idp_url}/jwks",
+                "AUTH_GOOGLE_SERVICE_ACCOUNT_FILE": str(key_file),
+                "AUTH_GOOGLE_BASE_URL": google.url,
+            },
+        )
 
 
 @pytest.fixture(scope="module")
-def onedrive() -> Iterator[Deployment]:
-    """OneDrive only, trusting Entra itself as the company IdP: its token for our API is exchanged on-behalf-of."""
+def entra() -> Iterator[tuple[TenantUnderTest, dict[str, str]]]:
+    """The Entra sandbox as the company IdP: its token for our API is the bearer token, exchanged on-behalf-of."""
     with running_tenant() as tenant:
-        settings = {
-            "STORAGE_PROVIDERS": "onedrive",
-            "STORAGE_GRAPH_URL": tenant.graph_url,
-            "STORAGE_GRAPH_CA_FILE": tenant.ca,
-            "AUTH_EXTERNAL_ISSUER": f"{tenant.url}/{TENANT_ID}/v2.0",
-            "AUTH_EXTERNAL_JWKS_URL": f"{tenant.url}/{TENANT_ID}/discovery/v2.0/keys",
-            "AUTH_EXTERNAL_AUDIENCE": CONNECTOR_APP.client_id,  # Entra's v2 tokens name the app, not our URL
-            "SSL_CERT_FILE": tenant.ca,  # the JWKS is served over HTTPS with the sandbox's own CA
-            "AUTH_MICROSOFT_OBO": "true",
-            "AUTH_MICROSOFT_CLIENT_ID": CONNECTOR_APP.client_id,
-            "AUTH_MICROSOFT_CLIENT_SECRET": CONNECTOR_APP.secret,
-            "AUTH_MICROSOFT_TENANT": TENANT_ID,
-            "AUTH_MICROSOFT_LOGIN_URL": tenant.url,
-            "AUTH_MICROSOFT_CA_FILE": tenant.ca,
-        }
-        with serving(settings) as mcp:
-            yield Deployment(mcp, tenant=tenant)
+        yield (
+            tenant,
+            {
+                "AUTH_EXTERNAL_ISSUER": f"{tenant.url}/{TENANT_ID}/v2.0",
+                "AUTH_EXTERNAL_JWKS_URL": f"{tenant.url}/{TENANT_ID}/discovery/v2.0/keys",
+                "AUTH_EXTERNAL_AUDIENCE": CONNECTOR_APP.client_id,  # Entra's v2 tokens name the app, not our URL
+                "SSL_CERT_FILE": tenant.ca,  # the JWKS is served over HTTPS with the sandbox's own CA
+                "AUTH_MICROSOFT_OBO": "true",
+                "AUTH_MICROSOFT_CLIENT_ID": CONNECTOR_APP.client_id,
+                "AUTH_MICROSOFT_CLIENT_SECRET": CONNECTOR_APP.secret,
+                "AUTH_MICROSOFT_TENANT": TENANT_ID,
+                "AUTH_MICROSOFT_LOGIN_URL": tenant.url,
+                "AUTH_MICROSOFT_CA_FILE": tenant.ca,
+            },
+        )
 
 
-def idp_token(mcp: str, subject: str, **claims: Any) -> str:
+@pytest.fixture(scope="module")
+def drive(google_idp) -> Iterator[Deployment]:
+    google, auth = google_idp
+    with serving({"STORAGE_PROVIDERS": "google-drive", "STORAGE_GOOGLE_ROOT_URL": google.url, **auth}) as mcp:
+        yield Deployment(mcp, google=google)
+
+
+@pytest.fixture(scope="module")
+def onedrive(entra) -> Iterator[Deployment]:
+    tenant, auth = entra
+    graph = {"STORAGE_GRAPH_URL": tenant.graph_url, "STORAGE_GRAPH_CA_FILE": tenant.ca}
+    with serving({"STORAGE_PROVIDERS": "onedrive", **graph, **auth}) as mcp:
+        yield Deployment(mcp, tenant=tenant)
+
+
+def idp_token(mcp: str, subject: str, scope: str = "storage.read", **claims: Any) -> str:
     now = int(time.time())
-    body = {"iss": IDP, "sub": subject, "aud": mcp, "scope": "storage.read", "iat": now, "exp": now + 600, **claims}
+    body = {"iss": IDP, "sub": subject, "aud": mcp, "scope": scope, "iat": now, "exp": now + 600, **claims}
     return jwt.encode({"alg": "ES256", "kid": KEY.kid, "typ": "JWT"}, body, KEY, algorithms=["ES256"])
 
 
@@ -240,3 +257,32 @@ def test_the_key_file_must_be_a_service_account_key(tmp_path: Path, monkeypatch)
     }
     with pytest.raises(ConfigError, match="not a service account key"), serving(settings):
         pass
+
+
+@pytest.fixture(scope="module")
+def gmail(google_idp) -> Iterator[Deployment]:
+    google, auth = google_idp
+    with serving({"MAIL_PROVIDERS": "gmail", "MAIL_GOOGLE_ROOT_URL": google.url, **auth}, mail) as mcp:
+        yield Deployment(mcp, google=google)
+
+
+@pytest.fixture(scope="module")
+def outlook(entra) -> Iterator[Deployment]:
+    tenant, auth = entra
+    graph = {"MAIL_GRAPH_URL": tenant.graph_url, "MAIL_GRAPH_CA_FILE": tenant.ca}
+    with serving({"MAIL_PROVIDERS": "outlook", **graph, **auth}, mail) as mcp:
+        yield Deployment(mcp, tenant=tenant)
+
+
+async def test_mail_search_returns_the_callers_own_mail_by_delegation_and_on_behalf_of_them(gmail, outlook):
+    assert outlook.tenant is not None
+    alice = idp_token(gmail.mcp, "corp-alice", "mail.read", email="alice@example.com")
+    bob = idp_token(gmail.mcp, "corp-bob", "mail.read", email="bob@example.com")
+    assert "entretien annuel" in (await titles(gmail.mcp, bob, "entretien annuel")).lower()
+    assert "entretien annuel" not in (await titles(gmail.mcp, alice, "entretien annuel")).lower()
+    assert await titles(gmail.mcp, alice, "Acme contract")
+    alice = outlook.tenant.api_token("alice@contoso.example", ["mail.read"])
+    bob = outlook.tenant.api_token("bob@contoso.example", ["mail.read"])
+    assert "Expense report October" in await titles(outlook.mcp, bob, "Expense report October")
+    assert "Expense report October" not in await titles(outlook.mcp, alice, "Expense report October")
+    assert await titles(outlook.mcp, alice, "Acme contract")
