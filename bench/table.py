@@ -1,7 +1,8 @@
-"""Benchmark of the Jira and Confluence MCP servers against the Atlassian sandbox.
+"""Benchmark of the Jira, Confluence and storage MCP servers against their sandboxes.
 
     python -m bench.table                 # print one set of tables per server (a few minutes)
     python -m bench.table --write-docs    # also write them to docs/benchmarks.md
+    python -m bench.table --only storage  # one server's rows (not for --write-docs: the page holds them all)
 
 What runs: `connectors sandbox`, `connectors serve jira` and `connectors serve confluence` as
 subprocesses on free loopback ports (so the client load in this process does not share a GIL with
@@ -16,7 +17,9 @@ Measured, for each server:
 - at concurrency 32 with 50 ms sandbox latency: calls/s, latency, server CPU ms per call and upstream
   requests per call, with distinct keys and queries; one extra row repeats one query ("identical
   calls, coalesced");
-- the floor: a bare `mcp` server with one trivial tool (`bench/floor.py`).
+- the floor: a bare `mcp` server with one trivial tool (`bench/floor.py`);
+- storage (Google Drive and OneDrive sandboxes): reading a 50-page PDF and a ~5 MB spreadsheet, and calls/s at
+  concurrency 32 with 50 ms sandbox latency (`bench/storage.py`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from .floor import measure_floor
 from .load import LoadResult, MakeCall, run_load
 from .procs import REPO, Proc
 from .servers import metric_total, start_sandbox, start_server, unthrottled_env
+from .storage import run_storage
 from .table_measure import LATENCY_PLANS, LOAD_PLANS, SIZE_PLANS, measure_emulator, measure_sizes, replay_emulator
 from .table_render import DOC_HEAD, DOC_TAIL, render
 
@@ -46,6 +50,7 @@ WAITS = "connector_rate_limit_waits_total"
 UVLOOP_CLI = [sys.executable, "-m", "bench.uvloop_launcher"]
 # Which LOAD_PLANS (by index: distinct gets, distinct searches, identical searches) each server variant runs.
 RUNS = {"default settings": (0,), "throttles off": (0, 1, 2), "throttles off, uvloop": (0, 1)}
+SERVERS = ("jira", "confluence", "storage")
 
 
 async def _load(server: Proc, sandbox: Proc, make: MakeCall, **kwargs: Any) -> tuple[LoadResult, float]:
@@ -99,8 +104,15 @@ async def run_server(args: argparse.Namespace, name: str, sandbox: Proc, servers
     return report
 
 
-async def run_all(args: argparse.Namespace, sandbox: Proc, servers: dict[str, dict[str, Proc]]) -> dict[str, Any]:
-    return {name: await run_server(args, name, sandbox, procs) for name, procs in servers.items()}
+async def run_all(
+    args: argparse.Namespace, sandbox: Proc | None, servers: dict[str, dict[str, Proc]], logdir: Path, stack: ExitStack
+) -> dict[str, Any]:
+    reports: dict[str, Any] = {}
+    if sandbox is not None:
+        reports = {name: await run_server(args, name, sandbox, procs) for name, procs in servers.items()}
+    if "storage" in args.only:
+        reports["storage"] = await run_storage(args, logdir, stack)
+    return reports
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,16 +124,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-calls", type=int, default=1000, help="max calls per throughput run")
     parser.add_argument("--skip-floor", action="store_true", help="do not measure the bare mcp server")
     parser.add_argument("--write-docs", action="store_true", help=f"write the tables to {DOCS.relative_to(REPO)}")
+    parser.add_argument(
+        "--only", default=",".join(SERVERS), help=f"comma-separated servers to measure (default: {','.join(SERVERS)})"
+    )
+    parser.add_argument("--storage-copies", type=int, default=5, help="copies of each big file read cold (storage)")
+    parser.add_argument("--storage-xlsx-mb", type=float, default=5.0, help="size of the storage rows' spreadsheet")
     args = parser.parse_args(argv)
+    args.only = [name.strip() for name in args.only.split(",") if name.strip()]
+    if set(args.only) - set(SERVERS) or not args.only:
+        parser.error(f"--only takes {', '.join(SERVERS)}")
+    if args.write_docs and set(args.only) != set(SERVERS):
+        parser.error("--write-docs writes the whole page: run every server (leave --only out)")
 
     facts = machine_facts()
     started = time.monotonic()
     with ExitStack() as stack:
         logdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
-        sandbox = start_sandbox(logdir)
-        stack.callback(sandbox.stop)
+        atlassian = [name for name in ("jira", "confluence") if name in args.only]
+        sandbox = start_sandbox(logdir) if atlassian else None
+        if sandbox is not None:
+            stack.callback(sandbox.stop)
         servers: dict[str, dict[str, Proc]] = {}
-        for name in ("jira", "confluence"):
+        for name in atlassian:
             variants: list[tuple[str, dict[str, str], list[str] | None]] = [
                 ("default settings", {}, None),
                 ("throttles off", unthrottled_env(name), None),
@@ -130,10 +154,11 @@ def main(argv: list[str] | None = None) -> int:
                 variants.append(("throttles off, uvloop", unthrottled_env(name), UVLOOP_CLI))
             servers[name] = {}
             for setting, env, cli in variants:
+                assert sandbox is not None
                 proc = start_server(name, sandbox.url, logdir, name=f"{name} {setting}", cli=cli, env=env)
                 stack.callback(proc.stop)
                 servers[name][setting] = proc
-        reports = anyio.run(run_all, args, sandbox, servers)
+        reports = anyio.run(run_all, args, sandbox, servers, logdir, stack)
     floor = None
     if not args.skip_floor:
         with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:

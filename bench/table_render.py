@@ -180,9 +180,15 @@ def render(facts: dict[str, str], reports: dict[str, Any], floor: dict[str, dict
         ("jira", "Jira", "JIRA", render_jira),
         ("confluence", "Confluence", "CONFLUENCE", render_confluence),
     ):
+        if name not in reports:  # `--only` another server
+            continue
         report = reports[name]
         lines += [f"## {title}", "", *sizes(report), "", *latency_table(report, prefix), ""]
         lines += [*throughput_table(report), ""]
+    if "storage" in reports:
+        from .storage_render import render_storage
+
+        lines += render_storage(reports["storage"])
     if floor:
         lines += ["## The floor: a bare `mcp` server with one trivial tool", "", *render_floor(floor), ""]
     lines.append(
