@@ -10,6 +10,7 @@ so the person can judge; the body itself is then shown as a quotation (`views.qu
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -66,7 +67,8 @@ TAGS = {
 INJECTION = re.compile(
     r"ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|prompts?)|disregard (all |the )?"
     r"(previous|prior|above) |you are now |system\s*:|as an ai|assistant\s*:|forward (the|this|my|your) inbox"
-    r"|ignorez (toutes )?les instructions|oubliez (toutes )?les instructions",
+    r"|ignorez (toutes )?les instructions|oubliez (toutes )?les instructions|(ai |an )?assistants? reading this"
+    r"|note to (the )?(ai|assistant)",
     re.IGNORECASE,
 )
 URLISH = re.compile(r"^(https?://)?([a-z0-9\u00a1-\uffff-]+\.)+[a-z\u00a1-\uffff]{2,}(/\S*)?$", re.IGNORECASE)
@@ -206,10 +208,25 @@ def text_warnings(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def sender_warnings(sender: str) -> list[str]:
+LOOK_ALIKE = str.maketrans({"0": "o", "1": "l", "3": "e", "5": "s", "\u043e": "o", "\u0430": "a", "\u0435": "e"})
+
+
+def imitates(domain: str, own: str) -> bool:
+    """Whether `domain` is not `own` but reads like it (c0ntoso.example, contoso-example.com, rn for m)."""
+    if not own or domain == own or domain.endswith("." + own):
+        return False
+    plain = domain.translate(LOOK_ALIKE).replace("rn", "m").replace("-", ".")
+    return plain == own.replace("-", ".") or difflib.SequenceMatcher(None, plain, own).ratio() >= 0.85
+
+
+def sender_warnings(sender: str, own_domain: str = "") -> list[str]:
     address = sender.rpartition("<")[2].rstrip(">").strip() or sender
-    why = suspicious_host(address.rpartition("@")[2].lower())
-    return [f"the sender's domain is suspicious: {why}"] if why else []
+    domain = address.rpartition("@")[2].lower()
+    why = suspicious_host(domain)
+    found = [f"the sender's domain is suspicious: {why}"] if why else []
+    if imitates(domain, own_domain.lower()):
+        found.append(f"the sender's domain {domain} imitates your organisation's ({own_domain})")
+    return found
 
 
 def clean_text(text: str) -> tuple[str, int]:
@@ -236,9 +253,9 @@ def html_to_markdown(html: str) -> tuple[str, list[str], str]:
     return markdown, warnings, " ".join(visible.hidden_text)
 
 
-def body(html: str | None, text: str, sender: str = "") -> Body:
+def body(html: str | None, text: str, sender: str = "", own_domain: str = "") -> Body:
     """A message body as markdown plus what a careful reader should know about it."""
-    warnings, hidden = sender_warnings(sender), ""
+    warnings, hidden = sender_warnings(sender, own_domain), ""
     if html and html.strip():
         markdown, found, hidden = html_to_markdown(html)
         warnings += found

@@ -60,9 +60,9 @@ def quoted(markdown: str) -> str:
     return "\n".join("> " + line if line.strip() else ">" for line in markdown.split("\n"))
 
 
-def message_block(m: Message, tz: str, *, fold_history: bool = True) -> tuple[str, list[str]]:
+def message_block(m: Message, tz: str, own_domain: str = "", *, fold_history: bool = True) -> tuple[str, list[str]]:
     """One message: who, when, to whom, the warnings, then the body as a quotation. Returns (markdown, warnings)."""
-    content = untrusted.body(m.html, m.text, m.sender)
+    content = untrusted.body(m.html, m.text, m.sender, own_domain)
     text, folded, trimmed = untrusted.fold(content.markdown) if fold_history else (content.markdown, 0, False)
     notes = []
     if folded:
@@ -89,11 +89,13 @@ def _summary_line(m: Message, tz: str) -> str:
     return f"- {local(m.date, tz)} {untrusted.clean_text(name_of(m.sender))[0]} (`{m.id}`): > {snippet}"
 
 
-def thread_markdown(thread: Thread, tz: str, budget: int = DEFAULT_BUDGET) -> tuple[str, list[str]]:
+def thread_markdown(
+    thread: Thread, tz: str, own_domain: str = "", budget: int = DEFAULT_BUDGET
+) -> tuple[str, list[str]]:
     """The thread oldest first; when it is too long, the oldest messages shrink to one line each (newest kept)."""
     blocks, warnings = [], []
     for m in thread.messages:
-        block, found = message_block(m, tz)
+        block, found = message_block(m, tz, own_domain)
         blocks.append(block)
         warnings += found
     subject = untrusted.clean_text(thread.subject)[0] or "(no subject)"

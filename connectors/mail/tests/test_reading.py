@@ -39,6 +39,18 @@ async def test_prompt_injection_mails_come_back_as_marked_data_and_nothing_acts_
     assert [r for r in upstream if r["method"] != "GET" and r["path"] != "/batch"] == []  # batches of reads only
 
 
+async def test_a_phishing_mail_to_bob_names_the_imitated_domain_and_the_look_alike_link(mail: Mailbox):
+    async with mail.connect("bob") as bob:
+        _, found = await call(bob, "search", query="password expires mailbox full")
+        text, _ = await call(bob, "mail_get_thread", id=found["results"][0]["id"])
+    if mail.name == "outlook":  # it-support@c0ntoso.example, a link to login.micrоsoftonline.example (Cyrillic о)
+        assert "c0ntoso.example imitates your organisation's (contoso.example)" in text
+        assert "look-alike (non-Latin) letters" in text
+    else:  # no-reply@accounts.google.com.evil.example
+        assert "looks like accounts.google.com but belongs to evil.example" in text
+        assert "addressed to an AI assistant" in text
+
+
 async def test_a_newsletter_loads_no_remote_image_and_shows_no_hidden_preheader(mail: Mailbox):
     async with mail.connect() as client:
         _, found = await call(client, "mail_search_messages", words="Tech Weekly")

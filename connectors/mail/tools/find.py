@@ -82,7 +82,8 @@ async def search(rt: MailRuntime, query: Annotated[str, Field(description="Words
 async def fetch(rt: MailRuntime, id: Annotated[str, Field(description="Message id from search")]) -> FetchOutput:
     provider, native = rt.client.owner_of(id)
     thread = await provider.thread(native)
-    text, warnings = thread_markdown(thread, rt.settings.timezone)
+    own = (await rt.lookups.me(provider))[1].rpartition("@")[2]
+    text, warnings = thread_markdown(thread, rt.settings.timezone, own)
     newest = thread.messages[-1]
     metadata = {
         "provider": provider.label,

@@ -44,7 +44,8 @@ class FolderList(BaseModel):
 async def get_thread(rt: MailRuntime, id: Annotated[str, Field(description="A message id")]) -> Reply:
     provider, native = rt.client.owner_of(id)
     thread = await provider.thread(native)
-    text, warnings = thread_markdown(thread, rt.settings.timezone)
+    own = (await rt.lookups.me(provider))[1].rpartition("@")[2]
+    text, warnings = thread_markdown(thread, rt.settings.timezone, own)
     text += "\n\nReply with mail_reply and a message id; read an attachment with mail_get_attachment."
     data = ThreadView(url=thread.url, ids=[m.id for m in thread.messages], warnings=warnings)
     return Reply(text, data)
