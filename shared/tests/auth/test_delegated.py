@@ -236,3 +236,17 @@ def test_delegation_is_configured_for_every_upstream_or_for_none(tmp_path, monke
     monkeypatch.delenv("AUTH_MICROSOFT_CLIENT_ID", raising=False)
     with pytest.raises(ConfigError, match="AUTH_MICROSOFT_CLIENT_ID"):
         delegated_for(both, connector_settings=object())
+
+
+async def test_one_credential_holds_a_token_for_each_of_the_connectors_keys(google):
+    delegation = GoogleDelegation(key_info(), token_uri=f"{google.url}/token")
+    tokens = DelegatedTokenSet(
+        {"google-drive": delegation, "gmail": delegation},
+        SCOPES,
+        system="storage",
+        person=lambda caller: person(caller.subject, email="alice@corp.example"),
+    )
+    credential = await tokens.for_caller(ALICE)
+    assert set(json.loads(credential.secret.get_secret_value())) == {"google-drive", "gmail"}
+    assert credential.identity == "google:alice@corp.example" and "ya29" not in repr(credential)
+    assert len(google.grants) == 1  # the same person and scopes at the same upstream: one token serves both keys
