@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +32,8 @@ SELECT = (
 )
 IMMUTABLE = {"Prefer": 'IdType="ImmutableId"'}
 SYNCED = ("inbox", "sentitems")  # the folders mail_get_changes follows (Graph's delta is per folder)
+SYNC_DAYS = 30  # changes are followed for mail received in the last 30 days (the first round lists them)
+DELTA = {"Prefer": 'IdType="ImmutableId", odata.maxpagesize=200'}
 
 
 def _detail(response: httpx.Response) -> str:
@@ -301,13 +303,13 @@ class Outlook:
                 await self._call("PATCH", at, json={"categories": list(dict.fromkeys(wanted))})
 
     async def start_changes(self) -> str:
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        since = (datetime.now(UTC) - timedelta(days=SYNC_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
         links: dict[str, str] = {}
         for folder in SYNCED:
-            params = {"$select": SELECT, "$filter": f"receivedDateTime ge {now}"}
-            page = await self._call("GET", f"/me/mailFolders/{folder}/messages/delta", params=params)
+            params = {"$select": SELECT, "$filter": f"receivedDateTime ge {since}"}  # the select stays in the links
+            page = await self._call("GET", f"/me/mailFolders/{folder}/messages/delta", params=params, headers=DELTA)
             while "@odata.deltaLink" not in page:
-                page = await self._call("GET", page["@odata.nextLink"])
+                page = await self._call("GET", page["@odata.nextLink"], headers=DELTA)
             links[folder] = page["@odata.deltaLink"]
         return json.dumps(links)
 
@@ -319,7 +321,7 @@ class Outlook:
         more = False
         for folder, link in links.items():
             while True:
-                answer = await self._send("GET", link)
+                answer = await self._send("GET", link, headers=DELTA)
                 if answer.status_code == 410:
                     raise CursorExpired("The saved Outlook change position has expired.")
                 page = checked_json(LABEL, answer, _detail)

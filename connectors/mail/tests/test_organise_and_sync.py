@@ -48,12 +48,16 @@ async def test_changes_first_list_then_report_exactly_what_happened(mail: Mailbo
     async with mail.connect() as client:
         first, start = await call(client, "mail_get_changes")
         _, quiet = await call(client, "mail_get_changes")
+        claire = await _newest_from_claire(client)  # received before the first sync
+        await call(client, "mail_update_messages", ids=[claire], action="read")
+        _, read = await call(client, "mail_get_changes")
         mail.deliver("Dana Lee <dana.lee@partner.org>", "Kickoff agenda", "Here is the agenda.")
         _, arrived = await call(client, "mail_get_changes")
         await call(client, "mail_update_messages", ids=arrived["ids"], action="trash")
         _, gone = await call(client, "mail_get_changes")
     assert start["restarted"] == [mail.name] and "first sync" in first
     assert quiet["ids"] == [] and quiet["removed"] == []
+    assert read["ids"] == [claire]
     assert len(arrived["ids"]) == 1 and arrived["restarted"] == []
     assert arrived["ids"][0] in gone["removed"] or arrived["ids"][0] in gone["ids"]
 
