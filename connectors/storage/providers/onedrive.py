@@ -16,13 +16,13 @@ from urllib.parse import quote
 import httpx
 
 from shared.circuit import CircuitBreaker
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict, InvalidInput, UncertainWrite
 from shared.http import RetryPolicy
 from shared.httpx_policy import REPLAYABLE, checked_json, policy_client
 from shared.ratelimit import EndpointBuckets
 
 from .base import Changes, CursorExpired, Download, Entry, Query, Sharing
-from .onedrive_upload import upload_in_session
+from .onedrive_upload import already_written, upload_in_session
 
 LABEL = "OneDrive"
 MAX_SIMPLE_UPLOAD = 4 * 1024 * 1024
@@ -182,7 +182,7 @@ class OneDrive:
         if len(data) > MAX_SIMPLE_UPLOAD:  # Graph's simple upload stops at 4 MB: a session, in ranges
             return self.entry(await upload_in_session(self.http, self._call, _detail, where, name, data))
         params = {"@microsoft.graph.conflictBehavior": "fail"}
-        try:  # creating: a replay could only answer "already exists", so a lost answer is reported, not retried
+        try:  # creating: a replay could only answer "already exists", so a lost answer is looked up, not replayed
             made = await self._call(
                 "PUT",
                 f"{where}/content",
@@ -193,6 +193,11 @@ class OneDrive:
             )
         except Conflict:
             raise InvalidInput(f'A file named "{name}" already exists in that folder: choose another name.') from None
+        except UncertainWrite:
+            found = await already_written(self.http, self._call, where, data)
+            if found is None:
+                raise
+            made = found
         return self.entry(made)
 
     async def create_folder(self, name: str, parent: str) -> Entry:

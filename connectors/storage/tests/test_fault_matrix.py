@@ -118,6 +118,19 @@ async def test_drive_throttling_answered_as_403_user_rate_limit_is_waited_out(go
     assert 403 in [r["status"] for r in google.control.requests()]
 
 
+@pytest.mark.parametrize("answer", [403, 429], ids=["403-userRateLimitExceeded", "429-RESOURCE_EXHAUSTED"])
+async def test_drives_own_throttling_answers_are_waited_out(google: GoogleUnderTest, answer: int):
+    google.control._call("POST", "google/quota", {"answer": answer})
+    google.control.clear_requests()
+    google.control.fault(kind="rate_limit", method="GET", path="^/drive/v3/files$", retry_after=1)
+    try:
+        assert signed(await search_acme(google_settings(google.url)))
+    finally:
+        google.control._call("POST", "google/quota", {"answer": 403})
+    statuses = [r["status"] for r in google.control.requests() if r["path"] == "/drive/v3/files"]
+    assert statuses[0] == answer and statuses[-1] == 200
+
+
 async def test_a_malformed_body_is_a_plain_message(site: Site):
     site.control.fault(kind="malformed", method="GET", path=site.search_path, times=5)
     message = await search_fails(site.settings())

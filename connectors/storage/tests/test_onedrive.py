@@ -109,16 +109,26 @@ async def test_a_folder_is_named_never_asked_for_as_an_id(as_graph: Connect):
     assert 'No folder named "Contrcts"' in message
 
 
-async def test_an_upload_whose_answer_is_lost_is_not_repeated_when_retried_with_its_key(as_graph, tenant):
+async def test_an_upload_whose_answer_is_lost_is_found_at_its_path_and_never_repeated(as_graph, tenant):
     tenant.control.clear_requests()
     tenant.control.fault(kind="reset", method="PUT", path="/content$", after_write=True)
     async with as_graph() as client:
-        message = await fail(client, "storage_upload_file", name="Minutes.txt", content="Agreed.", idempotency_key="k")
+        _, made = await call(client, "storage_upload_file", name="Minutes.txt", content="Agreed.", idempotency_key="k")
         _, again = await call(client, "storage_upload_file", name="Minutes.txt", content="Agreed.", idempotency_key="k")
         taken = await fail(client, "storage_upload_file", name="Minutes.txt", content="Other.")
-    assert "may or may not have been applied" in message and again["reused"] is True
+    assert again["reused"] is True and again["id"] == made["id"]
     assert 'A file named "Minutes.txt" already exists' in taken
     assert sum(1 for r in tenant.control.requests() if r["method"] == "PUT") == 2  # the lost one, the refused one
+
+
+async def test_a_lost_answer_is_reported_when_the_file_at_that_path_is_not_ours(as_graph, tenant):
+    # The upload never arrives (refused before running, answer cut) while a file of that name holds other bytes:
+    # nothing says the write happened, so the person is told it may not have been applied.
+    async with as_graph() as client:
+        await call(client, "storage_upload_file", name="Agenda.txt", content="First version.")
+        tenant.control.fault(kind="reset", method="PUT", path="/content$")
+        message = await fail(client, "storage_upload_file", name="Agenda.txt", content="Second version.")
+    assert "may or may not have been applied" in message
 
 
 async def test_a_site_library_is_searched_by_its_name(as_graph: Connect):
