@@ -230,6 +230,10 @@ def _on_behalf_of(request: Request, app: ClientApp, form: dict[str, str], scopes
         return aad_error(
             "invalid_grant", 50013, "The assertion is an app-only token; on-behalf-of needs a user's token."
         )
+    if by_id(str(claims.get("oid", ""))) is None:  # Entra refuses a user who is not (or no longer) in the tenant
+        return aad_error(
+            "invalid_grant", 50034, "The user account does not exist in this directory: sign in with another account."
+        )
     return issue(request, app, claims.get("oid"), scopes, form=form)
 
 

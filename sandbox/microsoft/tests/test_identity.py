@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,7 +14,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from sandbox.microsoft.identity import api_resource
-from sandbox.microsoft.users import CLI_APP, CONNECTOR_APP, DAEMON_APP, FRONTEND_APP, TENANT_ID, ClientApp
+from sandbox.microsoft.users import ALICE, CLI_APP, CONNECTOR_APP, DAEMON_APP, FRONTEND_APP, TENANT_ID, ClientApp
 
 from .conftest import graph_client
 
@@ -171,6 +172,21 @@ def test_on_behalf_of_refuses_a_token_meant_for_another_app(base_url, ssl_contex
     graph_token = sign_in(base_url, ssl_context, msal_http, "alice@contoso.example", FILES)["access_token"]
     answer = msal_app(base_url, msal_http).acquire_token_on_behalf_of(graph_token, FILES)
     assert answer["error"] == "invalid_grant" and 50013 in answer["error_codes"]
+
+
+def test_on_behalf_of_refuses_a_user_who_is_not_in_the_directory(tenant, base_url, msal_http):
+    """A token the directory signed for someone since removed (an oid it does not know) gets no Graph token."""
+    gone = dataclasses.replace(ALICE, id="00000000-0000-0000-0000-00000000dead", mail="gone@contoso.example")
+    token, _ = tenant.app.state.tokens.access_token(
+        audience=CONNECTOR_APP.client_id,
+        app_id=FRONTEND_APP.client_id,
+        user=gone,
+        scp=["access_as_user"],
+        roles=[],
+        issuer_v2=f"{base_url}/{TENANT_ID}/v2.0",
+    )
+    answer = msal_app(base_url, msal_http).acquire_token_on_behalf_of(token, FILES)
+    assert answer["error"] == "invalid_grant" and 50034 in answer["error_codes"], answer
 
 
 def test_msal_can_validate_the_authority_through_the_instance_discovery_endpoint(base_url, msal_http):
