@@ -164,13 +164,14 @@ class Outlook:
         base = root(query.mailbox)
         path = f"{base}/mailFolders/{_path(query.folder)}/messages" if query.folder else f"{base}/messages"
         terms = [t for w in query.words for t in kql(w)]
-        if query.loose and len(terms) > 1:
+        alternatives = query.loose and len(terms) > 1  # KQL's OR binds looser than AND: nothing else goes in
+        if alternatives:
             terms = [" OR ".join(terms)]
         for prop, value in (("from", query.sender), ("to", query.to), ("subject", query.subject)):
             terms += kql(value, prop)
         names = await self.folder_names(query.mailbox)
         if terms or query.has_attachment:
-            if query.since:
+            if query.since and not alternatives:  # a coarse bound (a day); _wanted applies the exact one
                 terms.append(f"received>={query.since.date().isoformat()}")
             if query.has_attachment:
                 terms.append("hasattachments:true")

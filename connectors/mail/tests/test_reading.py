@@ -127,3 +127,13 @@ async def test_a_shared_mailbox_alice_belongs_to_is_searched_read_and_answered_f
     outbox = tenant.control.http.get(f"{tenant.url}/__sandbox/mail/outbox").json()["messages"]
     assert [m["sender"]["address"] for m in outbox] == [shared]  # sent as the shared mailbox
     assert "not allowed" in refused or "denied" in refused.lower()
+
+
+async def test_chatgpts_search_question_with_a_period_keeps_to_the_period(mail: Mailbox):
+    old = {"gmail": "Bienvenue chez Example", "outlook": "Globex NDA signed"}[mail.name]  # 400 and 200 days old
+    async with mail.connect() as client:
+        _, ever = await call(client, "search", query=old)
+        _, week = await call(client, "search", query=f"{old} this week")
+        _, french = await call(client, "search", query=f"{old} cette semaine")
+    assert old in [r["title"].split(" — ")[0] for r in ever["results"]]
+    assert old not in [r["title"].split(" — ")[0] for r in week["results"] + french["results"]]

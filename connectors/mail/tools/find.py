@@ -56,10 +56,13 @@ async def search(rt: MailRuntime, query: Annotated[str, Field(description="Words
     words = keywords(rest)
     if not words and not period:
         raise InvalidInput("query is empty: give words to look for, such as a sender, a subject or a phrase.")
-    q = Query(words, limit=20, loose=True)
+    q = Query(words, limit=20)
     if period:
         q.since, q.until = parse_range(period, rt.settings.timezone)
     messages = await run_search(rt, q)
+    if not messages and len(words) > 1:  # people say more words than mails hold: any of them, newest first
+        q.loose = True
+        messages = await run_search(rt, q)
     seen: set[tuple[str, str]] = set()
     results = []
     for m in messages:  # one result per thread: its newest matching message
