@@ -168,7 +168,7 @@ class MicrosoftOnBehalfOf:
         wanted = [scope for scope in scopes if scope not in RESERVED_SCOPES]  # msal adds these and refuses them
         try:
             # The sign-in's msal app (its authority, CA, timeouts, no in-process token cache): one per adapter.
-            app = self.adapter._msal()  # noqa: SLF001 - same package; the adapter has no public accessor
+            app = self.adapter.msal_app()
             result: dict[str, Any] = app.acquire_token_on_behalf_of(person.assertion, wanted)
         except (requests.RequestException, UpstreamLoginFailed) as exc:
             raise UpstreamUnavailable(f"Microsoft's sign-in could not be reached ({type(exc).__name__}).") from None

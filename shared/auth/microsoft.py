@@ -87,7 +87,7 @@ class MicrosoftAdapter:
     def authorize_url(self, state: str, redirect_uri: str, scopes: Sequence[str]) -> str:
         """Blocking on first use (msal reads the authority's metadata): call it from a worker thread."""
         wanted = [scope for scope in (scopes or self.scopes) if scope not in RESERVED_SCOPES] or list(self.scopes)
-        app = self._msal()
+        app = self.msal_app()
         with warnings.catch_warnings():  # msal prefers initiate_auth_code_flow, which keeps state in a session
             warnings.simplefilter("ignore", DeprecationWarning)
             url: str = app.get_authorization_request_url(
@@ -99,7 +99,7 @@ class MicrosoftAdapter:
         def redeem() -> dict[str, Any]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                result: dict[str, Any] = self._msal().acquire_token_by_authorization_code(
+                result: dict[str, Any] = self.msal_app().acquire_token_by_authorization_code(
                     code, [self._default_scope()], redirect_uri=redirect_uri
                 )
             return result
@@ -112,7 +112,9 @@ class MicrosoftAdapter:
 
     async def refresh(self, refresh_token: str) -> UpstreamTokens:
         def renew() -> dict[str, Any]:
-            result: dict[str, Any] = self._msal().acquire_token_by_refresh_token(refresh_token, [self._default_scope()])
+            result: dict[str, Any] = self.msal_app().acquire_token_by_refresh_token(
+                refresh_token, [self._default_scope()]
+            )
             return result
 
         result = await self._call(renew, RefreshFailed)
@@ -123,8 +125,9 @@ class MicrosoftAdapter:
         return self._tokens(result, None)
 
     # -- msal ----------------------------------------------------------------------------------------------------
-    def _msal(self) -> msal.ConfidentialClientApplication:
-        """The msal application, made once (its constructor fetches the authority's metadata)."""
+    def msal_app(self) -> msal.ConfidentialClientApplication:
+        """The msal application, made once (its constructor fetches the authority's metadata); on-behalf-of
+        (`delegated.py`) uses it too. Blocking on first use: call it from a worker thread."""
         with self._lock:
             if self._app is None:
                 session = requests.Session()
