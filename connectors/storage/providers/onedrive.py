@@ -22,6 +22,7 @@ from shared.httpx_policy import REPLAYABLE, checked_json, policy_client
 from shared.ratelimit import EndpointBuckets
 
 from .base import Changes, CursorExpired, Download, Entry, Query, Sharing
+from .office_files import office_file
 from .onedrive_upload import already_written, upload_in_session
 
 LABEL = "OneDrive"
@@ -176,8 +177,8 @@ class OneDrive:
         return download, entry.mime, entry.name
 
     async def upload(self, name: str, folder: str, data: bytes, mime: str, convert: str) -> Entry:
-        if convert:
-            raise InvalidInput("convert_to works for Google Drive only; OneDrive keeps the file as uploaded.")
+        if convert:  # OneDrive has no converter: the Word or Excel file is made here
+            data, mime = office_file(data.decode("utf-8"), convert)
         where = f"{self._where(folder, '')}:/{quote(name)}:" if folder else f"/me/drive/root:/{quote(name)}:"
         if len(data) > MAX_SIMPLE_UPLOAD:  # Graph's simple upload stops at 4 MB: a session, in ranges
             return self.entry(await upload_in_session(self.http, self._call, _detail, where, name, data))

@@ -41,10 +41,25 @@ async def test_an_uploaded_file_is_found_by_the_next_search(as_graph: Connect):
     assert "Go on Monday." in text and page["url"] == made["url"]
 
 
-async def test_a_google_conversion_is_refused_on_onedrive_with_a_clear_message(as_graph: Connect):
+async def test_notes_become_a_word_document_and_csv_an_excel_workbook_on_onedrive(as_graph, tenant):
+    notes = "# Weekly sync\n\nAgreed to **ship** on Monday.\n\n- Alice: release notes\n- Bob: rollout\n"
     async with as_graph() as client:
-        message = await fail(client, "storage_upload_file", name="t", content="a,b", format="csv", convert_to="sheet")
-    assert "Google Drive only" in message
+        _, word = await call(client, "storage_upload_file", name="Sync notes.md", content=notes, convert_to="doc")
+        _, book = await call(
+            client,
+            "storage_upload_file",
+            name="Targets",
+            content="region,target\nEMEA,10\n",
+            format="csv",
+            convert_to="sheet",
+        )
+        text, _ = await call(client, "storage_read_file", id=word["id"])
+        sheet, _ = await call(client, "storage_read_file", id=book["id"])
+        _, found = await call(client, "storage_search_files", words="weekly sync", type="document")
+    assert word["name"] == "Sync notes.docx" and book["name"] == "Targets.xlsx"
+    assert "Weekly sync" in text and "Agreed to ship on Monday." in text and "Alice: release notes" in text
+    assert "EMEA" in sheet and "10" in sheet
+    assert [f["id"] for f in found["files"]] == [word["id"]]  # searchable by its text, as a Word file
 
 
 async def test_sharing_outside_the_allowed_domains_is_refused_and_nothing_is_shared(as_graph, tenant: TenantUnderTest):

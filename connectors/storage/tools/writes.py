@@ -13,6 +13,7 @@ from shared.idempotency import run_once
 from shared.tools import Effect, Reply, tool
 
 from ..providers.base import Entry, Provider
+from ..providers.office_files import office_name
 from ..runtime import StorageRuntime
 from ..views import provider_label
 
@@ -48,7 +49,7 @@ def _reply(verb: str, entry: Entry, reused: bool) -> Reply:
 @tool(
     name="storage_upload_file",
     title="Upload file",
-    description="Create a text, markdown or CSV file in a folder; optionally as a Google Doc or Sheet.",
+    description="Create a text, markdown or CSV file in a folder, or a Doc/Sheet from it.",
     effect=Effect.ADD,
     toolset="edit",
     output=Written,
@@ -60,7 +61,7 @@ async def upload_file(
     content: Annotated[str, Field(description="The file's text")],
     format: Literal["text", "markdown", "csv"] = "text",
     folder: Annotated[str, Field(description="Folder name, path or id")] = "",
-    convert_to: Annotated[Literal["", "doc", "sheet"], Field(description="Google Drive only")] = "",
+    convert_to: Annotated[Literal["", "doc", "sheet"], Field(description="OneDrive: .docx/.xlsx")] = "",
     provider: str = "",
     idempotency_key: Annotated[str, Field(description="Same key, same file")] = "",
 ) -> Reply:
@@ -73,6 +74,8 @@ async def upload_file(
     if not convert_to and "." not in name:
         name += extension
     p, native = await _where(rt, folder, provider)
+    if convert_to and p.name == "onedrive":  # a Word or Excel file, named as one
+        name = office_name(name, convert_to)
     data = content.encode("utf-8")
 
     async def write() -> Entry:
