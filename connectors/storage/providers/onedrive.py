@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 import httpx
 
 from shared.circuit import CircuitBreaker
@@ -177,8 +178,8 @@ class OneDrive:
         return download, entry.mime, entry.name
 
     async def upload(self, name: str, folder: str, data: bytes, mime: str, convert: str) -> Entry:
-        if convert:  # OneDrive has no converter: the Word or Excel file is made here
-            data, mime = office_file(data.decode("utf-8"), convert)
+        if convert:  # OneDrive has no converter: the Word or Excel file is made here, off the event loop
+            data, mime = await anyio.to_thread.run_sync(office_file, data.decode("utf-8"), convert)
         where = f"{self._where(folder, '')}:/{quote(name)}:" if folder else f"/me/drive/root:/{quote(name)}:"
         if len(data) > MAX_SIMPLE_UPLOAD:  # Graph's simple upload stops at 4 MB: a session, in ranges
             return self.entry(await upload_in_session(self.http, self._call, _detail, where, name, data))
