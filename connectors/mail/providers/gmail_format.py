@@ -35,6 +35,13 @@ def quoted(value: str) -> str:
     return '"' + " ".join(value.replace('"', " ").split()) + '"'
 
 
+def operand(value: str) -> str:
+    """What follows `from:`, `to:` or `subject:`: one word or address quoted, several words grouped (each must be
+    in the field, in any order: "Acme legal" finds acme-legal.example.com), with Gmail's syntax characters gone."""
+    words = "".join(" " if c in '"(){}' else c for c in value).split()
+    return quoted(words[0]) if len(words) == 1 else "(" + " ".join(quoted(w) for w in words) + ")"
+
+
 def gmail_document(root_url: str) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(get_static_doc("gmail", "v1") or "{}")
     doc["rootUrl"] = doc["mtlsRootUrl"] = root_url.rstrip("/") + "/"
@@ -91,7 +98,7 @@ def search_query(query: Query) -> str:
         terms = ["{" + " ".join(terms) + "}"]
     for operator, value in (("from", query.sender), ("to", query.to), ("subject", query.subject)):
         if value.strip():
-            terms.append(f"{operator}:{quoted(value)}")
+            terms.append(f"{operator}:{operand(value)}")
     if query.since:
         terms.append(f"after:{int(query.since.timestamp())}")
     if query.until:

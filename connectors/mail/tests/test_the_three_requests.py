@@ -37,6 +37,16 @@ async def test_three_requests_take_three_calls_and_the_reply_leaves_once_with_ht
     assert out["in_reply_to"].endswith(f"@{ACME}>")  # answered in the thread
 
 
+@pytest.mark.parametrize("said", ["Acme legal", "acme-legal.example.com", "Claire Dubois"])
+async def test_acme_legal_said_in_words_finds_their_mail_this_week(mail: Mailbox, said: str):
+    async with mail.connect() as client:
+        _, found = await call(client, "mail_search_messages", sender=said, period="this week")
+        _, asked = await call(client, "search", query="Acme legal team this week")
+    genuine = [m["subject"] for m in found["messages"] if not m["subject"].startswith("Urgent")]
+    assert any("signature" in s.lower() or "date" in s.lower() for s in genuine), genuine
+    assert any("acme" in r["title"].lower() for r in asked["results"])
+
+
 async def test_reply_all_answers_the_sender_and_copies_the_others_but_not_me(mail: Mailbox):
     copied = {"gmail": "claire.dubois", "outlook": "james.porter"}[mail.name]  # their first mails cc Bob
     async with mail.connect(allowed_recipient_domains=ACME) as client:
