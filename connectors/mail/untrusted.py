@@ -273,7 +273,7 @@ def body(html: str | None, text: str, sender: str = "", own_domain: str = "") ->
 # -- quoted history and signatures --------------------------------------------------------------------------
 ATTRIBUTION = re.compile(
     r"^\s*(>?\s*)?(On .{3,200} wrote:|Le .{3,200} a écrit\s?:|-{2,}\s*Original Message\s*-{2,}"
-    r"|-{2,}\s*Message d'origine\s*-{2,}|_{10,}|From: .+|De\s?: .+)\s*$",
+    r"|-{2,}\s*Message d'origine\s*-{2,}|_{10,}|(From|De)\s?: .*[@<].*)\s*$",
     re.IGNORECASE,
 )
 SIGNATURE = re.compile(

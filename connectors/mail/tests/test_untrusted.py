@@ -111,3 +111,10 @@ def test_a_signature_block_is_trimmed_and_a_sign_off_kept():
 def test_control_characters_never_reach_the_model():
     body = untrusted.body("<p>a\x00b\x1b[31mc</p>", "")
     assert "\x00" not in body.markdown and "\x1b" not in body.markdown
+
+
+def test_a_line_that_merely_starts_with_from_is_not_taken_for_quoted_history():
+    text, folded, _ = untrusted.fold("Hi,\n\nFrom: the regional office, with thanks.\nSee you.")
+    assert folded == 0 and "regional office" in text
+    quoted_header, folded, _ = untrusted.fold("Sure.\n\nFrom: Claire Dubois <claire@acme.example>\nSent: Monday\nHi")
+    assert quoted_header == "Sure." and folded == 3
