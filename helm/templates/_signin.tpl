@@ -4,8 +4,16 @@ schema cannot express. The server reads these as documented in docs/sign-in.md a
 
 Which upstream login a connector brokers to: jira and confluence sign people in with Atlassian (signIn.upstream*:
 AUTH_UPSTREAM_*); storage and mail with Google and/or Microsoft (signIn.google, signIn.microsoft: AUTH_GOOGLE_*,
-AUTH_MICROSOFT_*), one login per enabled provider (settings.PROVIDERS).
+AUTH_MICROSOFT_*), one login per enabled provider (settings.PROVIDERS). In mode external, storage and mail may
+instead act for each person by delegation, with no login of theirs here: a Google service account with domain-wide
+delegation (signIn.google.serviceAccount: its JSON key, mounted read-only as AUTH_GOOGLE_SERVICE_ACCOUNT_FILE) and
+Microsoft's on-behalf-of (signIn.microsoft.onBehalfOf: AUTH_MICROSOFT_OBO), for every enabled provider or none.
 */}}
+
+{{/* Where the Google service account's key is mounted: outside credentials.mountPath (a mount inside a read-only
+Secret volume could not be created). */}}
+{{- define "ec.serviceAccountDir" -}}/run/google-service-account{{- end -}}
+{{- define "ec.serviceAccountFile" -}}{{ include "ec.serviceAccountDir" . }}/service-account.json{{- end -}}
 
 {{/* The upstream logins of a connector, as a JSON list ("atlassian", "google", "microsoft"). Call with $c. */}}
 {{- define "ec.signInUpstreams" -}}
@@ -43,9 +51,13 @@ AUTH_MICROSOFT_*), one login per enabled provider (settings.PROVIDERS).
 {{- $google := $si.google | default dict -}}
 {{- if $google.clientId }}{{ $_ := set $data "AUTH_GOOGLE_CLIENT_ID" $google.clientId }}{{ end -}}
 {{- if $google.hostedDomain }}{{ $_ := set $data "AUTH_GOOGLE_HOSTED_DOMAIN" $google.hostedDomain }}{{ end -}}
+{{- if ($google.serviceAccount | default dict).existingSecret -}}
+{{- $_ := set $data "AUTH_GOOGLE_SERVICE_ACCOUNT_FILE" (include "ec.serviceAccountFile" .) -}}
+{{- end -}}
 {{- $microsoft := $si.microsoft | default dict -}}
 {{- if $microsoft.clientId }}{{ $_ := set $data "AUTH_MICROSOFT_CLIENT_ID" $microsoft.clientId }}{{ end -}}
 {{- if $microsoft.tenant }}{{ $_ := set $data "AUTH_MICROSOFT_TENANT" $microsoft.tenant }}{{ end -}}
+{{- if $microsoft.onBehalfOf }}{{ $_ := set $data "AUTH_MICROSOFT_OBO" "true" }}{{ end -}}
 {{- if eq ($auth.mode | default "builtin") "external" -}}
 {{- $ext := $auth.external | default dict -}}
 {{- $_ := set $data "AUTH_EXTERNAL_ISSUER" ($ext.issuer | default "") -}}
@@ -89,6 +101,29 @@ AUTH_MICROSOFT_*), one login per enabled provider (settings.PROVIDERS).
 {{- end -}}
 {{- end -}}
 {{- $env | toJson -}}
+{{- end -}}
+
+{{/* The volume holding the Google service account's key (delegation), a JSON list. Call with (list $ $c). */}}
+{{- define "ec.signInVolumes" -}}
+{{- $root := index . 0 -}}
+{{- $c := index . 1 -}}
+{{- $sa := ((($c.signIn | default dict).google | default dict).serviceAccount | default dict) -}}
+{{- $volumes := list -}}
+{{- if and $root.Values.auth.signIn.enabled $sa.existingSecret -}}
+{{- $items := list (dict "key" ($sa.key | default "service-account.json") "path" "service-account.json") -}}
+{{- $secret := dict "secretName" $sa.existingSecret "defaultMode" 288 "items" $items -}}
+{{- $volumes = append $volumes (dict "name" "google-service-account" "secret" $secret) -}}
+{{- end -}}
+{{- $volumes | toJson -}}
+{{- end -}}
+
+{{/* Its mount (read-only, the key only), a JSON list. Call with (list $ $c). */}}
+{{- define "ec.signInVolumeMounts" -}}
+{{- $mounts := list -}}
+{{- range $v := include "ec.signInVolumes" . | fromJsonArray -}}
+{{- $mounts = append $mounts (dict "name" $v.name "mountPath" (include "ec.serviceAccountDir" .) "readOnly" true) -}}
+{{- end -}}
+{{- $mounts | toJson -}}
 {{- end -}}
 
 {{/* The paths the Ingress publishes besides /mcp with sign-in on, a JSON list. */}}
@@ -146,11 +181,46 @@ AUTH_MICROSOFT_*), one login per enabled provider (settings.PROVIDERS).
 {{- if or $si.upstreamClientId $si.upstreamSiteUrl ($si.upstreamClientSecret | default dict).existingSecret -}}
 {{- fail (printf "connectors.%s signs people in with Google or Microsoft: use signIn.google and signIn.microsoft, not signIn.upstream*" $c.name) -}}
 {{- end -}}
+{{- $google := $si.google | default dict -}}
+{{- $microsoft := $si.microsoft | default dict -}}
+{{- $serviceAccount := ($google.serviceAccount | default dict).existingSecret -}}
+{{- if or $serviceAccount $microsoft.onBehalfOf -}}
+{{- include "ec.validateDelegation" (list $c $external $upstreams) -}}
+{{- else -}}
 {{- range $upstream := $upstreams -}}
 {{- $app := get $si $upstream | default dict -}}
 {{- if or (not $app.clientId) (not ($app.clientSecret | default dict).existingSecret) -}}
 {{- fail (printf "connectors.%s: settings.PROVIDERS needs the %s login: set signIn.%s.clientId and signIn.%s.clientSecret.existingSecret (the %s OAuth app)" $c.name $upstream $upstream $upstream (title $upstream)) -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Delegation (signIn.google.serviceAccount, signIn.microsoft.onBehalfOf): mode external only, and for every
+enabled provider, as the server requires (shared/auth/delegated.py). Call with (list $c $external $upstreams). */}}
+{{- define "ec.validateDelegation" -}}
+{{- $c := index . 0 -}}
+{{- $external := index . 1 -}}
+{{- $upstreams := index . 2 -}}
+{{- $google := $c.signIn.google | default dict -}}
+{{- $microsoft := $c.signIn.microsoft | default dict -}}
+{{- if not $external -}}
+{{- fail (printf "connectors.%s: signIn.google.serviceAccount and signIn.microsoft.onBehalfOf act for people by delegation, which needs auth.signIn.mode=external (your company's IdP signs them in); in builtin mode people sign in with signIn.google.clientId / signIn.microsoft.clientId instead" $c.name) -}}
+{{- end -}}
+{{- $why := printf "connectors.%s acts for people by delegation, so every provider of settings.PROVIDERS needs it" $c.name -}}
+{{- if and (has "google" $upstreams) (not ($google.serviceAccount | default dict).existingSecret) -}}
+{{- fail (printf "%s: set signIn.google.serviceAccount.existingSecret (a Secret holding the JSON key of a service account with domain-wide delegation)" $why) -}}
+{{- end -}}
+{{- if has "microsoft" $upstreams -}}
+{{- if not $microsoft.onBehalfOf -}}
+{{- fail (printf "%s: set signIn.microsoft.onBehalfOf: true (with the Entra app's clientId, clientSecret and tenant)" $why) -}}
+{{- end -}}
+{{- if or (not $microsoft.clientId) (not ($microsoft.clientSecret | default dict).existingSecret) -}}
+{{- fail (printf "connectors.%s: signIn.microsoft.onBehalfOf needs signIn.microsoft.clientId and signIn.microsoft.clientSecret.existingSecret (the Entra app registration that exchanges people's tokens)" $c.name) -}}
+{{- end -}}
+{{- if has (lower ($microsoft.tenant | default "organizations")) (list "organizations" "common" "consumers") -}}
+{{- fail (printf "connectors.%s: signIn.microsoft.onBehalfOf needs signIn.microsoft.tenant set to your tenant id (on-behalf-of is asked of your own tenant, not %s)" $c.name ($microsoft.tenant | default "organizations")) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
