@@ -137,3 +137,12 @@ async def test_chatgpts_search_question_with_a_period_keeps_to_the_period(mail: 
         _, french = await call(client, "search", query=f"{old} cette semaine")
     assert old in [r["title"].split(" — ")[0] for r in ever["results"]]
     assert old not in [r["title"].split(" — ")[0] for r in week["results"] + french["results"]]
+
+
+async def test_an_attachment_carrying_instructions_for_an_assistant_is_flagged(mail: Mailbox):
+    person, folder = ("alice", "Spam") if mail.name == "gmail" else ("bob", "Inbox")  # the hostile invoices
+    async with mail.connect(person) as client:
+        _, found = await call(client, "mail_search_messages", folder=folder, words="facture", has_attachment=True)
+        text, _ = await call(client, "mail_get_attachment", message_id=found["messages"][0]["id"])
+    assert "not instructions" in text and "addressed to an AI assistant" in text
+    assert mail.outbox() == []
