@@ -274,8 +274,11 @@ class Outlook:
 
     async def send_draft(self, native: str) -> Message:
         await self._call("POST", f"{where(native)}/send")
-        found = await self._call("GET", where(native), params={"$select": SELECT})
         mailbox = split(native)[0]
+        try:
+            found = await self._call("GET", where(native), params={"$select": SELECT})
+        except NotFound:  # sent; its copy in Sent Items may not be there yet
+            return Message(id=f"outlook:{native}", thread="", subject="", sender="")
         return self.message_of(found, await self.folder_names(mailbox), mailbox)
 
     async def find_sent(self, draft: Draft) -> Message | None:
