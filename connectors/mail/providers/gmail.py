@@ -248,7 +248,11 @@ class Gmail:
 
     async def send_draft(self, native: str) -> Message:
         sent = await self._run(self.users.drafts().send(userId="me", body={"id": native}))
-        return await self._message(await self._get(sent["id"]))
+        try:
+            return await self._message(await self._get(sent["id"]))
+        except NotFound:  # sent; not readable yet
+            thread = str(sent.get("threadId", ""))
+            return Message(id=f"gmail:{sent['id']}", thread=thread, subject="", sender="", url=thread_url(thread))
 
     async def find_sent(self, draft: Draft) -> Message | None:
         try:
