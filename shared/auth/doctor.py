@@ -1,13 +1,16 @@
 """`connectors doctor <name>` with sign-in on: one line per piece of the auth configuration, naming what to fix.
 
 Every mode is checked: the built-in authorization server (per upstream login: client id, client secret, the login
-page answering), the enterprise IdP (`AUTH_MODE=external`: issuer, JWKS reachable and parseable), SEP-990 identity
-assertions (`AUTH_ID_JAG_*`: client, JWKS), the vault key, and the database (reachable and migrated, as the server
-does when it starts). Settings are read leniently first so that one missing variable does not hide the others.
+page answering), the enterprise IdP (`AUTH_MODE=external`: issuer, JWKS reachable and parseable), delegation without a
+per-person login (storage, mail: the Google service account's key file; Microsoft on-behalf-of's app, tenant and
+authority), SEP-990 identity assertions (`AUTH_ID_JAG_*`: client, JWKS), the vault key, and the database (reachable
+and migrated, as the server does when it starts). Settings are read leniently first so that one missing variable
+does not hide the others.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import ssl
 from collections.abc import Callable
@@ -16,6 +19,7 @@ from typing import Any
 
 import anyio
 import httpx
+from google.oauth2 import service_account
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from pydantic import SecretStr, ValidationError, model_validator
@@ -27,7 +31,7 @@ from .broker import UpstreamIdentityProvider, UpstreamLoginFailed
 from .crypto import DecryptionFailed, KeyRing
 from .db import open_database
 from .setup import SignIn, SignInSettings, generic_upstream
-from .upstreams import NAMED, GoogleSignInSettings, MicrosoftSignInSettings
+from .upstreams import NAMED, GoogleSignInSettings, MicrosoftSignInSettings, google_settings, microsoft_settings
 from .wiring import sign_in_for
 
 TIMEOUT = 10.0
@@ -67,8 +71,19 @@ async def sign_in_checks(connector: Connector) -> list[Check]:
             checks += await _external_checks(settings)
         checks += await _identity_assertion_checks(settings)
         vault_used = not external or bool(settings.vault_keys.get_secret_value())
-        checks.append(_vault_key_check(settings, required=not external))
-        checks += await _upstream_checks(connector, settings, needed=vault_used)
+        delegation = _delegation_asked(connector)
+        vault = _vault_key_check(settings, required=not external)
+        if vault.ok and not vault_used and delegation is True:
+            vault = Check("vault key", True, "VAULT_KEYS not set: none needed, people's tokens come by delegation")
+        checks.append(vault)
+        if isinstance(delegation, Check):  # AUTH_GOOGLE_* / AUTH_MICROSOFT_* unreadable: that line names which
+            checks.append(delegation)
+        elif delegation and external:  # no upstream login here: the delegation's own pieces instead
+            checks += await _delegation_checks(connector)
+        else:
+            if delegation:
+                checks.append(_DELEGATION_NEEDS_EXTERNAL)
+            checks += await _upstream_checks(connector, settings, needed=vault_used)
         if vault_used:
             checks.append(await _database_check(settings, signed_in.sign_in if signed_in else None))
     finally:
@@ -144,6 +159,94 @@ async def _jwks_check(name: str, variable: str, url: str) -> Check:
         return Check(name, False, f"{url} holds no key: check {variable}")
     kids = ", ".join(str(key.kid) for key in keys if key.kid) or "no kid"
     return Check(name, True, f"{url}: {len(keys)} key(s) ({kids})")
+
+
+# ------------------------------------------------------------------ delegation (external mode, no per-person login)
+
+_DELEGATION_NEEDS_EXTERNAL = Check(
+    "delegation",
+    False,
+    "AUTH_GOOGLE_SERVICE_ACCOUNT_FILE / AUTH_MICROSOFT_OBO act for people without a login, which needs "
+    "AUTH_MODE=external (your company's IdP signs them in): set it, or remove them",
+)
+_PLACEHOLDER_TENANTS = ("organizations", "common", "consumers")
+
+
+def _delegation_asked(connector: Connector) -> bool | Check:
+    """Whether a connector with upstreams (storage, mail) is set to act by delegation (a Check when unreadable)."""
+    spec = connector.sign_in
+    if spec is None or spec.upstreams is None:
+        return False
+    try:
+        google, microsoft = google_settings(), microsoft_settings()  # both read: either may be unreadable
+    except ConfigError as exc:
+        return Check("delegation", False, str(exc).removeprefix("Configuration error: "))
+    return bool(google.service_account_file) or microsoft.obo
+
+
+async def _delegation_checks(connector: Connector) -> list[Check]:
+    """One line per piece each enabled provider's delegation needs: every provider has it, or none (`delegated.py`)."""
+    spec = connector.sign_in
+    assert spec is not None and spec.upstreams is not None
+    names = list(dict.fromkeys(spec.upstreams(load_settings(connector.settings)).values()))
+    checks: list[Check] = []
+    if "google" in names:
+        checks.append(await anyio.to_thread.run_sync(_service_account_check, google_settings().service_account_file))
+    if "microsoft" in names:
+        checks += await _on_behalf_of_checks(microsoft_settings(), spec.scopes_by_upstream or {})
+    return checks
+
+
+def _service_account_check(path: str) -> Check:
+    """The key file as `delegated.py` reads it: a service account's JSON key whose private key parses."""
+    name, variable = "Google service account", "AUTH_GOOGLE_SERVICE_ACCOUNT_FILE"
+    if not path:
+        detail = f"set {variable}: the JSON key of a service account with domain-wide delegation (every enabled "
+        return Check(name, False, detail + "provider acts by delegation, or none)")
+    if not os.path.isfile(path):
+        return Check(name, False, f"{variable} names no file: {path}")
+    try:
+        with open(path, encoding="utf-8") as file:
+            info = json.load(file)
+    except (OSError, ValueError) as exc:
+        return Check(name, False, f"{variable} ({path}) cannot be read as JSON ({type(exc).__name__})")
+    if not isinstance(info, dict) or info.get("type") != "service_account":
+        detail = f'{variable} ({path}) is not a service account key ("type": "service_account"): download a JSON key'
+        return Check(name, False, f"{detail} of the service account from the Cloud console")
+    missing = [field for field in ("client_email", "private_key") if not isinstance(info.get(field), str)]
+    if missing:
+        detail = f"{variable} ({path}) has no {' or '.join(missing)}: download a new JSON key of the service account"
+        return Check(name, False, detail)
+    try:  # what the server builds; the errors' own words are left out: they may quote the key
+        service_account.Credentials.from_service_account_info(info)  # type: ignore[no-untyped-call]
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        detail = f"{variable} ({path}): its private key does not parse ({type(exc).__name__}): create a new JSON key"
+        return Check(name, False, f"{detail} of the service account")
+    client_id = info.get("client_id") or "(not in the key)"
+    detail = f"{info['client_email']} from {path}; authorise client id {client_id} for domain-wide delegation"
+    return Check(name, True, f"{detail} (Google Admin console, Security > API controls)")
+
+
+async def _on_behalf_of_checks(s: MicrosoftSignInSettings, by_upstream: Any) -> list[Check]:
+    """AUTH_MICROSOFT_OBO, the app exchanging people's tokens (id, secret), its tenant, and its authority answering."""
+    if not s.obo:
+        detail = "set AUTH_MICROSOFT_OBO=true: every enabled provider acts by delegation, or none"
+        return [Check("Microsoft on-behalf-of", False, detail)]
+    detail = "AUTH_MICROSOFT_OBO=true: the caller's Entra token is exchanged for their Graph token"
+    checks = [Check("Microsoft on-behalf-of", True, detail)]
+    tenant_ok = bool(s.tenant) and s.tenant.lower() not in _PLACEHOLDER_TENANTS
+    checks.append(
+        Check("Microsoft tenant", True, f"AUTH_MICROSOFT_TENANT={s.tenant}")
+        if tenant_ok
+        else Check(
+            "Microsoft tenant",
+            False,
+            f"set AUTH_MICROSOFT_TENANT to your tenant id: on-behalf-of is asked of your own tenant, not {s.tenant}",
+        )
+    )
+    scopes = {item for mapping in by_upstream.get("microsoft", {}).values() for item in mapping}
+    build = partial(NAMED["microsoft"], tuple(sorted(scopes)))
+    return checks + await _client_checks("Microsoft", "AUTH_MICROSOFT_", s.client_id, s.client_secret, build)
 
 
 # ------------------------------------------------------------------ vault key and database

@@ -376,3 +376,153 @@ def test_identity_assertion_settings_without_an_issuer_or_in_external_mode_are_r
     code, checks = doctor("jira", capsys)
     assert code == 1
     assert checks["identity assertions"].startswith("FAILED - AUTH_ID_JAG_ISSUER needs AUTH_MODE=builtin")
+
+
+# ------------------------------------------------------------------ enterprise delegation (no per-person login)
+
+
+@pytest.fixture
+def delegation(
+    env: pytest.MonkeyPatch, google: GoogleUnderTest, tenant: TenantUnderTest, tmp_path: Path
+) -> pytest.MonkeyPatch:
+    """Storage in external mode acting by delegation: the Google sandbox's service account with domain-wide
+    delegation, and on-behalf-of with the Entra sandbox's app (the Google sandbox's JWKS stands in for the IdP's)."""
+    set_all(
+        env,
+        {
+            "STORAGE_PROVIDERS": "google-drive,onedrive",
+            "AUTH_PUBLIC_URL": "https://storage.mcp.example.com",
+            "AUTH_MODE": "external",
+            "AUTH_EXTERNAL_ISSUER": f"https://login.microsoftonline.com/{TENANT_ID}/v2.0",
+            "AUTH_EXTERNAL_JWKS_URL": f"{google.url}/oauth2/v3/certs",
+            "AUTH_EXTERNAL_AUDIENCE": CONNECTOR_APP.client_id,
+            "AUTH_GOOGLE_SERVICE_ACCOUNT_FILE": str(google.service_account_file(tmp_path)),
+            "AUTH_GOOGLE_BASE_URL": google.url,
+            "AUTH_MICROSOFT_OBO": "true",
+            "AUTH_MICROSOFT_CLIENT_ID": CONNECTOR_APP.client_id,
+            "AUTH_MICROSOFT_CLIENT_SECRET": CONNECTOR_APP.secret,
+            "AUTH_MICROSOFT_TENANT": TENANT_ID,
+            "AUTH_MICROSOFT_LOGIN_URL": tenant.url,
+            "AUTH_MICROSOFT_CA_FILE": tenant.ca,
+        },
+    )
+    return env
+
+
+def test_delegation_checks_the_key_file_and_on_behalf_of(delegation, google, tenant, tmp_path, capsys):
+    code, checks = doctor("storage", capsys)
+    assert code == 0, checks
+    key = google.service_account_key()
+    path = tmp_path / "service-account.json"
+    assert checks["Google service account"] == (
+        f"ok - {key['client_email']} from {path}; authorise client id {key['client_id']} for domain-wide delegation "
+        "(Google Admin console, Security > API controls)"
+    )
+    assert checks["Microsoft on-behalf-of"].startswith("ok - AUTH_MICROSOFT_OBO=true")
+    assert checks["Microsoft tenant"] == f"ok - AUTH_MICROSOFT_TENANT={TENANT_ID}"
+    assert checks["Microsoft client id"] == f"ok - AUTH_MICROSOFT_CLIENT_ID={CONNECTOR_APP.client_id}"
+    assert checks["Microsoft client secret"] == "ok - AUTH_MICROSOFT_CLIENT_SECRET (from the environment)"
+    assert checks["Microsoft login"].startswith(f"ok - Microsoft: {tenant.url}/{TENANT_ID}/oauth2/v2.0/authorize")
+    assert not any(name.startswith("Google client") or name == "Google login" for name in checks)  # no Google login
+    assert checks["vault key"] == "ok - VAULT_KEYS not set: none needed, people's tokens come by delegation"
+    assert "sign-in database" not in checks
+    printed = str(checks)
+    assert key["private_key_id"] not in printed and CONNECTOR_APP.secret not in printed
+    assert "PRIVATE KEY" not in printed
+
+
+BAD_KEYS = {
+    "not JSON": ("{", "cannot be read as JSON (JSONDecodeError)"),
+    "a user's credentials": ('{"type": "authorized_user"}', 'is not a service account key ("type": "service_account")'),
+    "no client_email": ('{"type": "service_account", "private_key": "x"}', "has no client_email: download a new"),
+    "a private key that does not parse": (
+        '{"type": "service_account", "client_email": "sa@p.iam.gserviceaccount.com", "token_uri": "https://t",'
+        ' "private_key": "-----BEGIN PRIVATE KEY-----\\nc2VjcmV0LWJ1dC1icm9rZW4=\\n-----END PRIVATE KEY-----\\n"}',
+        "its private key does not parse (ValueError): create a new JSON key",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_KEYS))
+def test_a_key_file_that_is_not_a_usable_service_account_key_says_why(delegation, tmp_path, capsys, case):
+    content, expected = BAD_KEYS[case]
+    path = tmp_path / "key.json"
+    path.write_text(content)
+    delegation.setenv("AUTH_GOOGLE_SERVICE_ACCOUNT_FILE", str(path))
+    code, checks = doctor("storage", capsys)
+    assert code == 1
+    assert checks["Google service account"].startswith(f"FAILED - AUTH_GOOGLE_SERVICE_ACCOUNT_FILE ({path})")
+    assert expected in checks["Google service account"]
+    assert "AUTH_GOOGLE_SERVICE_ACCOUNT_FILE" in checks["sign-in settings"]
+    assert "c2VjcmV0LWJ1dC1icm9rZW4" not in str(checks)
+    assert checks["Microsoft login"].startswith("ok - ")  # the other provider is still checked
+
+
+def test_a_missing_key_file_is_named(delegation, tmp_path, capsys):
+    delegation.setenv("AUTH_GOOGLE_SERVICE_ACCOUNT_FILE", str(tmp_path / "nope.json"))
+    code, checks = doctor("storage", capsys)
+    assert code == 1
+    assert checks["Google service account"] == (
+        f"FAILED - AUTH_GOOGLE_SERVICE_ACCOUNT_FILE names no file: {tmp_path / 'nope.json'}"
+    )
+
+
+def test_on_behalf_of_names_its_missing_secret_and_a_placeholder_tenant(delegation, capsys):
+    delegation.delenv("AUTH_MICROSOFT_CLIENT_SECRET")
+    delegation.setenv("AUTH_MICROSOFT_TENANT", "organizations")
+    code, checks = doctor("storage", capsys)
+    assert code == 1
+    assert checks["Microsoft client secret"].startswith("FAILED - set AUTH_MICROSOFT_CLIENT_SECRET (or the file")
+    assert checks["Microsoft tenant"] == (
+        "FAILED - set AUTH_MICROSOFT_TENANT to your tenant id: on-behalf-of is asked of your own tenant, "
+        "not organizations"
+    )
+    assert "Microsoft login" not in checks  # not tried without the app's credentials
+    assert checks["Google service account"].startswith("ok - ")
+
+
+def test_an_authority_that_does_not_answer_is_named(delegation, capsys):
+    nowhere = f"https://127.0.0.1:{free_port()}"
+    delegation.setenv("AUTH_MICROSOFT_LOGIN_URL", nowhere)
+    code, checks = doctor("storage", capsys)
+    assert code == 1
+    assert checks["Microsoft login"].startswith(f"FAILED - Microsoft's sign-in at {nowhere}/{TENANT_ID} could not")
+
+
+def test_delegation_for_some_providers_only_names_the_missing_one(delegation, capsys):
+    delegation.delenv("AUTH_MICROSOFT_OBO")
+    code, checks = doctor("storage", capsys)
+    assert code == 1
+    assert "set AUTH_MICROSOFT_OBO=true" in checks["sign-in settings"]  # the server refuses to start
+    assert checks["Microsoft on-behalf-of"] == (
+        "FAILED - set AUTH_MICROSOFT_OBO=true: every enabled provider acts by delegation, or none"
+    )
+    delegation.setenv("AUTH_MICROSOFT_OBO", "true")
+    delegation.delenv("AUTH_GOOGLE_SERVICE_ACCOUNT_FILE")
+    code, checks = doctor("storage", capsys)
+    assert code == 1
+    assert checks["Google service account"].startswith("FAILED - set AUTH_GOOGLE_SERVICE_ACCOUNT_FILE: the JSON key")
+
+
+def test_delegation_checks_only_the_enabled_providers(delegation, capsys):
+    delegation.setenv("STORAGE_PROVIDERS", "google-drive")
+    delegation.delenv("AUTH_MICROSOFT_OBO")
+    code, checks = doctor("storage", capsys)
+    assert code == 0, checks
+    assert checks["Google service account"].startswith("ok - ")
+    assert not any(name.startswith("Microsoft") for name in checks)
+
+
+def test_delegation_in_builtin_mode_or_unreadable_is_one_line_naming_the_variable(storage, tmp_path, capsys):
+    storage.setenv("AUTH_GOOGLE_SERVICE_ACCOUNT_FILE", str(tmp_path / "key.json"))
+    code, checks = doctor("storage", capsys)
+    assert code == 1
+    assert checks["delegation"].startswith(
+        "FAILED - AUTH_GOOGLE_SERVICE_ACCOUNT_FILE / AUTH_MICROSOFT_OBO act for people without a login, which needs "
+        "AUTH_MODE=external"
+    )
+    assert checks["Google login"].startswith("ok - ")  # builtin mode: people still sign in with Google
+    storage.setenv("AUTH_MICROSOFT_OBO", "perhaps")
+    code, checks = doctor("storage", capsys)
+    assert code == 1
+    assert checks["delegation"].startswith("FAILED - AUTH_MICROSOFT_OBO Input should be a valid boolean")
