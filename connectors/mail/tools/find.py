@@ -98,7 +98,7 @@ async def fetch(rt: MailRuntime, id: Annotated[str, Field(description="Message i
     if warnings:
         metadata["warnings"] = "; ".join(warnings)[:500]
     return FetchOutput(
-        id=thread.id,
+        id=f"{provider.prefix}:{native}",  # the id asked for, as the search/fetch contract expects
         title=clean_text(thread.subject)[0] or "(no subject)",
         text=text,
         url=thread.url,
