@@ -141,7 +141,8 @@ def _address(headers: tuple[str, ...]) -> Callable[[_Parser, str], Predicate]:
 
         def test(m: StoredMessage) -> bool:
             text = " ".join(m.header(h) for h in headers)
-            return mime.fold(wanted) in mime.fold(text)
+            # Gmail matches words, so "acme legal" finds acme-legal.example.com as well as a substring would
+            return mime.fold(wanted) in mime.fold(text) or _phrase_in(wanted, text)
 
         return test
 

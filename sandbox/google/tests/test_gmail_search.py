@@ -129,3 +129,10 @@ def test_category_size_and_mailing_list_operators(mail: Any) -> None:
     with pytest.raises(HttpError) as caught:
         count(mail, "larger:big")
     assert caught.value.resp.status == 400
+
+
+def test_an_address_operator_matches_words_across_punctuation(mail: Any):
+    """Gmail matches words: "acme legal" finds claire.dubois@acme-legal.example.com (and the look-alike sender)."""
+    found = subjects(mail, 'from:"acme legal"')
+    assert "Nouvelle date de signature du contrat Acme" in found
+    assert "Urgent: updated signature instructions" in found
