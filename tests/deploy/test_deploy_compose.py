@@ -283,3 +283,84 @@ def test_prod_sign_in_configuration_is_complete_for_the_server(name, monkeypatch
         assert sign_in.vault is not None and signed_in.credentials is not None
     finally:
         anyio.run(sign_in.stop)
+
+
+# ---------------------------------------------------------------- production: enterprise delegation (commented)
+
+ENTERPRISE_BLOCK = "# --- Enterprise mode without a per-person login"
+COMMENTED_YAML = re.compile(r"^(\s*)# (\s*(?:- source: |target: |file: |\w+_google_service_account\.json:))", re.M)
+
+
+def enterprise_env(name: str) -> dict[str, str]:
+    """The commented enterprise block of <name>.env.example, uncommented (its placeholders filled in)."""
+    text = (DEPLOY / f"{name}.env.example").read_text()
+    block = text[text.index(ENTERPRISE_BLOCK) :].split("\n\n", 1)[0]
+    lines = [line.removeprefix("# ") for line in block.splitlines() if re.match(r"# [A-Z_]+=", line)]
+    env = {key: value for key, _, value in (line.partition("=") for line in lines)}
+    return {key: value.replace("<tenant id>", "7f3c2a10-5e4b-4c8d-9a61-2b0c7d9e4f11") for key, value in env.items()}
+
+
+def service_account_key() -> str:
+    """A service account's JSON key as the Cloud console downloads it (a fresh RSA key)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return json.dumps(
+        {
+            "type": "service_account",
+            "project_id": "acme",
+            "private_key_id": "0" * 40,
+            "private_key": pem.decode(),
+            "client_email": "connectors@acme.iam.gserviceaccount.com",
+            "client_id": "1" * 21,
+            "token_uri": "https://oauth2.googleapis.com/token",
+        }
+    )
+
+
+@pytest.mark.parametrize("name", ["storage", "mail"])
+def test_the_commented_enterprise_setup_is_complete_for_the_server(name, monkeypatch, tmp_path):
+    """The env example's enterprise lines and compose.prod.yaml's key-file secret, uncommented, through
+    `sign_in_for` as `serve` calls it: the server acts by delegation for every provider, with no vault."""
+    import anyio
+
+    from shared.auth.delegated import DelegatedTokenSet
+    from shared.auth.wiring import sign_in_for
+    from shared.settings import load_settings
+
+    compose = yaml.safe_load(COMMENTED_YAML.sub(r"\1\2", FILES["prod"].read_text()))
+    jsonschema.Draft202012Validator(compose_spec()).validate(compose)
+    service = compose["services"][name]
+    env = service_env("prod", service) | enterprise_env(name)
+    env.pop("AUTH_GOOGLE_CLIENT_ID")  # not needed: the service account acts
+    for variable in [v for v in os.environ if v.startswith(("AUTH_", "VAULT_", "DATABASE_", PREFIXES[name] + "_"))]:
+        monkeypatch.delenv(variable)
+    secrets_dir = tmp_path / "run-secrets"  # stands in for /run/secrets
+    secrets_dir.mkdir()
+    key_file = env.pop("AUTH_GOOGLE_SERVICE_ACCOUNT_FILE")
+    assert key_file.startswith(env["CONNECTORS_SECRETS_DIR"] + "/")
+    mounted = mounted_secrets(service)
+    for source, target in mounted.items():
+        assert compose["secrets"][source]["file"] == f"./secrets/{source}"
+        if target != "vault_keys":  # no vault in this mode
+            (secrets_dir / target).write_text(service_account_key() if target.endswith(".json") else "secret")
+    assert os.path.basename(key_file) in mounted.values(), f"{name}: the key file is one of the service's secrets"
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.setenv("AUTH_GOOGLE_SERVICE_ACCOUNT_FILE", str(secrets_dir / os.path.basename(key_file)))
+    monkeypatch.setenv("CONNECTORS_SECRETS_DIR", str(secrets_dir))
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("AUTH_SQLITE_PATH", str(tmp_path / "connectors.db"))
+    connector = INSTALLED[name]
+    signed_in = sign_in_for(connector, load_settings(connector.settings))
+    assert signed_in is not None
+    try:
+        assert isinstance(signed_in.credentials, DelegatedTokenSet)
+        providers = env[f"{PREFIXES[name]}_PROVIDERS"].split(",")
+        assert set(signed_in.credentials.delegates) == set(providers)
+        assert signed_in.sign_in.vault is None and not signed_in.sign_in.upstreams
+    finally:
+        anyio.run(signed_in.sign_in.stop)
