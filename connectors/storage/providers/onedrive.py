@@ -71,7 +71,12 @@ class OneDrive:
     async def _call(self, method: str, path: str, **options: Any) -> Any:
         url = path if path.startswith("https://") or path.startswith("http://") else self.base + path
         headers = {"Authorization": f"Bearer {self._token()}"} | options.pop("headers", {})
-        response = await self.http.request(method, url, headers=headers, **options)
+        try:
+            response = await self.http.request(method, url, headers=headers, **options)
+        except httpx.InvalidURL:  # words or names go into Graph's URLs: thousands of characters cannot
+            raise InvalidInput(
+                "The words or names given are too long for OneDrive: use a few distinctive words, or a shorter name."
+            ) from None
         return checked_json(LABEL, response, _detail)
 
     def entry(self, item: dict[str, Any]) -> Entry:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from shared.errors import AuthFailed, ConnectorError
 from shared.tools import Effect, Reply, tool
 
 from ..providers.base import CursorExpired, Entry, Provider
@@ -76,8 +77,17 @@ async def get_changes(
 ) -> Reply:
     entries: list[Entry] = []
     notes, restarted, more = [], [], False
-    for p in rt.client.chosen(provider):
-        found, note, waiting = await _one(rt, p, limit)
+    chosen = rt.client.chosen(provider)
+    for p in chosen:
+        try:
+            found, note, waiting = await _one(rt, p, limit)
+        except AuthFailed:
+            raise  # the boundary renews the person's token and runs the call again
+        except ConnectorError as exc:
+            if len(chosen) == 1:
+                raise
+            notes.append(f"{p.label} could not be read this time ({exc}); its position is kept for the next call.")
+            continue
         entries += found
         more = more or waiting
         if note:
