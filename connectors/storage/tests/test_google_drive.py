@@ -137,3 +137,12 @@ async def test_a_question_with_more_words_than_the_file_holds_still_finds_it_fir
     async with as_google() as client:
         _, found = await call(client, "search", query="where is our signed Acme contract kept nowadays")
     assert found["results"][0]["title"].startswith("Signed contract with Acme")
+
+
+async def test_a_file_moved_to_another_folder_is_listed_there_and_no_longer_where_it_was(as_google: Connect):
+    async with as_google() as client:
+        _, moved = await call(client, "storage_move_file", id=TEAM_NOTES, to_folder="Projects")
+        text, _ = await call(client, "storage_get_file", id=TEAM_NOTES)
+        _, top = await call(client, "storage_list_folder")
+    assert moved["id"] == TEAM_NOTES and "path: /My Drive/Projects/Team notes.txt" in text
+    assert TEAM_NOTES not in [f["id"] for f in top["files"]]

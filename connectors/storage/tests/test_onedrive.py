@@ -184,3 +184,14 @@ async def test_a_graph_outage_on_a_write_is_reported_as_maybe_applied(as_graph, 
     async with as_graph() as client:
         message = await fail(client, "storage_create_folder", name="Q4")
     assert "may or may not have been applied" in message and "idempotency_key" in message
+
+
+async def test_filters_type_folder_owner_me_and_a_french_period_on_onedrive(as_graph: Connect):
+    async with as_graph() as client:
+        await call(client, "storage_upload_file", name="Compte rendu", content="Réunion de lundi", folder="Notes")
+        _, week = await call(client, "storage_search_files", modified="cette semaine", type="text", owner="me")
+        _, pdfs = await call(client, "storage_search_files", words="acme", type="pdf", folder="Contracts")
+        _, none = await call(client, "storage_search_files", words="acme", type="spreadsheet", folder="Contracts")
+    assert [f["name"] for f in week["files"]] == ["Compte rendu.txt"]
+    assert [f["name"] for f in pdfs["files"]] == [SIGNED]
+    assert none["files"] == []
