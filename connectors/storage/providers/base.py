@@ -93,6 +93,7 @@ class Entry:
     shared: bool = False
     removed: bool = False  # a change feed's deletion / loss of access
     native_mime: str = ""  # Google-native type (exported when read)
+    download: str = ""  # a short-lived pre-authenticated download URL, when the provider gave one (Graph)
 
     @property
     def kind(self) -> str:

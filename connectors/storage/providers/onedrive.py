@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 import anyio.to_thread
 import httpx
 
@@ -101,6 +102,7 @@ class OneDrive:
             path=f"{where}/{source.get('name', '')}" if "path" in parent else "",
             shared=bool(source.get("shared") or remote),
             removed="deleted" in item,
+            download=str(source.get("@microsoft.graph.downloadUrl") or ""),
         )
 
     async def me(self) -> tuple[str, str]:
@@ -116,6 +118,24 @@ class OneDrive:
     async def _search(self, where: str, text: str) -> list[dict[str, Any]]:
         return list((await self._call("GET", f"{where}/search(q={quoted(text)})"))["value"])
 
+    async def _each_word(self, where: str, words: list[str]) -> list[list[dict[str, Any]]]:
+        """One search per word, all in flight together; results in the words' order, the first failure raised."""
+        found: list[list[dict[str, Any]] | Exception] = [[] for _ in words]
+
+        async def one(index: int, word: str) -> None:
+            try:
+                found[index] = await self._search(where, word)
+            except Exception as exc:  # noqa: BLE001 - raised below as it came, not wrapped in a task group's
+                found[index] = exc
+
+        async with anyio.create_task_group() as group:
+            for index, word in enumerate(words):
+                group.start_soon(one, index, word)
+        failures = [f for f in found if isinstance(f, Exception)]
+        if failures:
+            raise failures[0]
+        return [f for f in found if not isinstance(f, Exception)]
+
     async def search(self, query: Query) -> list[Entry]:
         where = self._where(query.folder, query.drive)
         if query.shared_with_me:  # Graph cannot search this list: its names are matched here
@@ -129,8 +149,8 @@ class OneDrive:
                 query.loose and len(query.words) > 1 and len(items) < query.limit
             ):  # Graph wants every word: widen, rank by words met
                 seen = {i["id"] for i in items}
-                for word in query.words:
-                    items += [i for i in await self._search(where, word) if i["id"] not in seen]
+                for found in await self._each_word(where, query.words):  # at once: latency of one, not of each
+                    items += [i for i in found if i["id"] not in seen]
                     seen = {i["id"] for i in items}
         entries = [self.entry(i) for i in items]
         if query.words:
@@ -172,8 +192,12 @@ class OneDrive:
         d, i = split_id(entry.id.removeprefix("onedrive:"))
 
         async def download() -> bytes:
-            headers = {"Authorization": f"Bearer {self._token()}"}
-            answer = await self.http.get(f"{self.base}/drives/{d}/items/{i}/content", headers=headers)
+            # The item just read carries its pre-authenticated URL: one request instead of /content's two. Should
+            # it have expired already, /content hands out a fresh one.
+            answer = await self.http.get(entry.download) if entry.download else None
+            if answer is None or answer.status_code in (401, 403):
+                headers = {"Authorization": f"Bearer {self._token()}"}
+                answer = await self.http.get(f"{self.base}/drives/{d}/items/{i}/content", headers=headers)
             if answer.status_code in (301, 302, 303, 307):
                 answer = await self.http.get(answer.headers["Location"])  # pre-authenticated: never our token
             if answer.status_code >= 400:

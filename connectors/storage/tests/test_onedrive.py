@@ -195,3 +195,13 @@ async def test_filters_type_folder_owner_me_and_a_french_period_on_onedrive(as_g
     assert [f["name"] for f in week["files"]] == ["Compte rendu.txt"]
     assert [f["name"] for f in pdfs["files"]] == [SIGNED]
     assert none["files"] == []
+
+
+async def test_a_read_downloads_through_the_items_own_url_in_two_requests(as_graph, tenant: TenantUnderTest):
+    async with as_graph() as client:
+        budget = await find(client, "q3 budget", "Q3 budget.xlsx")
+        tenant.control.clear_requests()
+        text, _ = await call(client, "storage_read_file", id=budget)
+    paths = [r["path"] for r in tenant.control.requests()]
+    assert len(paths) == 2 and paths[1] == "/_layouts/15/download.aspx"  # the item, then its bytes: no /content
+    assert "Q3 budget" in text

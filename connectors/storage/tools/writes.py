@@ -160,11 +160,16 @@ async def _once(
         return await write(), False
 
     async def plain_write() -> dict[str, Any]:
-        return asdict(await write())
+        return _record(await write())
 
     async def plain_existing() -> dict[str, Any] | None:
         found = await find_existing()
-        return asdict(found) if found else None
+        return _record(found) if found else None
 
     result, reused = await run_once(rt.idempotency, rt.identity(), key, request, plain_write, plain_existing)
     return Entry(**result), reused
+
+
+def _record(entry: Entry) -> dict[str, Any]:
+    """What an idempotency record keeps of a file: never a pre-authenticated download URL (a credential)."""
+    return asdict(entry) | {"download": ""}
