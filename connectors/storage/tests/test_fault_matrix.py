@@ -176,3 +176,18 @@ async def test_an_expired_token_is_renewed_once_and_the_call_goes_on(site: Site)
     titles = await search_acme(settings, StorageRuntime(settings, credentials=vault))
     assert signed(titles) and vault.renewals == 1
     assert [r["status"] for r in site.control.requests()][:1] == [401]  # the stale token was refused first
+
+
+async def test_a_throttled_upload_is_waited_out_and_makes_one_file(site: Site):
+    # A throttle refuses the request before it runs (Drive: 403 userRateLimitExceeded; Graph: 429): sending the
+    # write again is safe, and the policy does so after Retry-After.
+    path = "^/upload/drive/v3/files$" if site.name == "google-drive" else "/content$"
+    method = "POST" if site.name == "google-drive" else "PUT"
+    site.control.fault(kind="rate_limit", method=method, path=path, retry_after=1)
+    site.control.clear_requests()
+    async with connected(site.settings()) as client:
+        _, made = await call(client, "storage_upload_file", name="Throttled.txt", content="Once.")
+        _, found = await call(client, "search", query="throttled")
+    assert [r["id"] for r in found["results"] if r["title"] == "Throttled.txt"] == [made["id"]]
+    writes = [r["status"] for r in site.control.requests() if r["method"] == method and _matches(path, r["path"])]
+    assert writes[0] in (403, 429) and writes[-1] in (200, 201) and len(writes) == 2
