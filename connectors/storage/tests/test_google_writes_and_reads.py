@@ -115,3 +115,10 @@ async def test_a_folder_asked_for_before_it_existed_is_found_once_created(as_goo
         text, _ = await call(client, "storage_get_file", id=made["id"])
     assert 'No folder named "Board packs"' in message
     assert "path: /My Drive/Board packs/a.txt" in text
+
+
+async def test_an_upload_into_a_shared_drive_folder_lands_there(as_google: Connect):
+    async with as_google("bob") as client:
+        _, made = await call(client, "storage_upload_file", name="Shared note.txt", content="Hi", folder="Design docs")
+        text, _ = await call(client, "storage_get_file", id=made["id"])
+    assert "path: /Engineering/Design docs/Shared note.txt" in text
