@@ -8,7 +8,7 @@ search syntax live in `gmail_format.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -16,7 +16,7 @@ from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
 
 from shared.circuit import CircuitBreaker
-from shared.errors import InvalidInput, NotFound, RateLimited, UpstreamUnavailable
+from shared.errors import ConnectorError, InvalidInput, NotFound, RateLimited, UpstreamUnavailable
 from shared.google_http import PolicyHttp, execute, google_error
 from shared.http import RetryPolicy, in_worker
 from shared.names import person_match
@@ -39,6 +39,31 @@ from .gmail_format import (
 LABEL = "Gmail"
 AT_ONCE = 8  # messages read in parallel when a batch could not answer them
 BATCH = 50  # messages per batch request (Gmail advises at most 50)
+
+
+async def gather(fn: Callable[[str], Awaitable[None]], items: list[str], at_once: int) -> None:
+    """`fn(item)` for every item, `at_once` at a time; a failure comes out as itself, not as an exception group."""
+    limiter = anyio.CapacityLimiter(at_once)
+
+    async def run(item: str) -> None:
+        async with limiter:
+            await fn(item)
+
+    try:
+        async with anyio.create_task_group() as group:
+            for item in items:
+                group.start_soon(run, item)
+    except BaseExceptionGroup as failed:
+        raise _first(failed) from None
+
+
+def _first(group: BaseExceptionGroup) -> BaseException:  # type: ignore[type-arg]
+    """The first connector error in a (nested) exception group, else the first exception."""
+    for exc in group.exceptions:
+        inner = _first(exc) if isinstance(exc, BaseExceptionGroup) else exc
+        if isinstance(inner, ConnectorError):
+            return inner
+    return group.exceptions[0]
 
 
 class Gmail:
@@ -86,26 +111,26 @@ class Gmail:
         policy's waits and retries. Messages gone since they were listed are left out."""
         found: dict[str, dict[str, Any]] = {}
         again: list[str] = []
+        refused_parts = False
         for start in range(0, len(natives), BATCH):
             chunk = natives[start : start + BATCH]
             try:
                 answered, refused = await in_worker(self._batch, chunk)
             except (UpstreamUnavailable, RateLimited):  # the batch itself failed: its messages one by one
                 answered, refused = {}, chunk
+            else:
+                refused_parts = refused_parts or bool(refused)
             found |= answered
             again += refused
-        limiter = anyio.CapacityLimiter(AT_ONCE)
 
         async def one(native: str) -> None:
-            async with limiter:
-                try:
-                    found[native] = await self._get(native)
-                except NotFound:  # gone between the list and the read
-                    pass
+            try:
+                found[native] = await self._get(native)
+            except NotFound:  # gone between the list and the read
+                pass
 
-        async with anyio.create_task_group() as group:
-            for native in again:
-                group.start_soon(one, native)
+        # parts refused for quota are read two at a time, so the waits pace them instead of racing for units
+        await gather(one, again, 2 if refused_parts else AT_ONCE)
         return [await self._message(found[n]) for n in natives if n in found]
 
     def _batch(self, natives: list[str]) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -196,9 +221,7 @@ class Gmail:
                 label, names[label], got.get("messagesTotal"), got.get("messagesUnread"), got.get("type") == "system"
             )
 
-        async with anyio.create_task_group() as group:
-            for label in wanted:
-                group.start_soon(one, label)
+        await gather(one, wanted, AT_ONCE)
         return sorted(found.values(), key=lambda f: (not f.system, f.name.lower()))
 
     async def people(self, said: str) -> list[str]:
