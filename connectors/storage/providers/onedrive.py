@@ -118,19 +118,24 @@ class OneDrive:
     async def _search(self, where: str, text: str) -> list[dict[str, Any]]:
         return list((await self._call("GET", f"{where}/search(q={quoted(text)})"))["value"])
 
-    async def _each_word(self, where: str, words: list[str]) -> list[list[dict[str, Any]]]:
-        """One search per word, all in flight together; results in the words' order, the first failure raised."""
-        found: list[list[dict[str, Any]] | Exception] = [[] for _ in words]
+    async def _each(self, searches: list[tuple[str, str]]) -> list[list[dict[str, Any]] | Exception]:
+        """Several (where, text) searches in flight together; each answer or failure in the searches' order."""
+        found: list[list[dict[str, Any]] | Exception] = [[] for _ in searches]
 
-        async def one(index: int, word: str) -> None:
+        async def one(index: int, where: str, text: str) -> None:
             try:
-                found[index] = await self._search(where, word)
-            except Exception as exc:  # noqa: BLE001 - raised below as it came, not wrapped in a task group's
+                found[index] = await self._search(where, text)
+            except Exception as exc:  # noqa: BLE001 - handed back as it came, not wrapped in a task group's
                 found[index] = exc
 
         async with anyio.create_task_group() as group:
-            for index, word in enumerate(words):
-                group.start_soon(one, index, word)
+            for index, (where, text) in enumerate(searches):
+                group.start_soon(one, index, where, text)
+        return found
+
+    async def _each_word(self, where: str, words: list[str]) -> list[list[dict[str, Any]]]:
+        """One search per word, all at once (the latency of one); the first failure raised."""
+        found = await self._each([(where, word) for word in words])
         failures = [f for f in found if isinstance(f, Exception)]
         if failures:
             raise failures[0]
@@ -254,7 +259,13 @@ class OneDrive:
         await self._call("POST", f"/drives/{d}/items/{i}/invite", json=body)
 
     async def folders_named(self, name: str) -> list[Entry]:
-        items = await self._search("/me/drive", name)
+        """Folders of that name in my OneDrive and in the SharePoint libraries I reach ("the team's folder"). A
+        library that cannot be searched is passed over; my own drive failing is an error."""
+        libraries = list(dict.fromkeys((await self.drives()).values()))[1:]  # the first is my own drive
+        found = await self._each([("/me/drive", name)] + [(f"/drives/{d}", name) for d in libraries])
+        if isinstance(found[0], Exception):
+            raise found[0]
+        items = [i for f in found if not isinstance(f, Exception) for i in f]
         return [self.entry(i) for i in items if "folder" in i and name.lower() in i.get("name", "").lower()]
 
     async def drives(self) -> dict[str, str]:

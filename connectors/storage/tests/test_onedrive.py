@@ -205,3 +205,21 @@ async def test_a_read_downloads_through_the_items_own_url_in_two_requests(as_gra
     paths = [r["path"] for r in tenant.control.requests()]
     assert len(paths) == 2 and paths[1] == "/_layouts/15/download.aspx"  # the item, then its bytes: no /content
     assert "Q3 budget" in text
+
+
+async def test_notes_go_into_the_teams_sharepoint_folder_named_like_any_other(as_graph: Connect):
+    async with as_graph() as client:
+        _, made = await call(
+            client,
+            "storage_upload_file",
+            name="Meeting notes 2026-12-04.md",
+            content="# Legal sync",
+            folder="Templates",
+        )
+        _, listed = await call(client, "storage_list_folder", folder="Templates")
+        _, found = await call(client, "storage_search_files", words="meeting notes", drive="Legal")
+    assert made["url"].startswith("https://contoso.sharepoint.com/sites/legal/")
+    assert made["id"] in [f["id"] for f in listed["files"]] and "NDA template.docx" in [
+        f["name"] for f in listed["files"]
+    ]
+    assert [f["id"] for f in found["files"]] == [made["id"]]
