@@ -115,3 +115,11 @@ async def test_a_gmail_batch_that_fails_is_read_again_message_by_message(as_gmai
         google.control.fault(kind=kind, status=503, method="POST", path="^/batch", times=5)
         _, found = await call(client, "mail_search_messages", sender="claire.dubois@acme-legal.example.com")
     assert found == expected and len(found["messages"]) == 2
+
+
+async def test_gmail_reads_failing_in_parallel_are_reported_as_one_clear_error(as_gmail, google):
+    async with as_gmail() as client:
+        google.control.fault(kind="status", status=503, method="POST", path="^/batch", times=20)
+        google.control.fault(kind="status", status=503, method="GET", path="/messages/[0-9a-f]+$", times=200)
+        message = await fail(client, "mail_search_messages", sender="claire.dubois@acme-legal.example.com")
+    assert ("having trouble" in message or "failing repeatedly" in message) and "Internal error" not in message
