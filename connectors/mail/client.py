@@ -77,6 +77,13 @@ class MailClient:
             )
         return built
 
+    async def aclose(self) -> None:
+        """Close the providers' pooled connections (Graph's httpx client, Gmail's requests session)."""
+        for provider in self.providers.values():
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
+
     def chosen(self, said: str = "") -> list[Provider]:
         """The providers a tool call is about: the one named, else every enabled one."""
         if not said.strip():

@@ -72,9 +72,12 @@ class Gmail:
     def __init__(
         self, root_url: str, token: Callable[[], str], buckets: EndpointBuckets, breaker: CircuitBreaker, timeout: float
     ):
-        http = PolicyHttp(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), token)
-        self.gmail = build_from_document(gmail_document(root_url), http=http)
+        self.http = PolicyHttp(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), token)
+        self.gmail = build_from_document(gmail_document(root_url), http=self.http)
         self._labels: dict[str, str] | None = None
+
+    async def aclose(self) -> None:
+        self.http.close()
 
     async def _run(self, request: Any) -> dict[str, Any]:
         found = await execute(LABEL, request)

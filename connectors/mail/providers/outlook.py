@@ -104,6 +104,9 @@ class Outlook:
         self.http = policy_client(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), verify=verify)
         self._folders: dict[str, dict[str, str]] = {}  # per mailbox: folder id -> name
 
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
     async def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
         url = path if path.startswith(("https://", "http://")) else self.base + path
         headers = {"Authorization": f"Bearer {self._token()}"} | IMMUTABLE | options.pop("headers", {})
