@@ -146,8 +146,9 @@ class OneDrive:
         if query.shared_with_me:  # Graph cannot search this list: its names are matched here
             shared = (await self._call("GET", "/me/drive/sharedWithMe()"))["value"]
             items = [i for i in shared if all(w in i.get("name", "").lower() for w in query.words)]
-        elif not query.words:
-            items = (await self._call("GET", f"{where}/children" if query.folder else "/me/drive/recent()"))["value"]
+        elif not query.words:  # filters alone: a folder's or a library's files, else my recent ones
+            listed = f"{where}/children" if query.folder else f"{where}/root/children" if query.drive else ""
+            items = (await self._call("GET", listed or "/me/drive/recent()"))["value"]
         else:
             items = await self._search(where, " ".join(query.words))
             if (

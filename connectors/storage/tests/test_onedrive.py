@@ -223,3 +223,9 @@ async def test_notes_go_into_the_teams_sharepoint_folder_named_like_any_other(as
         f["name"] for f in listed["files"]
     ]
     assert [f["id"] for f in found["files"]] == [made["id"]]
+
+
+async def test_a_sharepoint_library_named_without_words_lists_its_own_files(as_graph: Connect):
+    async with as_graph() as client:
+        _, found = await call(client, "storage_search_files", drive="Legal")
+    assert {f["name"] for f in found["files"]} == {"Policies", "Templates", "Contract register.xlsx"}
