@@ -77,6 +77,14 @@ async def test_a_send_whose_answer_is_cut_is_not_repeated_when_retried_with_its_
     assert len(delivered["messages"]) == 1  # and one copy is in Bob's sandbox mailbox
 
 
+async def test_one_key_for_the_draft_and_its_send_is_not_refused(mail: Mailbox):
+    async with mail.connect() as client:
+        _, draft = await call(client, "mail_create_draft", to=["Bob"], subject="Keys", body="x", idempotency_key="k")
+        _, sent = await call(client, "mail_send", draft_id=draft["id"], idempotency_key="k")
+        _, again = await call(client, "mail_send", draft_id=draft["id"], idempotency_key="k")
+    assert sent["sent"] and not sent["reused"] and again["reused"]
+
+
 async def test_a_new_message_cut_after_sending_is_sent_once_on_retry(mail: Mailbox):
     args = dict(to=["dana.lee@partner.org"], subject="Offsite", body="Friday, 9am.", idempotency_key="offsite")
     async with mail.connect(allowed_recipient_domains="partner.org") as client:

@@ -1,6 +1,6 @@
 """Writing: drafts (new or replies) and sending, with recipients checked against the allowed domains.
 
-A send is a draft sent: a new message is first saved as a draft (under `<key>:draft`), then the draft is sent
+A send is a draft sent: a new message is first saved as a draft (under `<key>:new`), then the draft is sent
 (under `<key>`). A retry with the same key finds the draft it made and asks the provider what became of it
 (`find_sent`) before sending anything, so a send whose answer was lost is never repeated.
 """
@@ -92,13 +92,16 @@ async def check_recipients(rt: MailRuntime, p: Provider, people: list[str]) -> N
 
 
 async def make_draft(rt: MailRuntime, p: Provider, mail: Outgoing, key: str, request: list[Any]) -> tuple[Draft, bool]:
+    """Save the draft once per key. Each tool keeps its own record (`<key>:<tool's step>`, the step being
+    request[0]), so a person reusing one key for the draft and then for sending it is not refused."""
+    key = f"{key}:{request[0]}" if key else ""
     domain = (await rt.lookups.me(p))[1].rpartition("@")[2]
     mail.message_id = compose.message_id_for(rt.identity(), key, domain) if key else compose.new_message_id(domain)
 
     async def write() -> Draft:
         return await p.create_draft(mail)
 
-    data, reused = await _once(rt, f"{key}:draft" if key else "", request, write, _nothing)
+    data, reused = await _once(rt, key, request, write, _nothing)
     return _draft(data), reused
 
 
@@ -243,7 +246,7 @@ async def send(
             return await p.draft(native.removeprefix("draft:"))
 
         # kept with the key: a retry after a lost answer knows the draft even though sending it removed it
-        draft = _draft((await _once(rt, f"{key}:draft" if key else "", ["read", draft_id], read, _nothing))[0])
+        draft = _draft((await _once(rt, f"{key}:read" if key else "", ["read", draft_id], read, _nothing))[0])
     else:
         if not to or not subject.strip():
             raise InvalidInput("Give draft_id, or to, subject and body for a new message.")
