@@ -137,6 +137,8 @@ class Provider(Protocol):
 
     async def draft(self, native: str) -> Draft: ...
 
+    async def find_draft(self, message_id: str) -> Draft | None: ...  # a draft saved with this Message-ID
+
     async def send_draft(self, native: str) -> Message: ...
 
     async def find_sent(self, draft: Draft) -> Message | None: ...  # the sent copy of a draft, once sent

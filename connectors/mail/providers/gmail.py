@@ -272,6 +272,12 @@ class Gmail:
         found = await self._run(self.users.drafts().get(userId="me", id=native, format="full"))
         return Draft(f"gmail:draft:{native}", await self._message(found["message"]))
 
+    async def find_draft(self, message_id: str) -> Draft | None:
+        q = f"rfc822msgid:{message_id.strip('<>')}"
+        found = await self._run(self.users.drafts().list(userId="me", q=q, maxResults=1))
+        drafts = found.get("drafts") or []
+        return await self.draft(drafts[0]["id"]) if drafts else None
+
     async def send_draft(self, native: str) -> Message:
         sent = await self._run(self.users.drafts().send(userId="me", body={"id": native}))
         try:

@@ -275,6 +275,9 @@ class Outlook:
             raise InvalidInput(f"outlook:{native[:40]}… is not a draft: it was sent already or was received.")
         return Draft(message.id, message)
 
+    async def find_draft(self, message_id: str) -> Draft | None:
+        return None  # Graph gives a draft its own Message-ID: a lost create cannot be found by ours
+
     async def send_draft(self, native: str) -> Message:
         await self._call("POST", f"{where(native)}/send")
         mailbox = split(native)[0]

@@ -114,3 +114,14 @@ async def test_a_recipient_named_ambiguously_lists_the_candidates(mail: Mailbox)
     assert "matches several" in several and "Acme Legal Team <legal@" in several and "@acme.example>" in several
     assert 'Nobody named "Zebulon"' in nobody
     assert draft["id"].startswith(f"{mail.name}:")
+
+
+async def test_a_gmail_draft_whose_answer_is_lost_is_not_saved_twice(as_gmail, google):
+    args = dict(to=["Bob"], subject="Once only", body="One draft.", idempotency_key="d-1")
+    async with as_gmail() as client:
+        google.control.fault(kind="reset", method="POST", path="/drafts$", after_write=True)
+        message = await fail(client, "mail_create_draft", **args)
+        _, again = await call(client, "mail_create_draft", **args)
+        _, drafts = await call(client, "mail_search_messages", folder="Drafts", subject="Once only")
+    assert "may or may not have been applied" in message and again["reused"]
+    assert len(drafts["messages"]) == 1

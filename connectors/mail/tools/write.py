@@ -101,7 +101,10 @@ async def make_draft(rt: MailRuntime, p: Provider, mail: Outgoing, key: str, req
     async def write() -> Draft:
         return await p.create_draft(mail)
 
-    data, reused = await _once(rt, key, request, write, _nothing)
+    async def find() -> Draft | None:  # after a lost answer: the draft saved under this key's Message-ID
+        return await p.find_draft(mail.message_id)
+
+    data, reused = await _once(rt, key, request, write, find)
     return _draft(data), reused
 
 
