@@ -64,6 +64,7 @@ class OneDrive:
     ):
         verify: Any = ssl.create_default_context(cafile=ca_file) if ca_file else True
         self.base, self._token = graph_url.rstrip("/"), token
+        self._libraries: dict[str, str] | None = None  # SharePoint library drive id -> its site's name
         self.http = policy_client(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), verify=verify)
 
     async def aclose(self) -> None:
@@ -175,7 +176,15 @@ class OneDrive:
         return self.entry(await self._call("GET", f"/drives/{d}/items/{i}"))
 
     async def path(self, entry: Entry) -> str:
-        return entry.path or f"/{entry.name}"
+        """The path in its drive; an item of a SharePoint library starts with the site's name (/Legal/Templates)."""
+        where = entry.path or f"/{entry.name}"
+        if self._libraries is None:  # asked once per person's client: sites and libraries are rarely renamed
+            named = list((await self.drives()).items())
+            self._libraries = {}
+            for name, drive in named[1:]:  # the first is the person's own OneDrive
+                self._libraries.setdefault(drive, name)
+        site = self._libraries.get(entry.id.removeprefix("onedrive:").rpartition("!")[0])
+        return f"/{site}{where}" if site else where
 
     async def sharing(self, native: str) -> Sharing:
         d, i = split_id(native)

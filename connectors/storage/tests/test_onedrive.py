@@ -218,6 +218,8 @@ async def test_notes_go_into_the_teams_sharepoint_folder_named_like_any_other(as
         )
         _, listed = await call(client, "storage_list_folder", folder="Templates")
         _, found = await call(client, "storage_search_files", words="meeting notes", drive="Legal")
+        text, _ = await call(client, "storage_get_file", id=made["id"])
+    assert "path: /Legal/Templates/Meeting notes 2026-12-04.md" in text
     assert made["url"].startswith("https://contoso.sharepoint.com/sites/legal/")
     assert made["id"] in [f["id"] for f in listed["files"]] and "NDA template.docx" in [
         f["name"] for f in listed["files"]
@@ -229,3 +231,12 @@ async def test_a_sharepoint_library_named_without_words_lists_its_own_files(as_g
     async with as_graph() as client:
         _, found = await call(client, "storage_search_files", drive="Legal")
     assert {f["name"] for f in found["files"]} == {"Policies", "Templates", "Contract register.xlsx"}
+
+
+async def test_a_folder_in_my_onedrive_and_in_a_library_is_told_apart_by_its_site(as_graph: Connect):
+    async with as_graph() as client:
+        await call(client, "storage_create_folder", name="Templates")
+        message = await fail(client, "storage_list_folder", folder="Templates")
+        _, legal = await call(client, "storage_list_folder", folder="Legal/Templates")
+    assert 'Folder "Templates" matches several' in message and "/Legal/Templates" in message
+    assert [f["name"] for f in legal["files"]] == ["NDA template.docx"]
