@@ -131,7 +131,9 @@ class ResilientAdapter(HTTPAdapter):
         kwargs: dict[str, Any] = {"stream": stream, "timeout": timeout, "verify": verify, "cert": cert}
         kwargs["proxies"] = proxies
         method, url = (request.method or "GET").upper(), request.url or ""
-        replayable = method in IDEMPOTENT or self.buckets.is_read(method, url)
+        rewind = _rewinder(request.body)
+        # A body read from a stream can be sent again only if it can be rewound; a generator cannot.
+        replayable = (method in IDEMPOTENT or self.buckets.is_read(method, url)) and rewind is not None
         bucket = self.buckets.for_request(method, url)
         asked = kwargs.get("timeout") or self.policy.timeout
         attempt = 0
@@ -146,11 +148,12 @@ class ResilientAdapter(HTTPAdapter):
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 record_lost(self.upstream, self.breaker)
                 sent = not _never_sent(exc)
-                may_retry = (replayable or not sent) and attempt + 1 < self.policy.attempts
+                may_retry = (replayable or not sent) and rewind is not None and attempt + 1 < self.policy.attempts
                 delay = self.policy.backoff(attempt)
-                if may_retry and self._fits(delay):
+                if may_retry and rewind is not None and self._fits(delay):
                     self._retry("network", delay)
                     attempt += 1
+                    rewind()
                     continue
                 raise lost_error(
                     self.upstream,
@@ -167,7 +170,7 @@ class ResilientAdapter(HTTPAdapter):
             except UncertainWrite:
                 response.close()  # the write reached the upstream, which failed somewhere: never replay
                 raise
-            if status not in RETRY_STATUSES or attempt + 1 >= self.policy.attempts:
+            if status not in RETRY_STATUSES or attempt + 1 >= self.policy.attempts or rewind is None:
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None and retry_after > self.policy.max_retry_after:
@@ -179,6 +182,7 @@ class ResilientAdapter(HTTPAdapter):
                 response.close()
                 self._retry("429", bucket.paused_for(), sleep=False)  # _take_token waits, in line with the others
                 attempt += 1
+                rewind()
                 continue
             delay = retry_after * random.uniform(1.0, 1.2) if retry_after is not None else self.policy.backoff(attempt)
             if not self._fits(delay):
@@ -186,6 +190,7 @@ class ResilientAdapter(HTTPAdapter):
             response.close()
             self._retry(str(status), delay)
             attempt += 1
+            rewind()
 
     # -- time --------------------------------------------------------------------------------------
     def _left(self) -> float | None:
@@ -231,6 +236,20 @@ class ResilientAdapter(HTTPAdapter):
         log.info("retrying %s request after %s (%.2fs)", self.upstream, reason, delay)
         if sleep and delay > 0:
             self._sleep(delay)
+
+
+def _rewinder(body: Any) -> Callable[[], None] | None:
+    """How to send `body` again: nothing to do for bytes, a seek back for a file, None for a one-shot stream."""
+    if body is None or isinstance(body, (bytes, str)):
+        return lambda: None
+    seek, tell = getattr(body, "seek", None), getattr(body, "tell", None)
+    if seek is None or tell is None:
+        return None
+    try:
+        start = tell()
+    except OSError:
+        return None
+    return lambda: seek(start)
 
 
 def resilient_session(

@@ -1,5 +1,6 @@
 """ResilientAdapter: retries of idempotent requests, writes that are never replayed, long Retry-After."""
 
+import io
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -80,6 +81,20 @@ def test_put_and_delete_are_replayed_on_503(upstream, client):
     assert client.session.put(f"{upstream.url}/x", json={"a": 1}).status_code == 204
     assert client.session.delete(f"{upstream.url}/x").status_code == 204
     assert upstream.methods() == ["PUT", "PUT", "DELETE", "DELETE"]
+
+
+def test_a_file_body_is_sent_whole_again_when_replayed(upstream, client):
+    upstream.then(Respond(503), Respond(200))
+    assert client.session.put(f"{upstream.url}/x", data=io.BytesIO(b"0123456789")).status_code == 200
+    assert [body for _, _, body in upstream.received] == [b"0123456789", b"0123456789"]
+
+
+def test_a_one_shot_stream_is_never_replayed(upstream, client):
+    upstream.then(Respond(503), Respond(200))
+    chunks = iter([b"01234", b"56789"])
+    with pytest.raises(UncertainWrite):  # sent once, failed upstream: said so, never resent empty
+        client.session.put(f"{upstream.url}/x", data=chunks)
+    assert upstream.methods() == ["PUT"]
 
 
 def test_get_retried_after_a_connection_reset(upstream, client):
