@@ -25,7 +25,7 @@ import requests
 from googleapiclient.errors import HttpError
 
 from .circuit import CircuitBreaker
-from .errors import ConnectorError, PermissionDenied, RateLimited, TimedOut, http_error
+from .errors import ConnectorError, PermissionDenied, RateLimited, TimedOut, UpstreamUnavailable, http_error
 from .http import MIN_ATTEMPT_SECONDS, RetryPolicy, current_deadline, in_worker, resilient_session
 from .ratelimit import EndpointBuckets, TokenBucket, parse_retry_after
 
@@ -111,9 +111,12 @@ def google_error(upstream: str, exc: HttpError) -> ConnectorError:
 def execute_now(upstream: str, request: Any) -> Any:
     """Run one googleapiclient request on this thread, with one retry layer (ours), mapping Google's errors."""
     try:
-        return request.execute(num_retries=0)
+        found = request.execute(num_retries=0)
     except HttpError as exc:
         raise google_error(upstream, exc) from None
+    if isinstance(found, str):  # the library hands back a body it could not parse as JSON as the raw text
+        raise UpstreamUnavailable(f"{upstream} returned an unreadable response. Try again shortly.")
+    return found
 
 
 async def execute(upstream: str, request: Any) -> Any:

@@ -63,10 +63,7 @@ class GoogleDrive:
         self.drive = build_from_document(drive_document(root_url), http=http)
 
     async def _run(self, request: Any) -> Any:
-        found = await execute(LABEL, request)
-        if isinstance(found, str):  # the library hands back a body it could not parse as JSON as the raw text
-            raise UpstreamUnavailable(f"{LABEL} returned an unreadable response. Try again shortly.")
-        return found
+        return await execute(LABEL, request)  # an unreadable body is a clear UpstreamUnavailable there
 
     def entry(self, f: dict[str, Any]) -> Entry:
         native = f.get("mimeType", "")
