@@ -1,4 +1,4 @@
-"""Google Workspace emulator: Google's OAuth identity provider, Drive v3 and Gmail v1.
+"""Google Workspace emulator: Google's OAuth identity provider, Drive v3, Gmail v1 and People v1 (contacts, directory).
 
 Everything is served from one origin with Google's own paths, so clients only swap the host:
 ``/o/oauth2/v2/auth``, ``/token``, ``/revoke``, ``/oauth2/v3/userinfo`` (identity), ``/drive/v3/...`` and
@@ -29,6 +29,7 @@ from .gmail.seed import seed as seed_gmail
 from .gmail.store import GmailStore
 from .identity import routes as identity_routes
 from .middleware import GoogleApp, GoogleSettings, RedactingLog
+from .people import routes as people_routes
 from .tokens import TokenStore
 
 _NOT_FOUND = (
@@ -112,6 +113,7 @@ def create_app(
         routes=identity_routes(tokens)
         + drive_routes.routes(store, tokens)
         + gmail_routes.routes(gmail, tokens, budget, lambda: state.limiter.enabled)
+        + people_routes.routes(tokens)
         + batch.routes("/batch/drive/v3", "/batch/gmail/v1", "/batch"),
         exception_handlers={HTTPException: _not_found, Exception: _internal_error},
         sandbox_state=state,
