@@ -1,4 +1,4 @@
-"""Benchmark of the Jira, Confluence and storage MCP servers against their sandboxes.
+"""Benchmark of the Jira, Confluence, storage and mail MCP servers against their sandboxes.
 
     python -m bench.table                 # print one set of tables per server (a few minutes)
     python -m bench.table --write-docs    # also write them to docs/benchmarks.md
@@ -19,7 +19,9 @@ Measured, for each server:
   calls, coalesced");
 - the floor: a bare `mcp` server with one trivial tool (`bench/floor.py`);
 - storage (Google Drive and OneDrive sandboxes): reading a 50-page PDF and a ~5 MB spreadsheet, and calls/s at
-  concurrency 32 with 50 ms sandbox latency (`bench/storage.py`).
+  concurrency 32 with 50 ms sandbox latency (`bench/storage.py`);
+- mail (Gmail and Outlook sandboxes): a 200-message search and a 50-message thread, and calls/s at concurrency 32
+  with 50 ms sandbox latency (`bench/mail.py`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from sandbox.common.control import SandboxControl
 from .facts import load_average, machine_facts
 from .floor import measure_floor
 from .load import LoadResult, MakeCall, run_load
+from .mail import run_mail
 from .procs import REPO, Proc
 from .servers import metric_total, start_sandbox, start_server, unthrottled_env
 from .storage import run_storage
@@ -50,7 +53,7 @@ WAITS = "connector_rate_limit_waits_total"
 UVLOOP_CLI = [sys.executable, "-m", "bench.uvloop_launcher"]
 # Which LOAD_PLANS (by index: distinct gets, distinct searches, identical searches) each server variant runs.
 RUNS = {"default settings": (0,), "throttles off": (0, 1, 2), "throttles off, uvloop": (0, 1)}
-SERVERS = ("jira", "confluence", "storage")
+SERVERS = ("jira", "confluence", "storage", "mail")
 
 
 async def _load(server: Proc, sandbox: Proc, make: MakeCall, **kwargs: Any) -> tuple[LoadResult, float]:
@@ -112,6 +115,8 @@ async def run_all(
         reports = {name: await run_server(args, name, sandbox, procs) for name, procs in servers.items()}
     if "storage" in args.only:
         reports["storage"] = await run_storage(args, logdir, stack)
+    if "mail" in args.only:
+        reports["mail"] = await run_mail(args, logdir, stack)
     return reports
 
 
@@ -129,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--storage-copies", type=int, default=5, help="copies of each big file read cold (storage)")
     parser.add_argument("--storage-xlsx-mb", type=float, default=5.0, help="size of the storage rows' spreadsheet")
+    parser.add_argument("--mail-messages", type=int, default=200, help="messages the mail rows' search finds")
+    parser.add_argument("--mail-calls", type=int, default=20, help="timed calls per mail read row, throttles off")
     args = parser.parse_args(argv)
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
     if set(args.only) - set(SERVERS) or not args.only:

@@ -189,6 +189,10 @@ def render(facts: dict[str, str], reports: dict[str, Any], floor: dict[str, dict
         from .storage_render import render_storage
 
         lines += render_storage(reports["storage"])
+    if "mail" in reports:
+        from .mail_render import render_mail
+
+        lines += render_mail(reports["mail"])
     if floor:
         lines += ["## The floor: a bare `mcp` server with one trivial tool", "", *render_floor(floor), ""]
     lines.append(
