@@ -1,7 +1,8 @@
 """The Microsoft 365 emulator: Entra ID (``/{tenant}/...``) and Graph v1.0 (``/v1.0/...``) in one Starlette app.
 
 Graph workloads are tried in order on every ``/v1.0`` path: the directory (``/me``, ``/users/{id}``), drives
-and sites, then Outlook mail (``mail/``, with its per-mailbox concurrency layer and ``/__sandbox/mail/`` controls).
+and sites, then Outlook mail (``mail/``, with its per-mailbox concurrency layer and ``/__sandbox/mail/`` controls),
+then contacts, relevant people and the ``/users`` directory (``people/``).
 """
 
 from __future__ import annotations
@@ -32,11 +33,17 @@ from .mail.concurrency import MailboxConcurrency
 from .mail.control import mail_control
 from .mail.model import MailStore
 from .mail.seed import seed as seed_mail
+from .people import routes as people_routes
 from .tokens import Tokens
 
 logger = logging.getLogger(__name__)
 Workload = Callable[[Request, str], "Awaitable[Response | None] | Response | None"]
-GRAPH_WORKLOADS: list[Workload] = [directory.dispatch, drive_routes.dispatch, mail_routes.dispatch]
+GRAPH_WORKLOADS: list[Workload] = [
+    directory.dispatch,
+    drive_routes.dispatch,
+    mail_routes.dispatch,
+    people_routes.dispatch,
+]
 _STATUS_CODES = {
     500: "generalException",
     502: "badGateway",
