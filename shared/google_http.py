@@ -114,7 +114,8 @@ def execute_now(upstream: str, request: Any) -> Any:
         found = request.execute(num_retries=0)
     except HttpError as exc:
         raise google_error(upstream, exc) from None
-    if isinstance(found, str):  # the library hands back a body it could not parse as JSON as the raw text
+    # The library hands back a body it could not parse as JSON as the raw text (and a 204's empty body as "").
+    if isinstance(found, str) and found.strip():
         raise UpstreamUnavailable(f"{upstream} returned an unreadable response. Try again shortly.")
     return found
 
