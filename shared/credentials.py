@@ -16,6 +16,7 @@ except to authenticate the upstream request.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -84,3 +85,29 @@ class PerSubject:
 
     def default(self) -> Credential:
         raise ConfigError("Per-user credentials: there is no default account outside a signed-in request.")
+
+
+# -- several providers behind one credential (storage, mail) ----------------------------------------------------
+
+
+def token_set(tokens: Mapping[str, SecretStr | None]) -> SecretStr:
+    """One credential secret holding each provider's token: `{"gmail": "...", "outlook": "..."}`."""
+    return SecretStr(json.dumps({k: v.get_secret_value() for k, v in tokens.items() if v is not None}))
+
+
+def tokens_of(credential: Credential) -> dict[str, str]:
+    """The tokens by provider of a `token_set` secret; a bare token is `{"*": token}` (any one provider)."""
+    raw = credential.secret.get_secret_value()
+    if raw.lstrip().startswith("{"):
+        return dict(json.loads(raw))
+    return {"*": raw}
+
+
+def configured_token_set(name: str, tokens: Mapping[str, SecretStr | None]) -> ConfiguredAccount:
+    """The configured account of a connector with several providers, its tokens in one credential.
+
+    The identity keys caches, buckets, idempotency records and change positions: two deployments acting as different
+    accounts must not share them through one Redis, so it names the account by a digest of its tokens."""
+    secret = token_set(tokens)
+    account = hashlib.sha256(secret.get_secret_value().encode()).hexdigest()[:12]
+    return ConfiguredAccount(Credential(f"{name}:configured:{account}", "bearer", secret))

@@ -6,13 +6,10 @@ with one provider) or a JSON object `{"gmail": "...", "outlook": "..."}` (`token
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 
-from pydantic import SecretStr
-
 from shared.circuit import CircuitBreaker
-from shared.credentials import Credential
+from shared.credentials import Credential, tokens_of
 from shared.errors import ConfigError, InvalidInput
 from shared.ratelimit import EndpointBuckets
 
@@ -32,18 +29,6 @@ PROVIDER_WORDS = {
     "exchange": "outlook",
     "hotmail": "outlook",
 }
-
-
-def token_set(tokens: dict[str, SecretStr | None]) -> SecretStr:
-    """One credential secret holding each provider's token."""
-    return SecretStr(json.dumps({k: v.get_secret_value() for k, v in tokens.items() if v is not None}))
-
-
-def tokens_of(credential: Credential) -> dict[str, str]:
-    raw = credential.secret.get_secret_value()
-    if raw.lstrip().startswith("{"):
-        return dict(json.loads(raw))
-    return {"*": raw}
 
 
 class MailClient:

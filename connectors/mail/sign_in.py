@@ -1,7 +1,7 @@
 """How people sign in to the mail server: their Google account for Gmail, their Microsoft account for Outlook.
 
 With both providers enabled the login chains (our consent, Google's, then Microsoft's) and the runtime acts with
-one credential holding both access tokens (`client.token_set`'s shape, keyed by provider). Reading never asks for
+one credential holding both access tokens (`shared.credentials.token_set`'s shape, keyed by provider). Reading never asks for
 write or send access at the upstream's consent.
 """
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from functools import cached_property
 
 from shared.cache import IdentityCache
 from shared.circuit import CircuitBreaker
-from shared.credentials import ConfiguredAccount, Credential, CredentialProvider
+from shared.credentials import Credential, CredentialProvider, configured_token_set
 from shared.errors import ConnectorError
 from shared.ratelimit import EndpointBuckets, RateTable
 from shared.runtime import Check, UpstreamRuntime
 
-from .client import UPSTREAM, StorageClient, token_set
+from .client import UPSTREAM, StorageClient
 from .resolve import Lookups
 from .settings import StorageSettings
 
@@ -26,11 +25,7 @@ class StorageRuntime(UpstreamRuntime[StorageClient, Lookups]):
     def configured_credentials(self) -> CredentialProvider:
         s = self.settings
         tokens = {"google-drive": s.google_token, "onedrive": s.graph_token}
-        secret = token_set({k: v for k, v in tokens.items() if k in s.providers})
-        # The identity keys caches, buckets and change positions: two deployments acting as different accounts
-        # must not share them through one Redis, so it names the account by a digest of its tokens.
-        account = hashlib.sha256(secret.get_secret_value().encode()).hexdigest()[:12]
-        return ConfiguredAccount(Credential(f"storage:configured:{account}", "bearer", secret))
+        return configured_token_set("storage", {k: v for k, v in tokens.items() if k in s.providers})
 
     @cached_property
     def breakers(self) -> dict[str, CircuitBreaker]:

@@ -1,7 +1,7 @@
 """How people sign in to the storage server: their Google account for Drive, their Microsoft account for OneDrive.
 
 With both providers enabled the login chains (our consent, Google's, then Microsoft's) and the runtime acts
-with one credential holding both access tokens (`client.token_set`'s shape, keyed by provider). Scopes are the
+with one credential holding both access tokens (`shared.credentials.token_set`'s shape, keyed by provider). Scopes are the
 least each of our scopes needs: reading never asks for write access at the upstream's consent.
 """
 
