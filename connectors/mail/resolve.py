@@ -1,6 +1,10 @@
-"""Names people say -> addresses and folders: recipients from the person's own correspondence, cached per identity."""
+"""Names people say -> addresses and folders: recipients from the person's contacts, their organisation's directory
+and their own correspondence, cached per identity."""
 
 from __future__ import annotations
+
+import unicodedata
+from typing import Any
 
 from shared.cache import IdentityCache
 from shared.errors import Ambiguous, InvalidInput
@@ -17,9 +21,20 @@ def _valid_address(text: str) -> bool:
     return bool(at and local and "." in domain and " " not in text and "," not in text)
 
 
+def _plain(text: str) -> str:
+    """Accents folded, so "Lefevre" finds "Lefèvre"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _match(said: str, person: str) -> str:
+    """person_match's kinds, plus "address": what was said, with no space, starts the person's address
+    ("marie.lau", "hugo.lefevre@contoso"), which is as clear as a name."""
     name, _, email = person.rpartition(" <")
-    return person_match(said, name, email.rstrip(">")) if name else person_match(said, "", person)
+    email = email.rstrip(">") if name else person
+    fragment = said.strip().lower()
+    if " " not in fragment and ("@" in fragment or "." in fragment) and email.lower().startswith(fragment):
+        return "address"
+    return person_match(_plain(said), _plain(name), email)
 
 
 class Lookups:
@@ -54,29 +69,61 @@ class Lookups:
         names = close(said, [f.name for f in folders]) or [f.name for f in folders[:8]]
         raise InvalidInput(f'No Outlook folder named "{said[:60]}".', candidates=names)
 
+    async def candidates(self, provider: Provider, said: str) -> list[list[Any]]:
+        """[["Name <address>", [where found, ...]], ...]: the person's contacts, then their organisation's directory,
+        then their own correspondence, one entry per address (the first source's name kept), cached per identity."""
+
+        async def load() -> list[list[Any]]:
+            merged: dict[str, list[Any]] = {}
+            sources = (
+                ("your contacts", provider.contacts),
+                ("the directory", provider.directory),
+                ("your mail", provider.people),
+            )
+            for where, lookup in sources:
+                for person in await lookup(said):
+                    address = address_of(person)
+                    if not address:
+                        continue
+                    entry = merged.setdefault(address, [person, []])
+                    if where not in entry[1]:
+                        entry[1].append(where)
+            return list(merged.values())
+
+        found: list[list[Any]] = await self.cache.get_or_load(
+            self.identity, f"people:{provider.name}", said.lower(), load
+        )
+        return found
+
     async def recipient(self, provider: Provider, said: str) -> str:
-        """An address as is; "me"; else a name matched against the people this person corresponds with."""
+        """An address as is; "me"; else a name or a partial address looked up in the person's contacts, directory
+        and correspondence: one clear match is taken, several (or only partial ones) are listed, never guessed."""
         said = said.strip()
         if means(said, ME):
             return (await self.me(provider))[1]
+        partial = False
         if "@" in said:
             address = address_of(said)
-            if not _valid_address(address):
+            if _valid_address(address):
+                return said if "<" in said else address
+            partial = " " not in said.strip() and "<" not in said  # "marie.laurent@", "hugo@contoso"
+            if not partial:
                 raise InvalidInput(f'"{said[:60]}" is not an e-mail address. Give e.g. claire@acme.example.')
-            return said if "<" in said else address
         if not said or len(said) > 100:
             raise InvalidInput("A recipient must be a name or an e-mail address.")
-        found: list[str] = await self.cache.get_or_load(
-            self.identity, f"people:{provider.name}", said.lower(), lambda: provider.people(said)
-        )
-        kinds = {person: _match(said, person) for person in found}
-        sure = [p for p, kind in kinds.items() if kind in ("exact", "words")]
+        found = await self.candidates(provider, said)
+        kinds = [(person, where, _match(said, person)) for person, where in found]
+        sure = [(p, w) for p, w, kind in kinds if kind in ("exact", "words", "address")]
         if len(sure) == 1:
-            return sure[0]
+            return str(sure[0][0])
         if sure or found:  # several people, or only a partial match ("Al" for Alice): never taken silently
-            raise Ambiguous("Recipient", said, (sure or found)[:8], "Say the person's e-mail address or full name.")
+            listed = [f"{p} ({', '.join(w)})" for p, w in (sure or found)[:8]]
+            raise Ambiguous("Recipient", said, listed, "Ask the person which one they mean, then give that address.")
+        if partial:
+            raise InvalidInput(f'"{said[:60]}" is not an e-mail address, and no one\'s address starts with it.')
         raise InvalidInput(
-            f'Nobody named "{said[:60]}" in your {provider.label} correspondence: give the e-mail address.'
+            f'Nobody named "{said[:60]}" in your contacts, your organisation\'s directory or your {provider.label} '
+            "correspondence: ask the person for the e-mail address and give it."
         )
 
     async def recipients(self, provider: Provider, said: list[str]) -> list[str]:

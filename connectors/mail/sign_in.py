@@ -1,8 +1,9 @@
 """How people sign in to the mail server: their Google account for Gmail, their Microsoft account for Outlook.
 
 With both providers enabled the login chains (our consent, Google's, then Microsoft's) and the runtime acts with
-one credential holding both access tokens (`shared.credentials.token_set`'s shape, keyed by provider). Reading never asks for
-write or send access at the upstream's consent.
+one credential holding both access tokens (`shared.credentials.token_set`'s shape, keyed by provider). Reading never
+asks for write or send access at the upstream's consent; it asks to read contacts and the directory, where recipients
+said by name are looked up.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from shared.connector import SignInSpec
 from .settings import MailSettings
 
 GMAIL = "https://www.googleapis.com/auth/gmail"
+GOOGLE = "https://www.googleapis.com/auth/"
+# Recipients said by name are looked up in the person's contacts and their organisation's directory.
+GOOGLE_PEOPLE = [GOOGLE + "contacts.readonly", GOOGLE + "directory.readonly"]
+GRAPH_PEOPLE = ["Contacts.Read", "People.Read", "User.ReadBasic.All"]
 UPSTREAM_OF = {"gmail": "google", "outlook": "microsoft"}
 
 
@@ -25,10 +30,13 @@ SIGN_IN = SignInSpec(
     upstreams=upstreams,
     scopes_by_upstream={
         # Google gives a refresh token through access_type=offline (the adapter asks for it), not a scope.
-        "google": {"mail.read": [GMAIL + ".readonly"], "mail.write": [GMAIL + ".modify", GMAIL + ".send"]},
+        "google": {
+            "mail.read": [GMAIL + ".readonly", *GOOGLE_PEOPLE],
+            "mail.write": [GMAIL + ".modify", GMAIL + ".send"],
+        },
         # msal adds offline_access (refresh tokens) itself.
         "microsoft": {
-            "mail.read": ["Mail.Read"],
+            "mail.read": ["Mail.Read", *GRAPH_PEOPLE],
             "mail.write": ["Mail.ReadWrite", "Mail.Send"],
             "offline_access": ["offline_access"],
         },

@@ -131,7 +131,11 @@ class Provider(Protocol):
 
     def mailbox_of(self, native: str) -> str: ...  # the shared mailbox an id belongs to, "" for one's own
 
-    async def people(self, said: str) -> list[str]: ...  # "Name <email>" of people matching a name
+    async def contacts(self, said: str) -> list[str]: ...  # "Name <email>" from the person's contacts
+
+    async def directory(self, said: str) -> list[str]: ...  # "Name <email>" from the organisation's directory
+
+    async def people(self, said: str) -> list[str]: ...  # "Name <email>" from the person's own correspondence
 
     async def create_draft(self, mail: Outgoing) -> Draft: ...
 

@@ -35,6 +35,7 @@ from .gmail_format import (
     search_query,
     thread_url,
 )
+from .gmail_people import GooglePeople
 
 LABEL = "Gmail"
 AT_ONCE = 8  # messages read in parallel when a batch could not answer them
@@ -74,6 +75,7 @@ class Gmail:
     ):
         self.http = PolicyHttp(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), token)
         self.gmail = build_from_document(gmail_document(root_url), http=self.http)
+        self.directory_api = GooglePeople(root_url, self.http)  # contacts and the domain directory
         self._labels: dict[str, str] | None = None
 
     async def aclose(self) -> None:
@@ -226,6 +228,12 @@ class Gmail:
 
         await gather(one, wanted, AT_ONCE)
         return sorted(found.values(), key=lambda f: (not f.system, f.name.lower()))
+
+    async def contacts(self, said: str) -> list[str]:
+        return await self.directory_api.contacts(said)
+
+    async def directory(self, said: str) -> list[str]:
+        return await self.directory_api.directory(said)
 
     async def people(self, said: str) -> list[str]:
         ids = await self._ids(f"from:{quoted(said)} OR to:{quoted(said)} OR cc:{quoted(said)}", 25)

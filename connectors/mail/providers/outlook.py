@@ -24,6 +24,7 @@ from shared.names import person_match
 from shared.ratelimit import EndpointBuckets
 
 from .base import AttachmentRef, Changes, CursorExpired, Draft, Folder, Message, Outgoing, Query, Thread
+from .outlook_people import GraphPeople
 
 LABEL = "Outlook"
 SELECT = (
@@ -103,6 +104,7 @@ class Outlook:
         self.base, self._token = graph_url.rstrip("/"), token
         self.http = policy_client(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), verify=verify)
         self._folders: dict[str, dict[str, str]] = {}  # per mailbox: folder id -> name
+        self.directory_api = GraphPeople(self._call)  # contacts, relevant people, the directory
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -238,6 +240,12 @@ class Outlook:
                     found.append(Folder(c["id"], name, c.get("totalItemCount"), c.get("unreadItemCount")))
         self._folders[mailbox] = {f.id: f.name for f in found}
         return found
+
+    async def contacts(self, said: str) -> list[str]:
+        return await self.directory_api.contacts(said)
+
+    async def directory(self, said: str) -> list[str]:
+        return await self.directory_api.directory(said)
 
     async def people(self, said: str) -> list[str]:
         search = '"' + " ".join(kql(said, "participants")) + '"'
