@@ -21,7 +21,9 @@ it). Every timed call after the first profits from them; the rows say so.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ from .servers import metric_total
 
 PROVIDERS = ("gmail", "outlook")
 WAITS = "connector_rate_limit_waits_total"
+UPSTREAM = "connector_upstream_requests_total"
 SEARCH_LIMIT = 200  # the tool's largest limit
 
 
@@ -74,16 +77,36 @@ async def measure_sizes(mcp_url: str, site: MailSite) -> dict[str, Any]:
     return sizes
 
 
-async def _load(server: Proc, site: MailSite, make: MakeCall, **kwargs: Any) -> tuple[LoadResult, float]:
-    before = metric_total(server.url, WAITS)
+def upstream_counts(base_url: str) -> tuple[float, float]:
+    """(HTTP requests, of which 429s) the server has sent upstream, from its own /metrics: a Gmail batch is one
+    request there, while the sandbox's log also lists each of its parts; Exchange's per-mailbox 429s are answered
+    before the sandbox's log sees them."""
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    found = [(m.group(1), float(m.group(2))) for m in re.finditer(rf"^{UPSTREAM}\{{([^}}]*)\}} (\S+)$", text, re.M)]
+    return sum(v for _, v in found), sum(v for labels, v in found if 'status="429"' in labels)
+
+
+async def _load(server: Proc, site: MailSite, make: MakeCall, warmup: int, **kwargs: Any) -> tuple[LoadResult, float]:
+    """One run; its upstream requests per call and 429s as the server counted them (`upstream_counts`). The warm-up
+    calls (indices no timed call uses) run first on a client of their own, outside the counts."""
     url, control = f"{server.url}/mcp", site.control
+    async with Client(url) as client:
+        for n in range(warmup):
+            call = make(10**6 + n)
+            await client.call_tool(call.tool, call.args)
+    waits, (sent, throttled) = metric_total(server.url, WAITS), upstream_counts(server.url)
     result = await run_load(url, make, server=server, sandbox=site.sandbox, control=control, **kwargs)
-    return result, metric_total(server.url, WAITS) - before
+    after = upstream_counts(server.url)
+    result.upstream_per_call = (after[0] - sent) / max(result.calls, 1)
+    result.upstream_429 = int(after[1] - throttled)
+    return result, metric_total(server.url, WAITS) - waits
 
 
 async def run_provider(args: argparse.Namespace, site: MailSite, servers: dict[str, Proc]) -> dict[str, Any]:
     report: dict[str, Any] = {"loads": [], "reads": [], "messages": len(site.messages)}
-    load = dict(concurrency=args.concurrency, max_calls=args.max_calls, duration=args.duration, warmup=5)
+    load = dict(concurrency=args.concurrency, max_calls=args.max_calls, duration=args.duration)
+    warm = 5
     plans = [
         (
             f"`mail_search_messages`, one of {len(site.orders)} messages by its order number each call",
@@ -95,7 +118,7 @@ async def run_provider(args: argparse.Namespace, site: MailSite, servers: dict[s
         for label, make in plans:
             site.throttles(setting == "default settings")
             site.control.configure(latency_ms=args.load_latency_ms)
-            result, waits = await _load(server, site, make, **load)
+            result, waits = await _load(server, site, make, warm, **load)
             report["loads"].append((setting, label, result, waits))
             print(f"  {site.provider} {setting}: {label}: {result.calls_per_s:.1f}/s", file=sys.stderr)
     site.control.configure(latency_ms=0)
@@ -106,8 +129,8 @@ async def run_provider(args: argparse.Namespace, site: MailSite, servers: dict[s
         site.throttles(setting == "default settings")
         calls = args.mail_calls if setting == "throttles off" else max(2, args.mail_calls // 4)
         for key, make in reads:
-            c1 = dict(concurrency=1, max_calls=calls, duration=300.0, warmup=1)
-            result, waits = await _load(servers[setting], site, make, **c1)
+            c1 = dict(concurrency=1, max_calls=calls, duration=300.0)
+            result, waits = await _load(servers[setting], site, make, 1, **c1)
             report["reads"].append((setting, key, result, waits))
             print(f"  {site.provider} {setting}: {key}: p50 {result.p50_ms:.0f} ms", file=sys.stderr)
     site.throttles(True)

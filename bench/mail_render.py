@@ -42,6 +42,8 @@ def _workload(provider: str, key: str, report: dict[str, Any]) -> str:
 
 def _conditions(provider: str, setting: str, r: LoadResult, waits: float) -> str:
     done = f"{r.calls} calls, {r.errors} errors, {r.upstream_429} upstream 429s"
+    if provider == "gmail":
+        done += f"; {len(r.log) / max(r.calls, 1):.0f} requests/call in the sandbox's log, which lists batch parts"
     if setting == "throttles off":
         return done + "; outbound limit raised, sandbox limits off"
     return (
@@ -101,7 +103,9 @@ def render_mail(reports: dict[str, Any]) -> list[str]:
     lines += [
         "",
         "Concurrency 1, sandbox latency 0; sizes are the raw `tools/call` response bodies. Upstream requests per "
-        "call come from the sandbox's request log (a Gmail batch of up to 50 message reads is one request).",
+        "call and upstream 429s are the HTTP requests the server sent and the answers it got, from its own "
+        "`/metrics` (`connector_upstream_requests_total`): a Gmail batch of up to 50 message reads is one request, "
+        "and Exchange's per-mailbox 429s are counted, which the sandbox's request log would not show.",
         "",
     ]
     for provider, report in reports.items():
@@ -111,5 +115,16 @@ def render_mail(reports: dict[str, Any]) -> list[str]:
             "",
             *throughput_table(report),
             "",
+            *_errors(report),
         ]
     return lines
+
+
+def _errors(report: dict[str, Any]) -> list[str]:
+    """What the failed calls of a throughput run were told (the table only counts them)."""
+    said = [
+        f"- {setting}, {label}: {r.errors} of {r.calls} calls failed; the first was told: {r.first_error!r}"
+        for setting, label, r, _ in report["loads"]
+        if r.errors
+    ]
+    return [*said, ""] if said else []
