@@ -99,6 +99,7 @@ CONNECTOR_SERVICE_ACCOUNT = ServiceAccount(
     tuple(
         _SCOPE + name
         for name in ("drive", "drive.readonly", "gmail.readonly", "gmail.modify", "gmail.send", "gmail.compose")
+        + ("contacts.readonly", "directory.readonly")  # mail looks recipients up in contacts and the directory
     ),
 )
 # A service account the admin never authorised: its JWT-bearer grants for a user answer unauthorized_client.
