@@ -63,8 +63,8 @@ def validate(value: Any, type_name: str, where: str = "$", nullable: bool = True
         return
     node = _types()[_local(type_name)]
     if node.tag == EDM + "EnumType":
-        members = {str(m.get("Name")) for m in node.iter(EDM + "Member")}
-        assert value in members, f"{where}: {value!r} is not a member of {type_name}"
+        names = {str(m.get("Name")) for m in node.iter(EDM + "Member")}
+        assert value in names, f"{where}: {value!r} is not a member of {type_name}"
         return
     assert isinstance(value, dict), f"{where}: expected an object ({type_name})"
     members = _members(type_name)
