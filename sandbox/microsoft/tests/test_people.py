@@ -106,3 +106,15 @@ def test_signed_in_tokens_need_the_permission(base_url, ssl_context, msal_http, 
         f"{base_url}/v1.0{path}", headers={"Authorization": f"Bearer {token['access_token']}"}, verify=ssl_context
     )
     assert answer.status_code == status, answer.text
+
+
+def test_the_csdl_check_is_not_blind():
+    validate({"displayName": "x", "emailAddresses": [{"name": "x", "address": "x@y.example"}]}, "graph.contact")
+    for wrong in ({"shoeSize": 42}, {"emailAddresses": [{"mail": "x"}]}, {"createdDateTime": "yesterday"}):
+        with pytest.raises(AssertionError):
+            validate(wrong, "graph.contact")
+    with pytest.raises(AssertionError):
+        validate(
+            {"personType": {"class": "Person"}, "scoredEmailAddresses": [{"selectionLikelihood": "low"}]},
+            "graph.person",
+        )
