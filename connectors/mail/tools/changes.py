@@ -1,7 +1,7 @@
 """The sync tool: what changed since the last call, from the providers' own change feeds.
 
 Gmail's history (from a history id) and Graph's per-folder delta links (Inbox and Sent Items) give exactly what
-changed. The position is kept server-side per person and provider (`MailRuntime.sync_positions`), so the caller
+changed. The position is kept server-side per person and provider (`ProviderRuntime.follow_changes`), so the caller
 passes no cursor. The first call, and a call whose saved position the provider no longer knows (Gmail's 404 past
 its retention, Graph's 410), start over: they list the most recent Inbox messages and say so.
 """
@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from shared.providers import StartedOver
 from shared.tools import Effect, Reply, tool
 
 from ..providers.base import CursorExpired, Message, Provider
@@ -30,25 +31,14 @@ class ChangeReport(BaseModel):
 
 async def _one(rt: MailRuntime, p: Provider, limit: int) -> tuple[list[Message], list[str], str, bool]:
     """(messages, removed ids, note, more) for one provider, moving its saved position on."""
-    identity = rt.identity()
-    saved = rt.sync_positions.peek(identity, NAMESPACE, p.name)
-    if saved:
-        try:
-            found = await p.changes(saved, limit)
-        except CursorExpired:
-            why = "the saved position had expired"
-        else:
-            rt.sync_positions.put(identity, NAMESPACE, p.name, found.cursor)
-            return found.messages, found.removed, "", found.more
-    else:
-        why = "this is the first sync"
-    rt.sync_positions.put(identity, NAMESPACE, p.name, await p.start_changes())
-    listing = await p.recent(limit)
+    found = await rt.follow_changes(p, NAMESPACE, limit, CursorExpired)
+    if not isinstance(found, StartedOver):
+        return found.messages, found.removed, "", found.more
     note = (
-        f"{p.label}: started over ({why}): below are your {len(listing)} most recent Inbox messages; the next call "
-        "reports only what changes from now on."
+        f"{p.label}: started over ({found.why}): below are your {len(found.listing)} most recent Inbox messages; the "
+        "next call reports only what changes from now on."
     )
-    return listing, [], note, False
+    return found.listing, [], note, False
 
 
 @tool(

@@ -1,7 +1,7 @@
 """The sync tool: what changed since the last call, from the providers' own change feeds.
 
 Drive's changes feed (start page token) and Graph's delta links give exactly what changed. The position is kept
-server-side per person and provider (`StorageRuntime.sync_positions`), so the caller passes no cursor. The first
+server-side per person and provider (`ProviderRuntime.follow_changes`), so the caller passes no cursor. The first
 call, and a call whose saved position the provider no longer knows, start over: they list the most recent files
 and say so; the next call reports only changes.
 """
@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from shared.errors import AuthFailed, ConnectorError
+from shared.providers import StartedOver
 from shared.tools import Effect, Reply, tool
 
 from ..providers.base import CursorExpired, Entry, Provider
@@ -37,27 +38,14 @@ class ChangeReport(BaseModel):
 
 async def _one(rt: StorageRuntime, p: Provider, limit: int) -> tuple[list[Entry], str, bool]:
     """(entries, note, more) for one provider, moving its saved position on."""
-    identity = rt.identity()
-    saved = rt.sync_positions.peek(identity, NAMESPACE, p.name)
-    if saved:
-        try:
-            found = await p.changes(saved, limit)
-        except CursorExpired:
-            saved = None
-            why = "the saved position had expired"
-        else:
-            rt.sync_positions.put(identity, NAMESPACE, p.name, found.cursor)
-            more = len(found.entries) >= limit
-            return found.entries, "", more
-    else:
-        why = "this is the first sync"
-    rt.sync_positions.put(identity, NAMESPACE, p.name, await p.start_changes())
-    listing = await p.recent(limit)
+    found = await rt.follow_changes(p, NAMESPACE, limit, CursorExpired)
+    if not isinstance(found, StartedOver):
+        return found.entries, "", len(found.entries) >= limit
     note = (
-        f"{p.label}: started over ({why}): below is a full listing of your {len(listing)} most recent files; "
-        "the next call reports only what changes from now on."
+        f"{p.label}: started over ({found.why}): below is a full listing of your {len(found.listing)} most recent "
+        "files; the next call reports only what changes from now on."
     )
-    return listing, note, False
+    return found.listing, note, False
 
 
 @tool(
