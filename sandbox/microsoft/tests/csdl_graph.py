@@ -1,5 +1,5 @@
 """Validate Graph JSON against the entity and complex types of Microsoft's Graph v1.0 CSDL
-(``../shared/specs/microsoft/graph-v1.0.csdl``, beside the repository, as CI lays it out).
+(``sandbox/microsoft/specs/graph-v1.0.csdl``, a verbatim copy of ``../shared/specs/microsoft/graph-v1.0.csdl``).
 
 Closed on purpose: a property the type (with its base types) does not declare fails, so an invented or misspelled
 field is caught; ``@odata.*`` annotations are allowed. Primitive types are checked (strings, booleans, numbers,
@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-CSDL = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "microsoft" / "graph-v1.0.csdl"
+CSDL = Path(__file__).resolve().parents[1] / "specs" / "graph-v1.0.csdl"
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 _WHEN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
