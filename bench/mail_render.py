@@ -105,7 +105,13 @@ def render_mail(reports: dict[str, Any]) -> list[str]:
         "Concurrency 1, sandbox latency 0; sizes are the raw `tools/call` response bodies. Upstream requests per "
         "call and upstream 429s are the HTTP requests the server sent and the answers it got, from its own "
         "`/metrics` (`connector_upstream_requests_total`): a Gmail batch of up to 50 message reads is one request, "
-        "and Exchange's per-mailbox 429s are counted, which the sandbox's request log would not show.",
+        "and Exchange's per-mailbox 429s are counted, which the sandbox's request log would not show. With default "
+        "settings, Gmail refuses the batch parts its quota cannot pay inside a batch answered 200 (no 429 counted "
+        "here); the server reads those messages again one by one, paced by its outbound limit.",
+        "",
+        "Throughput: 32 clients acting as Alice, a distinct query or message per call. The searches' calls/s are "
+        "limited mostly by the emulators' own search (see the sandbox's share of the cores busy), not by the server; "
+        "server CPU ms/call is the figure to compare.",
         "",
     ]
     for provider, report in reports.items():
