@@ -8,20 +8,16 @@ moved, archived or sent, and a retried send can check what became of its draft. 
 from __future__ import annotations
 
 import json
-import ssl
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
-from shared.circuit import CircuitBreaker
 from shared.errors import InvalidInput, NotFound
-from shared.http import RetryPolicy
-from shared.httpx_policy import checked_json, policy_client
+from shared.graph_http import GraphClient
+from shared.graph_http import graph_detail as _detail
+from shared.httpx_policy import checked_json
 from shared.names import person_match
-from shared.ratelimit import EndpointBuckets
 
 from .base import AttachmentRef, Changes, CursorExpired, Draft, Folder, Message, Outgoing, Query, Thread
 from .outlook_people import GraphPeople
@@ -35,13 +31,6 @@ IMMUTABLE = {"Prefer": 'IdType="ImmutableId"'}
 SYNCED = ("inbox", "sentitems")  # the folders mail_get_changes follows (Graph's delta is per folder)
 SYNC_DAYS = 30  # changes are followed for mail received in the last 30 days (the first round lists them)
 DELTA = {"Prefer": 'IdType="ImmutableId", odata.maxpagesize=200'}
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        return str(response.json()["error"]["message"])[:300]
-    except (ValueError, KeyError, TypeError):
-        return ""
 
 
 def kql(value: str, prop: str = "") -> list[str]:
@@ -88,34 +77,19 @@ def where(native: str) -> str:
     return f"{root(mailbox)}/messages/{_path(graph_id)}"
 
 
-class Outlook:
+class Outlook(GraphClient):
     name, label, prefix = "outlook", LABEL, "outlook"
+    headers = IMMUTABLE  # every request asks for immutable ids (module docstring)
 
-    def __init__(
-        self,
-        graph_url: str,
-        token: Callable[[], str],
-        buckets: EndpointBuckets,
-        breaker: CircuitBreaker,
-        timeout: float,
-        ca_file: str | None = None,
-    ):
-        verify: Any = ssl.create_default_context(cafile=ca_file) if ca_file else True
-        self.base, self._token = graph_url.rstrip("/"), token
-        self.http = policy_client(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), verify=verify)
-        self._folders: dict[str, dict[str, str]] = {}  # per mailbox: folder id -> name
-        self.directory_api = GraphPeople(self._call)  # contacts, relevant people, the directory
+    @cached_property
+    def directory_api(self) -> GraphPeople:
+        """Contacts, relevant people, the directory."""
+        return GraphPeople(self._call)
 
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
-        url = path if path.startswith(("https://", "http://")) else self.base + path
-        headers = {"Authorization": f"Bearer {self._token()}"} | IMMUTABLE | options.pop("headers", {})
-        return await self.http.request(method, url, headers=headers, **options)
-
-    async def _call(self, method: str, path: str, **options: Any) -> Any:
-        return checked_json(LABEL, await self._send(method, path, **options), _detail)
+    @cached_property
+    def _folders(self) -> dict[str, dict[str, str]]:
+        """Per mailbox: folder id -> name, filled as folders are listed."""
+        return {}
 
     async def folder_names(self, mailbox: str = "") -> dict[str, str]:
         if mailbox not in self._folders:

@@ -7,21 +7,17 @@ links are followed verbatim.
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
-import httpx
 
-from shared.circuit import CircuitBreaker
 from shared.errors import Conflict, InvalidInput, UncertainWrite
-from shared.http import RetryPolicy
-from shared.httpx_policy import REPLAYABLE, checked_json, policy_client
-from shared.ratelimit import EndpointBuckets
+from shared.graph_http import GraphClient
+from shared.graph_http import graph_detail as _detail
+from shared.httpx_policy import REPLAYABLE, checked_json
 
 from .base import Changes, CursorExpired, Download, Entry, Query, Sharing
 from .office_files import office_file
@@ -29,13 +25,6 @@ from .onedrive_upload import already_written, upload_in_session
 
 LABEL = "OneDrive"
 MAX_SIMPLE_UPLOAD = 4 * 1024 * 1024
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        return str(response.json()["error"]["message"])[:300]
-    except (ValueError, KeyError, TypeError):
-        return ""
 
 
 def split_id(native: str) -> tuple[str, str]:
@@ -50,36 +39,9 @@ def quoted(text: str) -> str:
     return quote("'" + text.replace("'", "''") + "'", safe="")
 
 
-class OneDrive:
+class OneDrive(GraphClient):
     name, label, prefix = "onedrive", LABEL, "onedrive"
-
-    def __init__(
-        self,
-        graph_url: str,
-        token: Callable[[], str],
-        buckets: EndpointBuckets,
-        breaker: CircuitBreaker,
-        timeout: float,
-        ca_file: str | None = None,
-    ):
-        verify: Any = ssl.create_default_context(cafile=ca_file) if ca_file else True
-        self.base, self._token = graph_url.rstrip("/"), token
-        self._libraries: dict[str, str] | None = None  # SharePoint library drive id -> its site's name
-        self.http = policy_client(LABEL, buckets, breaker, RetryPolicy(timeout=timeout), verify=verify)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def _call(self, method: str, path: str, **options: Any) -> Any:
-        url = path if path.startswith("https://") or path.startswith("http://") else self.base + path
-        headers = {"Authorization": f"Bearer {self._token()}"} | options.pop("headers", {})
-        try:
-            response = await self.http.request(method, url, headers=headers, **options)
-        except httpx.InvalidURL:  # words or names go into Graph's URLs: thousands of characters cannot
-            raise InvalidInput(
-                "The words or names given are too long for OneDrive: use a few distinctive words, or a shorter name."
-            ) from None
-        return checked_json(LABEL, response, _detail)
+    _libraries: dict[str, str] | None = None  # SharePoint library drive id -> its site's name, once asked
 
     def entry(self, item: dict[str, Any]) -> Entry:
         remote = item.get("remoteItem") or {}
