@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     tools = commands.add_parser("tools", help="print a connector's tool table (markdown)")
     tools.add_argument("name", nargs="?")
+
+    from .rules.cli import add_parser as add_rules_parser  # `connectors rules run [--once]`: shared/rules/cli.py
+
+    add_rules_parser(commands)
     return parser
 
 
@@ -264,12 +268,15 @@ def main(argv: list[str] | None = None) -> int:
     # doctor prints its own findings: library chatter (retries...) only when asked for with LOG_LEVEL
     default_level = "WARNING" if args.command in ("doctor", "tools") else "INFO"
     configure_logging(os.environ.get("LOG_LEVEL", default_level))
+    from .rules.cli import cmd_rules
+
     handlers: dict[str, Callable[[argparse.Namespace], int | None]] = {
         "serve": cmd_serve,
         "sandbox": cmd_sandbox,
         "demo": cmd_demo,
         "doctor": cmd_doctor,
         "tools": cmd_tools,
+        "rules": cmd_rules,
     }
     try:
         return handlers[args.command](args) or 0

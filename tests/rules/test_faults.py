@@ -42,7 +42,7 @@ async def test_a_runner_killed_after_creating_a_follow_up_never_creates_it_twice
     env = os.environ | rules_env | {"JIRA_URL": upstream.url, "JIRA_EMAIL": DEMO_USER, "JIRA_API_TOKEN": DEMO_TOKEN}
     env |= {"JIRA_HTTP_TIMEOUT_SECONDS": "60", "CONNECTORS_SECRETS_DIR": str(REPO / "no-such-dir")}
     runner = subprocess.Popen(
-        [sys.executable, "-m", "shared.rules.cli", "run", "--once"],
+        [sys.executable, "-m", "shared.cli", "rules", "run", "--once"],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

@@ -63,7 +63,11 @@ def test_connectors_rules_run_once_without_a_configured_jira_says_what_is_missin
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JIRA_", "AUTH_", "DATABASE_URL", "REDIS_"))}
     env |= {"AUTH_SQLITE_PATH": str(tmp_path / "c.db"), "CONNECTORS_SECRETS_DIR": str(tmp_path / "none")}
     done = subprocess.run(
-        [sys.executable, "-m", "shared.rules.cli", "run", "--once"], env=env, cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", "shared.cli", "rules", "run", "--once"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 2 and "JIRA_URL" in done.stderr and "Traceback" not in done.stderr
 
@@ -72,7 +76,11 @@ def test_connectors_rules_run_once_runs_and_reports(upstream: Any, rules_env: di
     env = os.environ | rules_env | {"JIRA_URL": upstream.url, "JIRA_EMAIL": "alice@example.com"}
     env |= {"JIRA_API_TOKEN": "token-alice", "CONNECTORS_SECRETS_DIR": str(REPO / "no-such-dir")}
     done = subprocess.run(
-        [sys.executable, "-m", "shared.rules.cli", "run", "--once"], env=env, cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", "shared.cli", "rules", "run", "--once"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert "rules: 0 rules run, 0 alerts sent" in done.stdout
