@@ -202,3 +202,49 @@ def connector_fixtures(
             yield f"{base}/mcp"
 
     return {"settings": settings, "runtime": runtime, "client": client, "mcp_url": mcp_url}
+
+
+# Fast outbound settings for tests against a sandbox: no rate pacing, short timeouts, no secrets directory read.
+FAST_SETTINGS: dict[str, Any] = {"rate_limit_per_second": 1000, "http_timeout_seconds": 5, "_secrets_dir": None}
+
+
+def sandbox_fixtures(**running: Callable[[], contextlib.AbstractContextManager[Any]]) -> dict[str, Any]:
+    """pytest fixtures for the sandboxes a connector's tests run against, from `name=running_sandbox` (a context
+    manager serving it): put them in a conftest with `globals().update(sandbox_fixtures(google=running_google))`.
+
+    Per sandbox: `<name>_site`, served once per session, and `<name>`, freshly seeded for each test, its injected
+    faults cleared after it.
+    """
+    import pytest
+
+    fixtures: dict[str, Any] = {}
+    for name, serve in running.items():
+
+        def site(serve: Callable[[], contextlib.AbstractContextManager[Any]] = serve) -> Iterator[Any]:
+            with serve() as served:
+                yield served
+
+        def seeded(request: pytest.FixtureRequest, name: str = name) -> Iterator[Any]:
+            served = request.getfixturevalue(f"{name}_site")
+            served.control.reset()
+            yield served
+            served.control.clear_faults()
+
+        fixtures[f"{name}_site"] = pytest.fixture(scope="session", name=f"{name}_site")(site)
+        fixtures[name] = pytest.fixture(name=name)(seeded)
+    return fixtures
+
+
+@contextlib.asynccontextmanager
+async def connected(connector: Any, settings: Any, runtime: Any = None) -> AsyncIterator[Any]:
+    """An MCP client in memory to the connector's server (built with `runtime`, else a fresh one)."""
+    from mcp import Client
+
+    from . import content
+    from .server import build_server
+
+    try:
+        async with Client(build_server(connector, settings, runtime or connector.runtime(settings))) as client:
+            yield client
+    finally:
+        await content.close_workers()  # conversion workers belong to this test's event loop

@@ -1,7 +1,7 @@
-"""The provider-neutral facade: the enabled providers for one person, and which provider an id belongs to.
+"""Gmail and Outlook behind one surface (`shared.providers.ProviderSet`): which of them a tool call is about, and
+which one an id belongs to: `gmail:<id>`, `outlook:<id>`, or `outlook:<mailbox>!<id>` in a shared mailbox.
 
-A credential carries the person's token for each provider: its secret is either one bare token (a deployment
-with one provider) or a JSON object `{"gmail": "...", "outlook": "..."}` (`token_set`).
+One credential carries the person's Google and Microsoft tokens (`{"gmail": "...", "outlook": "..."}`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The provider-neutral facade: the enabled providers for one person, and which provider an id belongs to.
+"""Google Drive and OneDrive (with SharePoint libraries) behind one surface (`shared.providers.ProviderSet`): ids
+are `gdrive:<file id>` and `onedrive:<drive id>!<item id>`, and people may call either by several names.
 
-A credential carries the person's token for each provider: its secret is either one bare token (a deployment
-with one provider) or a JSON object `{"google-drive": "...", "onedrive": "..."}` (`token_set`).
+One credential carries the person's Google and Microsoft tokens (`{"google-drive": "...", "onedrive": "..."}`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,47 +11,21 @@ import pytest
 from mcp import Client
 
 from connectors.mail.connector import connector
-from connectors.mail.runtime import MailRuntime
 from connectors.mail.settings import MailSettings
 from sandbox.common.control import SandboxControl
 from sandbox.google.testing import GoogleUnderTest, running_google
 from sandbox.microsoft.testing import TenantUnderTest, running_tenant
-from shared import content
+from shared import testing
 from shared.connector import register
-from shared.server import build_server
 
 register(connector)  # also when the entry point is not installed yet
 
 GOOGLE_TOKENS = {"alice": "ya29.sandbox-alice", "bob": "ya29.sandbox-bob"}
 GRAPH_TOKENS = {"alice": "demo-alice", "bob": "demo-bob"}
-FAST = {"rate_limit_per_second": 1000, "http_timeout_seconds": 5, "_secrets_dir": None}
+FAST = testing.FAST_SETTINGS
 
-
-@pytest.fixture(scope="session")
-def google_site() -> Iterator[GoogleUnderTest]:
-    with running_google() as site:
-        yield site
-
-
-@pytest.fixture(scope="session")
-def tenant_site() -> Iterator[TenantUnderTest]:
-    with running_tenant() as tenant:
-        yield tenant
-
-
-@pytest.fixture
-def google(google_site: GoogleUnderTest) -> Iterator[GoogleUnderTest]:
-    """Freshly seeded mailboxes per test."""
-    google_site.control.reset()
-    yield google_site
-    google_site.control.clear_faults()
-
-
-@pytest.fixture
-def tenant(tenant_site: TenantUnderTest) -> Iterator[TenantUnderTest]:
-    tenant_site.control.reset()
-    yield tenant_site
-    tenant_site.control.clear_faults()
+# google_site / tenant_site once per session; google / tenant (freshly seeded mailboxes) per test
+globals().update(testing.sandbox_fixtures(google=running_google, tenant=running_tenant))
 
 
 def gmail_settings(url: str, person: str = "alice", **overrides: Any) -> MailSettings:
@@ -72,13 +46,8 @@ def outlook_settings(tenant: TenantUnderTest, person: str = "alice", **overrides
 Connect = Callable[..., AbstractAsyncContextManager[Client]]
 
 
-@asynccontextmanager
-async def connected(settings: MailSettings) -> AsyncIterator[Client]:
-    try:
-        async with Client(build_server(connector, settings, MailRuntime(settings))) as client:
-            yield client
-    finally:
-        await content.close_workers()  # conversion workers belong to this test's event loop
+def connected(settings: MailSettings) -> AbstractAsyncContextManager[Client]:
+    return testing.connected(connector, settings)
 
 
 @pytest.fixture

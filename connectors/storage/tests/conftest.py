@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -14,42 +14,17 @@ from connectors.storage.runtime import StorageRuntime
 from connectors.storage.settings import StorageSettings
 from sandbox.google.testing import GoogleUnderTest, running_google
 from sandbox.microsoft.testing import TenantUnderTest, running_tenant
-from shared import content
+from shared import testing
 from shared.connector import register
-from shared.server import build_server
 
 register(connector)  # until pyproject declares the entry point
 
 GOOGLE_TOKENS = {"alice": "ya29.sandbox-alice", "bob": "ya29.sandbox-bob"}
 GRAPH_TOKENS = {"alice": "demo-alice", "bob": "demo-bob"}
-FAST = {"rate_limit_per_second": 1000, "http_timeout_seconds": 5, "_secrets_dir": None}
+FAST = testing.FAST_SETTINGS
 
-
-@pytest.fixture(scope="session")
-def google_site() -> Iterator[GoogleUnderTest]:
-    with running_google() as site:
-        yield site
-
-
-@pytest.fixture(scope="session")
-def tenant_site() -> Iterator[TenantUnderTest]:
-    with running_tenant() as tenant:
-        yield tenant
-
-
-@pytest.fixture
-def google(google_site: GoogleUnderTest) -> Iterator[GoogleUnderTest]:
-    """A freshly seeded Drive per test."""
-    google_site.control.reset()
-    yield google_site
-    google_site.control.clear_faults()
-
-
-@pytest.fixture
-def tenant(tenant_site: TenantUnderTest) -> Iterator[TenantUnderTest]:
-    tenant_site.control.reset()
-    yield tenant_site
-    tenant_site.control.clear_faults()
+# google_site / tenant_site once per session; google / tenant (a freshly seeded Drive and tenant) per test
+globals().update(testing.sandbox_fixtures(google=running_google, tenant=running_tenant))
 
 
 def google_settings(url: str, person: str = "alice", **overrides: Any) -> StorageSettings:
@@ -70,13 +45,8 @@ def graph_settings(tenant: TenantUnderTest, person: str = "alice", **overrides: 
 Connect = Callable[..., AbstractAsyncContextManager[Client]]
 
 
-@asynccontextmanager
-async def connected(settings: StorageSettings, runtime: StorageRuntime | None = None) -> AsyncIterator[Client]:
-    try:
-        async with Client(build_server(connector, settings, runtime or StorageRuntime(settings))) as client:
-            yield client
-    finally:
-        await content.close_workers()  # conversion workers belong to this test's event loop
+def connected(settings: StorageSettings, runtime: StorageRuntime | None = None) -> AbstractAsyncContextManager[Client]:
+    return testing.connected(connector, settings, runtime)
 
 
 @pytest.fixture
