@@ -83,11 +83,13 @@ class ProviderSet(Generic[ProviderT]):
 
     @cached_property
     def providers(self) -> dict[str, ProviderT]:
+        """The enabled providers by name, built on first use, in the order `prefixes` declares them."""
         enabled: ProviderSettings = self.settings
         names = [name for name in dict.fromkeys(self.prefixes.values()) if name in enabled.providers]
         return {name: self.build(name, self._reader(name)) for name in names}
 
     def _reader(self, name: str) -> Callable[[], str]:
+        """The provider's token, read at each request (a refreshed token is used at once)."""
         return lambda: self._token(name)
 
     async def aclose(self) -> None:
