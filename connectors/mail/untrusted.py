@@ -78,6 +78,7 @@ URLISH = re.compile(r"^(https?://)?([a-z0-9\u00a1-\uffff-]+\.)+[a-z\u00a1-\uffff
 class Body:
     markdown: str
     warnings: list[str] = field(default_factory=list)
+    folded: int = 0  # lines of quoted earlier mail cut from the HTML before it was converted (`cut_quoted`)
 
 
 class _Visible(HTMLParser):
@@ -253,10 +254,58 @@ def html_to_markdown(html: str) -> tuple[str, list[str], str]:
     return markdown, warnings, " ".join(visible.hidden_text)
 
 
-def body(html: str | None, text: str, sender: str = "", own_domain: str = "") -> Body:
-    """A message body as markdown plus what a careful reader should know about it."""
-    warnings, hidden = sender_warnings(sender, own_domain), ""
+# Where mail clients start the quoted conversation in HTML: Outlook's reply/forward header (and the <hr> it puts
+# before it), Gmail's quote div, Apple Mail's cited blockquote, an <hr> followed by "From: ... Sent:" (older Outlook).
+QUOTE_START = re.compile(
+    r"""<hr\b[^>]*>\s*(?=<div[^>]*\bid=["']?divRplyFwdMsg|(?:<[^>]+>\s*)*(?:From|De)\s*:[^\n]{0,600}?(?:Sent|Envoyé|Date)\s*:)"""
+    r"""|<div[^>]*\bid=["']?divRplyFwdMsg|<div[^>]*\bclass=["'][^"']*\bgmail_quote\b|<blockquote\b""",
+    re.IGNORECASE,
+)
+BLOCKQUOTE = re.compile(r"<(/?)blockquote\b[^>]*>", re.IGNORECASE)
+LINE_BREAK = re.compile(r"<(br|/p|/div|/li|/tr|/h[1-6]|hr)\b[^>]*>", re.IGNORECASE)
+TAG = re.compile(r"<[^>]*>|&(nbsp|#160|#xa0);", re.IGNORECASE)
+
+
+def _text_lines(html: str) -> list[str]:
+    """The non-blank text lines of some HTML, roughly (tags dropped): to count and to test, never to show."""
+    return [line for line in TAG.sub(" ", LINE_BREAK.sub("\n", html)).split("\n") if line.strip()]
+
+
+def _blockquote_end(html: str, start: int) -> int:
+    """Where the blockquote opening at `start` closes (len(html) when it never does)."""
+    depth = 0
+    for tag in BLOCKQUOTE.finditer(html, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return tag.end()
+    return len(html)
+
+
+def cut_quoted(html: str) -> tuple[str, int]:
+    """(the HTML before the quoted earlier conversation, how many text lines were cut).
+
+    Done before anything is parsed: a reply in a long thread quotes the whole conversation, and converting it only
+    to fold it away afterwards is most of a thread's cost. A blockquote is cut only when nothing visible follows it
+    (an inline quote in the middle of a reply stays); nothing is cut when nothing visible would remain (a bare
+    forward shows what was forwarded). What is kept still goes through every check (`body`)."""
+    for found in QUOTE_START.finditer(html):
+        start = found.start()
+        if found.group(0).lower().startswith("<blockquote") and _text_lines(html[_blockquote_end(html, start) :]):
+            continue
+        kept = html[:start]
+        if not _text_lines(kept):
+            return html, 0
+        return kept, len(_text_lines(html[start:]))
+    return html, 0
+
+
+def body(html: str | None, text: str, sender: str = "", own_domain: str = "", *, fold_quoted: bool = False) -> Body:
+    """A message body as markdown plus what a careful reader should know about it. With `fold_quoted`, the quoted
+    earlier conversation is cut from the HTML first (`cut_quoted`) and only the rest is converted and checked."""
+    warnings, hidden, folded = sender_warnings(sender, own_domain), "", 0
     if html and html.strip():
+        if fold_quoted:
+            html, folded = cut_quoted(html)
         markdown, found, hidden = html_to_markdown(html)
         warnings += found
     else:
@@ -267,7 +316,7 @@ def body(html: str | None, text: str, sender: str = "", own_domain: str = "") ->
         warnings.append(f"{invisible} invisible character(s) removed (zero-width, soft hyphen, direction override)")
     raw_text, _ = clean_text(text)
     warnings += text_warnings(markdown + "\n" + raw_text + "\n" + clean_text(hidden)[0])
-    return Body(markdown, list(dict.fromkeys(warnings)))
+    return Body(markdown, list(dict.fromkeys(warnings)), folded)
 
 
 # -- quoted history and signatures --------------------------------------------------------------------------

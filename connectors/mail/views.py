@@ -62,8 +62,9 @@ def quoted(markdown: str) -> str:
 
 def message_block(m: Message, tz: str, own_domain: str = "", *, fold_history: bool = True) -> tuple[str, list[str]]:
     """One message: who, when, to whom, the warnings, then the body as a quotation. Returns (markdown, warnings)."""
-    content = untrusted.body(m.html, m.text, m.sender, own_domain)
+    content = untrusted.body(m.html, m.text, m.sender, own_domain, fold_quoted=fold_history)
     text, folded, trimmed = untrusted.fold(content.markdown) if fold_history else (content.markdown, 0, False)
+    folded += content.folded
     notes = []
     if folded:
         notes.append(f"[{folded} lines of quoted earlier mail folded]")
