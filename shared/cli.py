@@ -185,6 +185,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     servers: list[Served] = []
     urls: dict[str, str] = {}
     lines: list[str] = []
+    os.environ.setdefault("RULES_ENABLED", "true")  # rules people create in the demo run in it (docs/rules.md)
     for name, box in sandboxes().items():
         port = chosen.get(name, box.default_port)
         served = _sandbox_served(name, box, "127.0.0.1", port, args.latency_ms, f"--port {name}=<port>")
