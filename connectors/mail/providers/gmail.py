@@ -187,16 +187,32 @@ class Gmail:
     def mailbox_of(self, native: str) -> str:
         return ""
 
-    async def search(self, query: Query) -> list[Message]:
+    def _search_text(self, query: Query) -> tuple[str, list[str] | None]:
+        """Gmail's `q` and the label ids a query asks for."""
         if query.mailbox:
             raise InvalidInput("Gmail: only your own mailbox can be searched here (mailbox is for Outlook).")
-        labels = [query.folder] if query.folder else None
         if query.folder in ("SPAM", "TRASH"):
-            labels = None
-            query_text = f"in:{query.folder.lower()} " + search_query(query)
-        else:
-            query_text = search_query(query)
-        return await self._many(await self._ids(query_text.strip(), query.limit, labels))
+            return f"in:{query.folder.lower()} {search_query(query)}".strip(), None
+        return search_query(query).strip(), [query.folder] if query.folder else None
+
+    async def search(self, query: Query) -> list[Message]:
+        query_text, labels = self._search_text(query)
+        return await self._many(await self._ids(query_text, query.limit, labels))
+
+    async def search_page(self, query: Query, token: str = "", skip: int = 0) -> tuple[list[Message], str, int]:
+        """One page of a search: (its messages, the next page's token or "", Gmail's estimate of the total). One
+        `messages.list` of `query.limit` ids from `token`, and only those after the first `skip` are read, so a call
+        costs what it shows (Gmail's quota: 5 units per message read)."""
+        query_text, labels = self._search_text(query)
+        options: dict[str, Any] = {"userId": "me", "q": query_text, "maxResults": query.limit}
+        if labels:
+            options["labelIds"] = labels
+        if token:
+            options["pageToken"] = token
+        found = await self._run(self.users.messages().list(**options))
+        ids = [m["id"] for m in found.get("messages", [])]
+        messages = await self._many(ids[skip:])
+        return messages, found.get("nextPageToken", ""), int(found.get("resultSizeEstimate") or 0)
 
     async def message(self, native: str) -> Message:
         return await self._message(await self._get(native, "full"))

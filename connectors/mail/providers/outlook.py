@@ -188,7 +188,9 @@ class Outlook(GraphClient):
         me = await self._call("GET", "/me")
         return me.get("displayName", ""), me.get("mail") or me.get("userPrincipalName", "")
 
-    async def search(self, query: Query) -> list[Message]:
+    def _search_request(self, query: Query) -> tuple[str, dict[str, Any]]:
+        """The messages path and the parameters of a search: `$search` with words (dates coarse, the exact
+        bounds, unread and importance checked by `_wanted`), else `$filter` ordered newest first."""
         base = root(query.mailbox)
         path = f"{base}/mailFolders/{_path(query.folder)}/messages" if query.folder else f"{base}/messages"
         terms = [t for w in query.words for t in kql(w)]
@@ -197,17 +199,12 @@ class Outlook(GraphClient):
             terms = [" OR ".join(terms)]
         for prop, value in (("from", query.sender), ("to", query.to), ("subject", query.subject)):
             terms += kql(value, prop)
-        names = await self.folder_names(query.mailbox)
         if terms or query.has_attachment:
             if query.since and not alternatives:  # a coarse bound (a day); _wanted applies the exact one
                 terms.append(f"received>={query.since.date().isoformat()}")
             if query.has_attachment:
                 terms.append("hasattachments:true")
-            items = await self._list(path, {"$search": '"' + " ".join(terms) + '"', "$select": SELECT}, 250)
-            messages = [self.message_of(m, names, query.mailbox) for m in items]
-            messages = [m for m in messages if _wanted(m, query)]
-            messages.sort(key=lambda m: m.date, reverse=True)
-            return messages[: query.limit]
+            return path, {"$search": '"' + " ".join(terms) + '"', "$select": SELECT}
         since = query.since.strftime("%Y-%m-%dT%H:%M:%SZ") if query.since else "1900-01-01T00:00:00Z"
         clauses = [f"receivedDateTime ge {since}"]  # first: Graph wants the sort property first in the filter
         if query.until:
@@ -216,8 +213,33 @@ class Outlook(GraphClient):
             clauses.append(f"isRead eq {'false' if query.unread else 'true'}")
         if query.importance:
             clauses.append(f"importance eq {odata(query.importance)}")
-        params = {"$filter": " and ".join(clauses), "$orderby": "receivedDateTime desc", "$select": SELECT}
-        return [self.message_of(m, names, query.mailbox) for m in await self._list(path, params, query.limit)]
+        return path, {"$filter": " and ".join(clauses), "$orderby": "receivedDateTime desc", "$select": SELECT}
+
+    async def search(self, query: Query) -> list[Message]:
+        path, params = self._search_request(query)
+        names = await self.folder_names(query.mailbox)
+        searching = "$search" in params  # Graph's $search cannot also filter: more are read, the rest checked here
+        items = await self._list(path, params, 250 if searching else query.limit)
+        messages = [m for m in (self.message_of(m, names, query.mailbox) for m in items) if _wanted(m, query)]
+        messages.sort(key=lambda m: m.date, reverse=True)
+        return messages[: query.limit]
+
+    async def search_page(self, query: Query, token: str = "", skip: int = 0) -> tuple[list[Message], str, None]:
+        """One page of a search: (its messages after the first `skip`, Graph's next link or "", no estimate). One
+        request of `query.limit` messages, or of the next link a previous page gave (the cursor holding it is
+        signed), so a call reads what it shows."""
+        path, params = self._search_request(query)
+        page = (
+            await self._call("GET", token)
+            if token
+            else await self._call("GET", path, params=params | {"$top": query.limit})
+        )
+        names = await self.folder_names(query.mailbox)
+        found = [
+            m for m in (self.message_of(m, names, query.mailbox) for m in page.get("value", [])) if _wanted(m, query)
+        ]
+        found.sort(key=lambda m: m.date, reverse=True)
+        return found[skip:], page.get("@odata.nextLink", ""), None
 
     async def message(self, native: str) -> Message:
         mailbox = split(native)[0]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import hashlib
+import json
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from shared.contract import FetchOutput, SearchOutput, SearchResult
 from shared.dates import parse_range
 from shared.errors import InvalidInput
+from shared.shaping import decode_cursor, encode_cursor
 from shared.tools import Effect, Reply, tool
 from shared.vocabulary import keywords, split_period
 
@@ -27,6 +30,12 @@ class MessageRef(BaseModel):
 class MessageList(BaseModel):
     messages: list[MessageRef]
     left_out: int = 0
+    next_cursor: str | None = None
+
+
+PAGE = 50  # messages read per call: a call costs what it shows (Gmail: 5 quota units per message read)
+CURSOR = "mail.search"
+Positions = dict[str, list[Any]]  # provider name -> [page token, how many of that page were shown already]
 
 
 def refs(messages: list[Message]) -> list[MessageRef]:
@@ -42,6 +51,53 @@ async def run_search(rt: MailRuntime, query: Query, provider: str = "", folder: 
         found += await p.search(q)
     found.sort(key=lambda m: m.date, reverse=True)
     return found
+
+
+async def search_page(
+    rt: MailRuntime, query: Query, provider: str, folder: str, positions: Positions | None
+) -> tuple[list[Message], dict[str, tuple[list[Message], list[Any], str]], int | None]:
+    """One page of mail_search_messages: (messages newest first, per paging provider (its messages, the position
+    they were read from, its next page's token), the estimated total). A provider that cannot page (no
+    `search_page`) answers on the first page only; `positions` names the providers with more to read."""
+    found: list[Message] = []
+    pages: dict[str, tuple[list[Message], list[Any], str]] = {}
+    total: int | None = None
+    for p in rt.client.chosen(provider or ("outlook" if query.mailbox else "")):
+        if positions is not None and p.name not in positions:
+            continue
+        q = Query(**vars(query))
+        if folder.strip():
+            q.folder = await rt.lookups.folder(p, folder, q.mailbox)
+        read_page = getattr(p, "search_page", None)
+        if read_page is None:
+            found += await p.search(q)
+            continue
+        at = (positions or {}).get(p.name) or ["", 0]
+        q.limit = min(q.limit, PAGE)
+        messages, next_token, estimate = await read_page(q, str(at[0]), int(at[1]))
+        pages[p.name] = (messages, at, next_token)
+        found += messages
+        if estimate is not None:
+            total = (total or 0) + estimate
+    found.sort(key=lambda m: m.date, reverse=True)
+    return found, pages, total
+
+
+def next_positions(pages: dict[str, tuple[list[Message], list[Any], str]], shown: list[Message]) -> Positions:
+    """Where each paging provider goes on: the rest of its page when not all of it was shown, else its next page."""
+    positions: Positions = {}
+    for name, (messages, (token, skip), next_token) in pages.items():
+        seen = sum(1 for m in shown if m.id.split(":", 1)[0] == name)
+        if seen < len(messages):
+            positions[name] = [token, int(skip) + seen]
+        elif next_token:
+            positions[name] = [next_token, 0]
+    return positions
+
+
+def _search_key(arguments: dict[str, Any]) -> str:
+    """A digest of a search's arguments: a cursor continues the search it came from, never another one."""
+    return hashlib.sha256(json.dumps(arguments, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
 @tool(
@@ -109,8 +165,8 @@ async def fetch(rt: MailRuntime, id: Annotated[str, Field(description="Message i
 @tool(
     name="mail_search_messages",
     title="Filter mail",
-    description='Find messages by words and filters: sender, to, subject, period ("this week"), attachment, '
-    "folder or label, unread, importance; a shared mailbox.",
+    description='Messages by words and filters: sender, to, subject, period ("this week"), attachment, '
+    "folder/label, unread, importance; a shared mailbox.",
     effect=Effect.READ,
     toolset="mail",
     output=MessageList,
@@ -121,7 +177,7 @@ async def search_messages(
     sender: Annotated[str, Field(description="Name, address or domain")] = "",
     to: str = "",
     subject: str = "",
-    period: Annotated[str, Field(description='e.g. "this week", "7d"')] = "",
+    period: Annotated[str, Field(description='e.g. "this week"')] = "",
     has_attachment: bool = False,
     folder: Annotated[str, Field(description="Folder or label")] = "",
     unread: bool | None = None,
@@ -129,7 +185,19 @@ async def search_messages(
     provider: str = "",
     mailbox: Annotated[str, Field(max_length=200)] = "",
     limit: Annotated[int, Field(ge=1, le=200)] = 25,
+    cursor: str = "",
 ) -> Reply:
+    arguments = dict(locals())
+    del arguments["rt"], arguments["cursor"], arguments["limit"]
+    positions: Positions | None = None
+    if cursor:  # a forged cursor, or one of another search, is named before anything is read
+        state = decode_cursor(CURSOR, cursor)
+        if state.get("s") != _search_key(arguments) or not isinstance(state.get("p"), dict):
+            raise InvalidInput(
+                "cursor belongs to another search: pass the same other arguments as the call that gave it, or "
+                "start again without a cursor."
+            )
+        positions = state["p"]
     rest, said_period = split_period(words)
     period = period or said_period
     query = Query(
@@ -163,11 +231,21 @@ async def search_messages(
         or query.mailbox
     ):
         raise InvalidInput("Say what to look for: words, or at least one filter (sender, period, folder, unread...).")
-    messages = (await run_search(rt, query, provider, folder))[:limit]
+    found, pages, total = await search_page(rt, query, provider, folder, positions)
+    messages = found[: min(limit, PAGE) if pages else limit]
     text, left_out = messages_table(messages, rt.settings.timezone)
+    shown = messages[: len(messages) - left_out]
+    more = next_positions(pages, shown)
+    next_cursor = encode_cursor(CURSOR, {"s": _search_key(arguments), "p": more}) if more else None
     if not messages:
         text = "No message matches. Try fewer words, another spelling of the sender, or a wider period."
+    if total is not None and messages:
+        text += f"\n\nAbout {total} match in all (the provider's estimate)."
+    if next_cursor:
+        text += f"\n\nMore match: call again with the same arguments and cursor={next_cursor}"
     elif left_out:
         text += f"\n\n{left_out} more not shown: narrow the search."
     text += "\n\nRead a thread with mail_get_thread (or fetch) and a message id."
-    return Reply(text, MessageList(messages=refs(messages[: len(messages) - left_out]), left_out=left_out))
+    left = 0 if next_cursor else left_out
+    data = MessageList(messages=refs(shown), left_out=left, next_cursor=next_cursor)
+    return Reply(text, data)
