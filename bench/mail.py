@@ -10,8 +10,10 @@ sent to her through the provider's own API first (`bench/mail_fixture.py`).
 Throughput first (32 clients, sandbox latency 50 ms, a distinct query per call): `mail_search_messages` for one of
 the search messages by its order number, and `mail_get_thread` of those messages in turn (each its own thread).
 Then, at concurrency 1 and sandbox latency 0, through the MCP client over Streamable HTTP: the search that finds
-all of them (`mail_search_messages`, limit 200: one call, the tool does not page) and `mail_get_thread` of the
-50-message thread, each with throttles off and with default settings. Bytes are raw `tools/call` response bodies.
+all of them (`mail_search_messages`, limit 200: pages of 50, each call's `next_cursor` leading to the next; the timed
+row is the first page, and the whole walk is measured once for its calls, bytes and time) and `mail_get_thread` of
+the 50-message thread, each with throttles off and with default settings. Bytes are raw `tools/call` response
+bodies.
 
 What the server keeps between calls, per person: Gmail's label names and Outlook's folder names (read once, then
 used to name each message's folder), and the account's own address (`mail_get_thread` tells mail from others by
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
@@ -74,7 +77,28 @@ async def measure_sizes(mcp_url: str, site: MailSite) -> dict[str, Any]:
                     "rows": len(structured.get("messages") or structured.get("ids") or []),
                     "left_out": int(structured.get("left_out") or 0),
                 }
+            sizes["walk"] = await walk_search(client, capture)
     return sizes
+
+
+async def walk_search(client: Client, capture: Capture) -> dict[str, Any]:
+    """The whole 200-message search, page after page through `next_cursor`: calls, rows, bytes and time."""
+    call = search_all()
+    walk: dict[str, Any] = {"calls": 0, "rows": 0, "bytes": 0, "ms": 0.0}
+    started = time.perf_counter()
+    while True:
+        result = await client.call_tool(call.tool, call.args)
+        assert not result.is_error, (call, result.content)
+        structured = result.structured_content or {}
+        walk["calls"] += 1
+        walk["rows"] += len(structured.get("messages") or [])
+        walk["bytes"] += len(capture.last("tools/call"))
+        cursor = structured.get("next_cursor")
+        if not cursor or walk["calls"] >= 50:
+            break
+        call = Call(call.tool, {**search_all().args, "cursor": cursor})
+    walk["ms"] = (time.perf_counter() - started) * 1000
+    return walk
 
 
 def upstream_counts(base_url: str) -> tuple[float, float]:

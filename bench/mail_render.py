@@ -28,11 +28,12 @@ def _table(header: Row, rows: list[Row]) -> list[str]:
 def _workload(provider: str, key: str, report: dict[str, Any]) -> str:
     size = report["sizes"][key]
     if key == "search":
-        shown, left = size["rows"], size["left_out"]
+        walk = report["sizes"]["walk"]
         return (
-            f'`mail_search_messages` "{SEARCH_WORD}", {shown + left} matches, limit 200: one call (the tool does '
-            f"not page: {shown} rows shown, {left} left out and said) (**profits from caching**: {KEPT[provider]}, "
-            "read once per person)"
+            f'`mail_search_messages` "{SEARCH_WORD}", limit 200: the first page ({size["rows"]} rows; the whole '
+            f"search is {walk['calls']} calls through `next_cursor`, {walk['rows']} rows, {walk['bytes']:,} B, "
+            f"{walk['ms']:.0f} ms with throttles off) (**profits from caching**: {KEPT[provider]}, read once per "
+            "person)"
         )
     return (
         f"`mail_get_thread` of the {size['rows']}-message thread, oldest first, quoted history folded "
