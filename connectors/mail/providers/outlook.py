@@ -9,27 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 from urllib.parse import quote, unquote
 
-import anyio
 import httpx
 
-from shared.errors import InvalidInput, NotFound, TimedOut
+from shared.errors import InvalidInput, NotFound
 from shared.graph_http import GraphClient
 from shared.graph_http import graph_detail as _detail
-from shared.http import MIN_ATTEMPT_SECONDS, current_deadline
 from shared.httpx_policy import checked_json
 from shared.names import person_match
 
 from .base import AttachmentRef, Changes, CursorExpired, Draft, Folder, Message, Outgoing, Query, Thread
 from .outlook_people import GraphPeople
+from .outlook_slots import MAILBOX_PATH, mailbox_slot
 
 LABEL = "Outlook"
 SELECT = (
@@ -86,46 +81,18 @@ def where(native: str) -> str:
     return f"{root(mailbox)}/messages/{_path(graph_id)}"
 
 
-# Exchange serves an application at most 4 requests at once per mailbox and answers the 5th 429: requests queue
-# here instead, per mailbox and process, whichever client (tool call) of the person sends them. A 429 that still
-# comes (another replica) is retried by the policy transport, honouring Retry-After within the call's deadline.
-MAILBOX_CONCURRENCY = 4
-_MAILBOX = re.compile(r"/users/([^/?]+)")
-_slots: dict[tuple[str, str], anyio.CapacityLimiter] = {}
-
-
-@asynccontextmanager
-async def mailbox_slot(key: tuple[str, str]) -> AsyncIterator[None]:
-    """One of the mailbox's slots for the time of one request (its retries included), waited for within the call's
-    deadline."""
-    if len(_slots) > 10_000:  # people come and go: forget the idle mailboxes
-        for idle in [k for k, v in _slots.items() if not v.borrowed_tokens and not v.statistics().tasks_waiting]:
-            del _slots[idle]
-    limiter = _slots.get(key) or _slots.setdefault(key, anyio.CapacityLimiter(MAILBOX_CONCURRENCY))
-    borrower, deadline = object(), current_deadline()
-    patience = None if deadline is None else max(0.0, deadline[0] - time.monotonic() - MIN_ATTEMPT_SECONDS)
-    with anyio.move_on_after(patience) as waiting:
-        await limiter.acquire_on_behalf_of(borrower)
-    if waiting.cancelled_caught and deadline is not None:
-        raise TimedOut(LABEL, deadline[1])
-    try:
-        yield
-    finally:
-        limiter.release_on_behalf_of(borrower)
-
-
 class Outlook(GraphClient):
     name, label, prefix = "outlook", LABEL, "outlook"
     headers = IMMUTABLE  # every request asks for immutable ids (module docstring)
 
     async def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
-        async with mailbox_slot(self._mailbox_key(path)):
+        async with mailbox_slot(self._mailbox_key(path), LABEL):
             return await super()._send(method, path, **options)
 
     def _mailbox_key(self, path: str) -> tuple[str, str]:
         """The mailbox a request is for: a shared one by its address, the person's own by their token's digest
         (the same person's clients share it; nothing of the token is kept)."""
-        found = _MAILBOX.search(path.split("?", 1)[0])
+        found = MAILBOX_PATH.search(path.split("?", 1)[0])
         if found:
             return self.base, unquote(found.group(1)).lower()
         return self.base, "me:" + hashlib.sha256(self._token().encode()).hexdigest()[:32]
