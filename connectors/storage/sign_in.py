@@ -1,8 +1,8 @@
 """How people sign in to the storage server: their Google account for Drive, their Microsoft account for OneDrive.
 
 With both providers enabled the login chains (our consent, Google's, then Microsoft's) and the runtime acts
-with one credential holding both access tokens (`shared.credentials.token_set`'s shape, keyed by provider). Scopes are the
-least each of our scopes needs: reading never asks for write access at the upstream's consent.
+with one credential holding both access tokens (`shared.credentials.token_set`'s shape, keyed by provider).
+Scopes are the least each of our scopes needs: reading never asks for write access at the upstream's consent.
 """
 
 from __future__ import annotations
