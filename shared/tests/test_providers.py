@@ -93,7 +93,7 @@ class FilesRuntime(ProviderRuntime[Files, None]):
 
 def runtime(credential: Credential | None = None, **settings: Any) -> FilesRuntime:
     account = ConfiguredAccount(credential) if credential else None
-    return FilesRuntime(FilesSettings(_secrets_dir=None, **settings), LocalState(), account)
+    return FilesRuntime(FilesSettings(_secrets_dir=None, **settings), LocalState(), account)  # type: ignore[call-arg]
 
 
 def files(enabled: list[str], tokens: dict[str, str] | str) -> Files:
