@@ -11,7 +11,7 @@ def _create_app(latency_ms: int = 0):
     return create_app(latency_ms=latency_ms)
 
 
-def _sign_in_env(base_url: str) -> dict[str, str]:
+def sign_in_env(base_url: str) -> dict[str, str]:
     """The sandbox's OAuth 2.0 (3LO) app, standing in for auth.atlassian.com and api.atlassian.com."""
     return {
         "AUTH_UPSTREAM_KIND": "atlassian",
@@ -29,7 +29,7 @@ SANDBOX = Sandbox(
     default_port=9100,
     create_app=_create_app,
     demo_login={"email": DEMO_USER, "token": DEMO_TOKEN},
-    sign_in_env=_sign_in_env,
+    sign_in_env=sign_in_env,
     sign_in_people="alice@example.com / password-alice (everything), mallory@example.com / password-mallory "
     "(cannot see the OPS project nor the HR space); every sandbox person signs in as <name>@example.com / "
     "password-<name>",

@@ -10,7 +10,7 @@ from .tokens import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from .users import DEMO_USER
 
 
-def _sign_in_env(base_url: str) -> dict[str, str]:
+def sign_in_env(base_url: str) -> dict[str, str]:
     """The sandbox's OAuth client, standing in for accounts.google.com and oauth2.googleapis.com (AUTH_GOOGLE_*)."""
     return {
         "AUTH_GOOGLE_CLIENT_ID": DEMO_CLIENT_ID,
@@ -37,7 +37,7 @@ SANDBOX = Sandbox(
         "client_id": DEMO_CLIENT_ID,
         "client_secret": DEMO_CLIENT_SECRET,
     },
-    sign_in_env=_sign_in_env,
+    sign_in_env=sign_in_env,
     sign_in_people="alice@example.com (Alice Martin) or bob@example.com (Bob Nguyen): pick the account on the "
     "sandbox's Google page and Allow (no password); their Drives differ",
 )

@@ -41,7 +41,7 @@ def tls_files() -> tuple[str, str, str]:
         return _tls
 
 
-def _sign_in_env(base_url: str) -> dict[str, str]:
+def sign_in_env(base_url: str) -> dict[str, str]:
     """The connector's app registration in the sandbox tenant, standing in for login.microsoftonline.com
     (AUTH_MICROSOFT_*); msal trusts the CA this process made for the sandbox."""
     return {
@@ -74,7 +74,7 @@ SANDBOX = Sandbox(
         "ca_file": str(TLS_DIR / "ca.pem"),
     },
     tls=lambda: tls_files()[:2],
-    sign_in_env=_sign_in_env,
+    sign_in_env=sign_in_env,
     sign_in_people="alice@contoso.example (Alice Martin) or bob@contoso.example (Bob Chen): pick the account on "
     "the sandbox's Microsoft page and Accept (no password); their OneDrives differ",
 )

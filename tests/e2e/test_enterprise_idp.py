@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from connectors.jira.connector import connector
+from sandbox.atlassian.entry import sign_in_env as atlassian_sign_in
 from sandbox.atlassian.oauth_testing import approve
 from sandbox.atlassian.testing import running_site
 from sandbox.atlassian.users import DEMO_TOKEN, DEMO_USER
@@ -61,12 +62,7 @@ def external_server(tmp_path, *, link_pages: bool) -> Iterator[str]:
             settings |= {
                 "AUTH_SQLITE_PATH": str(tmp_path / "connectors.db"),
                 "VAULT_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-                "AUTH_UPSTREAM_KIND": "atlassian",
-                "AUTH_UPSTREAM_CLIENT_ID": "sandbox-atlassian-client",
-                "AUTH_UPSTREAM_CLIENT_SECRET": "sandbox-atlassian-secret",
-                "AUTH_UPSTREAM_AUTH_BASE": site.url,
-                "AUTH_UPSTREAM_API_BASE": site.url,
-                "AUTH_UPSTREAM_SCOPES": "read:me,offline_access",
+                **atlassian_sign_in(site.url),  # the sandbox's 3LO app
             }
             env.delenv("JIRA_EMAIL", raising=False)
             env.delenv("JIRA_API_TOKEN", raising=False)

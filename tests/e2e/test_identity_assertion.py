@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from connectors.jira.connector import connector
+from sandbox.atlassian.entry import sign_in_env as atlassian_sign_in
 from sandbox.atlassian.oauth_testing import approve
 from sandbox.atlassian.testing import running_site
 from shared import cli
@@ -87,12 +88,7 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
             "AUTH_PUBLIC_URL": issuer,
             "AUTH_SQLITE_PATH": str(tmp_path_factory.mktemp("vault") / "connectors.db"),
             "VAULT_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-            "AUTH_UPSTREAM_KIND": "atlassian",
-            "AUTH_UPSTREAM_CLIENT_ID": "sandbox-atlassian-client",
-            "AUTH_UPSTREAM_CLIENT_SECRET": "sandbox-atlassian-secret",
-            "AUTH_UPSTREAM_AUTH_BASE": site.url,
-            "AUTH_UPSTREAM_API_BASE": site.url,
-            "AUTH_UPSTREAM_SCOPES": "read:me,offline_access",
+            **atlassian_sign_in(site.url),  # the sandbox's 3LO app, as `connectors demo --auth` uses it
             "AUTH_ID_JAG_ISSUER": IDP,
             "AUTH_ID_JAG_JWKS_URL": f"{idp_url}/jwks",
             "AUTH_ID_JAG_CLIENT_ID": CLIENT_ID,

@@ -27,6 +27,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from connectors.jira.connector import connector
+from sandbox.atlassian.entry import sign_in_env as atlassian_sign_in
 from sandbox.atlassian.oauth_testing import approve
 from sandbox.atlassian.testing import SiteUnderTest, running_site
 from shared import cli
@@ -54,12 +55,7 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
             "AUTH_PUBLIC_URL": issuer,
             "AUTH_SQLITE_PATH": str(tmp_path_factory.mktemp("vault") / "connectors.db"),
             "VAULT_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-            "AUTH_UPSTREAM_KIND": "atlassian",
-            "AUTH_UPSTREAM_CLIENT_ID": "sandbox-atlassian-client",
-            "AUTH_UPSTREAM_CLIENT_SECRET": "sandbox-atlassian-secret",
-            "AUTH_UPSTREAM_AUTH_BASE": site.url,
-            "AUTH_UPSTREAM_API_BASE": site.url,
-            "AUTH_UPSTREAM_SCOPES": "read:me,offline_access",
+            **atlassian_sign_in(site.url),  # the sandbox's 3LO app, as `connectors demo --auth` uses it
         }.items():
             env.setenv(name, value)
         env.delenv("JIRA_EMAIL", raising=False)

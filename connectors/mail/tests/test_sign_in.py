@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.mail.connector import connector
+from sandbox.google.entry import sign_in_env as google_sign_in
 from sandbox.google.testing import running_google
-from sandbox.google.tokens import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from sandbox.microsoft.entry import sign_in_env as microsoft_sign_in
 from sandbox.microsoft.testing import running_tenant
-from sandbox.microsoft.users import CONNECTOR_APP, TENANT_ID
 from shared import cli
 from shared.settings import load_settings
 from shared.testing import call, fail, free_port, serve_in_thread
@@ -36,15 +36,9 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
             "AUTH_PUBLIC_URL": issuer,
             "AUTH_SQLITE_PATH": str(tmp_path_factory.mktemp("vault") / "connectors.db"),
             "VAULT_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-            "AUTH_GOOGLE_CLIENT_ID": DEMO_CLIENT_ID,
-            "AUTH_GOOGLE_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "AUTH_GOOGLE_BASE_URL": google.url,
-            "AUTH_MICROSOFT_CLIENT_ID": CONNECTOR_APP.client_id,
-            "AUTH_MICROSOFT_CLIENT_SECRET": CONNECTOR_APP.secret,
-            "AUTH_MICROSOFT_TENANT": TENANT_ID,
-            "AUTH_MICROSOFT_LOGIN_URL": tenant.url,
-            "AUTH_MICROSOFT_CA_FILE": tenant.ca,
-            "AUTH_MICROSOFT_GRAPH_URL": tenant.graph_url,
+            **google_sign_in(google.url),  # the sandboxes' apps, as `connectors demo --auth` uses them
+            **microsoft_sign_in(tenant.url),
+            "AUTH_MICROSOFT_CA_FILE": tenant.ca,  # this tenant's own CA
         }
         for name, value in settings_env.items():
             env.setenv(name, value)
