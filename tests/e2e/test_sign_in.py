@@ -10,14 +10,12 @@ as that person, refreshes, and checks that two people see what their own account
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import secrets
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import httpx2
@@ -34,8 +32,9 @@ from shared import cli
 from shared.settings import load_settings
 from shared.testing import free_port, serve_in_thread
 
+from .chatgpt import CALLBACK, pkce, sign_in_as_chatgpt
+
 pytestmark = pytest.mark.anyio
-CALLBACK = "http://127.0.0.1:1/chatgpt-callback"  # never contacted: the test reads the redirect itself
 
 
 @dataclass
@@ -66,85 +65,14 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
             yield Deployment(f"{issuer}/mcp", issuer, site)
 
 
-def _pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-
-
-def _query(location: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
 def sign_in(d: Deployment, person: str, scope: str = "jira.read jira.write offline_access") -> dict:
     """The whole ChatGPT-side flow for `person`; returns the token response."""
-    http = requests.Session()
-    challenge = http.post(d.mcp, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=10)
-    assert challenge.status_code == 401
-    assert "resource_metadata=" in challenge.headers["www-authenticate"]
-    metadata = http.get(f"{d.issuer}/.well-known/oauth-protected-resource/mcp", timeout=10).json()
-    assert metadata["resource"] == d.mcp
-    server = http.get(
-        f"{metadata['authorization_servers'][0].rstrip('/')}/.well-known/oauth-authorization-server", timeout=10
-    ).json()
-    assert server["code_challenge_methods_supported"] == ["S256"] and "offline_access" in server["scopes_supported"]
-    client = http.post(
-        server["registration_endpoint"],
-        json={
-            "redirect_uris": [CALLBACK],
-            "token_endpoint_auth_method": "none",
-            "client_name": "ChatGPT (test)",
-            "grant_types": ["authorization_code", "refresh_token"],
-            "response_types": ["code"],
-        },
-        timeout=10,
-    ).json()
-    verifier, code_challenge = _pkce()
-    step = http.get(
-        server["authorization_endpoint"],
-        params={
-            "response_type": "code",
-            "client_id": client["client_id"],
-            "redirect_uri": CALLBACK,
-            "state": "s1",
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-            "scope": scope,
-            "resource": d.mcp,
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert step.status_code == 302, step.text[:300]
-    consent = http.get(step.headers["location"], timeout=10)
-    assert consent.status_code == 200
-    request_id = _query(step.headers["location"])["request"]
-    decided = http.post(
-        f"{d.issuer}/oauth/consent",
-        data={"request": request_id, "decision": "allow"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    at_atlassian = decided.headers["location"]
-    assert at_atlassian.startswith(f"{d.site.url}/authorize")  # the login is Atlassian's own
-    back = approve(at_atlassian, person)  # the person signs in at the sandbox's consent page
-    done = http.get(back, allow_redirects=False, timeout=10)
-    assert done.status_code == 302 and done.headers["location"].startswith(CALLBACK)
-    answer = _query(done.headers["location"])
-    assert answer["state"] == "s1" and answer["iss"] == d.issuer  # RFC 9207
-    tokens = http.post(
-        server["token_endpoint"],
-        data={
-            "grant_type": "authorization_code",
-            "code": answer["code"],
-            "redirect_uri": CALLBACK,
-            "client_id": client["client_id"],
-            "code_verifier": verifier,
-            "resource": d.mcp,
-        },
-        timeout=10,
-    ).json()
-    assert tokens["token_type"].lower() == "bearer" and tokens.get("refresh_token")
-    return {**tokens, "client_id": client["client_id"], "token_endpoint": server["token_endpoint"]}
+
+    def at_atlassian(http: requests.Session, location: str) -> str:
+        assert location.startswith(f"{d.site.url}/authorize")  # the login is Atlassian's own
+        return approve(location, person)  # the person signs in at the sandbox's consent page
+
+    return sign_in_as_chatgpt(d.mcp, d.issuer, scope, at_atlassian)
 
 
 @asynccontextmanager
@@ -251,7 +179,7 @@ def test_a_refused_authorization_is_a_page_in_words_not_json(deployment):
         json={"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none", "client_name": "t"},
         timeout=10,
     ).json()
-    _, challenge = _pkce()
+    _, challenge = pkce()
     params = {
         "response_type": "code",
         "client_id": client["client_id"],

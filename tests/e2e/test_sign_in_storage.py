@@ -10,14 +10,12 @@ back to the client (code + PKCE). Tools then act with that person's own files on
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import secrets
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
@@ -36,8 +34,10 @@ from shared import cli
 from shared.settings import load_settings
 from shared.testing import first_text, free_port, serve_in_thread
 
+from .chatgpt import query as _query
+from .chatgpt import sign_in_as_chatgpt
+
 pytestmark = pytest.mark.anyio
-CALLBACK = "http://127.0.0.1:1/chatgpt-callback"  # never contacted: the test reads the redirect itself
 GOOGLE = {"alice": "alice@example.com", "bob": "bob@example.com"}
 MICROSOFT = {"alice": "alice@contoso.example", "bob": "bob@contoso.example"}
 
@@ -86,15 +86,6 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
         yield deployed
 
 
-def _pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-
-
-def _query(location: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
 def _at_google(d: Deployment, url: str, email: str) -> str:
     """The person picks their account on the Google sandbox's page and allows: where Google sends them back."""
     assert url.startswith(f"{d.google.url}/o/oauth2/v2/auth?")
@@ -126,64 +117,14 @@ def _at_microsoft(d: Deployment, url: str, email: str) -> str:
 
 def sign_in(d: Deployment, person: str, scope: str = "storage.read storage.write offline_access") -> dict:
     """The whole ChatGPT-side flow for `person` (alice or bob) through both logins; returns the token response."""
-    http = requests.Session()
-    assert http.post(d.mcp, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=10).status_code == 401
-    metadata = http.get(f"{d.issuer}/.well-known/oauth-protected-resource/mcp", timeout=10).json()
-    server = http.get(
-        f"{metadata['authorization_servers'][0].rstrip('/')}/.well-known/oauth-authorization-server", timeout=10
-    ).json()
-    client = http.post(
-        server["registration_endpoint"],
-        json={"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none", "client_name": "ChatGPT (test)"},
-        timeout=10,
-    ).json()
-    verifier, challenge = _pkce()
-    step = http.get(
-        server["authorization_endpoint"],
-        params={
-            "response_type": "code",
-            "client_id": client["client_id"],
-            "redirect_uri": CALLBACK,
-            "state": "s1",
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-            "scope": scope,
-            "resource": d.mcp,
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert step.status_code == 302, step.text[:300]
-    consent = http.get(step.headers["location"], timeout=10)
-    assert consent.status_code == 200 and "Google and Microsoft" in consent.text
-    decided = http.post(
-        f"{d.issuer}/oauth/consent",
-        data={"request": _query(step.headers["location"])["request"], "decision": "allow"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    back = _at_google(d, decided.headers["location"], GOOGLE[person])
-    onward = http.get(back, allow_redirects=False, timeout=10)  # our callback sends the person on to Microsoft
-    assert onward.status_code == 302, onward.text[:300]
-    back = _at_microsoft(d, onward.headers["location"], MICROSOFT[person])
-    done = http.get(back, allow_redirects=False, timeout=10)
-    assert done.status_code == 302 and done.headers["location"].startswith(CALLBACK), done.text[:300]
-    answer = _query(done.headers["location"])
-    assert answer["state"] == "s1" and answer["iss"] == d.issuer and "code" in answer, answer
-    tokens = http.post(
-        server["token_endpoint"],
-        data={
-            "grant_type": "authorization_code",
-            "code": answer["code"],
-            "redirect_uri": CALLBACK,
-            "client_id": client["client_id"],
-            "code_verifier": verifier,
-            "resource": d.mcp,
-        },
-        timeout=10,
-    ).json()
-    assert tokens["token_type"].lower() == "bearer" and tokens.get("refresh_token"), tokens
-    return {**tokens, "client_id": client["client_id"], "token_endpoint": server["token_endpoint"]}
+
+    def at_google_then_microsoft(http: requests.Session, location: str) -> str:
+        back = _at_google(d, location, GOOGLE[person])
+        onward = http.get(back, allow_redirects=False, timeout=10)  # our callback sends the person on to Microsoft
+        assert onward.status_code == 302, onward.text[:300]
+        return _at_microsoft(d, onward.headers["location"], MICROSOFT[person])
+
+    return sign_in_as_chatgpt(d.mcp, d.issuer, scope, at_google_then_microsoft, consent_says="Google and Microsoft")
 
 
 @asynccontextmanager
